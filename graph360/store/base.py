@@ -1,0 +1,183 @@
+"""The GraphStore interface: what every backend must do, and the steps they all share.
+
+A backend implements the abstract methods (bulk upserts from Arrow tables, running Cypher,
+transactions, closing). Shared behaviour — named-query lookup, error translation with the
+query's name, counts, re-pointing merged nodes — is written here once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, ClassVar, final
+
+import pandas as pd
+import pyarrow as pa
+
+from graph360 import model, queries
+from graph360.errors import StoreError
+
+
+class GraphStore(ABC):
+    """One graph database holding the graph360 model."""
+
+    #: The backend name: picks query variants (``NAME.<backend>.cypher``).
+    backend: ClassVar[str]
+    #: Where the store lives, for messages (a path or a URI without credentials).
+    location: str
+
+    # --- what each backend provides -------------------------------------------------------
+
+    @abstractmethod
+    def apply_schema(self) -> None:
+        """Create whatever the model needs (tables or constraints); safe to call again."""
+
+    @abstractmethod
+    def upsert_nodes(self, label: str, rows: pa.Table) -> int:
+        """Insert or update nodes by key; ``rows`` has the model's columns for ``label``.
+
+        Returns how many nodes were new.
+        """
+
+    @abstractmethod
+    def upsert_relationships(self, rel_type: str, rows: pa.Table) -> int:
+        """Insert or update relationships; ``rows`` has ``from``, ``to`` (the endpoints' keys)
+        and the type's properties. Identity is (from, to) plus the type's identity properties.
+
+        Returns how many relationships were new.
+        """
+
+    @abstractmethod
+    def _run(self, text: str, params: dict[str, Any], *, write: bool) -> list[dict[str, Any]]:
+        """Run one Cypher text; backend errors propagate and are translated by the caller."""
+
+    @abstractmethod
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        """Writes inside happen all together or not at all, where the backend can do that."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    # --- shared steps ----------------------------------------------------------------------
+
+    @final
+    def query(self, name: str, **params: Any) -> list[dict[str, Any]]:
+        """Run the named read query ``name`` with ``params``; rows as dicts."""
+        return self._named(name, params, write=False)
+
+    @final
+    def write(self, name: str, **params: Any) -> list[dict[str, Any]]:
+        """Run the named write query ``name`` with ``params``."""
+        return self._named(name, params, write=True)
+
+    @final
+    def frame(self, name: str, **params: Any) -> pd.DataFrame:
+        """A named read query's rows as a DataFrame (for analytics projections)."""
+        named = queries.get(name, self.backend)
+        try:
+            return self._frame(named.text, params)
+        except Exception as error:
+            raise StoreError(_describe(error), query=name) from error
+
+    def _frame(self, text: str, params: dict[str, Any]) -> pd.DataFrame:
+        return pd.DataFrame(self._run(text, params, write=False))
+
+    def _named(self, name: str, params: dict[str, Any], *, write: bool) -> list[dict[str, Any]]:
+        named = queries.get(name, self.backend)
+        missing = named.parameters - params.keys()
+        if missing:
+            raise StoreError(f"missing parameters {sorted(missing)}", query=name)
+        try:
+            return self._run(named.text, params, write=write)
+        except StoreError:
+            raise
+        except Exception as error:
+            raise StoreError(_describe(error), query=name) from error
+
+    @final
+    def counts(self) -> dict[str, dict[str, int]]:
+        """How many nodes per label and relationships per type."""
+        nodes = {
+            label: self._count(f"MATCH (n:{label}) RETURN count(n) AS n") for label in model.NODES
+        }
+        rels = {
+            rel.type: self._count(
+                f"MATCH (:{rel.source})-[r:{rel.type}]->(:{rel.target}) RETURN count(r) AS n"
+            )
+            for rel in model.RELATIONSHIPS.values()
+        }
+        return {"nodes": nodes, "relationships": rels}
+
+    def _count(self, text: str) -> int:
+        return int(self._run(text, {}, write=False)[0]["n"])
+
+    @final
+    def merge_nodes(self, label: str, survivors: dict[str, str]) -> None:
+        """Fold each node ``old`` into ``survivors[old]``: re-point its relationships, delete it.
+
+        Used when identity resolution learns that two existing customers are one person.
+        """
+        if not survivors:
+            return
+        node = model.node(label)
+        pairs = [{"old": old, "new": new} for old, new in survivors.items() if old != new]
+        for rel in model.rels_touching(label):
+            for end in ("source", "target"):
+                if getattr(rel, end) != label:
+                    continue
+                self._run(_repoint_text(node, rel, end), {"pairs": pairs}, write=True)
+        self._run(
+            f"UNWIND $pairs AS p MATCH (n:{label} {{{node.key}: p.old}}) DETACH DELETE n",
+            {"pairs": pairs},
+            write=True,
+        )
+        for rel in model.rels_touching(label):
+            if rel.source == rel.target == label:  # two merged people are not related to self
+                self._run(
+                    f"UNWIND $pairs AS p MATCH (n:{label} {{{node.key}: p.new}})"
+                    f"-[r:{rel.type}]->(n) DELETE r",
+                    {"pairs": pairs},
+                    write=True,
+                )
+
+
+def _repoint_text(node: model.NodeType, rel: model.RelType, end: str) -> str:
+    """Cypher that copies every ``rel`` at ``end`` of an old node to its survivor."""
+    other = rel.target if end == "source" else rel.source
+    identity = ", ".join(f"{p}: r.{p}" for p in rel.identity)
+    identity = f" {{{identity}}}" if identity else ""
+    copy = ", ".join(f"r2.{p} = r.{p}" for p in rel.properties if p not in rel.identity)
+    pattern = (
+        f"(old)-[r:{rel.type}]->(x:{other})" if end == "source" else f"(x:{other})-[r:{rel.type}]->(old)"
+    )
+    merged = (
+        f"(new)-[r2:{rel.type}{identity}]->(x)" if end == "source" else f"(x)-[r2:{rel.type}{identity}]->(new)"
+    )
+    return (
+        f"UNWIND $pairs AS p "
+        f"MATCH (old:{node.label} {{{node.key}: p.old}}) "
+        f"MATCH (new:{node.label} {{{node.key}: p.new}}) "
+        f"MATCH {pattern} "
+        f"MERGE {merged} "
+        + (f"SET {copy} " if copy else "")
+        + "DELETE r"
+    )
+
+
+def _describe(error: Exception) -> str:
+    """The backend's message without its traceback-ish noise (first line only)."""
+    text = str(error).strip().splitlines()
+    return text[0] if text else type(error).__name__
+
+
+def plain(value: Any) -> Any:
+    """A backend value as a plain Python value (Neo4j's temporal types become datetime)."""
+    to_native = getattr(value, "to_native", None)
+    if to_native is not None:
+        value = to_native()
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        value = value.astimezone(dt.UTC).replace(tzinfo=None)
+    return value

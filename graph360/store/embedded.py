@@ -1,0 +1,270 @@
+"""The embedded store: LadybugDB, an on-disk property graph in this process, no server.
+
+LadybugDB has a declared schema, generated here from ``graph360.model``. Bulk writes use
+``COPY … FROM`` an Arrow table for new rows (about a million rows a second) and ``LOAD FROM``
+for rows that already exist; ``UNWIND $rows … MERGE`` is ~300× slower here and is kept for
+small writes only.
+
+Two LadybugDB behaviours shape this module (0.22.0, measured):
+
+- a ``COPY`` of a key that already exists crashes the process, so new and existing keys are
+  always separated before copying;
+- after a ``ROLLBACK`` of a transaction that ran ``COPY``, the next ``COPY`` on the same
+  database object crashes the process, so a rollback reopens the database.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import ladybug
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from graph360 import model
+from graph360.errors import StoreError, StoreLockedError
+from graph360.store.base import GraphStore, plain
+
+_LOCK_HOLDER = re.compile(r"Lock is held by PID (\d+)")
+
+
+class EmbeddedStore(GraphStore):
+    """A LadybugDB database file; one read-write process at a time."""
+
+    backend = "ladybug"
+
+    def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
+        self.path = Path(path)
+        self.location = str(self.path)
+        self.read_only = read_only
+        if not read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        elif not self.path.exists():
+            raise StoreError(f"no graph360 database at {self.path}: load a bundle or run the demo")
+        self._depth = 0
+        self._open()
+
+    def _open(self) -> None:
+        try:
+            self._db = ladybug.Database(str(self.path), read_only=self.read_only)
+        except RuntimeError as error:
+            raise _open_error(self.path, error) from error
+        self._conn = ladybug.Connection(self._db)
+
+    def close(self) -> None:
+        self._conn.close()
+        self._db.close()
+
+    # --- schema ----------------------------------------------------------------------------
+
+    def apply_schema(self) -> None:
+        tables = {row["name"]: row["type"] for row in self._run("CALL show_tables() RETURN *", {})}
+        for node in model.NODES.values():
+            if node.label not in tables:
+                columns = ", ".join(f"{name} {kind}" for name, kind in node.columns.items())
+                self._run(
+                    f"CREATE NODE TABLE {node.label}({columns}, PRIMARY KEY({node.key}))", {}
+                )
+            else:
+                self._add_missing_columns(node.label, node.columns)
+        for rel in model.RELATIONSHIPS.values():
+            if rel.type not in tables:
+                columns = "".join(f", {name} {kind}" for name, kind in rel.properties.items())
+                self._run(
+                    f"CREATE REL TABLE {rel.type}(FROM {rel.source} TO {rel.target}{columns})", {}
+                )
+            else:
+                self._add_missing_columns(rel.type, rel.properties)
+
+    def _add_missing_columns(self, table: str, columns: dict[str, str]) -> None:
+        """Bring a table made by an older model up to date: new properties start empty."""
+        present = {row["name"] for row in self._run(f"CALL table_info('{table}') RETURN *", {})}
+        for name, kind in columns.items():
+            if name not in present:
+                self._run(f"ALTER TABLE {table} ADD {name} {kind}", {})
+
+    # --- bulk writes -----------------------------------------------------------------------
+
+    def upsert_nodes(self, label: str, rows: pa.Table) -> int:
+        node = model.node(label)
+        rows = _unique(_conform(rows, node.arrow_schema()), [node.key])
+        if rows.num_rows == 0:
+            return 0
+        existing = self._existing_keys(label, node.key, rows.column(node.key))
+        is_new = pc.invert(pc.is_in(rows.column(node.key), value_set=existing))
+        new_rows, old_rows = rows.filter(is_new), rows.filter(pc.invert(is_new))
+        if new_rows.num_rows:
+            self._run(f"COPY {label} FROM $rows", {"rows": new_rows})
+        if old_rows.num_rows and node.properties:
+            renamed = old_rows.rename_columns([f"c{i}" for i in range(old_rows.num_columns)])
+            sets = ", ".join(f"n.{name} = c{i + 1}" for i, name in enumerate(node.properties))
+            self._run(
+                f"LOAD FROM $rows MATCH (n:{label}) WHERE n.{node.key} = c0 SET {sets}",
+                {"rows": renamed},
+            )
+        return new_rows.num_rows
+
+    def _existing_keys(self, label: str, key: str, keys: pa.ChunkedArray) -> pa.Array:
+        probe = pa.table({"k": pc.unique(keys)})
+        found = self._run_arrow(
+            f"LOAD FROM $probe MATCH (n:{label}) WHERE n.{key} = k RETURN n.{key} AS k",
+            {"probe": probe},
+        )
+        return found.column("k").combine_chunks().cast(pa.string())
+
+    def upsert_relationships(self, rel_type: str, rows: pa.Table) -> int:
+        rel = model.relationship(rel_type)
+        identity = ["from", "to", *rel.identity]
+        rows = _unique(_conform(rows, rel.arrow_schema()), identity)
+        if rows.num_rows == 0:
+            return 0
+        existing = self._existing_relationships(rel, rows)
+        if existing.num_rows:
+            marked = rows.append_column("_row", pa.array(range(rows.num_rows), pa.int64()))
+            matched = marked.join(existing, keys=identity, join_type="inner")
+            old_index = matched.column("_row")
+            is_old = pc.is_in(pa.array(range(rows.num_rows), pa.int64()), value_set=old_index)
+            new_rows, old_rows = rows.filter(pc.invert(is_old)), rows.filter(is_old)
+        else:
+            new_rows, old_rows = rows, rows.slice(0, 0)
+        if new_rows.num_rows:
+            self._run(f"COPY {rel_type} FROM $rows", {"rows": new_rows})
+        settable = [p for p in rel.properties if p not in rel.identity]
+        if old_rows.num_rows and settable:
+            self._set_relationship_properties(rel, old_rows, settable)
+        return new_rows.num_rows
+
+    def _existing_relationships(self, rel: model.RelType, rows: pa.Table) -> pa.Table:
+        """The identity columns of the relationships in ``rows`` that already exist."""
+        source, target = model.node(rel.source), model.node(rel.target)
+        probe = pa.table({"f": pc.unique(rows.column("from"))})
+        extra = "".join(f", r.{p} AS {p}" for p in rel.identity)
+        return self._run_arrow(
+            f"LOAD FROM $probe MATCH (a:{rel.source})-[r:{rel.type}]->(b:{rel.target}) "
+            f"WHERE a.{source.key} = f "
+            f"RETURN a.{source.key} AS `from`, b.{target.key} AS `to`{extra}",
+            {"probe": probe},
+        )
+
+    def _set_relationship_properties(
+        self, rel: model.RelType, rows: pa.Table, settable: list[str]
+    ) -> None:
+        source, target = model.node(rel.source), model.node(rel.target)
+        names = rows.column_names
+        renamed = rows.rename_columns([f"c{i}" for i in range(len(names))])
+        column = {name: f"c{i}" for i, name in enumerate(names)}
+        identity = "".join(f" AND r.{p} = {column[p]}" for p in rel.identity)
+        sets = ", ".join(f"r.{p} = {column[p]}" for p in settable)
+        self._run(
+            f"LOAD FROM $rows MATCH (a:{rel.source})-[r:{rel.type}]->(b:{rel.target}) "
+            f"WHERE a.{source.key} = {column['from']} AND b.{target.key} = {column['to']}"
+            f"{identity} SET {sets}",
+            {"rows": renamed},
+        )
+
+    # --- running Cypher --------------------------------------------------------------------
+
+    def _run(
+        self, text: str, params: dict[str, Any], *, write: bool = True
+    ) -> list[dict[str, Any]]:
+        result = self._execute(text, params)
+        names = result.get_column_names()
+        rows = [dict(zip(names, map(_plain_deep, row), strict=True)) for row in result.get_all()]
+        result.close()
+        return rows
+
+    def _run_arrow(self, text: str, params: dict[str, Any]) -> pa.Table:
+        result = self._execute(text, params)
+        table = result.get_as_arrow()
+        result.close()
+        return table
+
+    def _frame(self, text: str, params: dict[str, Any]) -> pd.DataFrame:
+        return self._run_arrow(text, params).to_pandas()
+
+    def _execute(self, text: str, params: dict[str, Any]) -> ladybug.QueryResult:
+        try:
+            result = self._conn.execute(text, params)
+        except RuntimeError as error:
+            raise StoreError(str(error).splitlines()[0]) from error
+        if isinstance(result, list):  # several statements: the last one answers
+            result = result[-1]
+        return result
+
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        if self._depth:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        self._run("BEGIN TRANSACTION", {})
+        self._depth = 1
+        try:
+            yield
+        except BaseException:
+            self._depth = 0
+            self._rollback()
+            raise
+        self._depth = 0
+        self._run("COMMIT", {})
+
+    def _rollback(self) -> None:
+        try:
+            self._run("ROLLBACK", {})
+        finally:
+            # A rolled-back COPY leaves this database object unable to COPY again: reopen it.
+            self.close()
+            self._open()
+
+
+def _conform(rows: pa.Table, schema: pa.Schema) -> pa.Table:
+    """``rows`` with exactly the schema's columns, in its order and types (missing ones null)."""
+    columns = []
+    for field in schema:
+        if field.name in rows.column_names:
+            columns.append(rows.column(field.name).cast(field.type))
+        else:
+            columns.append(pa.nulls(rows.num_rows, field.type))
+    return pa.Table.from_arrays(columns, schema=schema)
+
+
+def _unique(rows: pa.Table, identity: list[str]) -> pa.Table:
+    """One row per identity, the last one winning (a COPY of a repeated key is fatal here)."""
+    frame = rows.to_pandas(types_mapper=pd.ArrowDtype)
+    if not frame.duplicated(identity).any():
+        return rows
+    frame = frame.drop_duplicates(identity, keep="last")
+    return pa.Table.from_pandas(frame, schema=rows.schema, preserve_index=False)
+
+
+def _plain_deep(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_plain_deep(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain_deep(v) for k, v in value.items()}
+    return plain(value)
+
+
+def _open_error(path: Path, error: RuntimeError) -> StoreError:
+    message = str(error)
+    holder = _LOCK_HOLDER.search(message)
+    if holder is None:
+        return StoreError(f"cannot open the database at {path}: {message.splitlines()[0]}")
+    pid = holder.group(1)
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
+    except OSError:
+        command = ""
+    who = f"process {pid}" + (f" ({command})" if command else "")
+    return StoreLockedError(
+        f"the database at {path} is open for writing by {who}; "
+        "stop that process, or open the database read-only"
+    )
