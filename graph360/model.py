@@ -155,7 +155,13 @@ NODES: dict[str, NodeType] = {
         NodeType(
             "JourneyStep",
             "step_id",
-            {"name": STRING, "stage": STRING, "position": INT64, "journey_id": STRING, **ATTRIBUTES},
+            {
+                "name": STRING,
+                "stage": STRING,
+                "position": INT64,
+                "journey_id": STRING,
+                **ATTRIBUTES,
+            },
         ),
         NodeType("Product", "product_id", {"name": STRING, "category": STRING, **ATTRIBUTES}),
         NodeType(

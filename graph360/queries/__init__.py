@@ -35,7 +35,11 @@ def _strip_comments(text: str) -> str:
 
 def _files() -> dict[str, str]:
     folder = resources.files(__package__)
-    return {f.name: f.read_text(encoding="utf-8") for f in folder.iterdir() if f.name.endswith(".cypher")}
+    return {
+        f.name: f.read_text(encoding="utf-8")
+        for f in folder.iterdir()
+        if f.name.endswith(".cypher")
+    }
 
 
 @cache

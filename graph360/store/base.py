@@ -50,6 +50,14 @@ class GraphStore(ABC):
         """
 
     @abstractmethod
+    def existing_keys(self, label: str, keys: pa.Array) -> pa.Array:
+        """Which of ``keys`` are keys of ``label`` nodes already in the store."""
+
+    @abstractmethod
+    def get_nodes(self, label: str, keys: pa.Array) -> pa.Table:
+        """Every property of the ``label`` nodes with these keys (absent keys are left out)."""
+
+    @abstractmethod
     def _run(self, text: str, params: dict[str, Any], *, write: bool) -> list[dict[str, Any]]:
         """Run one Cypher text; backend errors propagate and are translated by the caller."""
 
@@ -151,19 +159,21 @@ def _repoint_text(node: model.NodeType, rel: model.RelType, end: str) -> str:
     identity = f" {{{identity}}}" if identity else ""
     copy = ", ".join(f"r2.{p} = r.{p}" for p in rel.properties if p not in rel.identity)
     pattern = (
-        f"(old)-[r:{rel.type}]->(x:{other})" if end == "source" else f"(x:{other})-[r:{rel.type}]->(old)"
+        f"(old)-[r:{rel.type}]->(x:{other})"
+        if end == "source"
+        else f"(x:{other})-[r:{rel.type}]->(old)"
     )
     merged = (
-        f"(new)-[r2:{rel.type}{identity}]->(x)" if end == "source" else f"(x)-[r2:{rel.type}{identity}]->(new)"
+        f"(new)-[r2:{rel.type}{identity}]->(x)"
+        if end == "source"
+        else f"(x)-[r2:{rel.type}{identity}]->(new)"
     )
     return (
         f"UNWIND $pairs AS p "
         f"MATCH (old:{node.label} {{{node.key}: p.old}}) "
         f"MATCH (new:{node.label} {{{node.key}: p.new}}) "
         f"MATCH {pattern} "
-        f"MERGE {merged} "
-        + (f"SET {copy} " if copy else "")
-        + "DELETE r"
+        f"MERGE {merged} " + (f"SET {copy} " if copy else "") + "DELETE r"
     )
 
 

@@ -2,7 +2,7 @@
 
 LadybugDB has a declared schema, generated here from ``graph360.model``. Bulk writes use
 ``COPY … FROM`` an Arrow table for new rows (about a million rows a second) and ``LOAD FROM``
-for rows that already exist; ``UNWIND $rows … MERGE`` is ~300× slower here and is kept for
+for rows that already exist; ``UNWIND $rows … MERGE`` is ~300 times slower here and is kept for
 small writes only.
 
 Two LadybugDB behaviours shape this module (0.22.0, measured):
@@ -67,9 +67,7 @@ class EmbeddedStore(GraphStore):
         for node in model.NODES.values():
             if node.label not in tables:
                 columns = ", ".join(f"{name} {kind}" for name, kind in node.columns.items())
-                self._run(
-                    f"CREATE NODE TABLE {node.label}({columns}, PRIMARY KEY({node.key}))", {}
-                )
+                self._run(f"CREATE NODE TABLE {node.label}({columns}, PRIMARY KEY({node.key}))", {})
             else:
                 self._add_missing_columns(node.label, node.columns)
         for rel in model.RELATIONSHIPS.values():
@@ -92,34 +90,49 @@ class EmbeddedStore(GraphStore):
 
     def upsert_nodes(self, label: str, rows: pa.Table) -> int:
         node = model.node(label)
+        given = [name for name in node.properties if name in rows.column_names]
         rows = _unique(_conform(rows, node.arrow_schema()), [node.key])
         if rows.num_rows == 0:
             return 0
-        existing = self._existing_keys(label, node.key, rows.column(node.key))
+        existing = self.existing_keys(label, rows.column(node.key))
         is_new = pc.invert(pc.is_in(rows.column(node.key), value_set=existing))
         new_rows, old_rows = rows.filter(is_new), rows.filter(pc.invert(is_new))
         if new_rows.num_rows:
             self._run(f"COPY {label} FROM $rows", {"rows": new_rows})
-        if old_rows.num_rows and node.properties:
+        if old_rows.num_rows and given:
+            # Only the properties the caller gave are set: the others keep what they hold.
+            old_rows = old_rows.select([node.key, *given])
             renamed = old_rows.rename_columns([f"c{i}" for i in range(old_rows.num_columns)])
-            sets = ", ".join(f"n.{name} = c{i + 1}" for i, name in enumerate(node.properties))
+            sets = ", ".join(f"n.{name} = c{i + 1}" for i, name in enumerate(given))
             self._run(
                 f"LOAD FROM $rows MATCH (n:{label}) WHERE n.{node.key} = c0 SET {sets}",
                 {"rows": renamed},
             )
         return new_rows.num_rows
 
-    def _existing_keys(self, label: str, key: str, keys: pa.ChunkedArray) -> pa.Array:
-        probe = pa.table({"k": pc.unique(keys)})
+    def existing_keys(self, label: str, keys: pa.Array | pa.ChunkedArray) -> pa.Array:
+        key = model.node(label).key
+        probe = pa.table({"k": pc.unique(keys).cast(pa.string())})
         found = self._run_arrow(
             f"LOAD FROM $probe MATCH (n:{label}) WHERE n.{key} = k RETURN n.{key} AS k",
             {"probe": probe},
         )
         return found.column("k").combine_chunks().cast(pa.string())
 
+    def get_nodes(self, label: str, keys: pa.Array | pa.ChunkedArray) -> pa.Table:
+        node = model.node(label)
+        probe = pa.table({"k": pc.unique(keys).cast(pa.string())})
+        columns = ", ".join(f"n.{name} AS {name}" for name in node.columns)
+        found = self._run_arrow(
+            f"LOAD FROM $probe MATCH (n:{label}) WHERE n.{node.key} = k RETURN {columns}",
+            {"probe": probe},
+        )
+        return _conform(found, node.arrow_schema())
+
     def upsert_relationships(self, rel_type: str, rows: pa.Table) -> int:
         rel = model.relationship(rel_type)
         identity = ["from", "to", *rel.identity]
+        given = [p for p in rel.properties if p in rows.column_names and p not in rel.identity]
         rows = _unique(_conform(rows, rel.arrow_schema()), identity)
         if rows.num_rows == 0:
             return 0
@@ -134,9 +147,8 @@ class EmbeddedStore(GraphStore):
             new_rows, old_rows = rows, rows.slice(0, 0)
         if new_rows.num_rows:
             self._run(f"COPY {rel_type} FROM $rows", {"rows": new_rows})
-        settable = [p for p in rel.properties if p not in rel.identity]
-        if old_rows.num_rows and settable:
-            self._set_relationship_properties(rel, old_rows, settable)
+        if old_rows.num_rows and given:
+            self._set_relationship_properties(rel, old_rows, given)
         return new_rows.num_rows
 
     def _existing_relationships(self, rel: model.RelType, rows: pa.Table) -> pa.Table:

@@ -1,0 +1,402 @@
+"""The canonical import bundle: which files, which columns, and reading them row-exactly.
+
+A bundle is a folder of CSV (or Parquet) files named as in ``FILES``; every file is optional
+except ``customers``. Reading never drops a row silently: a line with the wrong number of
+fields or bytes that are not UTF-8 becomes a ``Reject`` carrying the file, the physical line
+number and the raw text, and the rest of the file is read.
+
+CSV is parsed by pyarrow (fast, both cores). Physical line numbers are exact even when a quoted
+value spans lines: they are derived from the newlines inside each row, and when the file has
+lines pyarrow skipped (a bad field count, a blank line) the file is re-scanned with the
+standard ``csv`` module to number every row.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from graph360.errors import BundleError
+
+# Column kinds the validator knows how to check.
+TEXT, DATE, NUMBER, INTEGER = "text", "date", "number", "integer"
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: str = TEXT
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class FileSpec:
+    """One canonical file: its name, its columns, and the column(s) that identify a row."""
+
+    name: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+
+    @property
+    def required(self) -> list[str]:
+        return [c.name for c in self.columns if c.required]
+
+    @property
+    def known(self) -> dict[str, Column]:
+        return {c.name: c for c in self.columns}
+
+
+def _spec(name: str, key: tuple[str, ...], *columns: str) -> FileSpec:
+    """Columns written as ``name`` / ``name*`` (required) with an optional ``:kind``."""
+    parsed = []
+    for text in columns:
+        name_part, _, kind = text.partition(":")
+        parsed.append(Column(name_part.rstrip("*"), kind or TEXT, name_part.endswith("*")))
+    return FileSpec(name, tuple(parsed), key)
+
+
+#: The canonical files of DESIGN.md §5, in the order they are validated (references first).
+FILES: dict[str, FileSpec] = {
+    spec.name: spec
+    for spec in [
+        _spec("departments", ("department_id",), "department_id*", "name", "division"),
+        _spec(
+            "accounts",
+            ("account_id",),
+            "account_id*",
+            "name",
+            "kind",
+            "status",
+            "plan",
+            "opened_at:date",
+            "value:number",
+            "department_id",
+        ),
+        _spec("products", ("product_id",), "product_id*", "name", "category"),
+        _spec("journeys", ("journey_id",), "journey_id*", "name", "persona"),
+        _spec(
+            "journey_steps",
+            ("step_id",),
+            "step_id*",
+            "journey_id*",
+            "name*",
+            "position*:integer",
+            "stage",
+            "owner_department_ids",
+        ),
+        _spec(
+            "campaigns",
+            ("campaign_id",),
+            "campaign_id*",
+            "name",
+            "channel",
+            "department_id",
+            "objective",
+            "started_at:date",
+            "ended_at:date",
+        ),
+        _spec(
+            "customers",
+            ("source", "customer_id"),
+            "source*",
+            "customer_id*",
+            "name",
+            "email",
+            "phone",
+            "gender",
+            "birth_date:date",
+            "city",
+            "region",
+            "country",
+            "segment",
+            "persona",
+            "lifecycle_stage",
+            "created_at:date",
+        ),
+        _spec(
+            "holdings",
+            ("source", "customer_id", "account_id"),
+            "source*",
+            "customer_id*",
+            "account_id*",
+            "role",
+        ),
+        _spec(
+            "relationships",
+            ("source", "from_customer_id", "to_customer_id", "kind"),
+            "source*",
+            "from_customer_id*",
+            "to_customer_id*",
+            "kind*",
+            "weight:number",
+            "since:date",
+        ),
+        _spec(
+            "campaign_members",
+            ("campaign_id", "source", "customer_id", "email"),
+            "campaign_id*",
+            "source",
+            "customer_id",
+            "email",
+            "added_at:date",
+        ),
+        _spec(
+            "touchpoints",
+            ("touchpoint_id",),
+            "touchpoint_id*",
+            "at*:date",
+            "channel*",
+            "kind*",
+            "source",
+            "customer_id",
+            "email",
+            "campaign_id",
+            "step_id",
+            "department_id",
+            "product_id",
+            "value:number",
+            "rating:number",
+            "rating_scale:integer",
+            "sentiment:number",
+            "text",
+            "outcome",
+            "resolution",
+        ),
+    ]
+}
+
+#: Columns the loader itself adds to every frame it reads.
+LINE, ORIGIN = "_line", "_origin"
+
+
+@dataclass
+class Reject:
+    file: str
+    line: int
+    reason: str
+    raw: str
+    origin: str = ""
+
+
+@dataclass
+class RawFile:
+    """One bundle file as read: every value a string (or None for empty), with its lines."""
+
+    spec: FileSpec
+    path: Path
+    frame: pd.DataFrame  # the spec's columns, extra columns, LINE and (if given) ORIGIN
+    rejects: list[Reject] = field(default_factory=list)
+    rows_read: int = 0
+
+    @property
+    def extra_columns(self) -> list[str]:
+        return [
+            c for c in self.frame.columns if c not in self.spec.known and c not in (LINE, ORIGIN)
+        ]
+
+
+def find_file(folder: Path, name: str) -> Path | None:
+    for suffix in (".csv", ".parquet"):
+        path = folder / f"{name}{suffix}"
+        if path.exists():
+            return path
+    return None
+
+
+def read_bundle(folder: Path) -> dict[str, RawFile]:
+    """Every canonical file present in ``folder``; fails fast on a missing customers file or
+    a file without its required columns (naming both)."""
+    if not folder.is_dir():
+        raise BundleError(f"{folder}: not a folder (a bundle is a folder of CSV or Parquet files)")
+    if find_file(folder, "customers") is None:
+        raise BundleError(f"{folder}: customers.csv (or customers.parquet) is required")
+    found = {}
+    for name, spec in FILES.items():
+        path = find_file(folder, name)
+        if path is not None:
+            found[name] = read_file(path, spec)
+    return found
+
+
+def read_file(path: Path, spec: FileSpec) -> RawFile:
+    if path.suffix == ".parquet":
+        return _read_parquet(path, spec)
+    return _read_csv(path, spec)
+
+
+def _check_columns(path: Path, spec: FileSpec, columns: list[str]) -> None:
+    missing = [c for c in spec.required if c not in columns]
+    if missing:
+        raise BundleError(
+            f"{path.name}: missing required column(s) {', '.join(missing)} "
+            f"(found: {', '.join(columns) or 'none'})"
+        )
+    seen: set[str] = set()
+    for column in columns:
+        if column in seen:
+            raise BundleError(f"{path.name}: column {column!r} appears twice in the header")
+        seen.add(column)
+
+
+def _read_parquet(path: Path, spec: FileSpec) -> RawFile:
+    table = pq.read_table(path)
+    _check_columns(path, spec, table.column_names)
+    frame = pd.DataFrame({name: _as_text(table.column(name)) for name in table.column_names})
+    frame[LINE] = np.arange(1, len(frame) + 1)
+    return RawFile(spec, path, _blank_to_none(frame), rows_read=len(frame))
+
+
+def _as_text(column: pa.ChunkedArray) -> pd.Series:
+    if pa.types.is_timestamp(column.type) or pa.types.is_date(column.type):
+        return column.to_pandas().map(lambda v: None if pd.isna(v) else v.isoformat())
+    return column.cast(pa.string()).to_pandas()
+
+
+def _header(path: Path) -> list[str]:
+    with path.open("r", encoding="utf-8-sig", errors="replace", newline="") as handle:
+        first = next(csv.reader(handle), [])
+    return [c.strip() for c in first]
+
+
+def _read_csv(path: Path, spec: FileSpec) -> RawFile:
+    header = _header(path)
+    _check_columns(path, spec, header)
+    skipped: list[str] = []
+
+    def on_invalid_row(row: pacsv.InvalidRow) -> str:
+        skipped.append(row.text)
+        return "skip"
+
+    table = pacsv.read_csv(
+        path,
+        read_options=pacsv.ReadOptions(column_names=header, skip_rows=1, block_size=1 << 24),
+        parse_options=pacsv.ParseOptions(
+            newlines_in_values=True, invalid_row_handler=on_invalid_row
+        ),
+        convert_options=pacsv.ConvertOptions(
+            column_types={c: pa.binary() for c in header},
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    )
+    rejects: list[Reject] = []
+    lines = _row_lines(path, table) if not skipped else None
+    if lines is None:
+        lines, rejects = _scan_lines(path, spec, len(header))
+    if len(lines) != table.num_rows:
+        raise BundleError(f"{path.name}: could not number its rows (is it a CSV file?)")
+    columns, undecodable = {}, np.zeros(table.num_rows, dtype=bool)
+    for name in header:
+        text, bad = _decode(table.column(name))
+        columns[name] = text
+        undecodable |= bad
+    frame = pd.DataFrame(columns)
+    frame[LINE] = lines
+    if undecodable.any():
+        for index in np.flatnonzero(undecodable):
+            raw = _raw_row(table, int(index))
+            rejects.append(Reject(spec.name, int(lines[index]), "bytes that are not UTF-8", raw))
+        frame = frame[~undecodable]
+    rows_read = table.num_rows + len(skipped)
+    return RawFile(spec, path, _blank_to_none(frame), rejects, rows_read=rows_read)
+
+
+def _row_lines(path: Path, table: pa.Table) -> np.ndarray | None:
+    """Physical start line of each row, or None when the file has lines pyarrow skipped."""
+    inner = np.zeros(table.num_rows, dtype=np.int64)
+    for column in table.columns:
+        counts = pc.count_substring(column, b"\n")
+        inner += counts.to_numpy(zero_copy_only=False).astype(np.int64)
+    starts = 2 + np.arange(table.num_rows, dtype=np.int64)
+    starts[1:] += np.cumsum(inner)[:-1]
+    expected = 1 + table.num_rows + int(inner.sum())
+    if _count_lines(path) != expected:
+        return None
+    return starts
+
+
+def _count_lines(path: Path) -> int:
+    count, last = 0, b"\n"
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 24):
+            count += chunk.count(b"\n")
+            last = chunk[-1:]
+    return count + (0 if last == b"\n" else 1)
+
+
+def _scan_lines(path: Path, spec: FileSpec, width: int) -> tuple[np.ndarray, list[Reject]]:
+    """Number every row with the csv module; rows with the wrong field count become rejects."""
+    lines, rejects = [], []
+    with path.open("r", encoding="utf-8", errors="surrogateescape", newline="") as handle:
+        reader = csv.reader(handle)
+        next(reader, None)
+        start = reader.line_num + 1
+        for fields in reader:
+            if fields == [] or fields == [""]:
+                start = reader.line_num + 1
+                continue
+            if len(fields) == width:
+                lines.append(start)
+            else:
+                reason = f"wrong number of fields: {len(fields)} where the header has {width}"
+                rejects.append(Reject(spec.name, start, reason, _encode_row(fields)))
+            start = reader.line_num + 1
+    return np.asarray(lines, dtype=np.int64), rejects
+
+
+def _decode(column: pa.ChunkedArray) -> tuple[pd.Series, np.ndarray]:
+    """A binary column as text; values that are not UTF-8 are marked and left empty."""
+    try:
+        return column.cast(pa.string()).to_pandas(), np.zeros(len(column), dtype=bool)
+    except pa.ArrowInvalid:
+        values, bad = [], np.zeros(len(column), dtype=bool)
+        for index, raw in enumerate(column.to_pylist()):
+            try:
+                values.append(raw.decode("utf-8"))
+            except UnicodeDecodeError:
+                values.append(None)
+                bad[index] = True
+        return pd.Series(values, dtype="object"), bad
+
+
+def _raw_row(table: pa.Table, index: int) -> str:
+    fields = [
+        (v or b"").decode("utf-8", errors="backslashreplace")
+        for v in (table.column(c)[index].as_py() for c in table.column_names)
+    ]
+    return _encode_row(fields)
+
+
+def _encode_row(fields: list[str]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="").writerow(
+        [f.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace") for f in fields]
+    )
+    return buffer.getvalue()
+
+
+def _blank_to_none(frame: pd.DataFrame) -> pd.DataFrame:
+    """Trim every text value; an empty one is missing (None)."""
+    for name in frame.columns:
+        if name == LINE:
+            continue
+        column = frame[name].astype("string[pyarrow]").str.strip()
+        frame[name] = column.mask(column == "")
+    return frame
+
+
+def raw_text(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
+    """Each row's values as one CSV line, for the reject file."""
+    parts = frame[columns].astype("string").fillna("")
+    return pd.Series(
+        [_encode_row(list(row)) for row in parts.itertuples(index=False)], index=frame.index
+    )

@@ -1,0 +1,583 @@
+"""Loading a bundle: read, validate, resolve identities, then write everything in one go.
+
+The flow is one way: files → typed rows → checked rows (rejects set aside) → identity
+resolution → node and relationship tables → one atomic write. On LadybugDB the write is one
+transaction, so a crash mid-load leaves the graph as it was; every write is an upsert by key,
+so loading the same bundle again changes nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+
+from graph360 import model
+from graph360.ingest import identity, validate
+from graph360.ingest.bundle import RawFile, Reject, read_bundle
+from graph360.ingest.validate import Checker
+from graph360.store.base import GraphStore
+
+Progress = Callable[[str], None]
+
+#: The steps a load goes through, for progress bars.
+STEPS = ("read", "validate", "resolve identities", "write nodes", "write relationships")
+
+
+@dataclass
+class FileReport:
+    rows_read: int = 0
+    loaded: int = 0
+    rejected: int = 0
+
+
+@dataclass
+class LoadReport:
+    bundle: str
+    store: str
+    files: dict[str, FileReport] = field(default_factory=dict)
+    customers_created: int = 0
+    customers_merged: int = 0
+    records_linked: int = 0
+    identifiers_blocked: dict[str, int] = field(default_factory=dict)
+    nodes_created: dict[str, int] = field(default_factory=dict)
+    relationships_created: dict[str, int] = field(default_factory=dict)
+    rejected: int = 0
+    rejects_path: str | None = None
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class _Context:
+    """What the checks of later files need from earlier ones and from the store."""
+
+    store: GraphStore
+    keys: dict[str, set[str]] = field(default_factory=dict)  # label -> keys known so far
+
+    def known(self, label: str, values: pd.Series) -> set[str]:
+        """Keys of ``label`` in the bundle so far or already in the store, among ``values``."""
+        bundle = self.keys.get(label, set())
+        wanted = pd.unique(values.dropna())
+        outside = [v for v in wanted if v not in bundle]
+        if not outside:
+            return bundle
+        found = self.store.existing_keys(label, pa.array(outside, pa.string()))
+        return bundle | set(found.to_pylist())
+
+
+def load_bundle(
+    store: GraphStore,
+    folder: Path,
+    *,
+    rejects_path: Path | None = None,
+    max_shared: int = identity.DEFAULT_MAX_SHARED,
+    default_region: str = identity.DEFAULT_REGION,
+    progress: Progress | None = None,
+) -> LoadReport:
+    """Load the bundle in ``folder`` (canonical files, or exports listed in bundle.toml)."""
+    started = time.perf_counter()
+    step = progress or (lambda _: None)
+    report = LoadReport(bundle=str(folder), store=store.location)
+    with tempfile.TemporaryDirectory(prefix="graph360-bundle-") as staging:
+        step("read")
+        raw = read_bundle(_materialize(folder, Path(staging)))
+        step("validate")
+        rejects: list[Reject] = []
+        for name, file in raw.items():
+            report.files[name] = FileReport(rows_read=file.rows_read)
+            rejects += file.rejects
+        context = _Context(store)
+        checked = _check_reference_files(raw, context, rejects)
+        customers = _check_customers(raw["customers"], rejects, default_region)
+        step("resolve identities")
+        people = _People.resolve(store, customers, max_shared)
+        report.customers_created = len(people.resolution.new_customers)
+        report.customers_merged = len(people.resolution.merged_customers)
+        report.records_linked = people.resolution.records_merged()
+        report.identifiers_blocked = people.resolution.blocked
+        linked = _check_customer_files(raw, context, people, rejects, default_region)
+        checked.update(linked)
+        checked["customers"] = customers
+        for name, frame in checked.items():
+            report.files[name].loaded = len(frame)
+        for reject in rejects:
+            report.files[reject.file].rejected += 1
+        report.rejected = len(rejects)
+        nodes, relationships = _graph_tables(checked, people, store)
+        with store.atomic():
+            step("write nodes")
+            for label, rows in nodes:
+                created = store.upsert_nodes(label, rows)
+                report.nodes_created[label] = report.nodes_created.get(label, 0) + created
+            store.merge_nodes("Customer", people.resolution.merged_customers)
+            step("write relationships")
+            if "journey_steps" in checked:
+                store.write("clear_step_owners", step_ids=list(checked["journey_steps"]["step_id"]))
+            for rel_type, rows in relationships:
+                created = store.upsert_relationships(rel_type, rows)
+                report.relationships_created[rel_type] = (
+                    report.relationships_created.get(rel_type, 0) + created
+                )
+    if rejects:
+        path = rejects_path or Path("graph360-rejects.csv")
+        write_rejects(path, rejects)
+        report.rejects_path = str(path)
+    report.seconds = round(time.perf_counter() - started, 3)
+    return report
+
+
+def _materialize(folder: Path, staging: Path) -> Path:
+    """A canonical bundle folder: ``folder`` itself, or its exports mapped into ``staging``."""
+    if not (folder / "bundle.toml").exists():
+        return folder
+    from graph360.ingest.mapping import materialize
+
+    return materialize(folder, staging)
+
+
+def write_rejects(path: Path, rejects: list[Reject]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["file", "line", "reason", "raw", "origin"])
+        for r in sorted(rejects, key=lambda r: (r.file, r.line)):
+            writer.writerow([f"{r.file}.csv", r.line, r.reason, r.raw, r.origin])
+
+
+# --- files that name no customer -----------------------------------------------------------
+
+
+def _check_reference_files(
+    raw: dict[str, RawFile], context: _Context, rejects: list[Reject]
+) -> dict[str, pd.DataFrame]:
+    checked: dict[str, pd.DataFrame] = {}
+
+    def run(name: str, label: str, key: str, rules: Callable[[Checker], None]) -> None:
+        if name not in raw:
+            return
+        frame, typed_rejects = validate.typed(raw[name])
+        rejects.extend(typed_rejects)
+        checker = Checker(raw[name], frame)
+        validate.unique_keys(checker, [key])
+        rules(checker)
+        kept, more = checker.split()
+        rejects.extend(more)
+        checked[name] = kept
+        context.keys[label] = set(kept[key])
+
+    def departments_known(column: str) -> Callable[[Checker], None]:
+        def rule(checker: Checker) -> None:
+            values = checker.frame[column]
+            validate.known(checker, column, context.known("Department", values), "department")
+
+        return rule
+
+    run("departments", "Department", "department_id", lambda c: None)
+    run("accounts", "Account", "account_id", departments_known("department_id"))
+    run("products", "Product", "product_id", lambda c: None)
+    run("journeys", "Journey", "journey_id", lambda c: None)
+
+    def step_rules(checker: Checker) -> None:
+        journeys = checker.frame["journey_id"]
+        validate.known(checker, "journey_id", context.known("Journey", journeys), "journey")
+        owners = checker.frame["owner_department_ids"].fillna("").str.split(";")
+        listed = owners.explode().str.strip()
+        listed = listed[listed != ""]
+        known = context.known("Department", listed)
+        unknown = listed[~listed.isin(known)]
+        if len(unknown):
+            names = unknown.groupby(level=0).agg(", ".join)
+            mask = checker.frame.index.isin(names.index)
+            checker.fail(
+                mask,
+                "unknown department in owner_department_ids: "
+                + names.reindex(checker.frame.index).fillna(""),
+            )
+
+    run("journey_steps", "JourneyStep", "step_id", step_rules)
+    run("campaigns", "Campaign", "campaign_id", departments_known("department_id"))
+    return checked
+
+
+# --- customers and identity ----------------------------------------------------------------
+
+
+def _check_customers(raw: RawFile, rejects: list[Reject], region: str) -> pd.DataFrame:
+    frame, typed_rejects = validate.typed(raw)
+    rejects.extend(typed_rejects)
+    checker = Checker(raw, frame)
+    validate.unique_keys(checker, ["source", "customer_id"])
+    emails, email_reasons = identity.normalize_emails(frame["email"])
+    phones, phone_reasons = identity.normalize_phones(frame["phone"], frame["country"], region)
+    checker.fail(email_reasons.notna(), email_reasons.fillna(""))
+    checker.fail(phone_reasons.notna(), phone_reasons.fillna(""))
+    checker.frame = frame.assign(
+        record_key=frame["source"] + ":" + frame["customer_id"],
+        email_norm=emails,
+        phone_norm=phones,
+        attributes=validate.attributes(frame, raw.extra_columns),
+    )
+    kept, more = checker.split()
+    rejects.extend(more)
+    return kept
+
+
+@dataclass
+class _People:
+    """The resolved identities, and lookups from any customer reference to a customer id."""
+
+    resolution: identity.Resolution
+    existing_records: set[str]
+    email_owner: dict[str, str]
+
+    @classmethod
+    def resolve(cls, store: GraphStore, customers: pd.DataFrame, max_shared: int) -> _People:
+        existing = store.frame("identity_records")
+        if existing.empty:
+            existing = pd.DataFrame(columns=["record_key", "email", "phone", "customer_id"])
+        new = customers[["record_key", "email_norm", "phone_norm"]].rename(
+            columns={"email_norm": "email", "phone_norm": "phone"}
+        )
+        records = pd.concat([existing[["record_key", "email", "phone"]], new], ignore_index=True)
+        records = records.astype({"email": "object", "phone": "object"})
+        records = records.where(records.notna(), None)
+        owner_of = dict(zip(existing["record_key"], existing["customer_id"], strict=True))
+        resolution = identity.resolve(records, owner_of, max_shared)
+        emails = records.dropna(subset=["email"]).drop_duplicates(["record_key"])
+        email_owner = {
+            email: resolution.customer_of[key]
+            for email, key in zip(emails["email"], emails["record_key"], strict=True)
+            if f"email:{email}" not in resolution.blocked
+        }
+        return cls(resolution, set(owner_of), email_owner)
+
+    def customer_ids(
+        self, checker: Checker, source: str, customer_id: str, email: str | None
+    ) -> pd.Series:
+        """Each row's customer id; rows whose reference resolves to nobody are failed."""
+        frame = checker.frame
+        keys = frame[source] + ":" + frame[customer_id]
+        by_record = keys.map(self.resolution.customer_of)
+        result = by_record
+        if email is not None:
+            normalized, _ = identity.normalize_emails(frame[email])
+            by_email = normalized.map(self.email_owner)
+            result = by_record.fillna(by_email)
+            blocked = normalized.map(
+                lambda e: f"email:{e}" in self.resolution.blocked if isinstance(e, str) else False
+            ).astype(bool)
+            no_record = by_record.isna()
+            checker.fail(
+                no_record & normalized.notna() & blocked & result.isna(),
+                "e-mail " + validate.quoted(frame[email]) + " is a blocked placeholder",
+            )
+            checker.fail(
+                no_record & normalized.notna() & ~blocked & result.isna(),
+                "no customer with e-mail " + validate.quoted(frame[email]),
+            )
+            checker.fail(
+                keys.isna() & frame[email].isna(),
+                f"no customer reference: give {source} and {customer_id}, or {email}",
+            )
+            checker.fail(
+                keys.notna() & by_record.isna() & frame[email].isna(),
+                "unknown customer " + validate.quoted(keys),
+            )
+        else:
+            checker.fail(
+                keys.notna() & by_record.isna(), "unknown customer " + validate.quoted(keys)
+            )
+        return result
+
+
+def _check_customer_files(
+    raw: dict[str, RawFile],
+    context: _Context,
+    people: _People,
+    rejects: list[Reject],
+    region: str,
+) -> dict[str, pd.DataFrame]:
+    checked: dict[str, pd.DataFrame] = {}
+
+    def run(name: str, rules: Callable[[Checker], pd.DataFrame]) -> None:
+        if name not in raw:
+            return
+        frame, typed_rejects = validate.typed(raw[name])
+        rejects.extend(typed_rejects)
+        checker = Checker(raw[name], frame)
+        validate.unique_keys(checker, list(raw[name].spec.key))
+        checker.frame = rules(checker)
+        kept, more = checker.split()
+        rejects.extend(more)
+        checked[name] = kept
+
+    def holdings(checker: Checker) -> pd.DataFrame:
+        accounts = checker.frame["account_id"]
+        validate.known(checker, "account_id", context.known("Account", accounts), "account")
+        ids = people.customer_ids(checker, "source", "customer_id", None)
+        return checker.frame.assign(__customer=ids)
+
+    def relationships(checker: Checker) -> pd.DataFrame:
+        validate.one_of(checker, "kind", model.RELATIONSHIP_KINDS)
+        weight = checker.frame["weight"]
+        checker.fail(weight.notna() & (weight <= 0), "weight must be positive")
+        source = people.customer_ids(checker, "source", "from_customer_id", None)
+        target = people.customer_ids(checker, "source", "to_customer_id", None)
+        checker.fail(
+            source.notna() & (source == target),
+            "relates a customer to themselves (both records are the same person)",
+        )
+        return checker.frame.assign(__from=source, __to=target)
+
+    def members(checker: Checker) -> pd.DataFrame:
+        campaigns = checker.frame["campaign_id"]
+        validate.known(checker, "campaign_id", context.known("Campaign", campaigns), "campaign")
+        ids = people.customer_ids(checker, "source", "customer_id", "email")
+        return checker.frame.assign(__customer=ids)
+
+    def touchpoints(checker: Checker) -> pd.DataFrame:
+        frame = checker.frame
+        for column, label, what in (
+            ("campaign_id", "Campaign", "campaign"),
+            ("step_id", "JourneyStep", "journey step"),
+            ("department_id", "Department", "department"),
+            ("product_id", "Product", "product"),
+        ):
+            validate.known(checker, column, context.known(label, frame[column]), what)
+        validate.ratings(checker)
+        validate.in_range(checker, "sentiment", -1, 1)
+        ids = people.customer_ids(checker, "source", "customer_id", "email")
+        return frame.assign(
+            __customer=ids, attributes=validate.attributes(frame, raw["touchpoints"].extra_columns)
+        )
+
+    run("holdings", holdings)
+    run("relationships", relationships)
+    run("campaign_members", members)
+    run("touchpoints", touchpoints)
+    return checked
+
+
+# --- graph tables --------------------------------------------------------------------------
+
+
+def _table(frame: pd.DataFrame, columns: dict[str, str]) -> pa.Table:
+    """Columns of ``frame`` renamed (source name -> graph name), as Arrow."""
+    data = {}
+    for source, target in columns.items():
+        values = frame[source] if source in frame else pd.Series(None, index=frame.index)
+        data[target] = _arrow_column(values)
+    return pa.table(data) if data else pa.table({})
+
+
+def _arrow_column(values: pd.Series) -> pa.Array:
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return pa.array(values.astype("datetime64[us]"), pa.timestamp("us"))
+    if pd.api.types.is_float_dtype(values):
+        return pa.array(values, pa.float64(), from_pandas=True)
+    if pd.api.types.is_integer_dtype(values):
+        return pa.array(values.astype("Int64"), pa.int64(), from_pandas=True)
+    text = values.astype("object").where(values.notna(), None)
+    return pa.array(text.tolist(), pa.string())
+
+
+def _same(*names: str) -> dict[str, str]:
+    return {name: name for name in names}
+
+
+def _graph_tables(
+    checked: dict[str, pd.DataFrame], people: _People, store: GraphStore
+) -> tuple[list[tuple[str, pa.Table]], list[tuple[str, pa.Table]]]:
+    nodes: list[tuple[str, pa.Table]] = []
+    rels: list[tuple[str, pa.Table]] = []
+    now = pd.Timestamp(dt.datetime.now(dt.UTC).replace(tzinfo=None))
+
+    if "departments" in checked:
+        nodes.append(
+            (
+                "Department",
+                _table(checked["departments"], _same("department_id", "name", "division")),
+            )
+        )
+    if "accounts" in checked:
+        frame = checked["accounts"]
+        nodes.append(
+            (
+                "Account",
+                _table(
+                    frame,
+                    _same("account_id", "name", "kind", "status", "plan", "opened_at", "value"),
+                ),
+            )
+        )
+        managed = frame.dropna(subset=["department_id"])
+        rels.append(("MANAGED_BY", _table(managed, {"account_id": "from", "department_id": "to"})))
+    if "products" in checked:
+        nodes.append(
+            ("Product", _table(checked["products"], _same("product_id", "name", "category")))
+        )
+    if "journeys" in checked:
+        nodes.append(
+            ("Journey", _table(checked["journeys"], _same("journey_id", "name", "persona")))
+        )
+    if "journey_steps" in checked:
+        steps = checked["journey_steps"]
+        nodes.append(
+            (
+                "JourneyStep",
+                _table(steps, _same("step_id", "name", "stage", "position", "journey_id")),
+            )
+        )
+        rels.append(("HAS_STEP", _table(steps, {"journey_id": "from", "step_id": "to"})))
+        ordered = steps.sort_values(["journey_id", "position", "step_id"])
+        following = ordered.groupby("journey_id")["step_id"].shift(-1)
+        chain = ordered.assign(__next=following).dropna(subset=["__next"])
+        rels.append(("NEXT", _table(chain, {"step_id": "from", "__next": "to"})))
+        owners = steps.assign(__owner=steps["owner_department_ids"].str.split(";")).explode(
+            "__owner"
+        )
+        owners["__owner"] = owners["__owner"].str.strip()
+        owners = owners[owners["__owner"].notna() & (owners["__owner"] != "")]
+        rels.append(("OWNED_BY", _table(owners, {"step_id": "from", "__owner": "to"})))
+    if "campaigns" in checked:
+        frame = checked["campaigns"]
+        nodes.append(
+            (
+                "Campaign",
+                _table(
+                    frame,
+                    _same("campaign_id", "name", "channel", "objective", "started_at", "ended_at"),
+                ),
+            )
+        )
+        run_by = frame.dropna(subset=["department_id"])
+        rels.append(("RUN_BY", _table(run_by, {"campaign_id": "from", "department_id": "to"})))
+
+    customers = checked["customers"]
+    resolution = people.resolution
+    customers = customers.assign(
+        __customer=customers["record_key"].map(resolution.customer_of),
+        __rule=customers["record_key"].map(resolution.rule_of),
+        __via=customers["record_key"].map(resolution.via_of),
+    )
+    nodes.append(("Customer", _customer_table(customers, people, store)))
+    is_new = ~customers["record_key"].isin(people.existing_records)
+    record_columns = {
+        "record_key": "record_key",
+        "source": "source",
+        "customer_id": "source_id",
+        "email_norm": "email",
+        "phone_norm": "phone",
+        "name": "name",
+        "attributes": "attributes",
+    }
+    nodes.append(("SourceRecord", _table(customers[~is_new], record_columns)))
+    nodes.append(
+        (
+            "SourceRecord",
+            _table(
+                customers[is_new].assign(loaded_at=now),
+                {**record_columns, "loaded_at": "loaded_at"},
+            ),
+        )
+    )
+    links = {"__customer": "from", "record_key": "to", "__rule": "rule", "__via": "via"}
+    rels.append(("IDENTIFIED_BY", _table(customers[~is_new], links)))
+    rels.append(("IDENTIFIED_BY", _table(customers[is_new].assign(at=now), {**links, "at": "at"})))
+
+    if "holdings" in checked:
+        rels.append(
+            (
+                "HOLDS",
+                _table(
+                    checked["holdings"], {"__customer": "from", "account_id": "to", "role": "role"}
+                ),
+            )
+        )
+    if "relationships" in checked:
+        rels.append(
+            (
+                "RELATED",
+                _table(
+                    checked["relationships"],
+                    {
+                        "__from": "from",
+                        "__to": "to",
+                        "kind": "kind",
+                        "weight": "weight",
+                        "since": "since",
+                    },
+                ),
+            )
+        )
+    if "campaign_members" in checked:
+        rels.append(
+            (
+                "TARGETS",
+                _table(
+                    checked["campaign_members"],
+                    {"campaign_id": "from", "__customer": "to", "added_at": "added_at"},
+                ),
+            )
+        )
+    if "touchpoints" in checked:
+        frame = checked["touchpoints"]
+        nodes.append(
+            ("Touchpoint", _table(frame, _same(*[c for c in model.node("Touchpoint").columns])))
+        )
+        rels.append(("HAD", _table(frame, {"__customer": "from", "touchpoint_id": "to"})))
+        for column, rel_type in (
+            ("campaign_id", "FROM_CAMPAIGN"),
+            ("step_id", "AT_STEP"),
+            ("department_id", "HANDLED_BY"),
+            ("product_id", "FOR_PRODUCT"),
+        ):
+            linked = frame.dropna(subset=[column])
+            rels.append((rel_type, _table(linked, {"touchpoint_id": "from", column: "to"})))
+    return nodes, rels
+
+
+_CUSTOMER_FIELDS = (
+    "name",
+    "gender",
+    "birth_date",
+    "city",
+    "region",
+    "country",
+    "segment",
+    "persona",
+    "lifecycle_stage",
+    "created_at",
+)
+
+
+def _customer_table(customers: pd.DataFrame, people: _People, store: GraphStore) -> pa.Table:
+    """One row per customer touched: each field from its records (first non-empty by record
+    key), falling back to what the customer already holds in the store."""
+    ordered = customers.sort_values("record_key")
+    fields = ordered[["__customer", *_CUSTOMER_FIELDS]].assign(
+        email=ordered["email_norm"].where(
+            ~ordered["email_norm"].map(lambda e: f"email:{e}" in people.resolution.blocked)
+        ),
+        phone=ordered["phone_norm"].where(
+            ~ordered["phone_norm"].map(lambda p: f"phone:{p}" in people.resolution.blocked)
+        ),
+    )
+    combined = fields.groupby("__customer", sort=True).first()
+    touched = [c for c in combined.index if c not in people.resolution.new_customers]
+    if touched:
+        stored = store.get_nodes("Customer", pa.array(touched, pa.string())).to_pandas()
+        stored = stored.set_index("customer_id")[combined.columns.intersection(stored.columns)]
+        combined = combined.combine_first(stored.reindex(combined.index))
+    combined = combined.reset_index().rename(columns={"__customer": "customer_id"})
+    return _table(combined, _same("customer_id", "email", "phone", *_CUSTOMER_FIELDS))

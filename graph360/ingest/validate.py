@@ -1,0 +1,186 @@
+"""Row rules: every rule a canonical row must keep, checked column-wise over whole frames.
+
+A row that breaks any rule leaves the frame and becomes a ``Reject`` with every reason it
+broke, joined with ``; ``. Nothing here touches the store: references to things already in
+the graph are passed in as sets of known keys.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+
+from graph360.ingest.bundle import DATE, INTEGER, LINE, NUMBER, ORIGIN, RawFile, Reject, raw_text
+
+
+class Checker:
+    """Collects reasons per row of one file, then splits the frame into kept rows and rejects."""
+
+    def __init__(self, raw: RawFile, frame: pd.DataFrame | None = None) -> None:
+        self.raw = raw
+        self.frame = raw.frame if frame is None else frame
+        self.reasons = pd.Series("", index=self.frame.index, dtype="object")
+        self.repeats = pd.Series(False, index=self.frame.index)
+
+    def fail(self, mask: pd.Series | np.ndarray, reason: str | pd.Series) -> None:
+        """Mark the rows in ``mask`` with ``reason`` (one text, or a text per row)."""
+        mask = pd.Series(np.asarray(mask, dtype=bool), index=self.frame.index)
+        if not mask.any():
+            return
+        text = reason[mask] if isinstance(reason, pd.Series) else reason
+        current = self.reasons[mask]
+        self.reasons[mask] = np.where(current == "", text, current + "; " + text)
+
+    def split(self) -> tuple[pd.DataFrame, list[Reject]]:
+        bad = self.reasons != ""
+        rejects = self.rejects_for(bad, self.reasons)
+        return self.frame[~bad & ~self.repeats], rejects
+
+    def rejects_for(self, mask: pd.Series, reasons: pd.Series) -> list[Reject]:
+        if not mask.any():
+            return []
+        rows = self.raw.frame.loc[mask[mask].index]  # as read, not as parsed
+        columns = [c for c in rows.columns if c not in (LINE, ORIGIN)]
+        raws = raw_text(rows, columns)
+        origins = rows[ORIGIN] if ORIGIN in rows else pd.Series("", index=rows.index)
+        return [
+            Reject(self.raw.spec.name, int(line), str(reason), raw, str(origin or ""))
+            for line, reason, raw, origin in zip(
+                rows[LINE], reasons[mask], raws, origins.fillna(""), strict=True
+            )
+        ]
+
+
+def typed(raw: RawFile) -> tuple[pd.DataFrame, list[Reject]]:
+    """Check required values and parse dates and numbers; the kept rows come back typed."""
+    checker = Checker(raw)
+    frame = raw.frame.copy()
+    for column in raw.spec.columns:
+        if column.name not in frame:
+            frame[column.name] = pd.Series(None, index=frame.index, dtype="object")
+            continue
+        values = frame[column.name]
+        if column.required:
+            checker.fail(values.isna(), f"missing required value for {column.name}")
+        if column.kind == DATE:
+            parsed = parse_dates(values)
+            checker.fail(
+                values.notna() & parsed.isna(),
+                "unparseable date in " + column.name + ": " + quoted(values),
+            )
+            frame[column.name] = parsed
+        elif column.kind in (NUMBER, INTEGER):
+            parsed = pd.to_numeric(values, errors="coerce").astype("float64")
+            checker.fail(
+                values.notna() & (parsed.isna() | ~np.isfinite(parsed.fillna(0))),
+                "not a number in " + column.name + ": " + quoted(values),
+            )
+            if column.kind == INTEGER:
+                fractional = parsed.notna() & (parsed != parsed.round())
+                checker.fail(
+                    fractional, "not a whole number in " + column.name + ": " + quoted(values)
+                )
+                parsed = parsed.round().astype("Int64")
+            frame[column.name] = parsed
+    checker.frame = frame
+    return checker.split()
+
+
+def quoted(values: pd.Series) -> pd.Series:
+    return "'" + values.astype("string").fillna("").str.slice(0, 60) + "'"
+
+
+def parse_dates(values: pd.Series) -> pd.Series:
+    """ISO-8601 dates or date-times; offsets are converted to UTC, naive values taken as UTC."""
+    parsed = pd.to_datetime(values, format="ISO8601", utc=True, errors="coerce")
+    return parsed.dt.tz_localize(None).astype("datetime64[us]")
+
+
+def unique_keys(checker: Checker, key: list[str]) -> None:
+    """A key seen twice: the same content is one row; different content rejects the later rows."""
+    frame = checker.frame
+    if frame.empty:
+        return
+    content = [c for c in frame.columns if c not in (LINE, ORIGIN) and not c.startswith("__")]
+    repeated = frame.duplicated(key, keep=False)
+    if not repeated.any():
+        return
+    same = frame.duplicated(content, keep="first")
+    first_line = frame.groupby(key, dropna=False)[LINE].transform("min")
+    differs = repeated & ~same & frame.duplicated(key, keep="first")
+    label = frame[key].astype("string").fillna("").agg(" / ".join, axis=1)
+    checker.fail(
+        differs,
+        "duplicate "
+        + "/".join(key)
+        + " "
+        + label
+        + " with other content than line "
+        + first_line.astype(str),
+    )
+    checker.repeats |= same & repeated  # an exact repeat is the same row: kept once
+
+
+def known(checker: Checker, column: str, keys: set[str] | pd.Index, what: str) -> None:
+    """Values of ``column`` (when given) must be among ``keys``."""
+    values = checker.frame[column]
+    unknown = values.notna() & ~values.isin(keys)
+    checker.fail(unknown, f"unknown {what} " + quoted(values))
+
+
+def in_range(checker: Checker, column: str, low: float, high: float) -> None:
+    values = checker.frame[column]
+    outside = values.notna() & ((values < low) | (values > high))
+    checker.fail(outside, f"{column} outside {low:g}..{high:g}: " + values.astype("string"))
+
+
+def one_of(checker: Checker, column: str, allowed: tuple[str, ...]) -> None:
+    values = checker.frame[column]
+    checker.fail(
+        values.notna() & ~values.isin(allowed),
+        f"{column} must be one of {'|'.join(allowed)}, not " + quoted(values),
+    )
+
+
+def ratings(checker: Checker) -> None:
+    """A rating needs its scale: 5 (1..5 stars) or 10 (NPS, 0..10)."""
+    frame = checker.frame
+    rating, scale = frame["rating"], frame["rating_scale"].astype("float64")
+    checker.fail(rating.notna() & scale.isna(), "rating without rating_scale")
+    checker.fail(
+        scale.notna() & ~scale.isin([5, 10]),
+        "rating_scale must be 5 or 10, not " + scale.astype("string"),
+    )
+    low = np.where(scale == 10, 0, 1)
+    high = scale.astype("float64")
+    outside = rating.notna() & scale.isin([5, 10]) & ((rating < low) | (rating > high))
+    checker.fail(
+        outside,
+        "rating "
+        + rating.map("{:g}".format)
+        + " outside its scale "
+        + pd.Series(low, index=frame.index).astype(str)
+        + ".."
+        + scale.fillna(0).astype(int).astype(str),
+    )
+
+
+def attributes(frame: pd.DataFrame, extra: list[str]) -> pd.Series:
+    """The extra columns of each row as one JSON object (None when all are empty)."""
+    if not extra:
+        return pd.Series(None, index=frame.index, dtype="object")
+    values = frame[extra].astype("object").where(frame[extra].notna(), None)
+    return pd.Series(
+        [
+            json.dumps(
+                {k: v for k, v in zip(extra, row, strict=True) if v is not None}, sort_keys=True
+            )
+            if any(v is not None for v in row)
+            else None
+            for row in values.itertuples(index=False)
+        ],
+        index=frame.index,
+        dtype="object",
+    )
