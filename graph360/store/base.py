@@ -11,6 +11,7 @@ import datetime as dt
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from contextlib import contextmanager
+from decimal import Decimal
 from typing import Any, ClassVar, final
 
 import pandas as pd
@@ -185,6 +186,8 @@ def _describe(error: Exception) -> str:
 
 def plain(value: Any) -> Any:
     """A backend value as a plain Python value (Neo4j's temporal types become datetime)."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
     to_native = getattr(value, "to_native", None)
     if to_native is not None:
         value = to_native()

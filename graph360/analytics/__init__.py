@@ -1,0 +1,1 @@
+"""One module per question graph360 answers; each is plain functions over a GraphStore."""
