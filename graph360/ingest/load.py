@@ -121,9 +121,13 @@ def load_bundle(
                 report.nodes_created[label] = report.nodes_created.get(label, 0) + created
             store.merge_nodes("Customer", people.resolution.merged_customers)
             step("write relationships")
-            if "journey_steps" in checked:
-                store.write("clear_step_owners", step_ids=list(checked["journey_steps"]["step_id"]))
             for rel_type, rows in relationships:
+                if rel_type == "OWNED_BY":
+                    store.write(
+                        "drop_stale_step_owners",
+                        step_ids=list(checked["journey_steps"]["step_id"]),
+                        keep=[f"{a}|{b}" for a, b in zip(*rows.to_pydict().values(), strict=True)],
+                    )
                 created = store.upsert_relationships(rel_type, rows)
                 report.relationships_created[rel_type] = (
                     report.relationships_created.get(rel_type, 0) + created

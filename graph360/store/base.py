@@ -72,6 +72,12 @@ class GraphStore(ABC):
 
     # --- shared steps ----------------------------------------------------------------------
 
+    def __enter__(self) -> GraphStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     @final
     def query(self, name: str, **params: Any) -> list[dict[str, Any]]:
         """Run the named read query ``name`` with ``params``; rows as dicts."""
@@ -119,6 +125,28 @@ class GraphStore(ABC):
             for rel in model.RELATIONSHIPS.values()
         }
         return {"nodes": nodes, "relationships": rels}
+
+    @final
+    def all_nodes(self, label: str) -> pd.DataFrame:
+        """Every ``label`` node with all its properties, ordered by key (exports, checks)."""
+        node = model.node(label)
+        columns = ", ".join(f"n.{name} AS {name}" for name in node.columns)
+        frame = self._frame(f"MATCH (n:{label}) RETURN {columns} ORDER BY n.{node.key}", {})
+        return frame.reindex(columns=list(node.columns))
+
+    @final
+    def all_relationships(self, rel_type: str) -> pd.DataFrame:
+        """Every ``rel_type`` relationship: endpoint keys and properties, in a stable order."""
+        rel = model.relationship(rel_type)
+        source, target = model.node(rel.source).key, model.node(rel.target).key
+        props = "".join(f", r.{p} AS {p}" for p in rel.properties)
+        order = ", ".join(["`from`", "`to`", *rel.identity])
+        frame = self._frame(
+            f"MATCH (a:{rel.source})-[r:{rel.type}]->(b:{rel.target}) "
+            f"RETURN a.{source} AS `from`, b.{target} AS `to`{props} ORDER BY {order}",
+            {},
+        )
+        return frame.reindex(columns=["from", "to", *rel.properties])
 
     def _count(self, text: str) -> int:
         return int(self._run(text, {}, write=False)[0]["n"])

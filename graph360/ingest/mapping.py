@@ -1,0 +1,916 @@
+"""Declarative source mappings: a source system's own export file → canonical bundle rows.
+
+Every system a department runs exports its data in its own shape. A *mapping* is a small TOML
+file (in ``graph360/loaders/``, or anywhere on disk) that says how one such export becomes rows
+of the canonical bundle files (DESIGN.md §5). Mappings are data, not code, so an analyst can
+copy one and adapt it to their own export without touching Python.
+
+The mapping format
+------------------
+::
+
+    name = "email_activity"                  # how bundles and the CLI refer to it
+    description = "Mailchimp-like campaign activity export"
+    source = "esp"                           # written into the canonical `source` column
+    delimiter = ","                          # optional (default ","); encoding = "utf-8-sig"
+    optional_columns = ["Device"]            # optional: needed columns that may be absent
+
+    [columns]                                # every column the export is expected to have
+    "Email Address" = "subscriber e-mail, any letter case"
+    "Event" = "sent | open | click | unsubscribe | bounce"
+    ...
+
+    [[outputs]]                              # one table per canonical file written
+    file = "touchpoints.csv"
+    where = { column = "Event", in = ["open", "click"] }     # optional row filter
+    distinct_on = ["touchpoint_id"]          # optional: keep the first row per output key
+
+    [outputs.fields]                         # canonical column = field spec
+    email = "Email Address"                  # a plain string copies that export column
+    channel = { const = "email" }            # a constant
+    name = { template = "{First Name} {Last Name}" }          # columns joined with text
+    phone = { coalesce = ["Mobile", "Phone"] }               # first non-empty column
+    touchpoint_id = { id = "esp:{Campaign ID}:{Subscriber ID}:{Event Time}" }
+    kind = { column = "Event", map = { open = "email_open" }, default = "other" }
+    at = { column = "Event Time", date = "%Y-%m-%d %H:%M:%S" }
+    value = { column = "Total", number = true, multiply_by = "Quantity" }
+
+A field spec is a string (copy that column) or a table with exactly one *value source* —
+``column``, ``const``, ``template``, ``coalesce`` or ``id`` — and optional transforms, applied in
+this order:
+
+- ``lower = true`` lower-cases; ``slug = true`` turns "Customer Care" into "customer_care".
+- ``map = {raw = "canonical", ...}`` replaces values (``ignore_case = true`` to match any
+  letter case). A value that is not in the map becomes ``default`` when one is given and is
+  kept raw otherwise. An empty value stays empty unless the map has a ``"" = ...`` key.
+- ``date = "strptime format"`` (or a list of formats, tried in turn) rewrites a date as ISO-8601:
+  ``2026-03-01`` for a format without a time, ``2026-03-01T08:15:00`` with one, plus the offset
+  when the format has ``%z``.
+- ``number = true`` strips currency signs and thousands separators ("£1,234.50" → "1234.50";
+  ``decimal = ","`` for "1.234,50"); ``multiply_by = "Column"`` multiplies by another column.
+
+A value a transform cannot handle (a date that does not match its format, a number that is not
+a number) is written **raw**, never dropped and never blanked, so the loader rejects that row
+with a reason and a line number. Templates (``template`` and ``id``) name columns in braces;
+``{{`` and ``}}`` are literal braces; ``{_line}`` is the row's physical line and ``{_file}`` the
+export's file name. A ``template`` result is trimmed and runs of spaces collapse (so a missing
+middle name leaves no double space); an ``id`` is used exactly as rendered, and with
+``digest = 16`` becomes its literal prefix plus the first 16 hex digits of a SHA-1 of the
+rendered text (for ids that would otherwise be long). An id built from columns is
+deterministic: the same export row always yields the same id, so a re-load changes nothing.
+
+``where`` is one condition table or a list of them (all must hold), each naming a ``column``
+and one test: ``not_empty = true``, ``empty = true``, ``equals = "x"``, ``not_equals = "x"``,
+``in = [...]``, ``not_in = [...]`` or ``matches = "regex"`` (whole value), with optional
+``ignore_case = true``. Filtering is declared, not silent: an output only ever sees the rows
+its ``where`` asks for.
+
+When the canonical file has a ``source`` column and the output does not set it, it is filled
+with the mapping's ``source``. Columns a mapping writes that are not canonical are kept by the
+loader as extra properties.
+
+Only the columns a mapping actually reads are *needed*; an export that lacks a needed column
+(that is not in ``optional_columns``) raises :class:`~graph360.errors.MappingError` naming the
+mapping file, the export and the missing columns. A field that reads a column not declared in
+``[columns]`` is a malformed mapping and raises when the mapping is loaded.
+
+Provenance and broken lines
+---------------------------
+Every canonical row a mapping writes carries ``_origin`` = ``"<export file>:<line>"``, the
+physical line (header = line 1) where its record starts in the export, so a rejected row points
+back to the original export line even when an earlier quoted field spans several lines. A
+record whose field count differs from the header's cannot be mapped reliably; it is still
+written (padded or cut to the header, to the first output whose ``where`` it passes, else to
+the first output, and only once) with a non-empty ``_error`` column saying why, and the loader
+must reject every row whose ``_error`` is non-empty. ``_error`` is present only when some row
+has one.
+
+The canonical mapping (``canonical.toml``, ``passthrough = true``) is the identity: an export
+that is already a canonical file is copied column for column; its target file is its own name
+(or the ``target`` given in the bundle manifest).
+
+Bundle manifests
+----------------
+A bundle folder may hold ``bundle.toml`` listing the source exports it contains::
+
+    [[sources]]
+    file = "crm/contacts.csv"        # relative to the bundle folder
+    mapping = "crm_contacts"         # a shipped mapping name, or a path to a .toml file
+    # source = "crm_eu"              # optional: override the mapping's source name
+    # target = "customers.csv"       # optional, canonical mapping only: the canonical file
+
+Canonical files (``customers.csv`` … or ``.parquet``) placed directly in the folder are taken
+as they are. :func:`materialize` turns such a folder into a plain canonical bundle.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import hashlib
+import re
+import tomllib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from graph360.errors import MappingError
+
+__all__ = [
+    "Condition",
+    "FieldSpec",
+    "Mapping",
+    "Output",
+    "apply_mapping",
+    "canonical_files",
+    "load_mapping",
+    "materialize",
+    "read_export",
+    "shipped_mappings",
+]
+
+LOADERS_DIR = Path(__file__).resolve().parent.parent / "loaders"
+MANIFEST = "bundle.toml"
+ORIGIN, ERROR = "_origin", "_error"
+
+_VALUE_SOURCES = ("column", "const", "template", "coalesce", "id")
+_TRANSFORMS = (
+    "lower",
+    "slug",
+    "map",
+    "default",
+    "ignore_case",
+    "date",
+    "number",
+    "decimal",
+    "multiply_by",
+    "digest",
+)
+_TESTS = ("not_empty", "empty", "equals", "not_equals", "in", "not_in", "matches")
+_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
+_PSEUDO = frozenset({"_line", "_file"})
+_TIME_DIRECTIVES = ("%H", "%I", "%M", "%S", "%p", "%f", "%X", "%c", "%T", "%R")
+
+
+# --------------------------------------------------------------------------- the format
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """How one canonical column is computed from an export row."""
+
+    name: str
+    source: str  # one of _VALUE_SOURCES
+    arg: Any  # column name, constant, template text or list of columns
+    lower: bool = False
+    slug: bool = False
+    map: dict[str, str] | None = None
+    default: str | None = None
+    ignore_case: bool = False
+    date: tuple[str, ...] = ()
+    number: bool = False
+    decimal: str = "."
+    multiply_by: str | None = None
+    digest: int = 0
+
+    @property
+    def columns(self) -> frozenset[str]:
+        """Export columns this field reads (pseudo-columns excluded)."""
+        if self.source == "column":
+            used = {self.arg}
+        elif self.source == "coalesce":
+            used = set(self.arg)
+        elif self.source in ("template", "id"):
+            used = {name for name in _template_fields(self.arg) if name not in _PSEUDO}
+        else:
+            used = set()
+        if self.multiply_by:
+            used.add(self.multiply_by)
+        return frozenset(used)
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One row test of an output's ``where``."""
+
+    column: str
+    test: str
+    value: Any = None
+    ignore_case: bool = False
+
+
+@dataclass(frozen=True)
+class Output:
+    """The rows one mapping writes into one canonical file."""
+
+    file: str
+    fields: tuple[FieldSpec, ...]
+    where: tuple[Condition, ...] = ()
+    distinct_on: tuple[str, ...] = ()
+    #: The canonical file has a `source` column the output does not set: the mapping's goes in.
+    auto_source: bool = False
+
+    @property
+    def columns(self) -> frozenset[str]:
+        used: set[str] = set()
+        for spec in self.fields:
+            used |= spec.columns
+        used |= {cond.column for cond in self.where}
+        return frozenset(used)
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """A parsed mapping file; see the module docstring for the format."""
+
+    name: str
+    description: str
+    source: str
+    path: Path | None
+    columns: dict[str, str] = field(default_factory=dict)
+    outputs: tuple[Output, ...] = ()
+    optional_columns: frozenset[str] = frozenset()
+    passthrough: bool = False
+    delimiter: str = ","
+    encoding: str = "utf-8-sig"
+
+    @property
+    def files(self) -> list[str]:
+        """Canonical files this mapping writes (all of them for the passthrough mapping)."""
+        if self.passthrough:
+            return list(canonical_files())
+        return list(dict.fromkeys(out.file for out in self.outputs))
+
+    @property
+    def needed_columns(self) -> frozenset[str]:
+        """Export columns the mapping reads and cannot do without."""
+        used: set[str] = set()
+        for out in self.outputs:
+            used |= out.columns
+        return frozenset(used - self.optional_columns)
+
+    def with_source(self, source: str) -> Mapping:
+        """The same mapping writing another source name (two CRMs, one export format)."""
+        return dataclasses.replace(self, source=source)
+
+
+def _template_fields(text: str) -> list[str]:
+    return [m.group(1) for m in _PLACEHOLDER.finditer(text) if m.group(1) is not None]
+
+
+@cache
+def canonical_files() -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
+    """Canonical file name → (required columns, all columns in order), from canonical.toml.
+
+    The schema is declared once, in the shipped canonical mapping, so the file that documents
+    the canonical bundle is also the one that checks it.
+    """
+    data = _read_toml(LOADERS_DIR / "canonical.toml")
+    files: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+    for name, spec in data.get("files", {}).items():
+        required = tuple(spec.get("required", ()))
+        files[name] = (required, required + tuple(spec.get("optional", ())))
+    return files
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise MappingError(f"mapping file {path} does not exist") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise MappingError(f"{path}: not valid TOML: {exc}") from None
+
+
+def shipped_mappings() -> list[Mapping]:
+    """Every mapping that ships in graph360/loaders, sorted by name (for `graph360 mappings`)."""
+    return [load_mapping(path) for path in sorted(LOADERS_DIR.glob("*.toml"))]
+
+
+def load_mapping(name_or_path: str | Path) -> Mapping:
+    """A shipped mapping by name (``"crm_contacts"``) or any mapping file by path."""
+    text = str(name_or_path)
+    is_path = isinstance(name_or_path, Path) or text.endswith(".toml") or "/" in text
+    if is_path:
+        path = Path(name_or_path)
+    else:
+        path = LOADERS_DIR / f"{text}.toml"
+        if not path.is_file():
+            names = ", ".join(sorted(p.stem for p in LOADERS_DIR.glob("*.toml")))
+            raise MappingError(f"no shipped mapping named {text!r} (shipped: {names})")
+    return _parse_mapping(_read_toml(path), path)
+
+
+def _parse_mapping(data: dict[str, Any], path: Path) -> Mapping:
+    where = str(path)
+
+    def fail(message: str) -> MappingError:
+        return MappingError(f"{where}: {message}")
+
+    known = {
+        "name",
+        "description",
+        "source",
+        "columns",
+        "outputs",
+        "optional_columns",
+        "passthrough",
+        "delimiter",
+        "encoding",
+        "files",
+    }
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise fail(f"unknown top-level keys {unknown}")
+    for key in ("name", "description", "source"):
+        if not isinstance(data.get(key), str):
+            raise fail(f"'{key}' must be given as a string")
+    columns = data.get("columns", {})
+    if not isinstance(columns, dict):
+        raise fail("[columns] must be a table of column name = description")
+    columns = {str(k): str(v) for k, v in columns.items()}
+    optional = frozenset(data.get("optional_columns", ()))
+    if not optional <= set(columns):
+        raise fail(f"optional_columns not declared in [columns]: {sorted(optional - set(columns))}")
+    passthrough = bool(data.get("passthrough", False))
+    delimiter = data.get("delimiter", ",")
+    if not isinstance(delimiter, str) or len(delimiter) != 1:
+        raise fail("delimiter must be one character")
+    raw_outputs = data.get("outputs", [])
+    if passthrough and raw_outputs:
+        raise fail("a passthrough mapping has no [[outputs]]")
+    if not passthrough and not raw_outputs:
+        raise fail("no [[outputs]]: a mapping must write at least one canonical file")
+    schema = canonical_files()
+    outputs = tuple(
+        _parse_output(raw, index, columns, schema, data["source"], fail)
+        for index, raw in enumerate(raw_outputs)
+    )
+    return Mapping(
+        name=data["name"],
+        description=data["description"],
+        source=data["source"],
+        path=path,
+        columns=columns,
+        outputs=outputs,
+        optional_columns=optional,
+        passthrough=passthrough,
+        delimiter=delimiter,
+        encoding=str(data.get("encoding", "utf-8-sig")),
+    )
+
+
+def _parse_output(
+    raw: dict[str, Any],
+    index: int,
+    columns: dict[str, str],
+    schema: dict[str, tuple[tuple[str, ...], tuple[str, ...]]],
+    source: str,
+    fail: Any,
+) -> Output:
+    label = f"outputs[{index}]"
+    unknown = sorted(set(raw) - {"file", "fields", "where", "distinct_on"})
+    if unknown:
+        raise fail(f"{label}: unknown keys {unknown}")
+    file = raw.get("file")
+    if file not in schema:
+        raise fail(f"{label}: file {file!r} is not a canonical bundle file ({sorted(schema)})")
+    label = f"{label} ({file})"
+    raw_fields = raw.get("fields")
+    if not isinstance(raw_fields, dict) or not raw_fields:
+        raise fail(f"{label}: [outputs.fields] must map canonical columns to field specs")
+    fields = [_parse_field(name, spec, f"{label}.{name}", fail) for name, spec in raw_fields.items()]
+    names = {spec.name for spec in fields}
+    required, all_columns = schema[file]
+    auto_source = "source" in all_columns and "source" not in names and bool(source)
+    if auto_source:
+        names.add("source")
+    missing = [col for col in required if col not in names]
+    if missing:
+        raise fail(f"{label}: required canonical columns not set: {missing}")
+    where_raw = raw.get("where", [])
+    where_list = [where_raw] if isinstance(where_raw, dict) else list(where_raw)
+    where = tuple(_parse_condition(cond, label, fail) for cond in where_list)
+    distinct_on = tuple(raw.get("distinct_on", ()))
+    if not set(distinct_on) <= names:
+        raise fail(f"{label}: distinct_on names columns the output does not write")
+    out = Output(file, tuple(fields), where, distinct_on, auto_source)
+    undeclared = sorted(out.columns - set(columns))
+    if undeclared:
+        raise fail(f"{label}: reads columns not declared in [columns]: {undeclared}")
+    return out
+
+
+def _parse_field(name: str, spec: Any, label: str, fail: Any) -> FieldSpec:
+    if isinstance(spec, str):
+        return FieldSpec(name, "column", spec)
+    if not isinstance(spec, dict):
+        raise fail(f"{label}: a field spec is a column name or a table")
+    unknown = sorted(set(spec) - set(_VALUE_SOURCES) - set(_TRANSFORMS))
+    if unknown:
+        raise fail(f"{label}: unknown keys {unknown}")
+    given = [key for key in _VALUE_SOURCES if key in spec]
+    if len(given) != 1:
+        raise fail(f"{label}: give exactly one of {list(_VALUE_SOURCES)}, not {given}")
+    source = given[0]
+    arg = spec[source]
+    if source == "coalesce":
+        if not isinstance(arg, list) or not arg or not all(isinstance(c, str) for c in arg):
+            raise fail(f"{label}: coalesce takes a non-empty list of column names")
+        arg = tuple(arg)
+    elif not isinstance(arg, str):
+        raise fail(f"{label}: {source} takes a string")
+    if source in ("template", "id"):
+        stray = _PLACEHOLDER.sub("", arg)
+        if "{" in stray or "}" in stray:
+            raise fail(f"{label}: unbalanced brace in template {arg!r}")
+    mapping = spec.get("map")
+    if mapping is not None and not isinstance(mapping, dict):
+        raise fail(f"{label}: map must be a table")
+    dates = spec.get("date", ())
+    dates = (dates,) if isinstance(dates, str) else tuple(dates)
+    decimal = spec.get("decimal", ".")
+    if decimal not in (".", ","):
+        raise fail(f"{label}: decimal must be '.' or ','")
+    digest = int(spec.get("digest", 0))
+    if digest and source != "id":
+        raise fail(f"{label}: digest applies to id fields only")
+    return FieldSpec(
+        name=name,
+        source=source,
+        arg=arg,
+        lower=bool(spec.get("lower", False)),
+        slug=bool(spec.get("slug", False)),
+        map={str(k): str(v) for k, v in mapping.items()} if mapping is not None else None,
+        default=str(spec["default"]) if "default" in spec else None,
+        ignore_case=bool(spec.get("ignore_case", False)),
+        date=dates,
+        number=bool(spec.get("number", False)) or "multiply_by" in spec,
+        decimal=decimal,
+        multiply_by=spec.get("multiply_by"),
+        digest=digest,
+    )
+
+
+def _parse_condition(raw: Any, label: str, fail: Any) -> Condition:
+    if not isinstance(raw, dict) or "column" not in raw:
+        raise fail(f"{label}: a where condition is a table with a 'column'")
+    tests = [key for key in _TESTS if key in raw]
+    unknown = sorted(set(raw) - {"column", "ignore_case", *_TESTS})
+    if len(tests) != 1 or unknown:
+        raise fail(f"{label}: a where condition needs exactly one of {list(_TESTS)}")
+    test = tests[0]
+    value = raw[test]
+    if test in ("in", "not_in"):
+        value = tuple(str(v) for v in value)
+    elif test == "matches":
+        try:
+            value = re.compile(str(value))
+        except re.error as exc:
+            raise fail(f"{label}: bad regex {value!r}: {exc}") from None
+    return Condition(str(raw["column"]), test, value, bool(raw.get("ignore_case", False)))
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def read_export(
+    path: Path, delimiter: str = ",", encoding: str = "utf-8-sig"
+) -> tuple[pd.DataFrame, np.ndarray, pd.Series]:
+    """An export as (frame of strings, physical start line of each row, per-row error text).
+
+    The stdlib csv reader is used because it knows physical line numbers (a quoted field may
+    span lines) and keeps a line with the wrong field count instead of failing the file; the
+    rows then become one pandas frame of strings (empty stays "", nothing becomes NaN).
+    Parquet files are read with pandas; their "line" is the row number + 1, as if written as
+    CSV with a header. Blank lines are skipped.
+    """
+    if path.suffix.lower() == ".parquet":
+        frame = pd.read_parquet(path)
+        frame = frame.astype(object).where(frame.notna(), "").astype(str)
+        frame.columns = [str(c) for c in frame.columns]
+        lines = np.arange(2, len(frame) + 2, dtype=np.int64)
+        return frame.reset_index(drop=True), lines, pd.Series([""] * len(frame), dtype="str")
+    try:
+        handle = path.open(newline="", encoding=encoding)
+    except OSError as exc:
+        raise MappingError(f"cannot read export {path}: {exc.strerror}") from None
+    with handle:
+        reader = csv.reader(handle, delimiter=delimiter)
+        try:
+            header = next(reader, None)
+            if header is None:
+                raise MappingError(f"export {path} is empty (no header line)")
+            header = [name.strip() for name in header]
+            dupes = sorted({n for n in header if header.count(n) > 1})
+            if dupes:
+                raise MappingError(f"export {path} repeats header columns {dupes}")
+            width = len(header)
+            records: list[list[str]] = []
+            lines: list[int] = []
+            errors: dict[int, str] = {}
+            previous = reader.line_num
+            for record in reader:
+                start, previous = previous + 1, reader.line_num
+                if not record:
+                    continue
+                if len(record) != width:
+                    errors[len(records)] = (
+                        f"line {start} has {len(record)} fields, the header has {width}"
+                    )
+                    record = (record + [""] * width)[:width]
+                records.append(record)
+                lines.append(start)
+        except (csv.Error, UnicodeDecodeError) as exc:
+            raise MappingError(f"export {path}: unreadable near line {reader.line_num}: {exc}") from None
+    data = {name: pd.Series(col, dtype="str") for name, col in zip(header, zip(*records, strict=True))}
+    frame = pd.DataFrame(data) if records else pd.DataFrame({name: pd.Series([], dtype="str") for name in header})
+    error_col = pd.Series([""] * len(records), dtype="str")
+    if errors:
+        idx = list(errors)
+        error_col.iloc[idx] = [errors[i] for i in idx]
+    return frame, np.asarray(lines, dtype=np.int64), error_col
+
+
+# --------------------------------------------------------------------------- applying
+
+
+def apply_mapping(
+    mapping: Mapping, export_path: str | Path, origin: str | None = None, target: str | None = None
+) -> dict[str, pd.DataFrame]:
+    """Canonical file name → rows (all strings, ``_origin`` last) for one export file.
+
+    ``origin`` is the name written before the line number in ``_origin`` (default: the export's
+    file name; :func:`materialize` passes the path inside the bundle). ``target`` names the
+    canonical file for the passthrough mapping (default: the export's own name).
+    """
+    path = Path(export_path)
+    origin = origin or path.name
+    frame, lines, errors = read_export(path, mapping.delimiter, mapping.encoding)
+    origin_col = pd.Series(np.char.add(f"{origin}:", lines.astype(str)), dtype="str")
+    if mapping.passthrough:
+        return _passthrough(mapping, path, frame, origin_col, errors, target)
+    missing = sorted(mapping.needed_columns - set(frame.columns))
+    if missing:
+        raise MappingError(
+            f"mapping {mapping.name} ({mapping.path}) does not fit export {path}: "
+            f"missing columns {missing}"
+        )
+    for column in mapping.optional_columns - set(frame.columns):
+        frame[column] = pd.Series([""] * len(frame), dtype="str")
+    context = _Context(frame, lines, origin)
+    masks = [_where(out.where, frame) for out in mapping.outputs]
+    broken = errors.to_numpy() != ""
+    if broken.any():
+        # A broken line goes to exactly one output: the first that wants it, else the first.
+        claimed = np.zeros(len(frame), dtype=bool)
+        for mask in masks:
+            mine = broken & mask & ~claimed
+            mask[broken & ~mine] = False
+            claimed |= mine
+        masks[0][broken & ~claimed] = True
+    result: dict[str, list[pd.DataFrame]] = {}
+    for out, mask in zip(mapping.outputs, masks, strict=True):
+        rows = _output_rows(out, context, mask, broken)
+        if out.auto_source:
+            rows.insert(0, "source", mapping.source)
+        rows = rows.assign(**({ERROR: errors[mask].to_numpy()} if broken.any() else {}))
+        rows[ORIGIN] = origin_col[mask].to_numpy()
+        result.setdefault(out.file, []).append(rows)
+    return {file: _concat(parts) for file, parts in result.items()}
+
+
+def _passthrough(
+    mapping: Mapping,
+    path: Path,
+    frame: pd.DataFrame,
+    origin: pd.Series,
+    errors: pd.Series,
+    target: str | None,
+) -> dict[str, pd.DataFrame]:
+    schema = canonical_files()
+    name = target or (path.stem + ".csv")
+    if name not in schema:
+        raise MappingError(
+            f"mapping {mapping.name}: {path.name} is not a canonical bundle file "
+            f"({', '.join(schema)}); give `target` in the bundle manifest"
+        )
+    required, _ = schema[name]
+    missing = [col for col in required if col not in frame.columns]
+    if missing:
+        raise MappingError(
+            f"mapping {mapping.name} ({mapping.path}) does not fit export {path}: "
+            f"missing columns {missing}"
+        )
+    rows = frame.reset_index(drop=True)
+    if (errors != "").any():
+        rows[ERROR] = errors.to_numpy()
+    rows[ORIGIN] = origin.to_numpy()
+    return {name: rows}
+
+
+@dataclass
+class _Context:
+    frame: pd.DataFrame
+    lines: np.ndarray
+    file: str
+
+    def column(self, name: str) -> pd.Series:
+        if name == "_line":
+            return pd.Series(self.lines.astype(str), dtype="str", index=self.frame.index)
+        if name == "_file":
+            return pd.Series([self.file] * len(self.frame), dtype="str", index=self.frame.index)
+        return self.frame[name]
+
+
+def _where(conditions: Sequence[Condition], frame: pd.DataFrame) -> np.ndarray:
+    mask = np.ones(len(frame), dtype=bool)
+    for cond in conditions:
+        values = frame[cond.column] if cond.column in frame else pd.Series([""] * len(frame))
+        if cond.ignore_case:
+            values = values.str.casefold()
+        value = cond.value
+        if cond.ignore_case and isinstance(value, str):
+            value = value.casefold()
+        elif cond.ignore_case and isinstance(value, tuple):
+            value = tuple(v.casefold() for v in value)
+        if cond.test == "not_empty":
+            hit = values.str.strip() != ""
+            hit = hit if cond.value else ~hit
+        elif cond.test == "empty":
+            hit = values.str.strip() == ""
+            hit = hit if cond.value else ~hit
+        elif cond.test == "equals":
+            hit = values == str(value)
+        elif cond.test == "not_equals":
+            hit = values != str(value)
+        elif cond.test == "in":
+            hit = values.isin(value)
+        elif cond.test == "not_in":
+            hit = ~values.isin(value)
+        else:
+            flags = re.IGNORECASE if cond.ignore_case else 0
+            hit = values.str.fullmatch(value.pattern, flags=flags)
+        mask &= np.asarray(hit, dtype=bool)
+    return mask
+
+
+def _output_rows(out: Output, ctx: _Context, mask: np.ndarray, broken: np.ndarray) -> pd.DataFrame:
+    sub = _Context(ctx.frame[mask], ctx.lines[mask], ctx.file)
+    rows = pd.DataFrame(
+        {spec.name: _field_values(spec, sub).to_numpy() for spec in out.fields},
+        index=pd.RangeIndex(int(mask.sum())),
+    ).astype("str")
+    if out.distinct_on and len(rows):
+        keys = rows[[c for c in out.distinct_on if c in rows.columns]]
+        keyed = (keys != "").all(axis=1).to_numpy() & ~broken[mask]
+        duplicate = keys.duplicated(keep="first").to_numpy() & keyed
+        if duplicate.any():
+            mask[np.flatnonzero(mask)[duplicate]] = False
+            rows = rows[~duplicate].reset_index(drop=True)
+    return rows
+
+
+def _field_values(spec: FieldSpec, ctx: _Context) -> pd.Series:
+    n = len(ctx.frame)
+    if spec.source == "column":
+        values = ctx.column(spec.arg)
+    elif spec.source == "const":
+        values = pd.Series([spec.arg] * n, dtype="str", index=ctx.frame.index)
+    elif spec.source == "coalesce":
+        values = ctx.column(spec.arg[0])
+        for name in spec.arg[1:]:
+            values = values.where(values.str.strip() != "", ctx.column(name))
+    else:
+        values = _render(spec.arg, ctx)
+        if spec.source == "template":
+            values = values.str.replace(r"\s{2,}", " ", regex=True).str.strip()
+        elif spec.digest:
+            prefix = spec.arg.split("{", 1)[0]
+            values = pd.Series(
+                [prefix + hashlib.sha1(v.encode()).hexdigest()[: spec.digest] for v in values],
+                dtype="str",
+                index=values.index,
+            )
+    values = values.astype("str")
+    if spec.lower:
+        values = values.str.lower()
+    if spec.slug:
+        values = values.str.lower().str.replace(r"[^0-9a-z]+", "_", regex=True).str.strip("_")
+    if spec.map is not None:
+        values = _apply_map(values, spec)
+    if spec.date:
+        values = _apply_dates(values, spec.date)
+    if spec.number:
+        values = _apply_number(values, spec, ctx)
+    return values
+
+
+def _render(template: str, ctx: _Context) -> pd.Series:
+    parts: list[pd.Series | str] = []
+    position = 0
+    for match in _PLACEHOLDER.finditer(template):
+        literal = template[position : match.start()]
+        position = match.end()
+        if match.group(1) is None:
+            literal += match.group(0)[0]
+            parts.append(literal)
+            continue
+        if literal:
+            parts.append(literal)
+        parts.append(ctx.column(match.group(1)))
+    if template[position:]:
+        parts.append(template[position:])
+    result = pd.Series([""] * len(ctx.frame), dtype="str", index=ctx.frame.index)
+    text = ""
+    for part in parts:
+        if isinstance(part, str):
+            text += part
+            continue
+        result = result + text + part if text else result + part
+        text = ""
+    return result + text if text else result
+
+
+def _apply_map(values: pd.Series, spec: FieldSpec) -> pd.Series:
+    table = spec.map or {}
+    keys = values.str.strip()
+    if spec.ignore_case:
+        table = {k.strip().casefold(): v for k, v in table.items()}
+        keys = keys.str.casefold()
+    else:
+        table = {k.strip(): v for k, v in table.items()}
+    mapped = keys.map(table)
+    known = mapped.notna().to_numpy()
+    fallback = values
+    if spec.default is not None:
+        fallback = values.where(values.str.strip() == "", spec.default)
+    return pd.Series(
+        np.where(known, mapped.astype(object), fallback.astype(object)), dtype="str", index=values.index
+    )
+
+
+def _apply_dates(values: pd.Series, formats: Sequence[str]) -> pd.Series:
+    text = values.str.strip()
+    out = values.copy()
+    todo = (text != "").to_numpy()
+    for fmt in formats:
+        if not todo.any():
+            break
+        pending = text[todo]
+        if "%z" in fmt:
+            iso = _dates_with_offset(pending, fmt)
+        else:
+            parsed = pd.to_datetime(pending, format=fmt, errors="coerce")
+            ok = parsed.notna().to_numpy()
+            unit = "s" if any(d in fmt for d in _TIME_DIRECTIVES) else "D"
+            iso = pd.Series([None] * len(pending), dtype=object, index=pending.index)
+            if ok.any():
+                stamps = parsed[ok].to_numpy().astype(f"datetime64[{unit}]")
+                iso[ok] = np.datetime_as_string(stamps, unit=unit)
+        done = iso.notna()
+        out.loc[done[done].index] = iso[done].astype(str)
+        todo[np.flatnonzero(todo)[done.to_numpy()]] = False
+    return out
+
+
+def _dates_with_offset(values: pd.Series, fmt: str) -> pd.Series:
+    """Dates with a UTC offset keep their local time and offset (hour of day is local)."""
+    from datetime import datetime
+
+    cache: dict[str, str | None] = {}
+    result = []
+    for value in values:
+        if value not in cache:
+            try:
+                cache[value] = datetime.strptime(value, fmt).isoformat()
+            except ValueError:
+                cache[value] = None
+        result.append(cache[value])
+    return pd.Series(result, dtype=object, index=values.index)
+
+
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+
+
+def _apply_number(values: pd.Series, spec: FieldSpec, ctx: _Context) -> pd.Series:
+    cleaned = _clean_number(values, spec.decimal)
+    ok = cleaned.str.match(_NUMBER.pattern).fillna(False).to_numpy(dtype=bool)
+    out = values.where(~ok, cleaned)
+    if spec.multiply_by:
+        other = _clean_number(ctx.column(spec.multiply_by), spec.decimal)
+        other_ok = other.str.match(_NUMBER.pattern).fillna(False).to_numpy(dtype=bool)
+        both = ok & other_ok
+        if both.any():
+            product = pd.to_numeric(cleaned[both]) * pd.to_numeric(other[both])
+            out = out.copy()
+            out[both] = [f"{x:.10g}" for x in product.round(10)]
+    return out
+
+
+def _clean_number(values: pd.Series, decimal: str) -> pd.Series:
+    cleaned = values.str.replace(r"[\s£$€¥'_]", "", regex=True)
+    if decimal == ",":
+        cleaned = cleaned.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+    else:
+        cleaned = cleaned.str.replace(",", "", regex=False)
+    return cleaned
+
+
+def _concat(parts: Iterable[pd.DataFrame]) -> pd.DataFrame:
+    parts = list(parts)
+    frame = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
+    return frame.fillna("").astype("str")
+
+
+# --------------------------------------------------------------------------- bundles
+
+
+@dataclass(frozen=True)
+class _Source:
+    file: Path
+    relative: str
+    mapping: Mapping
+    target: str | None
+
+
+def _read_manifest(bundle_dir: Path) -> list[_Source]:
+    path = bundle_dir / MANIFEST
+    data = _read_toml(path)
+    unknown = sorted(set(data) - {"sources", "name", "description"})
+    if unknown:
+        raise MappingError(f"{path}: unknown top-level keys {unknown}")
+    sources = []
+    for index, entry in enumerate(data.get("sources", [])):
+        label = f"{path}: sources[{index}]"
+        if not isinstance(entry, dict) or not {"file", "mapping"} <= set(entry):
+            raise MappingError(f"{label}: each source needs 'file' and 'mapping'")
+        extra = sorted(set(entry) - {"file", "mapping", "source", "target"})
+        if extra:
+            raise MappingError(f"{label}: unknown keys {extra}")
+        file = bundle_dir / entry["file"]
+        if not file.is_file():
+            raise MappingError(f"{label}: export {entry['file']} does not exist in {bundle_dir}")
+        spec = str(entry["mapping"])
+        is_path = spec.endswith(".toml") or "/" in spec
+        mapping = load_mapping(bundle_dir / spec if is_path else spec)
+        if "source" in entry:
+            mapping = mapping.with_source(str(entry["source"]))
+        if "target" in entry and not mapping.passthrough:
+            raise MappingError(f"{label}: 'target' applies to the canonical mapping only")
+        sources.append(_Source(file, str(entry["file"]), mapping, entry.get("target")))
+    return sources
+
+
+def _canonical_in(folder: Path) -> list[Path]:
+    names = canonical_files()
+    return sorted(
+        p
+        for p in folder.iterdir()
+        if p.is_file() and p.suffix.lower() in (".csv", ".parquet") and p.stem + ".csv" in names
+    )
+
+
+def materialize(bundle_dir: str | Path, out_dir: str | Path) -> Path:
+    """Turn a bundle folder with ``bundle.toml`` into a plain canonical bundle in ``out_dir``.
+
+    Canonical files sitting directly in ``bundle_dir`` come first (each row gets ``_origin``),
+    then every listed source export through its mapping, in manifest order; rows several
+    sources contribute to one canonical file are concatenated (columns united, missing ones
+    empty). Canonical files left in ``out_dir`` by an earlier run are replaced or removed. A
+    folder without ``bundle.toml`` is already canonical and is returned unchanged.
+    """
+    bundle_dir, out_dir = Path(bundle_dir), Path(out_dir)
+    if not (bundle_dir / MANIFEST).is_file():
+        return bundle_dir
+    if out_dir.resolve() == bundle_dir.resolve():
+        raise MappingError(f"materialize would overwrite the bundle itself: {out_dir}")
+    sources = _read_manifest(bundle_dir)
+    listed = {src.file.resolve() for src in sources}
+    canonical = load_mapping("canonical")
+    parts: dict[str, list[pd.DataFrame]] = {}
+    for path in _canonical_in(bundle_dir):
+        if path.resolve() in listed:
+            continue
+        for name, rows in apply_mapping(canonical, path, origin=path.name).items():
+            parts.setdefault(name, []).append(rows)
+    for src in sources:
+        for name, rows in apply_mapping(src.mapping, src.file, src.relative, src.target).items():
+            parts.setdefault(name, []).append(rows)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for stale in _canonical_in(out_dir):
+        stale.unlink()
+    schema = canonical_files()
+    for name, frames in parts.items():
+        rows = _concat(frames)
+        order = [c for c in schema[name][1] if c in rows.columns]
+        order += [c for c in rows.columns if c not in order and c not in (ERROR, ORIGIN)]
+        order += [c for c in (ERROR, ORIGIN) if c in rows.columns]
+        rows[order].to_csv(out_dir / name, index=False, lineterminator="\n")
+    return out_dir

@@ -1,0 +1,244 @@
+"""Every named query, run on the tiny bundle, with exact expected answers.
+
+The tiny bundle's people: Ada (records crm:1, shop:A-77 by e-mail, support:Z9 by phone),
+Grace (crm:2), Alan (crm:3), and three placeholder records sharing test@example.com.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pyarrow as pa
+import pytest
+
+from graph360 import queries
+from graph360.ingest.identity import customer_id_for
+
+ADA, GRACE, ALAN = customer_id_for("crm:1"), customer_id_for("crm:2"), customer_id_for("crm:3")
+PLACEHOLDERS = {customer_id_for(f"crm:{i}") for i in (4, 5, 6)}
+
+
+def test_every_query_documents_its_parameters_and_rows() -> None:
+    for name in queries.names():
+        for backend in ("ladybug", "neo4j"):
+            query = queries.get(name, backend)
+            header = query.text.split("\n")
+            params_line = next((h for h in header if h.startswith("// params:")), None)
+            assert params_line, f"{name}: no '// params:' line"
+            assert any(h.startswith("// returns:") for h in header), f"{name}: no '// returns:'"
+            declared = set(re.findall(r"\$([A-Za-z_]\w*)", params_line))
+            assert declared == set(query.parameters), f"{name}: params line vs text"
+
+
+def test_every_query_is_tested_here() -> None:
+    tested = {n.removeprefix("test_") for n in globals() if n.startswith("test_")}
+    assert set(queries.names()) <= tested, set(queries.names()) - tested
+
+
+def test_identity_records(tiny) -> None:
+    graph, _ = tiny
+    rows = {r["record_key"]: r for r in graph.query("identity_records")}
+    assert {k: r["customer_id"] for k, r in rows.items()} == {
+        "crm:1": ADA,
+        "shop:A-77": ADA,
+        "support:Z9": ADA,
+        "crm:2": GRACE,
+        "crm:3": ALAN,
+        "crm:4": customer_id_for("crm:4"),
+        "crm:5": customer_id_for("crm:5"),
+        "crm:6": customer_id_for("crm:6"),
+    }
+    assert rows["support:Z9"]["phone"] == "+442079460001"
+    assert rows["shop:A-77"]["email"] == "ada@example.org"
+
+
+def test_customer_profile(tiny) -> None:
+    graph, _ = tiny
+    (ada,) = graph.query("customer_profile", customer_id=ADA)
+    assert ada["name"] == "Ada Lovelace"
+    assert ada["email"] == "ada@example.org"
+    assert ada["phone"] == "+442079460001"
+    assert ada["birth_date"] == dt.datetime(1985, 12, 10)
+    assert ada["created_at"] == dt.datetime(2023, 1, 5)
+    assert (ada["city"], ada["country"], ada["segment"]) == ("London", "GB", "premium")
+    assert ada["attributes"] is None  # loyalty_tier lives on the crm:1 record
+    assert ada["pagerank"] is None
+    assert graph.query("customer_profile", customer_id="C-NOBODY") == []
+
+
+def test_customer_by_record(tiny) -> None:
+    graph, _ = tiny
+    assert graph.query("customer_by_record", record_key="support:Z9") == [{"customer_id": ADA}]
+    assert graph.query("customer_by_record", record_key="crm:99") == []
+
+
+def test_customers_by_email(tiny) -> None:
+    graph, _ = tiny
+    assert graph.query("customers_by_email", email="ada@example.org") == [{"customer_id": ADA}]
+    shared = graph.query("customers_by_email", email="test@example.com")
+    assert {r["customer_id"] for r in shared} == PLACEHOLDERS
+
+
+def test_customer_records(tiny) -> None:
+    graph, _ = tiny
+    rows = graph.query("customer_records", customer_id=ADA)
+    assert [(r["record_key"], r["rule"], r["via"]) for r in rows] == [
+        ("crm:1", "source_id", None),
+        ("shop:A-77", "email", "crm:1"),
+        ("support:Z9", "phone", "crm:1"),
+    ]
+    assert rows[0]["attributes"] == '{"loyalty_tier": "gold"}'
+    assert rows[2]["name"] == "A. Lovelace"
+
+
+def test_customer_accounts(tiny) -> None:
+    graph, _ = tiny
+    (account,) = graph.query("customer_accounts", customer_id=ADA)
+    assert account["account_id"] == "ACC1"
+    assert account["value"] == pytest.approx(1200.5)
+    assert (account["role"], account["department"]) == ("owner", "Retail Sales")
+    assert account["opened_at"] == dt.datetime(2023, 1, 10)
+
+
+def test_customer_relationships(tiny) -> None:
+    graph, _ = tiny
+    rows = graph.query("customer_relationships", customer_id=ADA)
+    got = sorted((r["direction"], r["kind"], r["customer_id"], r["weight"]) for r in rows)
+    assert got == [("in", "follows", ALAN, None), ("in", "referred", GRACE, 1.0)]
+    rows = graph.query("customer_relationships", customer_id=ALAN)
+    got = sorted((r["direction"], r["kind"], r["customer_id"], r["weight"]) for r in rows)
+    assert got == [("out", "follows", ADA, None), ("out", "knows", GRACE, 2.5)]
+
+
+def test_customer_touchpoints(tiny) -> None:
+    graph, _ = tiny
+    rows = graph.query("customer_touchpoints", customer_id=ADA, limit=3)
+    assert [r["touchpoint_id"] for r in rows] == ["T5", "T3", "T2"]
+    t5, t3, _ = rows
+    assert (t5["department"], t5["resolution"], t5["step"]) == (
+        "Customer Care",
+        "refund issued",
+        None,
+    )
+    assert (t3["step"], t3["outcome"]) == ("Abandoned checkout follow-up", "abandoned")
+    (t1,) = graph.query("customer_touchpoints", customer_id=ADA, limit=10)[3:]
+    assert (t1["campaign"], t1["step"], t1["at"]) == (
+        "Spring sale",
+        "Browse",
+        dt.datetime(2024, 3, 2, 9, 15),
+    )
+
+
+def test_customer_activity(tiny) -> None:
+    graph, _ = tiny
+    since = dt.datetime(2024, 3, 3)
+    (ada,) = graph.query("customer_activity", customer_id=ADA, since=since)
+    assert ada == {
+        "touchpoints": 4,
+        "recent_touchpoints": 3,
+        "recent_value": 0.0,
+        "first_at": dt.datetime(2024, 3, 2, 9, 15),
+        "last_at": dt.datetime(2024, 3, 11, 10, 0),
+    }
+    (alan,) = graph.query("customer_activity", customer_id=ALAN, since=since)
+    assert alan["touchpoints"] == 2  # T6 and T11; T7 (rating 7 of 5), T8, T9, T10 rejected
+    assert alan["recent_value"] == pytest.approx(19.99)
+    (nobody,) = graph.query("customer_activity", customer_id=GRACE, since=since)
+    assert nobody["touchpoints"] == 0
+
+
+def _flag_and_action(graph) -> None:
+    """Flags and actions are written by the analytics; here, directly through the store."""
+    graph.upsert_nodes(
+        "Flag",
+        pa.table(
+            {
+                "flag_id": ["F1", "F2"],
+                "kind": ["complaint", "vip"],
+                "severity": ["red", "green"],
+                "reason": ["poor NPS", "promoter"],
+                "status": ["open", "open"],
+                "raised_at": pa.array([dt.datetime(2024, 3, 10), dt.datetime(2024, 3, 1)]),
+            }
+        ),
+    )
+    graph.upsert_relationships("FLAGGED", pa.table({"from": [GRACE, GRACE], "to": ["F2", "F1"]}))
+    graph.upsert_nodes(
+        "Action",
+        pa.table(
+            {
+                "action_id": ["A1", "A2"],
+                "kind": ["call back", "survey"],
+                "status": ["done", "outstanding"],
+                "reason": ["x", "poor NPS"],
+            }
+        ),
+    )
+    graph.upsert_relationships("NEEDS", pa.table({"from": [GRACE, GRACE], "to": ["A1", "A2"]}))
+    graph.upsert_relationships("ASSIGNED_TO", pa.table({"from": ["A2"], "to": ["care"]}))
+
+
+def test_customer_flags(store) -> None:
+    from graph360.ingest.load import load_bundle
+    from tests.conftest import TINY
+
+    load_bundle(store, TINY, rejects_path=None, max_shared=2)
+    _flag_and_action(store)
+    rows = store.query("customer_flags", customer_id=GRACE)
+    assert [(r["flag_id"], r["severity"]) for r in rows] == [("F1", "red"), ("F2", "green")]
+    rows = store.query("customer_actions", customer_id=GRACE)
+    assert [(r["action_id"], r["status"], r["department"]) for r in rows] == [
+        ("A2", "outstanding", "Customer Care"),
+        ("A1", "done", None),
+    ]
+    assert store.query("customer_flags", customer_id=ADA) == []
+
+
+test_customer_actions = test_customer_flags
+
+
+def test_customer_current_step(tiny) -> None:
+    graph, _ = tiny
+    (ada,) = graph.query("customer_current_step", customer_id=ADA)
+    assert (ada["journey_id"], ada["step_id"], ada["owners"]) == ("buy", "buy-4", [])
+    assert ada["at"] == dt.datetime(2024, 3, 3, 12, 5)
+    assert graph.query("customer_current_step", customer_id=GRACE) == []
+
+
+def test_customer_campaigns(tiny) -> None:
+    graph, _ = tiny
+    rows = graph.query("customer_campaigns", customer_id=ADA)
+    assert [(r["campaign_id"], r["department"]) for r in rows] == [
+        ("CMP1", "Lifecycle CRM"),
+        ("CMP2", "Newsroom"),
+    ]
+    rows = graph.query("customer_campaigns", customer_id=GRACE)
+    assert [(r["campaign_id"], r["added_at"]) for r in rows] == [("CMP2", None)]
+
+
+def test_demo_sample_customers(tiny) -> None:
+    graph, _ = tiny
+    rows = graph.query("demo_sample_customers", limit=2)
+    assert rows[0] == {"ref": "ada@example.org", "records": 3}
+    assert rows[1]["records"] == 1
+
+
+def test_drop_stale_step_owners(store) -> None:
+    from graph360.ingest.load import load_bundle
+    from tests.conftest import TINY
+
+    load_bundle(store, TINY, rejects_path=None, max_shared=2)
+    owners = store.all_relationships("OWNED_BY")
+    assert sorted(zip(owners["from"], owners["to"], strict=True)) == [
+        ("buy-1", "crm-team"),
+        ("buy-2", "sales"),
+        ("buy-3", "care"),
+        ("buy-3", "sales"),
+    ]
+    store.write("drop_stale_step_owners", step_ids=["buy-3", "buy-1"], keep=["buy-3|care"])
+    owners = store.all_relationships("OWNED_BY")
+    assert sorted(zip(owners["from"], owners["to"], strict=True)) == [
+        ("buy-2", "sales"),
+        ("buy-3", "care"),
+    ]
