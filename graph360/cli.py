@@ -63,7 +63,7 @@ def _refusals() -> Iterator[None]:
     try:
         yield
     except Graph360Error as error:
-        errors.print(f"[red]error:[/red] {error}", highlight=False)
+        errors.print(f"[red]error:[/red] {error}", highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_REFUSED) from None
 
 

@@ -150,7 +150,7 @@ def test_a_later_record_bridging_two_customers_merges_them(store, tmp_path: Path
 
 def test_a_missing_customers_file_or_required_column_fails_fast(store, tmp_path: Path) -> None:
     _write(tmp_path / "a", "departments.csv", "department_id\nsales\n")
-    with pytest.raises(BundleError, match="customers.csv .* is required"):
+    with pytest.raises(BundleError, match=r"customers.csv .* is required"):
         load_bundle(store, tmp_path / "a")
     _write(tmp_path / "b", "customers.csv", "source,name\ncrm,Ada\n")
     with pytest.raises(

@@ -1,0 +1,86 @@
+"""The ``graph360`` command, through typer's runner and, for the lock, a second process."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from graph360.cli import EXIT_REFUSED, EXIT_REJECTS, app
+from graph360.ingest.identity import customer_id_for
+from graph360.store import open_store
+from tests.conftest import TINY
+
+runner = CliRunner()
+
+
+def _invoke(*args: str):
+    return runner.invoke(app, list(args), catch_exceptions=False)
+
+
+def test_load_reports_as_json_and_exits_3_when_rows_were_rejected(tmp_path: Path) -> None:
+    db, rejects = str(tmp_path / "g.lbug"), tmp_path / "rejects.csv"
+    result = _invoke(
+        "load", str(TINY), "--store", db, "--rejects", str(rejects), "--max-shared", "2",
+        "--format", "json",
+    )
+    assert result.exit_code == EXIT_REJECTS
+    report = json.loads(result.stdout)
+    assert report["customers_created"] == 6
+    assert report["files"]["touchpoints"] == {"rows_read": 12, "loaded": 6, "rejected": 6}
+    assert report["rejects_path"] == str(rejects)
+    assert rejects.read_text().startswith("file,line,reason,raw,origin")
+
+
+def test_stats_and_customer_card(tmp_path: Path) -> None:
+    db = str(tmp_path / "g.lbug")
+    _invoke("load", str(TINY), "--store", db, "--rejects", str(tmp_path / "r.csv"), "--max-shared", "2")
+    stats = json.loads(_invoke("stats", "--store", db, "--format", "json").stdout)
+    assert stats["nodes"]["Customer"] == 6
+    assert stats["relationships"]["HAD"] == 6
+    csv_out = _invoke("stats", "--store", db, "--format", "csv").stdout.splitlines()
+    assert csv_out[0] == "kind,name,count"
+    assert "node,Customer,6" in csv_out
+    for ref in ("ada@example.org", "ADA@EXAMPLE.ORG", "support:Z9", customer_id_for("crm:1")):
+        card = json.loads(_invoke("customer", ref, "--store", db, "--format", "json").stdout)
+        assert card["customer_id"] == customer_id_for("crm:1")
+    assert card["identity"]["age"] is not None
+    assert [r["rule"] for r in card["identity"]["records"]] == ["source_id", "email", "phone"]
+    assert card["value"]["accounts_value"] == 1200.5
+    assert card["journeys"][0]["unowned"] is True
+    assert [t["touchpoint_id"] for t in card["recent_touchpoints"]] == ["T5", "T3", "T2", "T1"]
+    table = _invoke("customer", "ada@example.org", "--store", db)
+    assert table.exit_code == 0
+    assert "Ada Lovelace" in table.stdout and "unowned" in table.stdout
+
+
+def test_unknown_customer_and_missing_database_are_one_line_errors(tmp_path: Path) -> None:
+    db = str(tmp_path / "g.lbug")
+    missing = _invoke("customer", "x@y.org", "--store", db)
+    assert missing.exit_code == EXIT_REFUSED
+    assert "no graph360 database" in missing.stderr
+    _invoke("load", str(TINY), "--store", db, "--rejects", str(tmp_path / "r.csv"))
+    unknown = _invoke("customer", "nobody@nowhere.org", "--store", db)
+    assert unknown.exit_code == EXIT_REFUSED
+    assert unknown.stderr.strip() == "error: no customer with e-mail nobody@nowhere.org"
+    bad_bundle = _invoke("load", str(tmp_path), "--store", db)
+    assert bad_bundle.exit_code == EXIT_REFUSED
+    assert "customers.csv (or customers.parquet) is required" in bad_bundle.stderr
+
+
+def test_a_second_writer_is_told_which_process_holds_the_database(tmp_path: Path) -> None:
+    db = tmp_path / "g.lbug"
+    holder = open_store(str(db))
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "graph360.cli", "load", str(TINY), "--store", str(db)],
+            capture_output=True, text=True, timeout=120,
+        )
+    finally:
+        holder.close()
+    assert result.returncode == EXIT_REFUSED
+    assert "is open for writing by process" in result.stderr
+    assert "Traceback" not in result.stderr
