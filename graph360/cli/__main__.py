@@ -1,0 +1,3 @@
+from graph360.cli import app
+
+app()

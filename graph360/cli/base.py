@@ -1,0 +1,128 @@
+"""What every ``graph360`` command shares: the app, output formats, errors, opening the store.
+
+Exit codes are listed in ``graph360.cli``.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from graph360.errors import Graph360Error
+from graph360.store import GraphStore, open_store
+
+EXIT_REFUSED, EXIT_REJECTS = 1, 3
+
+app = typer.Typer(
+    help="graph360: one property graph of every customer, from every system that knows them.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+errors = Console(stderr=True)
+
+
+class Format(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+StoreOption = Annotated[
+    str | None,
+    typer.Option(
+        "--store",
+        help="Database path, or a neo4j:// or bolt:// URI "
+        "[env: GRAPH360_STORE; default ./graph360.lbug]",
+        show_default=False,
+    ),
+]
+FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format")]
+
+
+@contextmanager
+def refusals() -> Iterator[None]:
+    """A graph360 error becomes one line on stderr and exit code 1, never a traceback."""
+    try:
+        yield
+    except Graph360Error as error:
+        errors.print(f"[red]error:[/red] {error}", highlight=False, soft_wrap=True)
+        raise typer.Exit(EXIT_REFUSED) from None
+
+
+@contextmanager
+def open_graph(location: str | None, *, read_only: bool = False) -> Iterator[GraphStore]:
+    with refusals():
+        store = open_store(location, read_only=read_only)
+        try:
+            yield store
+        finally:
+            store.close()
+
+
+def jsonable(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, default=jsonable, indent=2) + "\n")
+
+
+def print_csv(rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow(
+            {k: jsonable(v) if isinstance(v, dt.datetime) else v for k, v in row.items()}
+        )
+
+
+def text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return (
+            value.strftime("%Y-%m-%d %H:%M") if value.time() != dt.time() else f"{value:%Y-%m-%d}"
+        )
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    if isinstance(value, list):
+        return ", ".join(map(text, value))
+    return str(value)
+
+
+def table(title: str, rows: list[dict[str, Any]], columns: list[str] | None = None) -> Table:
+    columns = columns or (list(rows[0]) if rows else [])
+    grid = Table(title=title, title_justify="left", expand=False)
+    for name in columns:
+        grid.add_column(name.replace("_", " "))
+    for row in rows:
+        grid.add_row(*(text(row.get(name)) for name in columns))
+    return grid
+
+
+def emit(
+    rows: list[dict[str, Any]], format: Format, title: str, columns: list[str] | None = None
+) -> None:
+    """Rows as a table for people, or as JSON / CSV for machines."""
+    if format is Format.json:
+        print_json(rows)
+    elif format is Format.csv:
+        print_csv(rows)
+    else:
+        console.print(table(title, rows, columns))
