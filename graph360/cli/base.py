@@ -21,7 +21,7 @@ from rich.table import Table
 from graph360.errors import Graph360Error
 from graph360.store import GraphStore, open_store
 
-EXIT_REFUSED, EXIT_REJECTS = 1, 3
+EXIT_REFUSED, EXIT_REJECTS, EXIT_FOUND = 1, 3, 4
 
 app = typer.Typer(
     help="graph360: one property graph of every customer, from every system that knows them.",

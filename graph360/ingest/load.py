@@ -244,6 +244,10 @@ class _People:
     existing_records: set[str]
     email_owner: dict[str, str]
 
+    @property
+    def blocked_emails(self) -> set[str]:
+        return {key[len("email:") :] for key in self.resolution.blocked if key.startswith("email:")}
+
     @classmethod
     def resolve(cls, store: GraphStore, customers: pd.DataFrame, max_shared: int) -> _People:
         existing = store.frame("identity_records")
@@ -277,9 +281,7 @@ class _People:
             normalized, _ = identity.normalize_emails(frame[email])
             by_email = normalized.map(self.email_owner)
             result = by_record.fillna(by_email)
-            blocked = normalized.map(
-                lambda e: f"email:{e}" in self.resolution.blocked if isinstance(e, str) else False
-            ).astype(bool)
+            blocked = normalized.isin(self.blocked_emails).fillna(False).astype(bool)
             no_record = by_record.isna()
             checker.fail(
                 no_record & normalized.notna() & blocked & result.isna(),
@@ -391,6 +393,8 @@ def _arrow_column(values: pd.Series) -> pa.Array:
         return pa.array(values, pa.float64(), from_pandas=True)
     if pd.api.types.is_integer_dtype(values):
         return pa.array(values.astype("Int64"), pa.int64(), from_pandas=True)
+    if isinstance(values.dtype, pd.StringDtype):  # Arrow-backed already: no Python objects
+        return pa.array(values, from_pandas=True).cast(pa.string())
     text = values.astype("object").where(values.notna(), None)
     return pa.array(text.tolist(), pa.string())
 
