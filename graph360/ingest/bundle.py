@@ -250,15 +250,19 @@ def _check_columns(path: Path, spec: FileSpec, columns: list[str]) -> None:
 def _read_parquet(path: Path, spec: FileSpec) -> RawFile:
     table = pq.read_table(path)
     _check_columns(path, spec, table.column_names)
-    frame = pd.DataFrame({name: _as_text(table.column(name)) for name in table.column_names})
+    text = pa.table(
+        {name: _blank_to_null(_as_text(table.column(name))) for name in table.column_names}
+    )
+    frame = text.to_pandas()
     frame[LINE] = np.arange(1, len(frame) + 1)
-    return RawFile(spec, path, _blank_to_none(frame), rows_read=len(frame))
+    return RawFile(spec, path, frame, rows_read=len(frame))
 
 
-def _as_text(column: pa.ChunkedArray) -> pd.Series:
+def _as_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
     if pa.types.is_timestamp(column.type) or pa.types.is_date(column.type):
-        return column.to_pandas().map(lambda v: None if pd.isna(v) else v.isoformat())
-    return column.cast(pa.string()).to_pandas()
+        values = column.to_pandas().map(lambda v: None if pd.isna(v) else v.isoformat())
+        return pa.chunked_array([pa.array(values.tolist(), pa.string())])
+    return column.cast(pa.string())
 
 
 def _header(path: Path) -> list[str]:
@@ -297,9 +301,9 @@ def _read_csv(path: Path, spec: FileSpec) -> RawFile:
     columns, undecodable = {}, np.zeros(table.num_rows, dtype=bool)
     for name in header:
         text, bad = _decode(table.column(name))
-        columns[name] = text
+        columns[name] = _blank_to_null(text)
         undecodable |= bad
-    frame = pd.DataFrame(columns)
+    frame = pa.table(columns).to_pandas() if columns else pd.DataFrame()
     frame[LINE] = lines
     if undecodable.any():
         for index in np.flatnonzero(undecodable):
@@ -307,7 +311,7 @@ def _read_csv(path: Path, spec: FileSpec) -> RawFile:
             rejects.append(Reject(spec.name, int(lines[index]), "bytes that are not UTF-8", raw))
         frame = frame[~undecodable]
     rows_read = table.num_rows + len(skipped)
-    return RawFile(spec, path, _blank_to_none(frame), rejects, rows_read=rows_read)
+    return RawFile(spec, path, frame, rejects, rows_read=rows_read)
 
 
 def _row_lines(path: Path, table: pa.Table) -> np.ndarray | None:
@@ -353,10 +357,10 @@ def _scan_lines(path: Path, spec: FileSpec, width: int) -> tuple[np.ndarray, lis
     return np.asarray(lines, dtype=np.int64), rejects
 
 
-def _decode(column: pa.ChunkedArray) -> tuple[pd.Series, np.ndarray]:
+def _decode(column: pa.ChunkedArray) -> tuple[pa.ChunkedArray, np.ndarray]:
     """A binary column as text; values that are not UTF-8 are marked and left empty."""
     try:
-        return column.cast(pa.string()).to_pandas(), np.zeros(len(column), dtype=bool)
+        return column.cast(pa.string()), np.zeros(len(column), dtype=bool)
     except pa.ArrowInvalid:
         values, bad = [], np.zeros(len(column), dtype=bool)
         for index, raw in enumerate(column.to_pylist()):
@@ -365,7 +369,7 @@ def _decode(column: pa.ChunkedArray) -> tuple[pd.Series, np.ndarray]:
             except UnicodeDecodeError:
                 values.append(None)
                 bad[index] = True
-        return pd.Series(values, dtype="object"), bad
+        return pa.chunked_array([pa.array(values, pa.string())]), bad
 
 
 def _raw_row(table: pa.Table, index: int) -> str:
@@ -384,14 +388,10 @@ def _encode_row(fields: list[str]) -> str:
     return buffer.getvalue()
 
 
-def _blank_to_none(frame: pd.DataFrame) -> pd.DataFrame:
-    """Trim every text value; an empty one is missing (None)."""
-    for name in frame.columns:
-        if name == LINE:
-            continue
-        column = frame[name].astype("string[pyarrow]").str.strip()
-        frame[name] = column.mask(column == "")
-    return frame
+def _blank_to_null(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Trim every text value; an empty one is missing (null)."""
+    trimmed = pc.utf8_trim_whitespace(column)
+    return pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
 
 
 def raw_text(frame: pd.DataFrame, columns: list[str]) -> pd.Series:

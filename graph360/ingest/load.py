@@ -550,7 +550,7 @@ def _graph_tables(
             ("department_id", "HANDLED_BY"),
             ("product_id", "FOR_PRODUCT"),
         ):
-            linked = frame.dropna(subset=[column])
+            linked = frame[["touchpoint_id", column]].dropna(subset=[column])
             rels.append((rel_type, _table(linked, {"touchpoint_id": "from", column: "to"})))
     return nodes, rels
 

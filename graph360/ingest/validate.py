@@ -35,8 +35,10 @@ class Checker:
 
     def split(self) -> tuple[pd.DataFrame, list[Reject]]:
         bad = self.reasons != ""
-        rejects = self.rejects_for(bad, self.reasons)
-        return self.frame[~bad & ~self.repeats], rejects
+        dropped = bad | self.repeats
+        if not dropped.any():  # the common case: no copy of a frame that may be millions long
+            return self.frame, []
+        return self.frame[~dropped], self.rejects_for(bad, self.reasons)
 
     def rejects_for(self, mask: pd.Series, reasons: pd.Series) -> list[Reject]:
         if not mask.any():
@@ -56,7 +58,7 @@ class Checker:
 def typed(raw: RawFile) -> tuple[pd.DataFrame, list[Reject]]:
     """Check required values and parse dates and numbers; the kept rows come back typed."""
     checker = Checker(raw)
-    frame = raw.frame.copy()
+    frame = raw.frame.copy(deep=False)  # parsed columns replace, the others are shared
     for column in raw.spec.columns:
         if column.name not in frame:
             frame[column.name] = pd.Series(None, index=frame.index, dtype="object")

@@ -94,7 +94,10 @@ class EmbeddedStore(GraphStore):
         rows = _unique(_conform(rows, node.arrow_schema()), [node.key])
         if rows.num_rows == 0:
             return 0
-        existing = self.existing_keys(label, rows.column(node.key))
+        if self._is_empty(f"MATCH (n:{label}) RETURN n LIMIT 1"):
+            existing = pa.array([], pa.string())
+        else:
+            existing = self.existing_keys(label, rows.column(node.key))
         is_new = pc.invert(pc.is_in(rows.column(node.key), value_set=existing))
         new_rows, old_rows = rows.filter(is_new), rows.filter(pc.invert(is_new))
         if new_rows.num_rows:
@@ -136,7 +139,10 @@ class EmbeddedStore(GraphStore):
         rows = _unique(_conform(rows, rel.arrow_schema()), identity)
         if rows.num_rows == 0:
             return 0
-        existing = self._existing_relationships(rel, rows)
+        empty = self._is_empty(
+            f"MATCH (:{rel.source})-[r:{rel.type}]->(:{rel.target}) RETURN r LIMIT 1"
+        )
+        existing = rows.slice(0, 0) if empty else self._existing_relationships(rel, rows)
         if existing.num_rows:
             marked = rows.append_column("_row", pa.array(range(rows.num_rows), pa.int64()))
             matched = marked.join(existing, keys=identity, join_type="inner")
@@ -150,6 +156,10 @@ class EmbeddedStore(GraphStore):
         if old_rows.num_rows and given:
             self._set_relationship_properties(rel, old_rows, given)
         return new_rows.num_rows
+
+    def _is_empty(self, probe: str) -> bool:
+        """Whether a one-row probe finds nothing (so a whole batch is new: no key lookups)."""
+        return not self._run(probe, {})
 
     def _existing_relationships(self, rel: model.RelType, rows: pa.Table) -> pa.Table:
         """The identity columns of the relationships in ``rows`` that already exist."""
@@ -250,6 +260,9 @@ def _conform(rows: pa.Table, schema: pa.Schema) -> pa.Table:
 
 def _unique(rows: pa.Table, identity: list[str]) -> pa.Table:
     """One row per identity, the last one winning (a COPY of a repeated key is fatal here)."""
+    for name in identity:  # one column that is unique on its own makes the whole identity so
+        if pc.count_distinct(rows.column(name)).as_py() == rows.num_rows:
+            return rows
     frame = rows.to_pandas(types_mapper=pd.ArrowDtype)
     if not frame.duplicated(identity).any():
         return rows
