@@ -49,15 +49,15 @@ def normalize_emails(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """(normalised address or None, reason it is invalid or None) for each value."""
     lowered = values.astype("string").str.strip().str.lower()
     simple = lowered.str.fullmatch(_SIMPLE_EMAIL.pattern).fillna(False).astype(bool)
-    normalized = lowered.where(simple)
-    reasons = pd.Series(None, index=values.index, dtype="object")
-    for index in lowered.index[~simple & lowered.notna()]:
+    fixed: dict[object, str] = {}
+    reasons: dict[object, str] = {}
+    for index, value in lowered[~simple & lowered.notna()].items():
         try:
-            checked = email_validator.validate_email(lowered[index], check_deliverability=False)
-            normalized[index] = checked.normalized.lower()
+            checked = email_validator.validate_email(value, check_deliverability=False)
+            fixed[index] = checked.normalized.lower()
         except email_validator.EmailNotValidError as error:
             reasons[index] = f"invalid e-mail {values[index]!r}: {error}"
-    return normalized, reasons
+    return _filled(lowered.where(simple), fixed), _reasons(values.index, reasons)
 
 
 def normalize_phones(
@@ -72,20 +72,41 @@ def normalize_phones(
     compact = text.str.replace(_PHONE_PUNCTUATION.pattern, "", regex=True)
     compact = compact.str.replace(r"^00", "+", regex=True)
     international = compact.str.fullmatch(r"\+[1-9]\d{7,14}").fillna(False).astype(bool)
-    normalized = compact.where(international)
-    reasons = pd.Series(None, index=values.index, dtype="object")
-    for index in text.index[~international & text.notna()]:
+    fixed: dict[object, str] = {}
+    reasons: dict[object, str] = {}
+    parsed: dict[tuple[str, str], tuple[str | None, str | None]] = {}
+    for index, value in text[~international & text.notna()].items():
         region = _region(regions[index] if regions is not None else None, default_region)
-        try:
-            number = phonenumbers.parse(text[index], region)
-        except phonenumbers.NumberParseException as error:
-            reasons[index] = f"invalid phone {values[index]!r}: {error}"
-            continue
-        if not phonenumbers.is_possible_number(number):
-            reasons[index] = f"invalid phone {values[index]!r}: not a possible number"
-            continue
-        normalized[index] = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    return normalized, reasons
+        if (value, region) not in parsed:
+            parsed[(value, region)] = _parse_phone(value, region)
+        number, problem = parsed[(value, region)]
+        if number is not None:
+            fixed[index] = number
+        else:
+            reasons[index] = f"invalid phone {values[index]!r}: {problem}"
+    return _filled(compact.where(international), fixed), _reasons(values.index, reasons)
+
+
+def _parse_phone(text: str, region: str) -> tuple[str | None, str | None]:
+    """(E.164, None) or (None, what is wrong), by the phonenumbers library."""
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException as error:
+        return None, str(error)
+    if not phonenumbers.is_possible_number(number):
+        return None, "not a possible number"
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), None
+
+
+def _filled(values: pd.Series, fixed: dict[object, str]) -> pd.Series:
+    """``values`` with the slow-path results put in at once (one by one is O(n) each)."""
+    if not fixed:
+        return values
+    return values.fillna(pd.Series(fixed, dtype=values.dtype))
+
+
+def _reasons(index: pd.Index, reasons: dict[object, str]) -> pd.Series:
+    return pd.Series(reasons, dtype="object").reindex(index)
 
 
 _COUNTRY_NAMES = {

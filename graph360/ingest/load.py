@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from graph360 import model
 from graph360.ingest import identity, validate
@@ -242,7 +243,10 @@ class _People:
 
     resolution: identity.Resolution
     existing_records: set[str]
-    email_owner: dict[str, str]
+    record_keys: pa.Array
+    record_customers: pa.Array
+    emails: pa.Array
+    email_customers: pa.Array
 
     @property
     def blocked_emails(self) -> set[str]:
@@ -261,49 +265,71 @@ class _People:
         records = records.where(records.notna(), None)
         owner_of = dict(zip(existing["record_key"], existing["customer_id"], strict=True))
         resolution = identity.resolve(records, owner_of, max_shared)
-        emails = records.dropna(subset=["email"]).drop_duplicates(["record_key"])
-        email_owner = {
-            email: resolution.customer_of[key]
-            for email, key in zip(emails["email"], emails["record_key"], strict=True)
-            if f"email:{email}" not in resolution.blocked
-        }
-        return cls(resolution, set(owner_of), email_owner)
+        owners = pd.Series(resolution.customer_of)
+        emails = records.dropna(subset=["email"]).drop_duplicates(["email"])
+        emails = emails[~("email:" + emails["email"]).isin(resolution.blocked.keys())]
+        return cls(
+            resolution,
+            set(owner_of),
+            record_keys=pa.array(owners.index, pa.string()),
+            record_customers=pa.array(owners.to_numpy(), pa.string()),
+            emails=pa.array(emails["email"], pa.string()),
+            email_customers=pa.array(emails["record_key"].map(owners).to_numpy(), pa.string()),
+        )
 
     def customer_ids(
         self, checker: Checker, source: str, customer_id: str, email: str | None
     ) -> pd.Series:
         """Each row's customer id; rows whose reference resolves to nobody are failed."""
         frame = checker.frame
-        keys = frame[source] + ":" + frame[customer_id]
-        by_record = keys.map(self.resolution.customer_of)
+        keys = _text_array(frame[source])
+        keys = pc.binary_join_element_wise(keys, _text_array(frame[customer_id]), ":")
+        by_record = _lookup(keys, self.record_keys, self.record_customers, frame.index)
         result = by_record
-        if email is not None:
+        has_key = pd.Series(keys.is_valid().to_numpy(zero_copy_only=False), index=frame.index)
+        if email is None:
+            checker.fail(
+                has_key & by_record.isna(),
+                lambda rows: (
+                    "unknown customer " + validate.quoted(rows[source] + ":" + rows[customer_id])
+                ),
+            )
+            return result
+        given = frame[email].notna()
+        if given.any():
             normalized, _ = identity.normalize_emails(frame[email])
-            by_email = normalized.map(self.email_owner)
+            by_email = _lookup(
+                _text_array(normalized), self.emails, self.email_customers, frame.index
+            )
             result = by_record.fillna(by_email)
             blocked = normalized.isin(self.blocked_emails).fillna(False).astype(bool)
-            no_record = by_record.isna()
+            unresolved = by_record.isna() & normalized.notna() & result.isna()
             checker.fail(
-                no_record & normalized.notna() & blocked & result.isna(),
-                "e-mail " + validate.quoted(frame[email]) + " is a blocked placeholder",
+                unresolved & blocked,
+                lambda rows: "e-mail " + validate.quoted(rows[email]) + " is a blocked placeholder",
             )
-            checker.fail(
-                no_record & normalized.notna() & ~blocked & result.isna(),
-                "no customer with e-mail " + validate.quoted(frame[email]),
-            )
-            checker.fail(
-                keys.isna() & frame[email].isna(),
-                f"no customer reference: give {source} and {customer_id}, or {email}",
-            )
-            checker.fail(
-                keys.notna() & by_record.isna() & frame[email].isna(),
-                "unknown customer " + validate.quoted(keys),
-            )
-        else:
-            checker.fail(
-                keys.notna() & by_record.isna(), "unknown customer " + validate.quoted(keys)
-            )
+            checker.fail(unresolved & ~blocked, validate.quoting("no customer with e-mail ", email))
+        checker.fail(
+            ~has_key & ~given,
+            f"no customer reference: give {source} and {customer_id}, or {email}",
+        )
+        checker.fail(
+            has_key & by_record.isna() & ~given,
+            lambda rows: (
+                "unknown customer " + validate.quoted(rows[source] + ":" + rows[customer_id])
+            ),
+        )
         return result
+
+
+def _text_array(values: pd.Series) -> pa.Array:
+    return pa.array(values, from_pandas=True, type=pa.large_string()).cast(pa.string())
+
+
+def _lookup(keys: pa.Array, known: pa.Array, answers: pa.Array, index: pd.Index) -> pd.Series:
+    """The answer for each key (null where the key is unknown), by an Arrow hash join."""
+    found = pc.take(answers, pc.index_in(keys, value_set=known))
+    return found.to_pandas().set_axis(index)
 
 
 def _check_customer_files(

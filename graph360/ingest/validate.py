@@ -8,6 +8,7 @@ the graph are passed in as sets of known keys.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -24,12 +25,21 @@ class Checker:
         self.reasons = pd.Series("", index=self.frame.index, dtype="object")
         self.repeats = pd.Series(False, index=self.frame.index)
 
-    def fail(self, mask: pd.Series | np.ndarray, reason: str | pd.Series) -> None:
-        """Mark the rows in ``mask`` with ``reason`` (one text, or a text per row)."""
+    def fail(self, mask: pd.Series | np.ndarray, reason: Reason) -> None:
+        """Mark the rows in ``mask`` with ``reason``: one text, or a function that writes the
+        text of each failing row from those rows (so a clean column of millions costs nothing).
+        """
         mask = pd.Series(np.asarray(mask, dtype=bool), index=self.frame.index)
         if not mask.any():
             return
-        text = reason[mask] if isinstance(reason, pd.Series) else reason
+        if callable(reason):
+            text = reason(self.frame[mask])
+        elif isinstance(reason, pd.Series):
+            text = reason[mask]
+        else:
+            text = reason
+        if isinstance(text, pd.Series):
+            text = text.to_numpy(dtype=object)
         current = self.reasons[mask]
         self.reasons[mask] = np.where(current == "", text, current + "; " + text)
 
@@ -70,19 +80,19 @@ def typed(raw: RawFile) -> tuple[pd.DataFrame, list[Reject]]:
             parsed = parse_dates(values)
             checker.fail(
                 values.notna() & parsed.isna(),
-                "unparseable date in " + column.name + ": " + quoted(values),
+                quoting(f"unparseable date in {column.name}: ", column.name),
             )
             frame[column.name] = parsed
         elif column.kind in (NUMBER, INTEGER):
             parsed = pd.to_numeric(values, errors="coerce").astype("float64")
             checker.fail(
                 values.notna() & (parsed.isna() | ~np.isfinite(parsed.fillna(0))),
-                "not a number in " + column.name + ": " + quoted(values),
+                quoting(f"not a number in {column.name}: ", column.name),
             )
             if column.kind == INTEGER:
                 fractional = parsed.notna() & (parsed != parsed.round())
                 checker.fail(
-                    fractional, "not a whole number in " + column.name + ": " + quoted(values)
+                    fractional, quoting(f"not a whole number in {column.name}: ", column.name)
                 )
                 parsed = parsed.round().astype("Int64")
             frame[column.name] = parsed
@@ -90,8 +100,16 @@ def typed(raw: RawFile) -> tuple[pd.DataFrame, list[Reject]]:
     return checker.split()
 
 
+Reason = str | pd.Series | Callable[[pd.DataFrame], pd.Series | str]
+
+
 def quoted(values: pd.Series) -> pd.Series:
     return "'" + values.astype("string").fillna("").str.slice(0, 60) + "'"
+
+
+def quoting(prefix: str, column: str) -> Callable[[pd.DataFrame], pd.Series]:
+    """A reason: ``prefix`` and the failing row's value of ``column``, quoted."""
+    return lambda rows: prefix + quoted(rows[column])
 
 
 def parse_dates(values: pd.Series) -> pd.Series:
@@ -112,15 +130,16 @@ def unique_keys(checker: Checker, key: list[str]) -> None:
     same = frame.duplicated(content, keep="first")
     first_line = frame.groupby(key, dropna=False)[LINE].transform("min")
     differs = repeated & ~same & frame.duplicated(key, keep="first")
-    label = frame[key].astype("string").fillna("").agg(" / ".join, axis=1)
     checker.fail(
         differs,
-        "duplicate "
-        + "/".join(key)
-        + " "
-        + label
-        + " with other content than line "
-        + first_line.astype(str),
+        lambda rows: (
+            "duplicate "
+            + "/".join(key)
+            + " "
+            + rows[key].astype("string").fillna("").agg(" / ".join, axis=1)
+            + " with other content than line "
+            + first_line[rows.index].astype(str)
+        ),
     )
     checker.repeats |= same & repeated  # an exact repeat is the same row: kept once
 
@@ -129,20 +148,23 @@ def known(checker: Checker, column: str, keys: set[str] | pd.Index, what: str) -
     """Values of ``column`` (when given) must be among ``keys``."""
     values = checker.frame[column]
     unknown = values.notna() & ~values.isin(keys)
-    checker.fail(unknown, f"unknown {what} " + quoted(values))
+    checker.fail(unknown, quoting(f"unknown {what} ", column))
 
 
 def in_range(checker: Checker, column: str, low: float, high: float) -> None:
     values = checker.frame[column]
     outside = values.notna() & ((values < low) | (values > high))
-    checker.fail(outside, f"{column} outside {low:g}..{high:g}: " + values.astype("string"))
+    checker.fail(
+        outside,
+        lambda rows: f"{column} outside {low:g}..{high:g}: " + rows[column].map("{:g}".format),
+    )
 
 
 def one_of(checker: Checker, column: str, allowed: tuple[str, ...]) -> None:
     values = checker.frame[column]
     checker.fail(
         values.notna() & ~values.isin(allowed),
-        f"{column} must be one of {'|'.join(allowed)}, not " + quoted(values),
+        quoting(f"{column} must be one of {'|'.join(allowed)}, not ", column),
     )
 
 
@@ -153,19 +175,21 @@ def ratings(checker: Checker) -> None:
     checker.fail(rating.notna() & scale.isna(), "rating without rating_scale")
     checker.fail(
         scale.notna() & ~scale.isin([5, 10]),
-        "rating_scale must be 5 or 10, not " + scale.astype("string"),
+        quoting("rating_scale must be 5 or 10, not ", "rating_scale"),
     )
     low = np.where(scale == 10, 0, 1)
     high = scale.astype("float64")
     outside = rating.notna() & scale.isin([5, 10]) & ((rating < low) | (rating > high))
     checker.fail(
         outside,
-        "rating "
-        + rating.map("{:g}".format)
-        + " outside its scale "
-        + pd.Series(low, index=frame.index).astype(str)
-        + ".."
-        + scale.fillna(0).astype(int).astype(str),
+        lambda rows: (
+            "rating "
+            + rows["rating"].map("{:g}".format)
+            + " outside its scale "
+            + np.where(rows["rating_scale"] == 10, "0", "1")
+            + ".."
+            + rows["rating_scale"].astype(int).astype(str)
+        ),
     )
 
 
