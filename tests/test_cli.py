@@ -24,8 +24,16 @@ def _invoke(*args: str):
 def test_load_reports_as_json_and_exits_3_when_rows_were_rejected(tmp_path: Path) -> None:
     db, rejects = str(tmp_path / "g.lbug"), tmp_path / "rejects.csv"
     result = _invoke(
-        "load", str(TINY), "--store", db, "--rejects", str(rejects), "--max-shared", "2",
-        "--format", "json",
+        "load",
+        str(TINY),
+        "--store",
+        db,
+        "--rejects",
+        str(rejects),
+        "--max-shared",
+        "2",
+        "--format",
+        "json",
     )
     assert result.exit_code == EXIT_REJECTS
     report = json.loads(result.stdout)
@@ -37,7 +45,9 @@ def test_load_reports_as_json_and_exits_3_when_rows_were_rejected(tmp_path: Path
 
 def test_stats_and_customer_card(tmp_path: Path) -> None:
     db = str(tmp_path / "g.lbug")
-    _invoke("load", str(TINY), "--store", db, "--rejects", str(tmp_path / "r.csv"), "--max-shared", "2")
+    _invoke(
+        "load", str(TINY), "--store", db, "--rejects", str(tmp_path / "r.csv"), "--max-shared", "2"
+    )
     stats = json.loads(_invoke("stats", "--store", db, "--format", "json").stdout)
     assert stats["nodes"]["Customer"] == 6
     assert stats["relationships"]["HAD"] == 6
@@ -77,7 +87,9 @@ def test_a_second_writer_is_told_which_process_holds_the_database(tmp_path: Path
     try:
         result = subprocess.run(
             [sys.executable, "-m", "graph360.cli", "load", str(TINY), "--store", str(db)],
-            capture_output=True, text=True, timeout=120,
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
     finally:
         holder.close()

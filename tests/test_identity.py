@@ -97,3 +97,31 @@ def test_resolution_does_not_depend_on_row_order() -> None:
     second = resolve(_records(*reversed(rows)), existing={})
     assert first.customer_of == second.customer_of
     assert first.rule_of == second.rule_of
+
+
+def test_the_vectorised_national_path_agrees_with_the_phonenumbers_parser() -> None:
+    from graph360.ingest.identity import _parse_phone
+
+    samples = [
+        (pattern.format(n), region)
+        for region, pattern in [
+            ("GB", "020 7946 {:04d}"),
+            ("GB", "07700 9{:05d}"),
+            ("GB", "0800 123 {:04d}"),
+            ("US", "(212) 555-{:04d}"),
+            ("US", "1-800-555-{:04d}"),
+            ("DE", "030 1234{:04d}"),
+            ("FR", "01 23 45 67 {:02d}"),
+            ("IT", "06 6982{:04d}"),
+            ("ES", "91 123 {:04d}"),
+            ("NL", "020 123 {:04d}"),
+            ("IE", "01 234 {:04d}"),
+        ]
+        for n in range(0, 100, 7)
+    ]
+    values = pd.Series([v for v, _ in samples])
+    regions = pd.Series([r for _, r in samples])
+    normalized, _ = normalize_phones(values, regions)
+    for (value, region), got in zip(samples, normalized, strict=True):
+        want, _ = _parse_phone(value, region)
+        assert (got if isinstance(got, str) else None) == want, (value, region)

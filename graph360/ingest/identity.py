@@ -32,6 +32,7 @@ import email_validator
 import numpy as np
 import pandas as pd
 import phonenumbers
+from phonenumbers import PhoneMetadata
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
@@ -72,11 +73,18 @@ def normalize_phones(
     compact = text.str.replace(_PHONE_PUNCTUATION.pattern, "", regex=True)
     compact = compact.str.replace(r"^00", "+", regex=True)
     international = compact.str.fullmatch(r"\+[1-9]\d{7,14}").fillna(False).astype(bool)
+    national = text.notna() & ~international
+    region_of = pd.Series(default_region, index=values.index)
+    if regions is not None and national.any():
+        region_of[national] = regions[national].map(lambda c: _region(c, default_region))
+    normalized = compact.where(international)
+    for region, rows in region_of[national].groupby(region_of[national]).groups.items():
+        normalized = normalized.fillna(_national_numbers(compact[rows], str(region)))
     fixed: dict[object, str] = {}
     reasons: dict[object, str] = {}
     parsed: dict[tuple[str, str], tuple[str | None, str | None]] = {}
-    for index, value in text[~international & text.notna()].items():
-        region = _region(regions[index] if regions is not None else None, default_region)
+    for index, value in text[national & normalized.isna()].items():
+        region = region_of[index]
         if (value, region) not in parsed:
             parsed[(value, region)] = _parse_phone(value, region)
         number, problem = parsed[(value, region)]
@@ -84,7 +92,26 @@ def normalize_phones(
             fixed[index] = number
         else:
             reasons[index] = f"invalid phone {values[index]!r}: {problem}"
-    return _filled(compact.where(international), fixed), _reasons(values.index, reasons)
+    return _filled(normalized, fixed), _reasons(values.index, reasons)
+
+
+def _national_numbers(compact: pd.Series, region: str) -> pd.Series:
+    """E.164 for numbers written plainly in ``region``'s national format, by the rules of the
+    phonenumbers metadata (trunk prefix, number pattern, lengths) applied to a whole column;
+    anything else is left empty for the library's full parser."""
+    metadata = PhoneMetadata.metadata_for_region(region)
+    if metadata is None:
+        return pd.Series(None, index=compact.index, dtype=compact.dtype)
+    digits = compact.where(compact.str.fullmatch(r"\d+").fillna(False).astype(bool))
+    prefix = metadata.national_prefix_for_parsing or metadata.national_prefix
+    if prefix:
+        digits = digits.str.replace(f"^(?:{prefix})", "", regex=True)
+    pattern = metadata.general_desc.national_number_pattern
+    lengths = metadata.general_desc.possible_length
+    plausible = digits.str.fullmatch(pattern).fillna(False).astype(bool) & digits.str.len().isin(
+        lengths
+    )
+    return ("+" + str(metadata.country_code) + digits).where(plausible)
 
 
 def _parse_phone(text: str, region: str) -> tuple[str | None, str | None]:

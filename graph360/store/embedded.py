@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import ladybug
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -263,11 +264,12 @@ def _unique(rows: pa.Table, identity: list[str]) -> pa.Table:
     for name in identity:  # one column that is unique on its own makes the whole identity so
         if pc.count_distinct(rows.column(name)).as_py() == rows.num_rows:
             return rows
-    frame = rows.to_pandas(types_mapper=pd.ArrowDtype)
-    if not frame.duplicated(identity).any():
+    numbered = rows.append_column("__row", pa.array(np.arange(rows.num_rows)))
+    last = numbered.group_by(identity, use_threads=False).aggregate([("__row", "max")])
+    if last.num_rows == rows.num_rows:
         return rows
-    frame = frame.drop_duplicates(identity, keep="last")
-    return pa.Table.from_pandas(frame, schema=rows.schema, preserve_index=False)
+    keep = last.column("__row_max").combine_chunks()
+    return rows.take(keep.take(pc.array_sort_indices(keep)))  # in their original order
 
 
 def _plain_deep(value: Any) -> Any:

@@ -1,0 +1,70 @@
+"""The store's own promises: upserts by key, parallel relationships, merges, schema."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+from graph360 import model
+
+
+def test_upserting_nodes_inserts_new_keys_and_sets_only_given_properties(store) -> None:
+    created = store.upsert_nodes(
+        "Customer", pa.table({"customer_id": ["a", "b"], "name": ["A", "B"], "city": ["X", "Y"]})
+    )
+    assert created == 2
+    # repeated keys in one batch: the last row wins; "city" is not given, so it is kept
+    created = store.upsert_nodes(
+        "Customer", pa.table({"customer_id": ["a", "c", "a"], "name": ["A1", "C", "A2"]})
+    )
+    assert created == 1
+    rows = store.all_nodes("Customer")[["customer_id", "name", "city"]]
+    assert rows.fillna("").values.tolist() == [["a", "A2", "X"], ["b", "B", "Y"], ["c", "C", ""]]
+
+
+def test_relationships_are_identified_by_their_ends_and_identity_properties(store) -> None:
+    store.upsert_nodes("Customer", pa.table({"customer_id": ["a", "b"]}))
+    related = pa.table(
+        {
+            "from": ["a", "a", "a"],
+            "to": ["b", "b", "b"],
+            "kind": ["knows", "household", "knows"],
+            "weight": [1.0, 2.0, 3.0],
+        }
+    )
+    assert store.upsert_relationships("RELATED", related) == 2
+    again = pa.table({"from": ["a"], "to": ["b"], "kind": ["knows"], "weight": [5.0]})
+    assert store.upsert_relationships("RELATED", again) == 0
+    rows = store.all_relationships("RELATED")
+    assert sorted(zip(rows["kind"], rows["weight"], strict=True)) == [
+        ("household", 2.0),
+        ("knows", 5.0),
+    ]
+
+
+def test_merging_nodes_repoints_every_relationship_and_drops_self_loops(store) -> None:
+    store.upsert_nodes("Customer", pa.table({"customer_id": ["keep", "gone", "other"]}))
+    store.upsert_nodes("Account", pa.table({"account_id": ["acc"]}))
+    store.upsert_relationships(
+        "HOLDS", pa.table({"from": ["gone"], "to": ["acc"], "role": ["owner"]})
+    )
+    store.upsert_relationships(
+        "RELATED",
+        pa.table(
+            {"from": ["other", "gone"], "to": ["gone", "keep"], "kind": ["referred", "knows"]}
+        ),
+    )
+    store.merge_nodes("Customer", {"gone": "keep"})
+    assert list(store.all_nodes("Customer")["customer_id"]) == ["keep", "other"]
+    holds = store.all_relationships("HOLDS")
+    assert holds[["from", "to", "role"]].values.tolist() == [["keep", "acc", "owner"]]
+    related = store.all_relationships("RELATED")
+    assert related[["from", "to", "kind"]].values.tolist() == [["other", "keep", "referred"]]
+
+
+def test_the_schema_is_the_model(store) -> None:
+    counts = store.counts()
+    assert set(counts["nodes"]) == set(model.NODES)
+    assert set(counts["relationships"]) == set(model.RELATIONSHIPS)
+    store.apply_schema()  # a second time changes nothing and fails on nothing
+    for label, node in model.NODES.items():
+        assert list(store.all_nodes(label).columns) == list(node.columns)
