@@ -15,7 +15,9 @@ Two LadybugDB behaviours shape this module (0.22.0, measured):
 
 from __future__ import annotations
 
+import logging
 import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -31,6 +33,7 @@ from graph360 import model
 from graph360.errors import StoreError, StoreLockedError
 from graph360.store.base import GraphStore, plain
 
+log = logging.getLogger(__name__)
 _LOCK_HOLDER = re.compile(r"Lock is held by PID (\d+)")
 
 
@@ -211,10 +214,12 @@ class EmbeddedStore(GraphStore):
         return self._run_arrow(text, params).to_pandas()
 
     def _execute(self, text: str, params: dict[str, Any]) -> ladybug.QueryResult:
+        started = time.perf_counter()
         try:
             result = self._conn.execute(text, params)
         except RuntimeError as error:
             raise StoreError(str(error).splitlines()[0]) from error
+        log.debug("%.3f s  %s", time.perf_counter() - started, " ".join(text.split())[:90])
         if isinstance(result, list):  # several statements: the last one answers
             result = result[-1]
         return result
