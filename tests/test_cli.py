@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -96,3 +97,19 @@ def test_a_second_writer_is_told_which_process_holds_the_database(tmp_path: Path
     assert result.returncode == EXIT_REFUSED
     assert "is open for writing by process" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_readme_demo_runs_and_its_suggestions_work(tmp_path: Path) -> None:
+    """The front door: ``graph360 demo`` then the commands it suggests."""
+    db = str(tmp_path / "demo.lbug")
+    result = _invoke("demo", "--customers", "60", "--dir", str(tmp_path / "exports"), "--store", db)
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert "graph360 demo" in result.stdout
+    suggested = [r for r in re.findall(r"graph360 customer (\S+)", result.stdout) if r != "--help"]
+    assert len(suggested) == 3
+    for ref in suggested:
+        card = _invoke("customer", ref, "--store", db, "--format", "json")
+        assert card.exit_code == 0, card.stderr
+        assert len(json.loads(card.stdout)["identity"]["records"]) >= 1
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    assert "graph360 demo" in readme and "python -m pytest" in readme
