@@ -261,3 +261,24 @@ def test_a_load_killed_mid_write_leaves_nothing_half_done(tmp_path: Path) -> Non
                 row.pop("loaded_at", None)
                 row.pop("at", None)
     assert after_kill == reference
+
+
+def test_a_row_the_mapping_could_not_read_whole_is_rejected_with_its_reason(
+    store, tmp_path: Path
+) -> None:
+    _write(
+        tmp_path / "m",
+        "customers.csv",
+        """
+        source,customer_id,name,_origin,_error
+        crm,1,Ada,contacts.csv:2,
+        crm,2,Bob,contacts.csv:3,line 3 has 17 fields; the header has 16
+        """,
+    )
+    report = load_bundle(store, tmp_path / "m", rejects_path=tmp_path / "r.csv")
+    assert report.files["customers"].loaded == 1
+    (reject,) = _rejects(tmp_path / "r.csv")
+    assert reject["reason"] == "line 3 has 17 fields; the header has 16"
+    assert reject["origin"] == "contacts.csv:3"
+    assert reject["raw"] == "crm,2,Bob"
+    assert store.all_nodes("SourceRecord")["attributes"].isna().all()

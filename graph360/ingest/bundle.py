@@ -176,6 +176,10 @@ FILES: dict[str, FileSpec] = {
 
 #: Columns the loader itself adds to every frame it reads.
 LINE, ORIGIN = "_line", "_origin"
+#: Set by a source mapping on a row it could not read whole (e.g. the wrong field count).
+ERROR = "_error"
+#: Columns about a row rather than of it: never properties, never part of its raw text.
+ROW_FACTS = (LINE, ORIGIN, ERROR)
 
 
 @dataclass
@@ -200,7 +204,7 @@ class RawFile:
     @property
     def extra_columns(self) -> list[str]:
         return [
-            c for c in self.frame.columns if c not in self.spec.known and c not in (LINE, ORIGIN)
+            c for c in self.frame.columns if c not in self.spec.known and c not in ROW_FACTS
         ]
 
 

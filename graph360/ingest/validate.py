@@ -13,7 +13,18 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from graph360.ingest.bundle import DATE, INTEGER, LINE, NUMBER, ORIGIN, RawFile, Reject, raw_text
+from graph360.ingest.bundle import (
+    DATE,
+    ERROR,
+    INTEGER,
+    LINE,
+    NUMBER,
+    ORIGIN,
+    ROW_FACTS,
+    RawFile,
+    Reject,
+    raw_text,
+)
 
 
 class Checker:
@@ -54,7 +65,7 @@ class Checker:
         if not mask.any():
             return []
         rows = self.raw.frame.loc[mask[mask].index]  # as read, not as parsed
-        columns = [c for c in rows.columns if c not in (LINE, ORIGIN)]
+        columns = [c for c in rows.columns if c not in ROW_FACTS]
         raws = raw_text(rows, columns)
         origins = rows[ORIGIN] if ORIGIN in rows else pd.Series("", index=rows.index)
         return [
@@ -69,6 +80,8 @@ def typed(raw: RawFile) -> tuple[pd.DataFrame, list[Reject]]:
     """Check required values and parse dates and numbers; the kept rows come back typed."""
     checker = Checker(raw)
     frame = raw.frame.copy(deep=False)  # parsed columns replace, the others are shared
+    if ERROR in frame:  # the source mapping could not read this row whole
+        checker.fail(frame[ERROR].notna(), frame[ERROR].fillna(""))
     for column in raw.spec.columns:
         if column.name not in frame:
             frame[column.name] = pd.Series(None, index=frame.index, dtype="object")
@@ -123,7 +136,7 @@ def unique_keys(checker: Checker, key: list[str]) -> None:
     frame = checker.frame
     if frame.empty:
         return
-    content = [c for c in frame.columns if c not in (LINE, ORIGIN) and not c.startswith("__")]
+    content = [c for c in frame.columns if c not in ROW_FACTS and not c.startswith("__")]
     repeated = frame.duplicated(key, keep=False)
     if not repeated.any():
         return
