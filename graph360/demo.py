@@ -68,8 +68,9 @@ Facts a test can rely on (also returned by :func:`describe_demo`):
   weekday effects too (phone on weekdays, social and web heavier at weekends).
 - Every unowned step and the conflict step have traffic, at every size; about 60% of
   touchpoints are orphans (campaign e-mails, article reading, social, relationship NPS).
-- Shop order times carry the UTC offset (+0100 in summer time); every other export is local
-  wall-clock time without an offset.
+- Shop order times carry the UTC offset (+0100 in summer time); every other export is London
+  wall-clock time without an offset, which bundle.toml declares (``timezone``) so that the
+  loader stores every time in UTC.
 
 Planted bad rows (8, each yields exactly one canonical row the loader must reject; the rest of
 the data is clean, every reference resolves):
@@ -513,7 +514,9 @@ def _manifest() -> str:
         "",
     ]
     for file, mapping in SOURCES:
-        lines += ["[[sources]]", f'file = "{file}"', f'mapping = "{mapping}"', ""]
+        lines += ["[[sources]]", f'file = "{file}"', f'mapping = "{mapping}"']
+        # The shop writes UTC offsets; every other system writes London wall-clock time.
+        lines += ['timezone = "Europe/London"', ""] if mapping != "ecommerce_orders" else [""]
     return "\n".join(lines)
 
 

@@ -693,3 +693,22 @@ def test_manifest_errors_name_the_problem(tmp_path: Path) -> None:
     write(tmp_path, "bundle.toml", "")
     with pytest.raises(MappingError, match="overwrite the bundle itself"):
         materialize(tmp_path, tmp_path)
+
+
+def test_a_declared_timezone_turns_wall_clock_times_into_instants(tmp_path: Path) -> None:
+    """London wall-clock times get London's offset of the day; the loader then stores UTC."""
+    from graph360.ingest.mapping import bundle_frames
+
+    (tmp_path / "web.csv").write_text(
+        "session_id,event_time,event_name,user_id,page_location\n"
+        "s1,2026-07-01 08:15:00,page_view,u1,https://shop.example.com/a\n"
+        "s2,2026-01-01 08:15:00,page_view,u1,https://shop.example.com/b\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "bundle.toml").write_text(
+        '[[sources]]\nfile = "web.csv"\nmapping = "web_events"\ntimezone = "Europe/London"\n',
+        encoding="utf-8",
+    )
+    frames = bundle_frames(tmp_path)
+    times = sorted(frames["touchpoints.csv"]["at"])
+    assert times == ["2026-01-01T08:15:00+00:00", "2026-07-01T08:15:00+01:00"]

@@ -46,6 +46,8 @@ this order:
 - ``date = "strptime format"`` (or a list of formats, tried in turn) rewrites a date as ISO-8601:
   ``2026-03-01`` for a format without a time, ``2026-03-01T08:15:00`` with one, plus the offset
   when the format has ``%z``.
+  A mapping's top-level ``timezone = "Europe/London"`` says the export's clock: times without
+  an offset are then written with that zone's offset (the loader stores UTC).
 - ``number = true`` strips currency signs and thousands separators ("£1,234.50" → "1234.50";
   ``decimal = ","`` for "1.234,50"); ``multiply_by = "Column"`` multiplies by another column.
 
@@ -122,9 +124,10 @@ import re
 import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import pandas as pd
@@ -260,6 +263,7 @@ class Mapping:
     passthrough: bool = False
     delimiter: str = ","
     encoding: str = "utf-8-sig"
+    timezone: str | None = None  # the wall clock of the export's times that carry no offset
 
     @property
     def files(self) -> list[str]:
@@ -345,6 +349,7 @@ def _parse_mapping(data: dict[str, Any], path: Path) -> Mapping:
         "passthrough",
         "delimiter",
         "encoding",
+        "timezone",
         "files",
     }
     unknown = sorted(set(data) - known)
@@ -385,7 +390,18 @@ def _parse_mapping(data: dict[str, Any], path: Path) -> Mapping:
         passthrough=passthrough,
         delimiter=delimiter,
         encoding=str(data.get("encoding", "utf-8-sig")),
+        timezone=_timezone(data.get("timezone"), fail),
     )
+
+
+def _timezone(name: object, fail: Any) -> str | None:
+    if name is None:
+        return None
+    try:
+        ZoneInfo(str(name))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise fail(f"timezone {name!r} is not an IANA time zone (e.g. Europe/London)") from None
+    return str(name)
 
 
 def _parse_output(
@@ -694,7 +710,9 @@ def apply_mapping(
     result: dict[str, list[pd.DataFrame]] = {}
     for out, mask in zip(mapping.outputs, masks, strict=True):
         take = np.flatnonzero(mask)
-        sub = _Context(frame.iloc[take].reset_index(drop=True), lines[take], origin)
+        sub = _Context(
+            frame.iloc[take].reset_index(drop=True), lines[take], origin, mapping.timezone
+        )
         rows, kept = _output_rows(out, sub, broken[take])
         take = take[kept]
         if out.auto_source:
@@ -742,6 +760,7 @@ class _Context:
     frame: pd.DataFrame
     lines: np.ndarray
     file: str
+    timezone: str | None = None
 
     def column(self, name: str) -> pd.Series:
         if name == "_line":
@@ -825,7 +844,7 @@ def _field_values(spec: FieldSpec, ctx: _Context) -> pd.Series:
     if spec.map is not None:
         values = _apply_map(values, spec)
     if spec.date:
-        values = _apply_dates(values, spec.date)
+        values = _apply_dates(values, spec.date, ctx.timezone)
     if spec.number:
         values = _apply_number(values, spec, ctx)
     return values
@@ -882,7 +901,7 @@ def _apply_map(values: pd.Series, spec: FieldSpec) -> pd.Series:
     return _per_unique(values, lookup)
 
 
-def _apply_dates(values: pd.Series, formats: Sequence[str]) -> pd.Series:
+def _apply_dates(values: pd.Series, formats: Sequence[str], timezone: str | None) -> pd.Series:
     text = values.str.strip()
     out = values.to_numpy(dtype=object).copy()
     todo = np.asarray(text != "", dtype=bool).copy()
@@ -890,14 +909,21 @@ def _apply_dates(values: pd.Series, formats: Sequence[str]) -> pd.Series:
         if not todo.any():
             break
         where = np.flatnonzero(todo)
-        iso, ok = _parse_dates(text.iloc[where].reset_index(drop=True), fmt)
+        iso, ok = _parse_dates(text.iloc[where].reset_index(drop=True), fmt, timezone)
         out[where[ok]] = iso[ok]
         todo[where[ok]] = False
     return _strings(out.tolist())
 
 
-def _parse_dates(text: pd.Series, fmt: str) -> tuple[np.ndarray, np.ndarray]:
-    """ISO-8601 text and a parsed flag per value (vectorised; offsets kept as +hh:mm)."""
+def _parse_dates(
+    text: pd.Series, fmt: str, timezone: str | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """ISO-8601 text and a parsed flag per value (vectorised; offsets kept as +hh:mm).
+
+    A time with no offset of its own, read from an export whose mapping names a ``timezone``,
+    gets that zone's offset at that moment (an hour repeated when the clocks go back is read
+    as the first, summer-time one; an hour skipped when they go forward moves forward).
+    """
     iso = np.full(len(text), None, dtype=object)
     offset = None
     if fmt.endswith("%z") and "%z" not in fmt[:-2]:
@@ -921,6 +947,21 @@ def _parse_dates(text: pd.Series, fmt: str) -> tuple[np.ndarray, np.ndarray]:
         iso[ok] = np.datetime_as_string(stamps, unit=unit).astype(object)
         if offset is not None:
             iso[ok] = iso[ok] + offset[ok].to_numpy(dtype=object)
+        elif timezone is not None and unit == "s":
+            local = parsed[ok].dt.tz_localize(
+                timezone, ambiguous=np.ones(int(ok.sum()), dtype=bool), nonexistent="shift_forward"
+            )
+            wall = local.dt.tz_localize(None)
+            minutes = (wall - local.dt.tz_convert("UTC").dt.tz_localize(None)) // pd.Timedelta(
+                minutes=1
+            )
+            sign = np.where(minutes < 0, "-", "+")
+            hours = (minutes.abs() // 60).astype(str).str.zfill(2)
+            offset_text = sign + hours + ":" + (minutes.abs() % 60).astype(str).str.zfill(2)
+            stamps = wall.to_numpy().astype("datetime64[s]")
+            iso[ok] = (
+                np.datetime_as_string(stamps, unit="s").astype(object) + offset_text
+            ).to_numpy(dtype=object)
     return iso, ok
 
 
@@ -986,7 +1027,7 @@ def _read_manifest(bundle_dir: Path) -> list[_Source]:
         label = f"{path}: sources[{index}]"
         if not isinstance(entry, dict) or not {"file", "mapping"} <= set(entry):
             raise MappingError(f"{label}: each source needs 'file' and 'mapping'")
-        extra = sorted(set(entry) - {"file", "mapping", "source", "target"})
+        extra = sorted(set(entry) - {"file", "mapping", "source", "target", "timezone"})
         if extra:
             raise MappingError(f"{label}: unknown keys {extra}")
         file = bundle_dir / entry["file"]
@@ -997,10 +1038,17 @@ def _read_manifest(bundle_dir: Path) -> list[_Source]:
         mapping = load_mapping(bundle_dir / spec if is_path else spec)
         if "source" in entry:
             mapping = mapping.with_source(str(entry["source"]))
+        if "timezone" in entry:  # this export's clock, whatever the mapping says
+            zone = _timezone(entry["timezone"], partial(_manifest_error, label))
+            mapping = dataclasses.replace(mapping, timezone=zone)
         if "target" in entry and not mapping.passthrough:
             raise MappingError(f"{label}: 'target' applies to the canonical mapping only")
         sources.append(_Source(file, str(entry["file"]), mapping, entry.get("target")))
     return sources
+
+
+def _manifest_error(label: str, message: str) -> MappingError:
+    return MappingError(f"{label}: {message}")
 
 
 def _canonical_in(folder: Path) -> list[Path]:
