@@ -91,7 +91,7 @@ class GraphStore(ABC):
     @final
     def frame(self, name: str, **params: Any) -> pd.DataFrame:
         """A named read query's rows as a DataFrame (for analytics projections)."""
-        named = queries.get(name, self.backend)
+        named = self._checked(name, params)
         try:
             return self._frame(named.text, params)
         except Exception as error:
@@ -100,11 +100,16 @@ class GraphStore(ABC):
     def _frame(self, text: str, params: dict[str, Any]) -> pd.DataFrame:
         return pd.DataFrame(self._run(text, params, write=False))
 
-    def _named(self, name: str, params: dict[str, Any], *, write: bool) -> list[dict[str, Any]]:
+    def _checked(self, name: str, params: dict[str, Any]) -> queries.NamedQuery:
+        """The named query, once every parameter its text uses is given."""
         named = queries.get(name, self.backend)
         missing = named.parameters - params.keys()
         if missing:
             raise StoreError(f"missing parameters {sorted(missing)}", query=name)
+        return named
+
+    def _named(self, name: str, params: dict[str, Any], *, write: bool) -> list[dict[str, Any]]:
+        named = self._checked(name, params)
         try:
             return self._run(named.text, params, write=write)
         except StoreError:
