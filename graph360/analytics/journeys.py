@@ -1,0 +1,393 @@
+"""Journeys: where the journey breaks down — the funnel per step and the paths people take.
+
+Everything is computed in pandas from one compact projection, the named query
+``journey_touchpoints`` — (customer, step, time) for every touchpoint at the journey's steps —
+grouped into one row per (customer, step) with the customer's first and last time there
+(:func:`customer_steps`). The same projection gives the ownership audit its "stuck" customers
+(:func:`current_steps`).
+
+Definitions (per journey, over the touchpoints in ``[since, until)``):
+
+- A customer **reaches** a step when they had at least one touchpoint at it; their time there is
+  that of their *first* touchpoint at it.
+- Steps are taken in position order (ties by step id); the *previous* step of step k is the one
+  before it in that order.
+- **Conversion** into step k = customers who reached step k *and* step k-1 (in any order) /
+  customers who reached step k-1. The first step has none.
+- **Out of order** at step k: customers who reached step k but never step k-1
+  (``without_previous``), plus customers who reached both but got to step k before step k-1
+  (``before_previous``: first time at k earlier than first time at k-1). Equal times are in
+  order.
+- **Median time** into step k: the median, over customers who reached step k-1 and then step k
+  in order, of (first time at k) - (first time at k-1).
+- **Drop-off** at step k: customers whose furthest step (highest position reached; ties by step
+  id) is step k. At the last step this is the customers who completed the journey.
+- A customer's **path** is the sequence of the distinct steps they reached, ordered by their
+  first time at each (ties by position): repeats collapse into the first visit. A path is
+  **in order** when its positions never go down; a path that misses steps between its first
+  and last is still in order (it ``skips``). The most common paths are counted in customers;
+  equal counts list the shorter path first, then the one whose steps come earlier in the
+  journey.
+
+A customer who appears in none of the journey's steps in the window is not in the funnel;
+``out_of_order_customers`` counts the customers whose path is not in order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from graph360.errors import NotFoundError
+from graph360.store.base import GraphStore
+
+__all__ = [
+    "EARLIEST",
+    "LATEST",
+    "Funnel",
+    "FunnelStep",
+    "JourneyPath",
+    "current_steps",
+    "customer_steps",
+    "funnel_from_projection",
+    "journey_funnel",
+    "journey_steps",
+]
+
+#: Time bounds that stand for "no bound" (the queries always take both; pandas' datetime
+#: range ends in 2262).
+EARLIEST = dt.datetime(1900, 1, 1)
+LATEST = dt.datetime(2262, 1, 1)
+
+_STEP_COLUMNS = ["journey_id", "journey", "step_id", "step", "stage", "position"]
+_PROJECTION = [
+    "journey_id",
+    "customer_id",
+    "step_id",
+    "position",
+    "first_at",
+    "last_at",
+    "touchpoints",
+]
+
+
+@dataclass
+class FunnelStep:
+    """One step of the funnel (see the module docstring for each measure's definition)."""
+
+    step_id: str
+    step: str | None
+    position: int
+    owners: list[str]
+    customers: int
+    from_previous: int | None
+    conversion: float | None
+    without_previous: int | None
+    before_previous: int | None
+    out_of_order: int | None
+    median_seconds: float | None
+    drop_off: int
+    drop_off_rate: float | None
+
+
+@dataclass
+class JourneyPath:
+    """One actual path: the distinct steps in the order the customers first reached them."""
+
+    steps: list[str]
+    customers: int
+    share: float
+    in_order: bool
+    skips: bool
+
+
+@dataclass
+class Funnel:
+    journey_id: str
+    journey: str | None
+    since: dt.datetime | None
+    until: dt.datetime | None
+    customers: int
+    out_of_order_customers: int
+    steps: list[FunnelStep]
+    paths: list[JourneyPath] = field(default_factory=list)
+    distinct_paths: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def step_rows(self) -> list[dict[str, Any]]:
+        """The steps as flat rows (tables, CSV)."""
+        return [{**asdict(s), "owners": ";".join(s.owners)} for s in self.steps]
+
+    def path_rows(self) -> list[dict[str, Any]]:
+        return [{**asdict(p), "steps": " > ".join(p.steps)} for p in self.paths]
+
+
+# --- the projections, shared with the ownership audit ----------------------------------------
+
+
+def journey_steps(store: GraphStore) -> pd.DataFrame:
+    """Every journey's steps in position order, one row each, with their owners.
+
+    Columns: journey_id, journey, step_id, step, stage, position, owners (department ids,
+    sorted), owner_names (same order). A journey with no steps has one row with a null step_id.
+    """
+    rows = store.frame("journey_steps")
+    if rows.empty:
+        return pd.DataFrame(columns=[*_STEP_COLUMNS, "owners", "owner_names"])
+    rows = rows.sort_values(["journey_id", "position", "step_id", "department_id"])
+    owned = rows.dropna(subset=["department_id"])
+    names = owned["department"].fillna(owned["department_id"])
+    owners = owned.groupby("step_id", sort=False)["department_id"].agg(list)
+    owner_names = names.groupby(owned["step_id"], sort=False).agg(list)
+    steps = rows.drop_duplicates(["journey_id", "step_id"])[_STEP_COLUMNS].reset_index(drop=True)
+    steps["owners"] = [owners.get(s, []) if isinstance(s, str) else [] for s in steps["step_id"]]
+    steps["owner_names"] = [
+        owner_names.get(s, []) if isinstance(s, str) else [] for s in steps["step_id"]
+    ]
+    return steps
+
+
+def customer_steps(
+    store: GraphStore,
+    steps: pd.DataFrame,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+) -> pd.DataFrame:
+    """The (customer, step) projection of ``steps`` (rows of :func:`journey_steps`) over the
+    touchpoints in ``[since, until)``.
+
+    Columns: journey_id, customer_id, step_id, position, first_at, last_at (the customer's
+    first and last touchpoint there), touchpoints (how many). One named query pulls
+    (customer, step, time) per touchpoint; the grouping happens here.
+    """
+    step_ids = sorted(steps["step_id"].dropna().unique())
+    raw = store.frame(
+        "journey_touchpoints", step_ids=step_ids, since=since or EARLIEST, until=until or LATEST
+    )
+    if raw.empty:
+        return pd.DataFrame(
+            {
+                "journey_id": pd.Series(dtype=object),
+                "customer_id": pd.Series(dtype=object),
+                "step_id": pd.Series(dtype=object),
+                "position": pd.Series(dtype="int64"),
+                "first_at": pd.Series(dtype="datetime64[us]"),
+                "last_at": pd.Series(dtype="datetime64[us]"),
+                "touchpoints": pd.Series(dtype="int64"),
+            }
+        )
+    at = pd.to_datetime(raw["at"])
+    # categories: the ids are factorised once, and every later grouping works on their codes
+    customer = raw["customer_id"].astype("category")
+    step = raw["step_id"].astype("category")
+    grouped = (
+        at.groupby([customer, step], sort=False, observed=True)
+        .agg(["min", "max", "size"])
+        .set_axis(["first_at", "last_at", "touchpoints"], axis=1)
+        .reset_index()
+    )
+    placed = steps.dropna(subset=["step_id"])[["journey_id", "step_id", "position"]]
+    grouped["step_id"] = grouped["step_id"].astype(object)
+    frame = grouped.merge(placed, on="step_id", how="inner")
+    frame["position"] = frame["position"].astype("int64")
+    frame["touchpoints"] = frame["touchpoints"].astype("int64")
+    return frame[_PROJECTION]
+
+
+def current_steps(projection: pd.DataFrame) -> pd.DataFrame:
+    """Each customer's current step in each journey: the step of their latest touchpoint in it.
+
+    Ties on time go to the further step (higher position, then step id), as in the named query
+    ``customer_current_step``. Columns: journey_id, customer_id, step_id, position, at.
+    """
+    latest = projection.sort_values(
+        ["journey_id", "customer_id", "last_at", "position", "step_id"], kind="stable"
+    ).drop_duplicates(["journey_id", "customer_id"], keep="last")
+    return latest[["journey_id", "customer_id", "step_id", "position", "last_at"]].rename(
+        columns={"last_at": "at"}
+    )
+
+
+# --- the funnel --------------------------------------------------------------------------
+
+
+def journey_funnel(
+    store: GraphStore,
+    journey_id: str,
+    *,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+    paths: int = 10,
+) -> Funnel:
+    """The funnel of ``journey_id`` over touchpoints in ``[since, until)``, with the ``paths``
+    most common actual paths (definitions in the module docstring).
+
+    Raises NotFoundError for a journey the graph does not have.
+    """
+    all_steps = journey_steps(store)
+    steps = all_steps[all_steps["journey_id"] == journey_id]
+    if steps.empty:
+        known = ", ".join(sorted(all_steps["journey_id"].unique())) or "none"
+        raise NotFoundError(f"no journey {journey_id!r} (journeys: {known})")
+    name = steps["journey"].iloc[0]
+    steps = steps.dropna(subset=["step_id"]).sort_values(["position", "step_id"])
+    steps = steps.reset_index(drop=True)
+    projection = customer_steps(store, steps, since, until)
+    funnel = funnel_from_projection(
+        journey_id, steps, projection, since=since, until=until, paths=paths
+    )
+    funnel.journey = name if isinstance(name, str) else None
+    return funnel
+
+
+def funnel_from_projection(
+    journey_id: str,
+    steps: pd.DataFrame,
+    projection: pd.DataFrame,
+    *,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+    paths: int = 10,
+) -> Funnel:
+    """The funnel computed from a journey's ``steps`` (position order) and its projection."""
+    order = list(steps["step_id"])
+    code = {step: i for i, step in enumerate(order)}
+    positions = steps["position"].to_numpy(dtype=np.int64)
+    p = projection[projection["step_id"].isin(code)]
+    customers = int(p["customer_id"].nunique())
+
+    reached = p.groupby("step_id")["customer_id"].nunique()
+    first = p.pivot_table(index="customer_id", columns="step_id", values="first_at", aggfunc="min")
+    first = first.reindex(columns=order).astype("datetime64[us]")
+
+    furthest = (
+        p.assign(_code=p["step_id"].map(code))
+        .sort_values(["customer_id", "position", "_code"], kind="stable")
+        .drop_duplicates("customer_id", keep="last")["step_id"]
+        .value_counts()
+    )
+
+    rows: list[FunnelStep] = []
+    for k, step_id in enumerate(order):
+        at_k = int(reached.get(step_id, 0))
+        drop = int(furthest.get(step_id, 0))
+        measures: dict[str, Any] = dict.fromkeys(
+            [
+                "from_previous",
+                "conversion",
+                "without_previous",
+                "before_previous",
+                "out_of_order",
+                "median_seconds",
+            ]
+        )
+        if k > 0:
+            before, here = first[order[k - 1]], first[step_id]
+            both = before.notna() & here.notna()
+            in_order = both & (before <= here)
+            previous = int(reached.get(order[k - 1], 0))
+            measures["from_previous"] = int(both.sum())
+            measures["conversion"] = int(both.sum()) / previous if previous else None
+            measures["without_previous"] = int((here.notna() & before.isna()).sum())
+            measures["before_previous"] = int((both & (here < before)).sum())
+            measures["out_of_order"] = measures["without_previous"] + measures["before_previous"]
+            gaps = (here - before)[in_order]
+            measures["median_seconds"] = float(gaps.median().total_seconds()) if len(gaps) else None
+        row = steps.iloc[k]
+        rows.append(
+            FunnelStep(
+                step_id=step_id,
+                step=row["step"] if isinstance(row["step"], str) else None,
+                position=int(row["position"]),
+                owners=list(row["owners"]),
+                customers=at_k,
+                drop_off=drop,
+                drop_off_rate=drop / at_k if at_k else None,
+                **measures,
+            )
+        )
+
+    top, distinct, disordered = _paths(p, code, positions, customers, paths)
+    return Funnel(
+        journey_id=journey_id,
+        journey=steps["journey"].iloc[0] if len(steps) else None,
+        since=since,
+        until=until,
+        customers=customers,
+        out_of_order_customers=disordered,
+        steps=rows,
+        paths=top,
+        distinct_paths=distinct,
+    )
+
+
+def _paths(
+    p: pd.DataFrame,
+    code: dict[str, int],
+    positions: np.ndarray,
+    customers: int,
+    top: int,
+) -> tuple[list[JourneyPath], int, int]:
+    """The ``top`` most common paths, how many distinct paths there are, and how many
+    customers took a path out of order."""
+    if p.empty:
+        return [], 0, 0
+    ordered = p.assign(_code=p["step_id"].map(code).astype("int64")).sort_values(
+        ["customer_id", "first_at", "_code"], kind="stable"
+    )
+    person = ordered["customer_id"].to_numpy()
+    codes = ordered["_code"].to_numpy()
+    same = np.r_[False, person[1:] == person[:-1]]
+    went_back = same & (np.r_[0, np.diff(positions[codes])] < 0)
+    disordered = int(pd.Series(went_back).groupby(person).any().sum())
+
+    base = len(code) + 1
+    rank = ordered.groupby("customer_id", sort=False).cumcount().to_numpy()
+    length = ordered.groupby("customer_id", sort=False)["_code"].transform("size").to_numpy()
+    if base ** len(code) < 2**62:  # each path as one integer: its codes as base-`base` digits
+        digits = (codes + 1) * np.power(base, (length - 1 - rank).astype(np.int64))
+        keys = pd.Series(digits).groupby(person, sort=False).sum()
+    else:  # too many steps for an integer key: the codes as fixed-width text
+        text = pd.Series(codes).map("{:05d}.".format)
+        keys = text.groupby(person, sort=False).sum()
+    sizes = pd.Series(length).groupby(person, sort=False).first()
+    counts = (
+        pd.DataFrame({"key": keys.to_numpy(), "length": sizes.to_numpy()})
+        .groupby(["key", "length"], sort=False)
+        .size()
+        .rename("n")
+        .reset_index()
+        .sort_values(["n", "length", "key"], ascending=[False, True, True], kind="stable")
+    )
+    result = []
+    for key, n in zip(counts["key"].head(top), counts["n"].head(top), strict=True):
+        path = _decode(key, base, order=list(code))
+        pos = positions[[code[s] for s in path]]
+        span = np.flatnonzero((positions >= pos.min()) & (positions <= pos.max()))
+        result.append(
+            JourneyPath(
+                steps=path,
+                customers=int(n),
+                share=int(n) / customers,
+                in_order=bool(np.all(np.diff(pos) >= 0)),
+                skips=len(span) > len(path),
+            )
+        )
+    return result, len(counts), disordered
+
+
+def _decode(key: Any, base: int, order: list[str]) -> list[str]:
+    """The step ids of a path key (see :func:`_paths`)."""
+    if isinstance(key, str):
+        return [order[int(c)] for c in key.split(".")[:-1]]
+    key, out = int(key), []
+    while key:
+        key, digit = divmod(key, base)
+        out.append(order[digit - 1])
+    return out[::-1]

@@ -1,0 +1,616 @@
+"""The ownership audit: which journey steps no department owns, who is stuck there, what it costs.
+
+A journey step with no owning department is a place where customers arrive and nobody is
+accountable for moving them on; a step with several owners is one where each department can
+assume another is doing it. The audit finds both, measures the traffic and the customers at
+each, and says who should probably own it, so the report can go straight to the department
+heads.
+
+Definitions (DESIGN.md §3, refined here):
+
+- **Unowned step**: a JourneyStep with no OWNED_BY. **Conflict**: two or more owners. Both are
+  **gaps**.
+- **Traffic** at a step: every touchpoint AT_STEP it, all time: count, first and last time, per
+  channel.
+- **Customers** at a step: distinct customers with a touchpoint there.
+- **Stuck** at a step: customers whose *current* step in its journey is this one — the step of
+  their latest touchpoint in the journey, ties on time to the further step (higher position),
+  as the 360 card's ``customer_current_step`` query says. A customer who finished the journey
+  is "stuck" at its last step.
+- **Value window**: the 365 days before ``as_of`` (``[as_of - 365 days, as_of)``), as the
+  card's "purchases in the last 12 months".
+- **Value at stake** at a step: the total value of the touchpoints in the value window that
+  either belong to a customer stuck at the step (their purchases anywhere: the relationship at
+  risk) or happened at the step (e.g. abandoned baskets, if the source gives them a value) —
+  each touchpoint counted once. It is reported with its two parts, ``stuck_value`` (the stuck
+  customers' purchases in the window) and ``step_value`` (the value of the touchpoints at the
+  step in the window); ``value_at_stake = stuck_value + step_value - (stuck customers' own
+  touchpoints at the step in the window)``. A touchpoint's missing value counts as 0. (In the
+  demo only purchases carry a value: touchpoints at ``checkout`` and
+  ``abandoned_checkout_follow_up`` have none, so there the value at stake is the stuck
+  customers' purchases.)
+- **Orphan touchpoints**: touchpoints mapped to no step, counted per channel and kind with their
+  value (all time). They belong to no journey, so an audit of one journey leaves them out.
+- **Likely owner** of a gap, in this order of evidence:
+
+  1. the department that works the step: the one handling most of its touchpoints
+     (HANDLED_BY; for a touchpoint nobody is recorded as handling, the department running its
+     campaign);
+  2. otherwise the owners of the nearest owned step before and after it in the journey: a
+     department owning both wins, else the single owner of the step before (the department
+     handing customers into the gap), else the single owner of the step after.
+
+  For a conflict only the current owners are candidates (the point is to pick one of them).
+  A tie in the evidence names no one. ``inferred_from`` says which evidence was used.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from graph360.analytics.journeys import current_steps, customer_steps, journey_steps
+from graph360.errors import NotFoundError
+from graph360.store.base import GraphStore
+
+__all__ = [
+    "VALUE_DAYS",
+    "OrphanTouchpoints",
+    "OwnershipAudit",
+    "StepAudit",
+    "audit_markdown",
+    "ownership_audit",
+]
+
+VALUE_DAYS = 365
+
+Status = Literal["owned", "unowned", "conflict"]
+
+
+@dataclass
+class StepAudit:
+    """One journey step: its owners, its traffic, who is stuck there, what is at stake."""
+
+    journey_id: str
+    journey: str | None
+    step_id: str
+    step: str | None
+    stage: str | None
+    position: int
+    owners: list[str]
+    owner_names: list[str]
+    status: Status
+    touchpoints: int
+    first_at: dt.datetime | None
+    last_at: dt.datetime | None
+    by_channel: list[dict[str, Any]]
+    customers: int
+    stuck: int
+    stuck_value: float
+    step_value: float
+    value_at_stake: float
+    top_stuck: list[dict[str, Any]]
+    likely_owner: str | None = None
+    likely_owner_name: str | None = None
+    inferred_from: str | None = None
+    advice: str | None = None
+
+    @property
+    def is_gap(self) -> bool:
+        return self.status != "owned"
+
+    @property
+    def label(self) -> str:
+        return self.step or self.step_id
+
+
+@dataclass
+class OrphanTouchpoints:
+    channel: str
+    kind: str
+    touchpoints: int
+    value: float
+    first_at: dt.datetime | None
+    last_at: dt.datetime | None
+
+
+@dataclass
+class OwnershipAudit:
+    as_of: dt.datetime
+    value_since: dt.datetime
+    journeys: list[dict[str, Any]]
+    steps: list[StepAudit]
+    orphans: list[OrphanTouchpoints] | None = None
+    touchpoints_at_steps: int = 0
+    scope: str | None = None  # the one journey audited, or None for all
+    summary: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def unowned(self) -> list[StepAudit]:
+        return [s for s in self.steps if s.status == "unowned"]
+
+    @property
+    def conflicts(self) -> list[StepAudit]:
+        return [s for s in self.steps if s.status == "conflict"]
+
+    @property
+    def gaps(self) -> list[StepAudit]:
+        return [s for s in self.steps if s.is_gap]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def step_rows(self) -> list[dict[str, Any]]:
+        """One flat row per step (tables, CSV): lists joined with ';', no nested detail."""
+        rows = []
+        for s in self.steps:
+            row = asdict(s)
+            row.pop("by_channel")
+            row.pop("top_stuck")
+            row["owners"] = ";".join(s.owners)
+            row["owner_names"] = ";".join(s.owner_names)
+            rows.append(row)
+        return rows
+
+
+# --- the audit -----------------------------------------------------------------------------
+
+
+def ownership_audit(
+    store: GraphStore,
+    journey_id: str | None = None,
+    *,
+    as_of: dt.datetime | None = None,
+    top: int = 5,
+) -> OwnershipAudit:
+    """Audit the ownership of every journey's steps (or of ``journey_id``'s only).
+
+    ``as_of`` ends the value window (default: now, UTC); ``top`` is how many stuck customers to
+    name per step (those with the most value in the window). Raises NotFoundError for a
+    journey the graph does not have.
+    """
+    as_of = as_of or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    since = as_of - dt.timedelta(days=VALUE_DAYS)
+    steps = journey_steps(store)
+    if journey_id is not None:
+        if journey_id not in set(steps["journey_id"]):
+            known = ", ".join(sorted(steps["journey_id"].unique())) or "none"
+            raise NotFoundError(f"no journey {journey_id!r} (journeys: {known})")
+        steps = steps[steps["journey_id"] == journey_id]
+    journeys = (
+        steps.drop_duplicates("journey_id")[["journey_id", "journey"]]
+        .sort_values("journey_id")
+        .to_dict("records")
+    )
+    steps = steps.dropna(subset=["step_id"]).reset_index(drop=True)
+    window = {"since": since, "until": as_of}
+
+    traffic = _frame(
+        store,
+        "ownership_step_traffic",
+        ["step_id", "channel", "touchpoints", "first_at", "last_at", "value", "window_value"],
+        **window,
+    )
+    handlers = _frame(
+        store,
+        "ownership_step_handlers",
+        ["step_id", "department_id", "department", "via", "touchpoints"],
+    )
+    projection = customer_steps(store, steps)
+    current = current_steps(projection)
+    values = _frame(store, "ownership_customer_value", ["customer_id", "value"], **window)
+    step_values = _frame(
+        store, "ownership_customer_step_value", ["customer_id", "step_id", "value"], **window
+    )
+
+    key = ["journey_id", "step_id"]
+    per_step = steps[key].copy()
+    # traffic, all time and in the value window
+    totals = traffic.groupby("step_id").agg(
+        touchpoints=("touchpoints", "sum"),
+        first_at=("first_at", "min"),
+        last_at=("last_at", "max"),
+        step_value=("window_value", "sum"),
+    )
+    per_step = per_step.join(totals, on="step_id")
+    per_step["customers"] = _count(per_step, projection.groupby(key).size())
+    # stuck customers, their value, and their own value at the step (counted once)
+    stuck = current.merge(values, on="customer_id", how="left")
+    stuck["value"] = stuck["value"].fillna(0.0)
+    own = current.merge(step_values, on=["customer_id", "step_id"], how="inner")
+    per_step["stuck"] = _count(per_step, stuck.groupby(key).size())
+    per_step["stuck_value"] = _count(per_step, stuck.groupby(key)["value"].sum())
+    overlap = _count(per_step, own.groupby(key)["value"].sum())
+    per_step["step_value"] = per_step["step_value"].fillna(0.0)
+    per_step["value_at_stake"] = per_step["stuck_value"] + per_step["step_value"] - overlap
+    per_step["touchpoints"] = per_step["touchpoints"].fillna(0)
+
+    top_stuck = _top_stuck(stuck, top)
+    channels = {
+        step: [
+            {
+                "channel": r.channel,
+                "touchpoints": int(r.touchpoints),
+                "first_at": _when(r.first_at),
+                "last_at": _when(r.last_at),
+                "value": float(r.value),
+            }
+            for r in rows.sort_values(
+                ["touchpoints", "channel"], ascending=[False, True]
+            ).itertuples()
+        ]
+        for step, rows in traffic.groupby("step_id")
+    }
+
+    audited: list[StepAudit] = []
+    for spec, numbers in zip(
+        steps.itertuples(index=False), per_step.itertuples(index=False), strict=True
+    ):
+        owners = list(spec.owners)
+        status: Status = "unowned" if not owners else "conflict" if len(owners) > 1 else "owned"
+        audited.append(
+            StepAudit(
+                journey_id=spec.journey_id,
+                journey=_text(spec.journey),
+                step_id=spec.step_id,
+                step=_text(spec.step),
+                stage=_text(spec.stage),
+                position=int(spec.position),
+                owners=owners,
+                owner_names=list(spec.owner_names),
+                status=status,
+                touchpoints=int(numbers.touchpoints),
+                first_at=_when(numbers.first_at),
+                last_at=_when(numbers.last_at),
+                by_channel=channels.get(spec.step_id, []),
+                customers=int(numbers.customers),
+                stuck=int(numbers.stuck),
+                stuck_value=round(float(numbers.stuck_value), 2),
+                step_value=round(float(numbers.step_value), 2),
+                value_at_stake=round(float(numbers.value_at_stake), 2),
+                top_stuck=top_stuck.get((spec.journey_id, spec.step_id), []),
+            )
+        )
+    names = _department_names(steps, handlers)
+    for step in audited:
+        if step.is_gap:
+            _infer_owner(step, audited, handlers, names)
+            step.advice = _advice(step)
+
+    orphans = None
+    if journey_id is None:
+        orphan_rows = _frame(
+            store,
+            "ownership_orphans",
+            ["channel", "kind", "touchpoints", "value", "first_at", "last_at"],
+        )
+        orphans = [
+            OrphanTouchpoints(
+                channel=r.channel,
+                kind=r.kind,
+                touchpoints=int(r.touchpoints),
+                value=round(float(r.value), 2),
+                first_at=_when(r.first_at),
+                last_at=_when(r.last_at),
+            )
+            for r in orphan_rows.sort_values(
+                ["touchpoints", "channel", "kind"], ascending=[False, True, True]
+            ).itertuples()
+        ]
+    audit = OwnershipAudit(
+        as_of=as_of,
+        value_since=since,
+        journeys=journeys,
+        steps=audited,
+        orphans=orphans,
+        touchpoints_at_steps=int(traffic["touchpoints"].sum()) if journey_id is None else 0,
+        scope=journey_id,
+    )
+    audit.summary = _summary(audit)
+    return audit
+
+
+def _summary(audit: OwnershipAudit) -> dict[str, Any]:
+    gaps = audit.gaps
+    orphan_count = sum(o.touchpoints for o in audit.orphans) if audit.orphans is not None else None
+    mapped = audit.touchpoints_at_steps
+    return {
+        "journeys": len(audit.journeys),
+        "steps": len(audit.steps),
+        "unowned": len(audit.unowned),
+        "conflicts": len(audit.conflicts),
+        "touchpoints_at_gaps": sum(s.touchpoints for s in gaps),
+        "customers_stuck_at_gaps": sum(s.stuck for s in gaps),
+        "value_at_stake": round(sum(s.value_at_stake for s in gaps), 2),
+        "orphan_touchpoints": orphan_count,
+        "orphan_share": (
+            orphan_count / (orphan_count + mapped)
+            if orphan_count is not None and orphan_count + mapped
+            else None
+        ),
+    }
+
+
+def _frame(store: GraphStore, name: str, columns: list[str], **params: Any) -> pd.DataFrame:
+    """A named query's rows with the expected columns even when there are none (Neo4j gives
+    an empty frame without columns), times as datetime64."""
+    frame = store.frame(name, **params)
+    frame = frame.reindex(columns=columns) if not frame.empty else pd.DataFrame(columns=columns)
+    for column in ("first_at", "last_at"):
+        if column in frame:
+            frame[column] = pd.to_datetime(frame[column])
+    for column in ("touchpoints", "value", "window_value"):
+        if column in frame:
+            frame[column] = pd.to_numeric(frame[column]).fillna(0)
+    return frame
+
+
+def _count(per_step: pd.DataFrame, by_key: pd.Series) -> np.ndarray:
+    """``by_key`` (indexed by journey_id, step_id) on ``per_step``'s rows, 0 where absent."""
+    if by_key.empty:
+        return np.zeros(len(per_step))
+    index = pd.MultiIndex.from_frame(per_step[["journey_id", "step_id"]])
+    return by_key.reindex(index).fillna(0).to_numpy()
+
+
+def _top_stuck(stuck: pd.DataFrame, top: int) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    """The ``top`` stuck customers per step: most value in the window, then most recent."""
+    if top <= 0 or stuck.empty:
+        return {}
+    best = (
+        stuck.sort_values(
+            ["journey_id", "step_id", "value", "at", "customer_id"],
+            ascending=[True, True, False, False, True],
+            kind="stable",
+        )
+        .groupby(["journey_id", "step_id"], sort=False)
+        .head(top)
+    )
+    result: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for row in best.itertuples(index=False):
+        result.setdefault((row.journey_id, row.step_id), []).append(
+            {"customer_id": row.customer_id, "since": _when(row.at), "value": float(row.value)}
+        )
+    return result
+
+
+def _department_names(steps: pd.DataFrame, handlers: pd.DataFrame) -> dict[str, str]:
+    names: dict[str, str] = {}
+    for ids, labels in zip(steps["owners"], steps["owner_names"], strict=True):
+        names.update(zip(ids, labels, strict=True))
+    for row in handlers.dropna(subset=["department_id"]).itertuples(index=False):
+        names.setdefault(row.department_id, _text(row.department) or row.department_id)
+    return names
+
+
+def _infer_owner(
+    step: StepAudit,
+    steps: list[StepAudit],
+    handlers: pd.DataFrame,
+    names: dict[str, str],
+) -> None:
+    """Name the likely owner of a gap (rules in the module docstring)."""
+    allowed = set(step.owners) if step.status == "conflict" else None
+
+    work = handlers[handlers["step_id"] == step.step_id]
+    if allowed is not None:
+        work = work[work["department_id"].isin(allowed)]
+    by_department = work.groupby("department_id")["touchpoints"].sum()
+    if len(by_department):
+        best = by_department.max()
+        leaders = sorted(by_department[by_department == best].index)
+        if len(leaders) == 1:
+            vias = set(work.loc[work["department_id"] == leaders[0], "via"])
+            how = (
+                "handles"
+                if vias == {"handled"}
+                else ("runs the campaigns behind" if vias == {"campaign"} else "handles or runs")
+            )
+            total = step.touchpoints
+            step.likely_owner = leaders[0]
+            step.inferred_from = f"{how} {int(best):,} of the {total:,} touchpoints at the step"
+            step.likely_owner_name = names.get(leaders[0], leaders[0])
+            return
+
+    same = sorted(
+        (s for s in steps if s.journey_id == step.journey_id and s.step_id != step.step_id),
+        key=lambda s: (s.position, s.step_id),
+    )
+    here = (step.position, step.step_id)
+    before = [s for s in same if (s.position, s.step_id) < here and s.owners]
+    after = [s for s in same if (s.position, s.step_id) > here and s.owners]
+    prev, nxt = (before[-1] if before else None), (after[0] if after else None)
+
+    def candidates(s: StepAudit | None) -> set[str]:
+        owners = set(s.owners) if s is not None else set()
+        return owners & allowed if allowed is not None else owners
+
+    left, right = candidates(prev), candidates(nxt)
+    both = left & right
+    before_label, after_label = (prev.label if prev else ""), (nxt.label if nxt else "")
+    choice: tuple[str, str] | None = None
+    if len(both) == 1:
+        choice = (min(both), f"owns the steps on both sides, {before_label} and {after_label}")
+    elif not both and len(left) == 1:
+        choice = (min(left), f"owns the step before, {before_label}")
+    elif not both and not left and len(right) == 1:
+        choice = (min(right), f"owns the step after, {after_label}")
+    if choice is not None:
+        step.likely_owner, step.inferred_from = choice
+        step.likely_owner_name = names.get(choice[0], choice[0])
+
+
+def _advice(step: StepAudit) -> str:
+    """The "what to do" line for a gap."""
+    stake = f"{_plural(step.stuck, 'customer')} stuck there, {_money(step.value_at_stake)} at stake"
+    if step.status == "unowned":
+        if step.likely_owner:
+            return (
+                f"Assign {step.label} to {step.likely_owner_name} "
+                f"(it {step.inferred_from}); {stake}."
+            )
+        return (
+            f"Assign an owner to {step.label}: no department works its touchpoints or owns a "
+            f"neighbouring step; {stake}."
+        )
+    owners = _and(step.owner_names)
+    if step.likely_owner:
+        return (
+            f"Make {step.likely_owner_name} the single owner of {step.label} "
+            f"(it {step.inferred_from}); today {owners} {_all(step.owners)} own it; {stake}."
+        )
+    return (
+        f"Agree on one owner for {step.label}: {owners} {_all(step.owners)} own it and the data "
+        f"favours none of them; {stake}."
+    )
+
+
+# --- the report for people -----------------------------------------------------------------
+
+
+def audit_markdown(audit: OwnershipAudit, *, title: str = "Journey ownership audit") -> str:
+    """The audit as a Markdown report to send to the department heads."""
+    s = audit.summary
+    today = dt.datetime.now(dt.UTC).date()
+    date = f"Date: {today:%Y-%m-%d}"
+    if audit.as_of.date() != today:
+        date += f" (figures as of {audit.as_of:%Y-%m-%d})"
+    lines = [f"# {title}", "", date, ""]
+    scope = f"journey {audit.scope}" if audit.scope else _plural(s["journeys"], "journey")
+    summary = (
+        f"**Summary:** {_plural(s['unowned'], 'unowned step')} and "
+        f"{_plural(s['conflicts'], 'conflict')} (steps with several owners) across {scope}; "
+        f"{_plural(s['customers_stuck_at_gaps'], 'customer')} "
+        f"{'is' if s['customers_stuck_at_gaps'] == 1 else 'are'} stuck at these gaps, with "
+        f"{_money(s['value_at_stake'])} of value at stake."
+    )
+    if s["orphan_touchpoints"] is not None:
+        summary += (
+            f" {s['orphan_touchpoints']:,} touchpoints"
+            + (f" ({s['orphan_share']:.0%})" if s["orphan_share"] is not None else "")
+            + " are mapped to no journey step."
+        )
+    lines += [summary, ""]
+    for journey in audit.journeys:
+        steps = [x for x in audit.steps if x.journey_id == journey["journey_id"]]
+        lines += [
+            f"## {journey['journey'] or journey['journey_id']} (`{journey['journey_id']}`)",
+            "",
+        ]
+        if not steps:
+            lines += ["This journey has no steps.", ""]
+            continue
+        lines += [
+            "| # | step | owners | status | touchpoints | customers | stuck | value at stake |",
+            "|---:|---|---|---|---:|---:|---:|---:|",
+        ]
+        for x in steps:
+            status = {"owned": "ok", "unowned": "**UNOWNED**", "conflict": "**CONFLICT**"}
+            lines.append(
+                f"| {x.position} | {_cell(x.label)} | {_cell(', '.join(x.owner_names)) or '—'} "
+                f"| {status[x.status]} | {x.touchpoints:,} | {x.customers:,} | {x.stuck:,} "
+                f"| {_money(x.value_at_stake)} |"
+            )
+        lines.append("")
+        gaps = [x for x in steps if x.is_gap]
+        if not gaps:
+            lines += ["Every step has exactly one owner.", ""]
+            continue
+        lines += ["### Gaps", ""]
+        for x in gaps:
+            what = "no owner" if x.status == "unowned" else f"owned by {_and(x.owner_names)}"
+            channels = ", ".join(f"{c['channel']} {c['touchpoints']:,}" for c in x.by_channel)
+            seen = (
+                f" from {x.first_at:%Y-%m-%d} to {x.last_at:%Y-%m-%d}"
+                if x.first_at and x.last_at
+                else ""
+            )
+            lines += [
+                f"**{_cell(x.label)}** (`{x.step_id}`, {what})",
+                "",
+                f"- Traffic: {x.touchpoints:,} touchpoints{seen}"
+                + (f" ({channels})" if channels else "")
+                + f"; {x.customers:,} customers reached it.",
+                f"- Stuck: {x.stuck:,} customers whose latest step in this journey is this one; "
+                f"value at stake {_money(x.value_at_stake)} (their purchases in the last 12 "
+                f"months {_money(x.stuck_value)}; touchpoints at the step "
+                f"{_money(x.step_value)}).",
+            ]
+            if x.top_stuck:
+                lines.append(
+                    "- Stuck customers with the most value: "
+                    + ", ".join(f"`{c['customer_id']}` ({_money(c['value'])})" for c in x.top_stuck)
+                    + "."
+                )
+            lines += [f"- **What to do:** {x.advice}", ""]
+    if audit.orphans is not None:
+        lines += ["## Orphan touchpoints (mapped to no journey step)", ""]
+        if audit.orphans:
+            lines += [
+                "| channel | kind | touchpoints | value | first | last |",
+                "|---|---|---:|---:|---|---|",
+            ]
+            for o in audit.orphans:
+                lines.append(
+                    f"| {_cell(o.channel)} | {_cell(o.kind)} | {o.touchpoints:,} "
+                    f"| {_money(o.value)} | {_day(o.first_at)} | {_day(o.last_at)} |"
+                )
+        else:
+            lines.append("None: every touchpoint is mapped to a journey step.")
+        lines.append("")
+    lines += [
+        "## How to read this",
+        "",
+        "- *Stuck*: customers whose latest touchpoint in the journey is at this step "
+        "(simultaneous touchpoints count at the further step).",
+        f"- *Value at stake*: the value of the touchpoints between {audit.value_since:%Y-%m-%d} "
+        f"and {audit.as_of:%Y-%m-%d} that belong to a customer stuck at the step or happened at "
+        "the step, each counted once.",
+        "- *Likely owner*: the department handling most of the step's touchpoints (or running "
+        "the campaigns behind them); failing that, the owner of the nearest owned steps around "
+        "it (both sides, else the step before, else the step after). For a conflict, only the "
+        "current owners are considered.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+# --- small helpers -------------------------------------------------------------------------
+
+
+def _when(value: Any) -> dt.datetime | None:
+    if value is None or pd.isna(value):
+        return None
+    return pd.Timestamp(value).to_pydatetime()
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _money(value: float) -> str:
+    return f"{value:,.2f}"
+
+
+def _day(value: dt.datetime | None) -> str:
+    return f"{value:%Y-%m-%d}" if value else ""
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _and(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _all(owners: list[str]) -> str:
+    return "both" if len(owners) == 2 else "all"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}" + ("" if n == 1 else "s")
