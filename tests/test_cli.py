@@ -60,7 +60,11 @@ def test_stats_and_customer_card(tmp_path: Path) -> None:
         assert card["customer_id"] == customer_id_for("crm:1")
     assert card["identity"]["age"] is not None
     assert [r["rule"] for r in card["identity"]["records"]] == ["source_id", "email", "phone"]
-    assert card["value"]["accounts_value"] == 1200.5
+    assert card["value"]["current"] is None  # not computed yet
+    assert _invoke("value", "--store", db, "--format", "json").exit_code == 0
+    card = json.loads(_invoke("customer", "ada@example.org", "--store", db, "-f", "json").stdout)
+    assert card["value"]["current"] == 1200.5  # her account; her purchases are too old
+    assert card["next_best_offers"]  # the popular products, for someone who bought none
     assert card["journeys"][0]["unowned"] is True
     assert [t["touchpoint_id"] for t in card["recent_touchpoints"]] == ["T5", "T3", "T2", "T1"]
     table = _invoke("customer", "ada@example.org", "--store", db)

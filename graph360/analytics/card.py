@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from graph360.analytics.offers import next_best_offers
 from graph360.errors import NotFoundError
 from graph360.ingest.identity import normalize_emails
 from graph360.store.base import GraphStore
@@ -42,15 +43,29 @@ def resolve_customer(store: GraphStore, ref: str) -> str:
 
 
 def customer_card(
-    store: GraphStore, ref: str, *, touchpoints: int = 10, now: dt.datetime | None = None
+    store: GraphStore,
+    ref: str,
+    *,
+    touchpoints: int = 10,
+    relationships: int = 10,
+    offers: int = 3,
+    now: dt.datetime | None = None,
 ) -> dict[str, Any]:
-    """The whole card for the customer ``ref`` names, as plain data."""
+    """The whole card for the customer ``ref`` names, as plain data.
+
+    Lists are capped for a screen read in seconds: the most recent ``touchpoints``, the
+    ``relationships`` that weigh most (heaviest, then the most influential people; the total
+    is given), the best ``offers``.
+    """
     customer_id = resolve_customer(store, ref)
     now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
     profile = store.query("customer_profile", customer_id=customer_id)[0]
     since = now - dt.timedelta(days=CURRENT_VALUE_DAYS)
     activity = store.query("customer_activity", customer_id=customer_id, since=since)[0]
-    accounts = store.query("customer_accounts", customer_id=customer_id)
+    related = sorted(
+        store.query("customer_relationships", customer_id=customer_id),
+        key=lambda r: (-(r["weight"] or 1.0), -(r["pagerank"] or 0.0), r["kind"], r["customer_id"]),
+    )
     steps = _latest_step_per_journey(store.query("customer_current_step", customer_id=customer_id))
     return {
         "customer_id": customer_id,
@@ -68,13 +83,12 @@ def customer_card(
                 for r in store.query("customer_records", customer_id=customer_id)
             ],
         },
+        # As graph360.analytics.value defines and stores them (None until `graph360 value`).
         "value": {
             "current": profile["current_value"],
             "potential": profile["potential_value"],
             "at_risk": profile["at_risk"],
             "computed_at": profile["value_at"],
-            "purchases_last_12_months": activity["recent_value"],
-            "accounts_value": sum(a["value"] or 0.0 for a in accounts),
         },
         "influence": {k: profile[k] for k in ("pagerank", "influence_rank", "reach", "community")}
         | {"computed_at": profile["influence_at"]},
@@ -84,11 +98,9 @@ def customer_card(
             "first_at": activity["first_at"],
             "last_at": activity["last_at"],
         },
-        "accounts": accounts,
-        "relationships": sorted(
-            store.query("customer_relationships", customer_id=customer_id),
-            key=lambda r: (-(r["weight"] or 1.0), r["kind"], r["customer_id"]),
-        ),
+        "accounts": store.query("customer_accounts", customer_id=customer_id),
+        "relationships": related[:relationships],
+        "relationships_total": len(related),
         "journeys": steps,
         "campaigns": store.query("customer_campaigns", customer_id=customer_id),
         "recent_touchpoints": store.query(
@@ -96,6 +108,7 @@ def customer_card(
         ),
         "flags": store.query("customer_flags", customer_id=customer_id),
         "actions": store.query("customer_actions", customer_id=customer_id),
+        "next_best_offers": next_best_offers(store, customer_id, top=offers),
     }
 
 

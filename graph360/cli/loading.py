@@ -139,9 +139,10 @@ def demo(
         bundle = generate_demo(folder, customers=customers, seed=seed)
     with open_graph(location) as graph, refusals():
         report = _load(graph, bundle, folder / "rejects.csv", 8, "GB")
+        _show_report(report)
+        _analyse(graph)
         counts = graph.counts()
         sample = graph.frame("demo_sample_customers", limit=3)
-    _show_report(report)
     console.print(
         Panel.fit(
             f"The graph is in [bold]{location}[/bold]: "
@@ -151,9 +152,26 @@ def demo(
             "loader refused (planted on purpose) are in "
             f"[bold]{report.rejects_path or 'none'}[/bold].\n\nTry next:\n"
             + "".join(f"  graph360 customer {ref}\n" for ref in sample["ref"])
-            + "  graph360 stats\n  graph360 customer --help",
+            + "  graph360 audit            which journey steps nobody owns\n"
+            + "  graph360 overlap          departments hitting the same people\n"
+            + "  graph360 funnel online_purchase\n"
+            + "  graph360 --help           everything else",
             title="graph360 demo",
         )
+    )
+
+
+def _analyse(graph: GraphStore) -> None:
+    """Compute what the 360 card reads (scores, flags, routed actions) right after a load."""
+    from graph360.analytics.routing import run_rules
+    from graph360.analytics.value import update_values
+
+    values = update_values(graph)
+    rules = run_rules(graph)
+    open_flags = sum(n["raised"] + n["kept"] for n in rules.flags.values())
+    errors.print(
+        f"scored the value of {values.customers:,} customers; {open_flags:,} open flags; "
+        f"{rules.actions_created + rules.actions_existing:,} poor ratings routed to their owners"
     )
 
 

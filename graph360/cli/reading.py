@@ -88,12 +88,13 @@ def _show_card(card: dict[str, Any]) -> None:
         ),
     ]
     value, influence, activity = card["value"], card["influence"], card["activity"]
-    head.append(
-        f"value: current {text(value['current']) or 'not computed'} · "
-        f"potential {text(value['potential']) or 'not computed'} · "
-        f"purchases 12 months {text(value['purchases_last_12_months'])} · "
-        f"accounts {text(value['accounts_value'])}"
-    )
+    if value["computed_at"] is None:
+        head.append("value: not computed yet (run graph360 value)")
+    else:
+        head.append(
+            f"value: current {text(value['current'])} · potential {text(value['potential'])} · "
+            f"at risk {value['at_risk']:.2f} (as of {text(value['computed_at'])})"
+        )
     if influence["pagerank"] is not None:
         head.append(
             f"influence: rank {influence['influence_rank']} · reach {influence['reach']} · "
@@ -144,10 +145,13 @@ def _show_card(card: dict[str, Any]) -> None:
         ),
         ("Campaigns", card["campaigns"], ["name", "channel", "department", "added_at"]),
         ("Actions", card["actions"], ["status", "kind", "reason", "department", "due_at"]),
+        ("Next best offers", card["next_best_offers"], ["name", "category", "score", "reason"]),
     ]
+    hidden = card["relationships_total"] - len(card["relationships"])
+    if hidden:
+        card["relationships"].append({"name": f"… and {hidden} more", "direction": ""})
     for journey in card["journeys"]:
         journey["owners"] = journey["owners"] or ["[red]nobody: unowned step[/red]"]
     for title, rows, columns in sections:
         if rows:
             console.print(table(title, rows, columns))
-
