@@ -32,6 +32,7 @@ import pyarrow as pa
 import pytest
 from typer.testing import CliRunner
 
+from graph360.analytics.card import current_journey_steps
 from graph360.analytics.journeys import (
     EARLIEST,
     LATEST,
@@ -294,7 +295,7 @@ def test_current_steps_take_the_latest_touchpoint_and_the_further_step_on_ties(
     }
     # the 360 card's query agrees, customer by customer
     for (journey, customer), step in got.items():
-        rows = journeys.query("customer_current_step", customer_id=customer)
+        rows = current_journey_steps(journeys, customer)
         first = next(r for r in rows if r["journey_id"] == journey)
         assert first["step_id"] == step
 

@@ -26,6 +26,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from graph360.analytics.card import current_journey_steps
 from graph360.analytics.journeys import (
     current_steps,
     customer_steps,
@@ -342,5 +343,5 @@ def test_demo_gaps(tmp_path: Path) -> None:
         }
         assert len(current) == sum(s.stuck for s in audit.steps)  # one current step each
         for (journey, customer), step in sorted(current.items())[:60]:
-            rows = graph.query("customer_current_step", customer_id=customer)
+            rows = current_journey_steps(graph, customer)
             assert next(r for r in rows if r["journey_id"] == journey)["step_id"] == step

@@ -119,18 +119,23 @@ def test_customer_touchpoints(tiny) -> None:
     rows = graph.query("customer_touchpoints", customer_id=ADA, limit=3)
     assert [r["touchpoint_id"] for r in rows] == ["T5", "T3", "T2"]
     t5, t3, _ = rows
-    assert (t5["department"], t5["resolution"], t5["step"]) == (
-        "Customer Care",
+    assert (t5["resolution"], t5["outcome"], t5["source"]) == (
         "refund issued",
-        None,
+        "resolved",
+        "support",
     )
-    assert (t3["step"], t3["outcome"]) == ("Abandoned checkout follow-up", "abandoned")
-    (t1,) = graph.query("customer_touchpoints", customer_id=ADA, limit=10)[3:]
-    assert (t1["campaign"], t1["step"], t1["at"]) == (
-        "Spring sale",
-        "Browse",
-        dt.datetime(2024, 3, 2, 9, 15),
-    )
+    assert t3["outcome"] == "abandoned"
+    from graph360.analytics.card import recent_touchpoints
+
+    everything = recent_touchpoints(graph, ADA, 10)
+    assert [
+        (r["touchpoint_id"], r["campaign"], r["step"], r["department"]) for r in everything
+    ] == [
+        ("T5", None, None, "Customer Care"),
+        ("T3", None, "Abandoned checkout follow-up", None),
+        ("T2", None, "Add to cart", None),
+        ("T1", "Spring sale", "Browse", "Lifecycle CRM"),
+    ]
 
 
 def test_customer_activity(tiny) -> None:
@@ -200,12 +205,68 @@ def test_customer_flags(store) -> None:
 test_customer_actions = test_customer_flags
 
 
-def test_customer_current_step(tiny) -> None:
+def test_customer_journey_touchpoints(tiny) -> None:
     graph, _ = tiny
-    (ada,) = graph.query("customer_current_step", customer_id=ADA)
-    assert (ada["journey_id"], ada["step_id"], ada["owners"]) == ("buy", "buy-4", [])
-    assert ada["at"] == dt.datetime(2024, 3, 3, 12, 5)
-    assert graph.query("customer_current_step", customer_id=GRACE) == []
+    rows = graph.query("customer_journey_touchpoints", customer_id=ADA)
+    got = sorted((r["journey_id"], r["step_id"], r["position"], r["at"]) for r in rows)
+    assert got == [
+        ("buy", "buy-1", 1, dt.datetime(2024, 3, 2, 9, 15)),
+        ("buy", "buy-2", 2, dt.datetime(2024, 3, 3, 12, 0)),
+        ("buy", "buy-4", 4, dt.datetime(2024, 3, 3, 12, 5)),
+    ]
+    assert graph.query("customer_journey_touchpoints", customer_id=GRACE) == []
+    from graph360.analytics.card import current_journey_steps
+
+    (ada,) = current_journey_steps(graph, ADA)
+    assert (ada["journey_id"], ada["step_id"], ada["owners"], ada["unowned"]) == (
+        "buy",
+        "buy-4",
+        [],
+        True,
+    )
+
+
+def test_step_owners(tiny) -> None:
+    graph, _ = tiny
+    rows = graph.query("step_owners", step_ids=["buy-3", "buy-4", "buy-1"])
+    assert [(r["step_id"], r["department"]) for r in rows] == [
+        ("buy-1", "Lifecycle CRM"),
+        ("buy-3", "Customer Care"),
+        ("buy-3", "Retail Sales"),
+    ]
+
+
+def test_customer_touchpoint_campaigns(tiny) -> None:
+    graph, _ = tiny
+    ids = ["T1", "T2", "T3", "T5"]
+    links = {
+        query: {
+            r["touchpoint_id"]: r["name"]
+            for r in graph.query(query, customer_id=ADA, touchpoint_ids=ids)
+        }
+        for query in (
+            "customer_touchpoint_campaigns",
+            "customer_touchpoint_steps",
+            "customer_touchpoint_departments",
+        )
+    }
+    assert links["customer_touchpoint_campaigns"] == {"T1": "Spring sale"}
+    assert links["customer_touchpoint_steps"] == {
+        "T1": "Browse",
+        "T2": "Add to cart",
+        "T3": "Abandoned checkout follow-up",
+    }
+    assert links["customer_touchpoint_departments"] == {
+        "T1": "Lifecycle CRM",
+        "T5": "Customer Care",
+    }
+    # another customer's touchpoint is never answered for this one
+    assert graph.query("customer_touchpoint_steps", customer_id=GRACE, touchpoint_ids=ids) == []
+
+
+test_customer_touchpoint_steps = test_customer_touchpoint_departments = (
+    test_customer_touchpoint_campaigns
+)
 
 
 def test_customer_campaigns(tiny) -> None:

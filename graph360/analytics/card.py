@@ -66,7 +66,7 @@ def customer_card(
         store.query("customer_relationships", customer_id=customer_id),
         key=lambda r: (-(r["weight"] or 1.0), -(r["pagerank"] or 0.0), r["kind"], r["customer_id"]),
     )
-    steps = _latest_step_per_journey(store.query("customer_current_step", customer_id=customer_id))
+    steps = current_journey_steps(store, customer_id)
     return {
         "customer_id": customer_id,
         "identity": {
@@ -103,21 +103,48 @@ def customer_card(
         "relationships_total": len(related),
         "journeys": steps,
         "campaigns": store.query("customer_campaigns", customer_id=customer_id),
-        "recent_touchpoints": store.query(
-            "customer_touchpoints", customer_id=customer_id, limit=touchpoints
-        ),
+        "recent_touchpoints": recent_touchpoints(store, customer_id, touchpoints),
         "flags": store.query("customer_flags", customer_id=customer_id),
         "actions": store.query("customer_actions", customer_id=customer_id),
         "next_best_offers": next_best_offers(store, customer_id, top=offers),
     }
 
 
-def _latest_step_per_journey(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One row per journey: the rows come furthest step first, so the first one wins."""
-    seen: dict[str, dict[str, Any]] = {}
-    for row in rows:
-        seen.setdefault(row["journey_id"], {**row, "unowned": not row["owners"]})
-    return list(seen.values())
+def current_journey_steps(store: GraphStore, customer_id: str) -> list[dict[str, Any]]:
+    """Where the customer is in each journey: the step of their latest touchpoint in it (a tie
+    on time goes to the further step), with the departments owning it — none is a gap."""
+    latest: dict[str, dict[str, Any]] = {}
+    for row in store.query("customer_journey_touchpoints", customer_id=customer_id):
+        best = latest.get(row["journey_id"])
+        if best is None or (row["at"], row["position"]) > (best["at"], best["position"]):
+            latest[row["journey_id"]] = row
+    owners: dict[str, list[str]] = {}
+    if latest:
+        step_ids = sorted({row["step_id"] for row in latest.values()})
+        for row in store.query("step_owners", step_ids=step_ids):
+            owners.setdefault(row["step_id"], []).append(row["department"])
+    return [
+        {**row, "owners": owners.get(row["step_id"], []), "unowned": row["step_id"] not in owners}
+        for _, row in sorted(latest.items())
+    ]
+
+
+def recent_touchpoints(store: GraphStore, customer_id: str, limit: int) -> list[dict[str, Any]]:
+    """The latest ``limit`` touchpoints, each with its campaign, step and department names."""
+    rows = store.query("customer_touchpoints", customer_id=customer_id, limit=limit)
+    ids = [row["touchpoint_id"] for row in rows]
+    for field, query in (
+        ("campaign", "customer_touchpoint_campaigns"),
+        ("step", "customer_touchpoint_steps"),
+        ("department", "customer_touchpoint_departments"),
+    ):
+        names = {
+            r["touchpoint_id"]: r["name"]
+            for r in store.query(query, customer_id=customer_id, touchpoint_ids=ids)
+        }
+        for row in rows:
+            row[field] = names.get(row["touchpoint_id"])
+    return rows
 
 
 def _age(birth: dt.datetime | None, now: dt.datetime) -> int | None:

@@ -203,8 +203,8 @@ def customer_steps(
 def current_steps(projection: pd.DataFrame) -> pd.DataFrame:
     """Each customer's current step in each journey: the step of their latest touchpoint in it.
 
-    Ties on time go to the further step (higher position, then step id), as in the named query
-    ``customer_current_step``. Columns: journey_id, customer_id, step_id, position, at.
+    Ties on time go to the further step (higher position, then step id), as the 360 card's
+    ``current_journey_steps`` does. Columns: journey_id, customer_id, step_id, position, at.
     """
     latest = projection.sort_values(
         ["journey_id", "customer_id", "last_at", "position", "step_id"], kind="stable"

@@ -15,8 +15,8 @@ Definitions (DESIGN.md §3, refined here):
 - **Customers** at a step: distinct customers with a touchpoint there.
 - **Stuck** at a step: customers whose *current* step in its journey is this one — the step of
   their latest touchpoint in the journey, ties on time to the further step (higher position),
-  as the 360 card's ``customer_current_step`` query says. A customer who finished the journey
-  is "stuck" at its last step.
+  as the 360 card's ``current_journey_steps`` says. A customer who finished the journey is
+  "stuck" at its last step.
 - **Value window**: the 365 days before ``as_of`` (``[as_of - 365 days, as_of)``), as the
   card's "purchases in the last 12 months".
 - **Value at stake** at a step: the total value of the touchpoints in the value window that
