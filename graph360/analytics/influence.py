@@ -1,0 +1,718 @@
+"""Influence: who holds sway over whom (weighted PageRank), how far they reach, and their circle.
+
+The measures (DESIGN.md §3, with the refinements written here):
+
+**Graph.** Every customer is a node, related or not. Each RELATED relationship of a chosen kind
+is an edge that points *towards the person who holds the influence*: ``follows`` from follower
+to followed and ``referred`` from the referred person to the referrer, which is exactly how
+relationships.csv and the RELATED relationship store them; ``knows``, ``household`` and
+``colleague`` count both ways. The edge weight is the relationship's ``weight``, 1 when it is
+empty; an edge with a weight of 0 or below carries no influence and is left out. Parallel
+relationships between the same two people (a referral and a follow, say) add their weights.
+Self-loops are left out.
+
+**PageRank** (score): the stationary distribution of a surfer who, with probability
+``damping`` = 0.85, follows one of the current person's out-edges chosen in proportion to its
+weight, and otherwise jumps to a customer chosen uniformly. A person with no out-edge (a
+*dangling* node) jumps uniformly (the standard treatment, networkx's too). Scores sum to 1.
+Power iteration from the uniform vector stops when the L1 norm of the change between two
+iterates falls below an **absolute** tolerance, 1e-10 by default, or after ``max_iterations``
+(200). Why absolute: the vector always sums to 1, so its L1 change is a statement about the
+whole distribution whatever the number of customers; the error left after stopping is at most
+``tol * damping / (1 - damping)`` (< 6e-10) in total. At a million customers the smallest
+possible score is ``(1 - damping) / N`` = 1.5e-7, so even if all the remaining error sat on one
+person it would be under 0.4% of the smallest score. networkx's default, ``N * 1e-6``, allows
+a total change of 1 at a million nodes — the size of the whole vector — and stops after one
+iteration. At damping 0.85 the change shrinks at least 15% per iteration, so 1e-10 is reached
+within ~150 iterations in the worst case and far fewer on real graphs.
+
+**Rank**: 1 for the highest score; equal scores are ordered by customer id (deterministic).
+
+**Reach**: the number of distinct customers within two hops of the person, following the
+chosen kinds in either direction, the person excluded: the size of the union of ``N(v)`` and
+``N(N(v))``, less one when ``v`` has any neighbour. Computed from a boolean adjacency matrix
+as the non-zeros per row of ``A + A A``, in row blocks bounded by the number of paths they
+expand, so memory stays bounded at a million customers. A person with very many neighbours (a
+hub: the top influencer has tens of thousands of followers at that size) would make ``A A``
+copy their whole neighbourhood into every neighbour's row, which is quadratic; so hubs are
+taken out of the product and their neighbourhoods kept as bitsets, and the two parts are
+combined exactly (see :func:`two_hop_reach`).
+
+**Community**: a partition of the undirected weighted graph of the chosen kinds (each
+relationship's weight, once per relationship) of the kind Louvain's method finds — nobody can
+raise Newman's modularity by changing community, and no two communities gain by merging —
+found by a vectorised equivalent of Louvain (networkx's Louvain is pure Python: minutes at a
+million people). Each level moves every person who can to the neighbouring label with the
+largest modularity gain ``w(v, l) - k_v K_l / 2m``, all at once, under rules that keep
+simultaneous moves from undoing each other (a label is joined or left in one round, never
+both; people joining the same label pay for each other's weight); later rounds look only at
+the neighbours of those who moved, with a round over everybody whenever that cascade dies
+down. A level ends when such a round finds at most 0.1% of the nodes able to improve (none at
+all below 1,000 nodes), who then move; or after 40 rounds (``communities_converged`` is then
+false: a few nodes were still trading places with gains near zero). Then each community
+becomes one node (``C' A C``) and the next level merges communities, until a level merges
+nothing. Measured: the karate club 0.420 against networkx Louvain's 0.419; a 20,000-person
+demo-like graph 0.730 against 0.730, 10x faster; a million people and 2.5 million
+relationships in about 13 s of one core, against minutes. Joining a big community costs
+``k_v K_l / 2m``, so a hub's followers do not all collapse into one giant community. Ids are
+1, 2, … by size, largest first, ties by smallest customer id; a person related to nobody is a
+community of one. The same graph and seed always give the same ids.
+
+Results are stored on the Customer nodes (pagerank, influence_rank, reach, community,
+influence_at) with one bulk upsert, so the 360 card and the views read them without
+recomputing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import scipy.sparse as sp
+
+from graph360 import model
+from graph360.errors import NotFoundError
+from graph360.store.base import GraphStore
+
+__all__ = [
+    "DAMPING",
+    "MAX_ITERATIONS",
+    "TOLERANCE",
+    "InfluenceGraph",
+    "InfluenceResult",
+    "PageRank",
+    "build_graph",
+    "communities",
+    "compute_influence",
+    "influence",
+    "pagerank",
+    "store_influence",
+    "stored_influence",
+    "top_influencers",
+    "two_hop_reach",
+]
+
+DAMPING = 0.85
+TOLERANCE = 1e-10
+MAX_ITERATIONS = 200
+SEED = 360
+#: Nodes with more neighbours than this are hubs for the reach computation.
+HUB_DEGREE = 512
+#: At most this many hubs get a bitset (n/8 bytes each); any further ones are treated as
+#: ordinary nodes (still exact, only slower).
+MAX_HUBS = 1024
+#: A level of community detection has settled when a round over every node finds at most
+#: this share of them able to raise modularity (exactly none below 1,000 nodes); those few
+#: move and the level ends. Rounds over the neighbours of the nodes that moved go on while
+#: more than this share can improve; then a round over every node (the totals K_l changed).
+SETTLED = 1e-3
+#: Paths expanded per block of rows in the reach product (bounds its memory).
+REACH_BLOCK_PATHS = 20_000_000
+
+_POPCOUNT = np.array([bin(i).count("1") for i in range(256)], dtype=np.int64)
+
+
+# --- the graph ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InfluenceGraph:
+    """The customers (sorted ids: row ``i`` is ``ids[i]``) and two sparse projections.
+
+    ``influence[i, j]`` is the total weight of influence flowing from ``i`` to ``j`` (``j``
+    holds it); ``undirected`` is the symmetric weighted adjacency (each relationship once per
+    direction, whatever its kind), with no diagonal.
+    """
+
+    ids: np.ndarray
+    influence: sp.csr_matrix
+    undirected: sp.csr_matrix
+    relationships: int
+
+    @property
+    def size(self) -> int:
+        return len(self.ids)
+
+
+def build_graph(
+    ids: Iterable[str] | np.ndarray,
+    sources: Sequence[str] | np.ndarray,
+    targets: Sequence[str] | np.ndarray,
+    kinds: Sequence[str] | np.ndarray,
+    weights: Sequence[float | None] | np.ndarray,
+) -> InfluenceGraph:
+    """The sparse projections of the customers ``ids`` and their relationships (one per row).
+
+    ``sources``/``targets`` are the RELATED relationship's endpoints as stored (for
+    ``referred`` and ``follows`` that is already the direction of influence). Ids are matched
+    with Arrow's hash lookups (a million customers, millions of relationships: seconds).
+    """
+    values = ids if isinstance(ids, np.ndarray) else np.asarray(list(ids), dtype=object)
+    unique = pc.unique(pa.array(values, pa.string()))
+    customer_ids = unique.take(pc.sort_indices(unique))
+    n = len(customer_ids)
+    src = _positions(sources, customer_ids)
+    dst = _positions(targets, customer_ids)
+    if (src < 0).any() or (dst < 0).any():
+        raise NotFoundError("a relationship names a customer that is not in the graph")
+    weight = pd.to_numeric(pd.Series(weights, dtype=object), errors="coerce")
+    weight = weight.fillna(1.0).to_numpy(dtype=np.float64)
+    keep = (src != dst) & (weight > 0)
+    src, dst, weight = src[keep], dst[keep], weight[keep]
+    both = pd.Series(kinds, dtype=object)[keep].isin(model.SYMMETRIC_KINDS).to_numpy()
+    rows = np.concatenate([src, dst[both]])
+    cols = np.concatenate([dst, src[both]])
+    vals = np.concatenate([weight, weight[both]])
+    influence = sp.csr_matrix((vals, (rows, cols)), shape=(n, n))  # duplicates are summed
+    undirected = sp.csr_matrix(
+        (np.r_[weight, weight], (np.r_[src, dst], np.r_[dst, src])), shape=(n, n)
+    )
+    return InfluenceGraph(
+        customer_ids.to_numpy(zero_copy_only=False), influence, undirected, int(keep.sum())
+    )
+
+
+def _positions(values: Sequence[str] | np.ndarray, ids: pa.Array) -> np.ndarray:
+    """Each value's position in ``ids`` (-1 when absent)."""
+    found = pc.index_in(pa.array(np.asarray(values, dtype=object), pa.string()), value_set=ids)
+    return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+# --- PageRank -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PageRank:
+    scores: np.ndarray
+    iterations: int
+    converged: bool
+    #: The L1 norm of the last change (below ``tolerance`` when converged).
+    delta: float
+    tolerance: float
+    damping: float
+
+
+def pagerank(
+    influence: sp.spmatrix,
+    *,
+    damping: float = DAMPING,
+    tolerance: float = TOLERANCE,
+    max_iterations: int = MAX_ITERATIONS,
+) -> PageRank:
+    """Weighted PageRank of ``influence`` (``[i, j]``: weight of the edge ``i -> j``).
+
+    Power iteration ``x <- d P'x + (d dangling(x) + 1 - d) / N`` from the uniform vector, until
+    ``sum |x_new - x| < tolerance`` (absolute; see the module docstring) or ``max_iterations``.
+
+    >>> import scipy.sparse as sp
+    >>> star = sp.csr_matrix(([1.0, 1.0], ([1, 2], [0, 0])), shape=(3, 3))  # 1→0, 2→0
+    >>> result = pagerank(star)
+    >>> [round(float(x), 4) for x in result.scores], result.converged  # networkx agrees
+    ([0.5745, 0.2128, 0.2128], True)
+    """
+    n = influence.shape[0]
+    if n == 0:
+        return PageRank(np.zeros(0), 0, True, 0.0, tolerance, damping)
+    matrix = sp.csr_matrix(influence, dtype=np.float64)
+    strength = np.asarray(matrix.sum(axis=1)).ravel()
+    dangling = strength == 0
+    inverse = np.divide(1.0, strength, out=np.zeros(n), where=~dangling)
+    transposed = matrix.T.tocsr()
+    x = np.full(n, 1.0 / n)
+    delta, iterations = np.inf, 0
+    while iterations < max_iterations:
+        iterations += 1
+        spread = transposed @ (x * inverse)
+        jump = (damping * x[dangling].sum() + (1.0 - damping)) / n
+        new = damping * spread + jump
+        delta = float(np.abs(new - x).sum())
+        x = new
+        if delta < tolerance:
+            break
+    return PageRank(x, iterations, delta < tolerance, delta, tolerance, damping)
+
+
+# --- reach --------------------------------------------------------------------------------------
+
+
+def two_hop_reach(
+    adjacency: sp.spmatrix,
+    *,
+    hub_degree: int = HUB_DEGREE,
+    max_hubs: int = MAX_HUBS,
+    block_paths: int = REACH_BLOCK_PATHS,
+) -> np.ndarray:
+    """For each node, how many other nodes lie within two hops (undirected, self excluded).
+
+    ``adjacency`` must be symmetric; its values are ignored (only the pattern counts).
+
+    Exact, in three parts. Let ``H`` be the hubs (more than ``hub_degree`` neighbours, the
+    ``max_hubs`` largest) and ``S(v)`` the union of ``N(v)`` and ``N(u)`` for every ``u`` in
+    ``N(v)``:
+
+    - ``S_L(v)``, the same union over non-hub ``u`` only: the rows of ``A + A A_L`` (``A_L``
+      is ``A`` with the hubs' rows emptied), in row blocks of at most ``block_paths``
+      expanded paths;
+    - ``U_H(v)``, the union of ``N(h)`` over the hubs ``h`` next to ``v``: every node carries
+      a bitmask ``m(x)`` of the hubs it neighbours, so ``x`` is in ``U_H(v)`` exactly when
+      ``m(x) & m(v)`` is not 0, and ``|U_H(v)|`` is the popcount of the OR of those hubs'
+      neighbourhood bitsets (computed once per distinct mask);
+    - ``|S(v)| = |U_H(v)| + |{x in S_L(v) : m(x) & m(v) = 0}|``; ``v`` itself is in ``S(v)``
+      exactly when it has a neighbour.
+
+    >>> import scipy.sparse as sp
+    >>> path = sp.csr_matrix(([1] * 6, ([0, 1, 1, 2, 2, 3], [1, 0, 2, 1, 3, 2])), shape=(5, 5))
+    >>> two_hop_reach(path).tolist()  # 0-1-2-3 and an isolated 4
+    [2, 3, 3, 2, 0]
+    """
+    a = sp.csr_matrix(adjacency, dtype=bool)
+    a.setdiag(False)
+    a.eliminate_zeros()
+    a.sort_indices()
+    n = a.shape[0]
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    degree = np.diff(a.indptr).astype(np.int64)
+    heavy = np.flatnonzero(degree > hub_degree)
+    hubs = heavy[np.argsort(-degree[heavy], kind="stable")][:max_hubs]
+    is_hub = np.zeros(n, dtype=bool)
+    is_hub[hubs] = True
+
+    # Hub masks: bit k of masks[x] is set when x neighbours hub k.
+    words = max(1, -(-len(hubs) // 64))
+    masks = np.zeros((n, words), dtype=np.uint64)
+    for k, hub in enumerate(hubs):
+        neighbours = a.indices[a.indptr[hub] : a.indptr[hub + 1]]
+        masks[neighbours, k // 64] |= np.uint64(1) << np.uint64(k % 64)
+    union = _hub_union_sizes(a, hubs, masks)
+
+    light = a.copy()  # the hubs' rows emptied
+    light.data[np.repeat(is_hub, degree)] = False
+    light.eliminate_zeros()
+    light_degree = np.where(is_hub, 0, degree)
+    cost = degree + a.astype(np.int64) @ light_degree  # paths each row expands
+    reach = np.zeros(n, dtype=np.int64)
+    has_mask = masks.any(axis=1)
+    for lo, hi in _blocks(cost, block_paths):
+        rows = a[lo:hi]
+        block = (rows + rows @ light).tocsr()
+        block.sort_indices()
+        row_of = np.repeat(np.arange(lo, hi), np.diff(block.indptr))
+        cols = block.indices
+        outside = np.ones(len(cols), dtype=bool)
+        masked = has_mask[row_of]
+        if masked.any():
+            overlap = (masks[cols[masked]] & masks[row_of[masked]]).any(axis=1)
+            outside[np.flatnonzero(masked)[overlap]] = False
+        reach[lo:hi] = np.bincount(row_of[outside] - lo, minlength=hi - lo)
+    return reach + union - (degree > 0)
+
+
+def _hub_union_sizes(a: sp.csr_matrix, hubs: np.ndarray, masks: np.ndarray) -> np.ndarray:
+    """``|U_H(v)|`` for every node: the size of the union of its hubs' neighbourhoods."""
+    n = a.shape[0]
+    union = np.zeros(n, dtype=np.int64)
+    if len(hubs) == 0:
+        return union
+    has = np.flatnonzero(masks.any(axis=1))
+    distinct, inverse = np.unique(masks[has], axis=0, return_inverse=True)
+    inverse = inverse.ravel()
+    bitsets: dict[int, np.ndarray] = {}
+
+    def bitset(k: int) -> np.ndarray:
+        if k not in bitsets:
+            member = np.zeros(n, dtype=bool)
+            hub = hubs[k]
+            member[a.indices[a.indptr[hub] : a.indptr[hub + 1]]] = True
+            bitsets[k] = np.packbits(member)
+        return bitsets[k]
+
+    sizes = np.empty(len(distinct), dtype=np.int64)
+    for d, mask in enumerate(distinct):
+        members = [
+            w * 64 + b for w, word in enumerate(mask.tolist()) for b in range(64) if word >> b & 1
+        ]
+        if len(members) == 1:
+            hub = hubs[members[0]]
+            sizes[d] = a.indptr[hub + 1] - a.indptr[hub]
+            continue
+        combined = bitset(members[0]).copy()
+        for k in members[1:]:
+            combined |= bitset(k)
+        sizes[d] = int(_POPCOUNT[combined].sum())
+    union[has] = sizes[inverse]
+    return union
+
+
+def _blocks(cost: np.ndarray, budget: int) -> Iterable[tuple[int, int]]:
+    """Consecutive row ranges whose summed cost stays within ``budget`` (one row at least)."""
+    total = np.cumsum(cost)
+    lo = 0
+    n = len(cost)
+    while lo < n:
+        base = total[lo - 1] if lo else 0
+        hi = int(np.searchsorted(total, base + budget, side="right"))
+        hi = max(hi, lo + 1)
+        yield lo, min(hi, n)
+        lo = hi
+
+
+# --- communities --------------------------------------------------------------------------------
+
+
+def communities(
+    adjacency: sp.spmatrix, *, seed: int = SEED, max_rounds: int = 40, max_levels: int = 10
+) -> tuple[np.ndarray, int, bool]:
+    """Louvain-style communities of a symmetric weighted graph, vectorised (module docstring).
+
+    Each level runs :func:`_lpam_level` (modularity-seeking label propagation), then, as in
+    Louvain, folds each community into one node (``C' A C``, internal weight on the diagonal)
+    so the next level merges communities, until a level merges nothing.
+
+    Returns ``(community, rounds, converged)``: ids 1… by size (largest first, ties by lowest
+    node index), the rounds run over all levels, and whether every level settled before its
+    ``max_rounds``.
+
+    >>> import scipy.sparse as sp
+    >>> two = sp.csr_matrix(([1.0] * 4, ([0, 1, 2, 3], [1, 0, 3, 2])), shape=(5, 5))
+    >>> communities(two)[0].tolist()  # 0-1, 2-3, and 4 alone
+    [1, 1, 2, 2, 3]
+    """
+    w = sp.csr_matrix(adjacency, dtype=np.float64, copy=True)
+    w.setdiag(0.0)
+    w.eliminate_zeros()
+    n = w.shape[0]
+    membership = np.arange(n)
+    if n == 0:
+        return membership, 0, True
+    rng = np.random.default_rng(seed)
+    rounds, converged = 0, True
+    for _ in range(max_levels):
+        labels, level_rounds, settled = _lpam_level(w, rng, max_rounds)
+        rounds += level_rounds
+        converged &= settled
+        _, labels = np.unique(labels, return_inverse=True)
+        labels = labels.ravel()
+        size = int(labels.max()) + 1
+        if size == w.shape[0]:
+            break
+        membership = labels[membership]
+        merge = sp.csr_matrix(
+            (np.ones(len(labels)), (np.arange(len(labels)), labels)), shape=(len(labels), size)
+        )
+        w = (merge.T @ w @ merge).tocsr()
+    return _number_by_size(membership), rounds, bool(converged)
+
+
+def _lpam_level(
+    w: sp.csr_matrix, rng: np.random.Generator, max_rounds: int
+) -> tuple[np.ndarray, int, bool]:
+    """One level of modularity-seeking label propagation: labels, rounds run, settled or not.
+
+    A node's strength ``k_v`` is its row sum, the diagonal (weight inside an aggregated node)
+    included; the weight ``w(v, l)`` towards a label leaves the diagonal out. The gain of
+    label ``l`` for node ``v`` is ``w(v, l) - k_v (K_l - [l = own] k_v) / 2m``; a node moves
+    only for a strictly better label. After a round over every node, rounds look only at the
+    movers and their neighbours (the others' label weights did not change) while more than
+    :data:`SETTLED` of the nodes can improve; then a round over every node again (the totals
+    ``K_l`` changed everywhere). The level has settled when such a round finds at most that
+    share (and, below 1,000 nodes, none) able to improve.
+    """
+    n = w.shape[0]
+    strength = np.asarray(w.sum(axis=1)).ravel()
+    two_m = float(strength.sum())
+    off = w.copy()
+    off.setdiag(0.0)
+    off.eliminate_zeros()
+    off.sort_indices()
+    labels = np.arange(n)
+    if two_m == 0 or off.nnz == 0:
+        return labels, 0, True
+    eps = 1e-12 * max(1.0, float(off.data.max()))
+    active = np.arange(n)
+    for rounds in range(1, max_rounds + 1):
+        everyone = len(active) == n
+        rows = off if everyone else off[active]
+        # Weight from each active node to each neighbouring label: same rows, label columns,
+        # parallel entries added up.
+        by_label = sp.csr_matrix(
+            (rows.data.copy(), labels[rows.indices], rows.indptr.copy()), shape=(len(active), n)
+        )
+        by_label.sum_duplicates()
+        entry_row = np.repeat(np.arange(len(active)), np.diff(by_label.indptr))
+        entry_label = by_label.indices
+        node = active[entry_row]
+        total = np.bincount(labels, weights=strength, minlength=n)  # K_l
+        is_own = entry_label == labels[node]
+        own_total = total[entry_label] - np.where(is_own, strength[node], 0.0)
+        gain = by_label.data - strength[node] * own_total / two_m
+        # The score of staying: w(v, own label) - k_v (K_own - k_v) / 2m.
+        stay_weight = np.zeros(len(active))
+        stay_weight[entry_row[is_own]] = by_label.data[is_own]
+        k = strength[active]
+        stay = stay_weight - k * (total[labels[active]] - k) / two_m
+        best = _row_reduce(np.maximum, gain, by_label.indptr, -np.inf)
+        improves = best > stay + eps
+        count = int(improves.sum())
+        if everyone and count == 0:
+            return labels, rounds - 1, True
+        last = everyone and count <= n * SETTLED  # these few move, then the level ends
+        if not everyone and count < n * SETTLED:
+            active = np.arange(n)  # the cascade has died down: check everyone
+            continue
+        # Among each node's best labels, the one with the lowest (seeded) priority.
+        priority = rng.permutation(n)
+        top = (gain >= best[entry_row] - eps) & improves[entry_row]
+        key = np.where(top, priority[entry_label], n)
+        choice_key = _row_reduce(np.minimum, key, by_label.indptr, n)
+        chosen = np.empty(n, dtype=np.int64)
+        chosen[priority] = np.arange(n)  # priority value -> label
+        who = active[improves]
+        target = chosen[choice_key[improves]]
+        gain_of, stay_of, k_of = best[improves], stay[improves], k[improves]
+        # A label is either joined or left in one round, never both (moves would undo each
+        # other, neighbours would swap labels): the side whose first mover (in a seeded random
+        # order) comes earlier moves.
+        order = rng.random(len(who))
+        first_in = np.full(n, np.inf)
+        first_out = np.full(n, np.inf)
+        np.minimum.at(first_in, target, order)
+        np.minimum.at(first_out, labels[who], order)
+        keep = (first_in[target] < first_out[target]) & (
+            first_out[labels[who]] < first_in[labels[who]]
+        )
+        # Several nodes joining one label each counted only themselves in K_l: in their order,
+        # each also pays for the strength of the earlier ones, and moves only if still better.
+        idx = np.flatnonzero(keep)
+        idx = idx[np.lexsort((order[idx], target[idx]))]
+        joined = np.cumsum(k_of[idx]) - k_of[idx]
+        starts = np.r_[True, target[idx][1:] != target[idx][:-1]]
+        joined -= np.maximum.accumulate(np.where(starts, joined, 0.0))
+        late = gain_of[idx] - k_of[idx] * joined / two_m <= stay_of[idx] + eps
+        keep[idx[late]] = False
+        moved = who[keep]
+        labels[moved] = target[keep]
+        # Next round: the movers and their neighbours.
+        if last:
+            return labels, rounds, True
+        mark = np.zeros(n, dtype=bool)
+        mark[moved] = True
+        mark[off[moved].indices] = True
+        active = np.flatnonzero(mark)
+    return labels, max_rounds, False
+
+
+def _row_reduce(
+    ufunc: np.ufunc, values: np.ndarray, indptr: np.ndarray, empty: float
+) -> np.ndarray:
+    """``ufunc`` over each CSR row's values; ``empty`` for rows with none."""
+    counts = np.diff(indptr)
+    out = np.full(len(counts), empty, dtype=np.result_type(values, type(empty)))
+    filled = counts > 0
+    if filled.any():
+        out[filled] = ufunc.reduceat(values, indptr[:-1][filled])
+    return out
+
+
+def _number_by_size(labels: np.ndarray) -> np.ndarray:
+    """Community ids 1.. by size descending, ties by the lowest node index in the community."""
+    _, first, inverse, counts = np.unique(
+        labels, return_index=True, return_inverse=True, return_counts=True
+    )
+    first_member = np.full(len(first), len(labels))
+    np.minimum.at(first_member, inverse.ravel(), np.arange(len(labels)))
+    order = np.lexsort((first_member, -counts))
+    ids = np.empty(len(order), dtype=np.int64)
+    ids[order] = np.arange(1, len(order) + 1)
+    return ids[inverse.ravel()]
+
+
+# --- the whole computation ----------------------------------------------------------------------
+
+
+@dataclass
+class InfluenceResult:
+    """One influence computation: a row per customer, and how the computation went."""
+
+    kinds: tuple[str, ...]
+    computed_at: dt.datetime
+    customers: int
+    relationships: int
+    pagerank: PageRank
+    community_rounds: int
+    communities_converged: bool
+    #: customer_id, pagerank, influence_rank, reach, community, community_size; by rank.
+    table: pd.DataFrame
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "kinds": list(self.kinds),
+            "computed_at": self.computed_at,
+            "customers": self.customers,
+            "relationships": self.relationships,
+            "damping": self.pagerank.damping,
+            "tolerance": self.pagerank.tolerance,
+            "iterations": self.pagerank.iterations,
+            "converged": self.pagerank.converged,
+            "delta": self.pagerank.delta,
+            "communities": int(self.table["community"].nunique()) if self.customers else 0,
+            "community_rounds": self.community_rounds,
+            "communities_converged": self.communities_converged,
+            "seconds": self.seconds,
+        }
+
+
+def compute_influence(
+    store: GraphStore,
+    *,
+    kinds: Iterable[str] | None = None,
+    damping: float = DAMPING,
+    tolerance: float = TOLERANCE,
+    max_iterations: int = MAX_ITERATIONS,
+    seed: int = SEED,
+    now: dt.datetime | None = None,
+) -> InfluenceResult:
+    """PageRank, rank, reach and community of every customer over the chosen kinds.
+
+    Reads two projections (customer ids; the RELATED edge list of the chosen kinds) and
+    computes in scipy; writes nothing (see :func:`store_influence`).
+    """
+    chosen = _kinds(kinds)
+    started = time.perf_counter()
+    ids = store.frame("influence_customers")
+    edges = store.frame("influence_edges", kinds=list(chosen))
+    if edges.empty:
+        edges = pd.DataFrame(columns=["source", "target", "kind", "weight"])
+    read = time.perf_counter()
+    graph = build_graph(
+        ids["customer_id"].to_numpy() if len(ids) else np.array([], dtype=object),
+        edges["source"].to_numpy(),
+        edges["target"].to_numpy(),
+        edges["kind"].to_numpy(),
+        edges["weight"].to_numpy(),
+    )
+    built = time.perf_counter()
+    rank = pagerank(
+        graph.influence, damping=damping, tolerance=tolerance, max_iterations=max_iterations
+    )
+    ranked = time.perf_counter()
+    reach = two_hop_reach(graph.undirected)
+    reached = time.perf_counter()
+    community, rounds, settled = communities(graph.undirected, seed=seed)
+    grouped = time.perf_counter()
+    order = np.lexsort((graph.ids, -rank.scores))  # by score, ties by customer id
+    influence_rank = np.empty(graph.size, dtype=np.int64)
+    influence_rank[order] = np.arange(1, graph.size + 1)
+    sizes = np.bincount(community)[community] if graph.size else np.zeros(0, dtype=np.int64)
+    table = pd.DataFrame(
+        {
+            "customer_id": graph.ids,
+            "pagerank": rank.scores,
+            "influence_rank": influence_rank,
+            "reach": reach,
+            "community": community,
+            "community_size": sizes,
+        }
+    ).iloc[order]
+    return InfluenceResult(
+        kinds=chosen,
+        computed_at=now or dt.datetime.now(dt.UTC).replace(tzinfo=None),
+        customers=graph.size,
+        relationships=graph.relationships,
+        pagerank=rank,
+        community_rounds=rounds,
+        communities_converged=settled,
+        table=table.reset_index(drop=True),
+        seconds={
+            "read": read - started,
+            "build": built - read,
+            "pagerank": ranked - built,
+            "reach": reached - ranked,
+            "communities": grouped - reached,
+        },
+    )
+
+
+def store_influence(store: GraphStore, result: InfluenceResult) -> int:
+    """Write every customer's pagerank, influence_rank, reach, community and influence_at
+    in one bulk upsert (by customer id; no other property changes). Returns rows written."""
+    frame = result.table
+    rows = pa.table(
+        {
+            "customer_id": pa.array(frame["customer_id"].to_numpy(dtype=object), pa.string()),
+            "pagerank": pa.array(frame["pagerank"].to_numpy(), pa.float64()),
+            "influence_rank": pa.array(frame["influence_rank"].to_numpy(), pa.int64()),
+            "reach": pa.array(frame["reach"].to_numpy(), pa.int64()),
+            "community": pa.array(frame["community"].to_numpy(), pa.int64()),
+            "influence_at": pa.array(
+                np.full(len(frame), np.datetime64(result.computed_at, "us")), pa.timestamp("us")
+            ),
+        }
+    )
+    with store.atomic():
+        store.upsert_nodes("Customer", rows)
+    return rows.num_rows
+
+
+def top_influencers(store: GraphStore, result: InfluenceResult, n: int = 20) -> list[dict]:
+    """The ``n`` highest-ranked customers with their names, as plain rows."""
+    top = result.table.head(max(n, 0))
+    names = {
+        r["customer_id"]: r["name"]
+        for r in store.query("influence_names", ids=top["customer_id"].tolist())
+    }
+    return [
+        {
+            "rank": int(row.influence_rank),
+            "customer_id": row.customer_id,
+            "name": names.get(row.customer_id),
+            "pagerank": float(row.pagerank),
+            "reach": int(row.reach),
+            "community": int(row.community),
+            "community_size": int(row.community_size),
+        }
+        for row in top.itertuples(index=False)
+    ]
+
+
+def influence(
+    store: GraphStore,
+    *,
+    top: int = 20,
+    kinds: Iterable[str] | None = None,
+    save: bool = True,
+    now: dt.datetime | None = None,
+) -> tuple[InfluenceResult, list[dict]]:
+    """Compute, store (unless ``save`` is false) and return the top ``top`` customers."""
+    result = compute_influence(store, kinds=kinds, now=now)
+    if save:
+        started = time.perf_counter()
+        store_influence(store, result)
+        result.seconds["store"] = time.perf_counter() - started
+    return result, top_influencers(store, result, top)
+
+
+def stored_influence(store: GraphStore, limit: int = 20) -> list[dict[str, Any]]:
+    """The ranking as last stored on the Customer nodes (nothing is recomputed)."""
+    return store.query("influence_stored", limit=limit)
+
+
+def _kinds(kinds: Iterable[str] | None) -> tuple[str, ...]:
+    if kinds is None:
+        return model.RELATIONSHIP_KINDS
+    chosen = tuple(dict.fromkeys(kinds))
+    unknown = [k for k in chosen if k not in model.RELATIONSHIP_KINDS]
+    if unknown:
+        raise NotFoundError(
+            f"no relationship kind {', '.join(unknown)} "
+            f"(kinds: {', '.join(model.RELATIONSHIP_KINDS)})"
+        )
+    return chosen or model.RELATIONSHIP_KINDS
