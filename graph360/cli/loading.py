@@ -163,14 +163,17 @@ def demo(
 
 def _analyse(graph: GraphStore) -> None:
     """Compute what the 360 card reads (scores, flags, routed actions) right after a load."""
+    from graph360.analytics.influence import influence
     from graph360.analytics.routing import run_rules
     from graph360.analytics.value import update_values
 
+    result, _ = influence(graph, top=1)
     values = update_values(graph)
     rules = run_rules(graph)
     open_flags = sum(n["raised"] + n["kept"] for n in rules.flags.values())
     errors.print(
-        f"scored the value of {values.customers:,} customers; {open_flags:,} open flags; "
+        f"ranked the influence of {result.customers:,} customers; "
+        f"scored the value of {values.customers:,}; {open_flags:,} open flags; "
         f"{rules.actions_created + rules.actions_existing:,} poor ratings routed to their owners"
     )
 
