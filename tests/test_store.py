@@ -68,3 +68,18 @@ def test_the_schema_is_the_model(store) -> None:
     store.apply_schema()  # a second time changes nothing and fails on nothing
     for label, node in model.NODES.items():
         assert list(store.all_nodes(label).columns) == list(node.columns)
+
+
+def test_updates_of_existing_rows_go_in_slices_with_the_same_result(store, monkeypatch) -> None:
+    from graph360.store import embedded
+
+    monkeypatch.setattr(embedded, "LOAD_FROM_ROWS", 2)  # every slice boundary is exercised
+    keys = [f"c{i}" for i in range(7)]
+    store.upsert_nodes("Customer", pa.table({"customer_id": keys, "name": keys}))
+    assert store.upsert_nodes("Customer", pa.table({"customer_id": keys, "name": ["x"] * 7})) == 0
+    assert set(store.all_nodes("Customer")["name"]) == {"x"}
+    pairs = pa.table({"from": keys[:-1], "to": keys[1:], "kind": ["knows"] * 6})
+    assert store.upsert_relationships("RELATED", pairs) == 6
+    again = pairs.append_column("weight", pa.array([2.0] * 6))
+    assert store.upsert_relationships("RELATED", again) == 0
+    assert list(store.all_relationships("RELATED")["weight"]) == [2.0] * 6
