@@ -68,10 +68,19 @@ def child(name: str, db: Path) -> None:
     figures = {
         "seconds": time.perf_counter() - started,
         "cpu_seconds": time.process_time() - cpu,
-        "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+        "peak_rss_bytes": _peak_rss(),
     }
     store.close()
     print(json.dumps(figures))
+
+
+def _peak_rss() -> int:
+    """This process's peak resident memory (VmHWM: unlike ru_maxrss it does not carry the
+    parent's peak across fork and exec)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
 def card_child(db: Path, samples: int) -> None:
@@ -121,12 +130,17 @@ def ensure_database(out: Path, customers: int, touchpoints: int, seed: int) -> P
     if db.exists():
         return db
     info = load_bench.ensure_bundle(out, customers, touchpoints, seed)
-    from graph360.ingest.load import load_bundle
-    from graph360.store import open_store
-
-    print(f"loading {info['folder']} into {db} (once) …", flush=True)
-    with open_store(str(db)) as store:
-        load_bundle(store, Path(info["folder"]), rejects_path=out / "analytics-rejects.csv")
+    print(f"loading {info['folder']} into {db} (once, in a child process) …", flush=True)
+    code = (
+        "import sys; from pathlib import Path; from graph360.store import open_store; "
+        "from graph360.ingest.load import load_bundle; "
+        "s = open_store(sys.argv[1]); "
+        "load_bundle(s, Path(sys.argv[2]), rejects_path=Path(sys.argv[3])); s.close()"
+    )
+    subprocess.run(
+        [sys.executable, "-c", code, str(db), info["folder"], str(out / "analytics-rejects.csv")],
+        check=True,
+    )
     return db
 
 

@@ -38,6 +38,7 @@ import subprocess
 import sys
 import threading
 import time
+import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from importlib import metadata
@@ -50,7 +51,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 #: Bump when the generated data changes shape, so cached bundles are regenerated.
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 3
 TARGET_SECONDS = 60.0
 TARGET_BYTES = 4 * 1024**3  # "4 GB" read as 4 GiB; the table prints both units
 DUPLICATE_SHARE = 0.15  # people who also appear under a second source system
@@ -92,6 +93,36 @@ def machine() -> dict[str, Any]:
         "python": platform.python_version(),
         "versions": versions,
     }
+
+
+def code_version() -> dict[str, Any]:
+    """The graph360 commit and which of its files differ from it (others may be editing)."""
+    root = Path(__file__).resolve().parent.parent
+
+    def git(*args: str) -> str:
+        try:
+            done = subprocess.run(
+                ["git", *args], cwd=root, capture_output=True, text=True, check=False
+            )
+        except OSError:
+            return ""
+        return done.stdout.strip()
+
+    changed = [line[3:] for line in git("status", "--porcelain", "--", "graph360").splitlines()]
+    return {"commit": git("rev-parse", "--short", "HEAD") or None, "uncommitted": changed}
+
+
+def source_digest() -> str:
+    """A digest of the graph360 sources as they are now (the child takes it when it imports)."""
+    import hashlib
+
+    import graph360
+
+    digest = hashlib.sha1()
+    for path in sorted(Path(graph360.__file__).parent.rglob("*")):
+        if path.suffix in (".py", ".cypher", ".toml") and path.is_file():
+            digest.update(path.as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:12]
 
 
 def _meminfo(field: str) -> int | None:
@@ -227,6 +258,12 @@ EPOCH_2023 = int(dt.datetime(2023, 1, 1, tzinfo=dt.UTC).timestamp())
 EPOCH_2025 = int(dt.datetime(2025, 1, 1, tzinfo=dt.UTC).timestamp())
 
 
+def _ascii(name: str) -> str:
+    """A name as it appears in an e-mail address: lower case, ASCII letters and hyphens."""
+    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return "".join(c for c in folded.lower() if c.isalnum() or c == "-")
+
+
 def _strings(values: np.ndarray | range) -> pa.Array:
     """Integers as text."""
     return pa.array(np.asarray(values, dtype=np.int64)).cast(pa.string())
@@ -288,9 +325,9 @@ def _gen_customers(rng: np.random.Generator, n: int, path: Path) -> tuple[People
     last = rng.integers(0, len(LAST_NAMES), n)
     names = _join(_pick(FIRST_NAMES, first), " ", _pick(LAST_NAMES, last))
     local = _join(
-        _pick([f.lower() for f in FIRST_NAMES], first),
+        _pick([_ascii(f) for f in FIRST_NAMES], first),
         ".",
-        _pick([x.lower().replace("'", "") for x in LAST_NAMES], last),
+        _pick([_ascii(x) for x in LAST_NAMES], last),
         _strings(np.arange(1, n + 1)),
     )
     emails = _join(local, "@", _pick(DOMAINS, rng.integers(0, len(DOMAINS), n)))
@@ -351,7 +388,9 @@ def _gen_customers(rng: np.random.Generator, n: int, path: Path) -> tuple[People
     eligible = np.flatnonzero(~no_email & ~placeholder & ~no_phone)
     twins = np.sort(rng.choice(eligible, min(len(eligible), round(n * DUPLICATE_SHARE)), False))
     d = len(twins)
-    by_email = rng.random(d) < 0.6
+    # A number written nationally is read in the record's country: only GB records do that.
+    in_gb = np.asarray([c == "GB" for _, c, _ in LOCATIONS])[place[twins]]
+    by_email = (rng.random(d) < 0.6) | ~in_gb
     shop = rng.random(d) < 0.6
     twin_ids = np.arange(1, d + 1)
     take = pa.array(twins)
@@ -692,14 +731,18 @@ class Sampler:
         return max(inside, default=0)
 
 
-def _phases(marks: list[tuple[str, float]], end: float, sampler: Sampler) -> list[dict]:
-    """Per-step seconds and peak memory from the progress callback's timestamps."""
+Mark = tuple[str, float, float]  # step, wall clock, CPU time of the process (all threads)
+
+
+def _phases(marks: list[Mark], end: Mark, sampler: Sampler) -> list[dict]:
+    """Per-step wall and CPU seconds and peak memory from the progress callback's marks."""
     phases = []
-    for (name, start), (_, stop) in zip(marks, [*marks[1:], ("end", end)], strict=True):
+    for (name, start, cpu), (_, stop, cpu_stop) in zip(marks, [*marks[1:], end], strict=True):
         phases.append(
             {
                 "step": name,
                 "seconds": round(stop - start, 3),
+                "cpu_seconds": round(cpu_stop - cpu, 3),
                 "peak_rss_bytes": sampler.peak(start, stop),
             }
         )
@@ -714,12 +757,16 @@ def child(mode: str, bundle: Path, db: Path, result: Path, profile: Path | None)
 
     imported = time.perf_counter()
     out: dict[str, Any] = {"mode": mode, "import_seconds": round(imported - process_start, 3)}
-    marks: list[tuple[str, float]] = []
+    out["source_digest"] = source_digest()
+    marks: list[Mark] = []
 
     def progress(step: str) -> None:
         now = time.perf_counter()
-        marks.append((step, now))
-        print(f"    {now - loaded_from:7.1f} s  {step}  (rss {_rss() / GIB:.2f} GiB)", flush=True)
+        marks.append((step, now, time.process_time()))
+        line = f"{now - loaded_from:7.1f} s  {step}  (rss {_rss() / GIB:.2f} GiB)"
+        print("    " + line, flush=True)
+        with _progress_file(result).open("a") as handle:
+            handle.write(line + "\n")
 
     with Sampler() as sampler:
         t0 = time.perf_counter()
@@ -733,11 +780,11 @@ def child(mode: str, bundle: Path, db: Path, result: Path, profile: Path | None)
 
             profiler = cProfile.Profile()
             profiler.enable()
-        loaded_from = time.perf_counter()
+        loaded_from, cpu_from = time.perf_counter(), time.process_time()
         report = load_bundle(
             store, bundle, rejects_path=result.with_suffix(".rejects.csv"), progress=progress
         )
-        t2 = time.perf_counter()
+        t2, cpu2 = time.perf_counter(), time.process_time()
         if profiler is not None:
             profiler.disable()
             profiler.dump_stats(profile)
@@ -751,7 +798,8 @@ def child(mode: str, bundle: Path, db: Path, result: Path, profile: Path | None)
     out["load_seconds"] = round(t2 - loaded_from, 3)
     out["close_seconds"] = round(t4 - t3, 3)
     out["seconds"] = round((t1 - t0) + (t2 - loaded_from) + (t4 - t3), 3)
-    out["steps"] = _phases(marks, t2, sampler)
+    out["load_cpu_seconds"] = round(cpu2 - cpu_from, 3)
+    out["steps"] = _phases(marks, ("end", t2, cpu2), sampler)
     out["report"] = report.to_dict()
     if mode == "load":
         counting = time.perf_counter()
@@ -763,34 +811,96 @@ def child(mode: str, bundle: Path, db: Path, result: Path, profile: Path | None)
 
 
 def run_child(
-    mode: str, bundle: Path, db: Path, result: Path, profile: Path | None, timeout: float
+    mode: str,
+    bundle: Path,
+    db: Path,
+    result: Path,
+    profile: Path | None,
+    timeout: float,
+    memory_guard: int,
 ) -> dict[str, Any]:
-    """Run ``child`` in a fresh interpreter and return its figures (or the failure)."""
-    command = [
-        sys.executable,
-        str(Path(__file__).resolve()),
-        "--child",
-        mode,
-        "--bundle",
-        str(bundle),
-        "--db",
-        str(db),
-        "--result",
-        str(result),
-    ]
+    """Run ``child`` in a fresh interpreter and return its figures (or the failure).
+
+    The child is stopped (and the failure reported with the step it was in) when it runs past
+    ``timeout`` seconds or when the machine's available memory falls under ``memory_guard``
+    bytes, so that a load that does not fit fails cleanly instead of calling the OOM killer.
+    """
+    command = [sys.executable, str(Path(__file__).resolve()), "--child", mode]
+    command += ["--bundle", str(bundle), "--db", str(db), "--result", str(result)]
     if profile is not None:
         command += ["--profile-to", str(profile)]
-    started = time.perf_counter()
-    try:
-        done = subprocess.run(command, timeout=timeout, check=False)
-    except subprocess.TimeoutExpired:
-        return {"mode": mode, "failed": f"timed out after {timeout:g} s"}
+    started, busy_before = time.perf_counter(), _machine_cpu()
+    process = subprocess.Popen(command)
+    peak, failed, child_cpu = 0, None, 0.0
+    while process.poll() is None:
+        peak = max(peak, _process_rss(process.pid))
+        child_cpu = max(child_cpu, _process_cpu(process.pid))
+        available = _meminfo("MemAvailable")
+        if available is not None and available < memory_guard:
+            failed = (
+                f"stopped: the machine had {available / GIB:.1f} GiB available "
+                f"with the load at {peak / GIB:.1f} GiB resident"
+            )
+        elif time.perf_counter() - started > timeout:
+            failed = f"stopped: still running after {timeout:g} s"
+        if failed:
+            process.kill()
+            process.wait()
+            break
+        time.sleep(0.25)
     wall = round(time.perf_counter() - started, 3)
-    if done.returncode != 0 or not result.exists():
-        return {"mode": mode, "failed": f"exit code {done.returncode}", "wall_seconds": wall}
+    steps = _progress_file(result)
+    last_step = steps.read_text().splitlines()[-1] if steps.exists() else "before reading"
+    if failed is None and (process.returncode != 0 or not result.exists()):
+        failed = f"exit code {process.returncode}"
+    if failed is not None:
+        return {
+            "mode": mode,
+            "failed": f"{failed} (in step: {last_step})",
+            "wall_seconds": wall,
+            "peak_rss_bytes_seen_by_parent": peak,
+            "progress": steps.read_text().splitlines() if steps.exists() else [],
+        }
     figures = json.loads(result.read_text())
     figures["process_wall_seconds"] = wall
+    # CPU the rest of the machine used meanwhile (other people's tests, say), in cores.
+    others = max(0.0, _machine_cpu() - busy_before - child_cpu)
+    figures["other_work_cores"] = round(others / wall, 2) if wall else 0.0
+    figures["peak_rss_bytes_seen_by_parent"] = peak
     return figures
+
+
+def _machine_cpu() -> float:
+    """CPU seconds the whole machine has been busy since boot (all cores)."""
+    try:
+        fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    except OSError:
+        return 0.0
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(v) for v in fields[:8])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+def _process_cpu(pid: int) -> float:
+    """CPU seconds a process (all its threads) has used so far."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _process_rss(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def _progress_file(result: Path) -> Path:
+    return result.with_suffix(".steps")
 
 
 # --- the report ----------------------------------------------------------------------------
@@ -834,6 +944,18 @@ def _lines(figures: dict) -> Iterator[str]:
     yield f"machine   {m['cpu']}; {m['cores']} cores ({m['cores_usable']} usable)"
     yield f"          {_gib(m['memory_bytes'])} memory; {m['os']}; Python {m['python']}"
     yield f"          {versions}"
+    code = figures["code"]
+    digests = [run["source_digest"] for run in (load, reload) if "source_digest" in run]
+    yield (
+        f"code      graph360 @ {code['commit']}"
+        + (
+            f" + uncommitted changes to {len(code['uncommitted'])} file(s)"
+            if code["uncommitted"]
+            else ""
+        )
+        + (f"; sources {digests[0]}" if digests else "")
+        + (" (CHANGED between load and re-load)" if len(set(digests)) > 1 else "")
+    )
     rows = info["rows"]
     yield (
         f"bundle    {info['expected']['people']:,} people in {rows['customers']:,} customer "
@@ -847,18 +969,29 @@ def _lines(figures: dict) -> Iterator[str]:
     yield ""
     if "failed" in load:
         yield f"LOAD FAILED: {load['failed']}"
+        yield f"peak resident memory seen: {_gib(load['peak_rss_bytes_seen_by_parent'])}"
+        yield from ("  " + line for line in load["progress"])
         return
-    yield f"{'load step':<24}{'seconds':>10}{'share':>8}{'peak RSS':>14}"
-    yield "-" * 56
+    yield f"{'load step':<24}{'seconds':>10}{'share':>8}{'CPU s':>9}{'peak RSS':>14}"
+    yield "-" * 65
     for step in load["steps"]:
         share = step["seconds"] / load["load_seconds"] if load["load_seconds"] else 0
         yield (
             f"{step['step']:<24}{step['seconds']:>10.1f}{share:>8.0%}"
-            f"{_gib(step['peak_rss_bytes']):>14}"
+            f"{step['cpu_seconds']:>9.1f}{_gib(step['peak_rss_bytes']):>14}"
         )
     yield f"{'open + close store':<24}{load['open_seconds'] + load['close_seconds']:>10.1f}"
-    yield "-" * 56
-    yield f"{'total':<24}{load['seconds']:>10.1f}{'':>8}{_gib(load['peak_rss_bytes']):>14}"
+    yield "-" * 65
+    yield (
+        f"{'total':<24}{load['seconds']:>10.1f}{'':>8}{load['load_cpu_seconds']:>9.1f}"
+        f"{_gib(load['peak_rss_bytes']):>14}"
+    )
+    others = load.get("other_work_cores", 0.0)
+    if others > 0.2:
+        yield (
+            f"WARNING: other processes kept {others:.1f} of {figures['machine']['cores']} cores "
+            "busy during this load: its wall times are inflated (its CPU seconds are not)"
+        )
     yield ""
     rows_read = sum(f["rows_read"] for f in load["report"]["files"].values())
     report = load["report"]
@@ -891,6 +1024,11 @@ def _lines(figures: dict) -> Iterator[str]:
             f"re-load     {reload['seconds']:.1f} s, peak {_gib(reload['peak_rss_bytes'])}; "
             + ("no count changed" if not changed else f"COUNTS CHANGED: {changed}")
         )
+        yield "            " + ", ".join(
+            f"{s['step']} {s['seconds']:.1f} s" for s in reload["steps"]
+        )
+        if reload.get("other_work_cores", 0.0) > 0.2:
+            yield f"            (other processes kept {reload['other_work_cores']:.1f} cores busy)"
     yield ""
     seconds_ok = load["seconds"] < TARGET_SECONDS
     memory_ok = load["peak_rss_bytes"] < TARGET_BYTES
@@ -920,6 +1058,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-reload", action="store_true", help="skip the idempotent re-load")
     parser.add_argument("--profile", action="store_true", help="cProfile the load (slower)")
     parser.add_argument("--timeout", type=float, default=3600, help="seconds per load")
+    parser.add_argument(
+        "--memory-guard",
+        type=float,
+        default=1.5,
+        help="stop a load when the machine has fewer GiB than this available (default 1.5)",
+    )
     parser.add_argument("--child", choices=("load", "reload"), help=argparse.SUPPRESS)
     parser.add_argument("--bundle", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
@@ -936,7 +1080,7 @@ def main(argv: list[str] | None = None) -> int:
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     out = args.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
-    figures: dict[str, Any] = {"started": stamp, "machine": machine()}
+    figures: dict[str, Any] = {"started": stamp, "machine": machine(), "code": code_version()}
     say(f"machine: {json.dumps(figures['machine'])}")
     say(f"bundle: {args.customers:,} people, {args.touchpoints:,} touchpoints ...")
     info = ensure_bundle(out, args.customers, args.touchpoints, args.seed)
@@ -951,14 +1095,15 @@ def main(argv: list[str] | None = None) -> int:
     db = run / "graph360.lbug"
     profile = run / "load.prof" if args.profile else None
     say("load: fresh database, child process ...")
+    guard = int(args.memory_guard * GIB)
     figures["load"] = run_child(
-        "load", Path(info["folder"]), db, run / "load.json", profile, args.timeout
+        "load", Path(info["folder"]), db, run / "load.json", profile, args.timeout, guard
     )
     figures["reload"] = {}
     if not args.no_reload and "failed" not in figures["load"]:
         say("re-load: same bundle, same database, child process ...")
         figures["reload"] = run_child(
-            "reload", Path(info["folder"]), db, run / "reload.json", None, args.timeout
+            "reload", Path(info["folder"]), db, run / "reload.json", None, args.timeout, guard
         )
     if profile is not None and profile.exists():
         figures["profile"] = str(profile)
