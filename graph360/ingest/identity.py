@@ -201,16 +201,19 @@ def resolve(
     blocked: dict[str, int] = {}
     for rule in ("email", "phone"):
         values = records[rule]
-        present = values.notna()
-        sizes = values[present].value_counts()
-        for value, size in sizes[sizes > max_shared].items():
-            blocked[f"{rule}:{value}"] = int(size)
-        usable = values[present].map(sizes).le(max_shared)
-        members = records.index[present][usable.to_numpy()]
-        by_value = pd.Series(members, index=members).groupby(values[members].to_numpy())
-        firsts = by_value.transform("min")
-        mask = firsts.to_numpy() != members.to_numpy()
-        links.append((firsts.to_numpy()[mask], members.to_numpy()[mask], rule))
+        codes, uniques = pd.factorize(values)  # -1 where missing; one code per identifier
+        sizes = np.bincount(codes[codes >= 0], minlength=len(uniques))
+        for code in np.flatnonzero(sizes > max_shared):
+            blocked[f"{rule}:{uniques[code]}"] = int(sizes[code])
+        members = np.flatnonzero(codes >= 0)
+        members = members[sizes[codes[members]] <= max_shared]
+        # rows are sorted by record key, so an identifier's first row is its smallest record
+        _, first_row = np.unique(codes[members], return_index=True)
+        first_of_code = np.zeros(len(uniques), dtype=np.int64)
+        first_of_code[codes[members][first_row]] = members[first_row]
+        firsts = first_of_code[codes[members]]
+        mask = firsts != members
+        links.append((firsts[mask], members[mask], rule))
     n = len(records)
     rows = np.concatenate([a for a, _, _ in links] + [np.zeros(0, dtype=np.int64)]).astype(np.int64)
     cols = np.concatenate([b for _, b, _ in links] + [np.zeros(0, dtype=np.int64)]).astype(np.int64)
