@@ -197,8 +197,9 @@ class EmbeddedStore(GraphStore):
     def _load_from(self, text: str, rows: pa.Table) -> pa.Table:
         """Run a ``LOAD FROM $rows …`` statement over ``rows`` a slice at a time.
 
-        One statement over ten million rows held LadybugDB's join state for all of them at once
-        (a re-load of the 10M-touchpoint benchmark passed 20 GB); slices bound that.
+        Slices bound the join state of one statement. They do not bound the transaction: a
+        re-load that updates ten million existing rows in one transaction still passes 20 GB
+        (docs/DECISIONS.md, "Re-loading at scale").
         """
         answers = []
         for start in range(0, rows.num_rows, LOAD_FROM_ROWS):
