@@ -48,6 +48,7 @@ StoreOption = Annotated[
         show_default=False,
     ),
 ]
+CustomerRef = Annotated[str, typer.Argument(help="Customer id, source:source_id, or e-mail")]
 FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format")]
 
 

@@ -8,6 +8,7 @@ import typer
 from rich.panel import Panel
 
 from graph360.cli.base import (
+    CustomerRef,
     Format,
     FormatOption,
     StoreOption,
@@ -44,7 +45,7 @@ def stats(store: StoreOption = None, format: FormatOption = Format.table) -> Non
 
 @app.command()
 def customer(
-    ref: Annotated[str, typer.Argument(help="Customer id, source:source_id, or e-mail")],
+    ref: CustomerRef,
     store: StoreOption = None,
     touchpoints: Annotated[int, typer.Option(help="How many recent touchpoints to show")] = 10,
     format: FormatOption = Format.table,

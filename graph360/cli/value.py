@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from graph360.cli.base import (
+    CustomerRef,
     Format,
     FormatOption,
     StoreOption,
@@ -204,7 +205,7 @@ def _rules_rows(report: Any) -> list[dict[str, Any]]:
 
 @app.command()
 def offers(
-    ref: Annotated[str, typer.Argument(help="Customer id, source:source_id, or e-mail")],
+    ref: CustomerRef,
     store: StoreOption = None,
     top: Annotated[int, typer.Option(help="How many offers")] = 5,
     format: FormatOption = Format.table,
