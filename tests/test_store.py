@@ -83,3 +83,20 @@ def test_updates_of_existing_rows_go_in_slices_with_the_same_result(store, monke
     again = pairs.append_column("weight", pa.array([2.0] * 6))
     assert store.upsert_relationships("RELATED", again) == 0
     assert list(store.all_relationships("RELATED")["weight"]) == [2.0] * 6
+
+
+def test_the_error_that_aborted_a_write_is_the_one_reported(tmp_path) -> None:
+    """Even when the database has already ended the transaction, as LadybugDB does when its
+    buffer pool is full, the caller sees the real error, not "no active transaction"."""
+    import pytest
+
+    from graph360.store import open_store
+
+    with open_store(str(tmp_path / "g.lbug")) as store:
+        with pytest.raises(ValueError, match="the real error"), store.atomic():
+            store.upsert_nodes("Customer", pa.table({"customer_id": ["a"]}))
+            store._run("ROLLBACK", {})  # the database gave up on the transaction by itself
+            raise ValueError("the real error")
+        assert store.counts()["nodes"]["Customer"] == 0
+        store.upsert_nodes("Customer", pa.table({"customer_id": ["b"]}))  # still usable
+        assert list(store.all_nodes("Customer")["customer_id"]) == ["b"]

@@ -262,8 +262,11 @@ class EmbeddedStore(GraphStore):
         self._run("COMMIT", {})
 
     def _rollback(self) -> None:
+        """Undo the open transaction; the error that caused the rollback is the one reported."""
         try:
             self._run("ROLLBACK", {})
+        except StoreError as error:  # LadybugDB may have aborted the transaction already
+            log.debug("rollback: %s", error)
         finally:
             # A rolled-back COPY leaves this database object unable to COPY again: reopen it.
             self.close()
