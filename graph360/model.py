@@ -228,9 +228,6 @@ RELATIONSHIPS: dict[str, RelType] = {
 RELATIONSHIP_KINDS = ("referred", "household", "colleague", "follows", "knows")
 SYMMETRIC_KINDS = frozenset({"household", "colleague", "knows"})
 
-FLAG_SEVERITIES = ("red", "amber", "green")
-ACTION_STATUSES = ("new", "outstanding", "done")
-
 
 def node(label: str) -> NodeType:
     """The declared node type; a KeyError names a label that is not in the model."""

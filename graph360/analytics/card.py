@@ -57,9 +57,12 @@ def customer_card(
     ``relationships`` that weigh most (heaviest, then the most influential people; the total
     is given), the best ``offers``.
     """
-    customer_id = resolve_customer(store, ref)
+    found = store.query("customer_profile", customer_id=ref.strip())  # a front end sends ids
+    if not found:
+        found = store.query("customer_profile", customer_id=resolve_customer(store, ref))
+    profile = found[0]
+    customer_id = profile["customer_id"]
     now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    profile = store.query("customer_profile", customer_id=customer_id)[0]
     since = now - dt.timedelta(days=CURRENT_VALUE_DAYS)
     activity = store.query("customer_activity", customer_id=customer_id, since=since)[0]
     related = sorted(

@@ -52,15 +52,6 @@ def names() -> list[str]:
     return sorted({file.split(".")[0] for file in _library()})
 
 
-def variants(name: str) -> dict[str, str]:
-    """The backends that have a text of their own for ``name``, with the file names."""
-    return {
-        file.split(".")[1]: file
-        for file in _library()
-        if file.startswith(name + ".") and file.count(".") == 2
-    }
-
-
 def get(name: str, backend: str) -> NamedQuery:
     """The query text ``backend`` runs for ``name``: its own variant if it has one."""
     library = _library()
