@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -52,7 +53,6 @@ class EmbeddedStore(GraphStore):
             self.path.parent.mkdir(parents=True, exist_ok=True)
         elif not self.path.exists():
             raise StoreError(f"no graph360 database at {self.path}: load a bundle or run the demo")
-        self._depth = 0
         self._open()
 
     def _open(self) -> None:
@@ -60,10 +60,34 @@ class EmbeddedStore(GraphStore):
             self._db = ladybug.Database(str(self.path), read_only=self.read_only)
         except RuntimeError as error:
             raise _open_error(self.path, error) from error
-        self._conn = ladybug.Connection(self._db)
+        # One connection (and transaction depth) per thread: the API reads from two threads
+        # at once, so an analytics projection does not hold up a 360 card.
+        self._local = threading.local()
+        self._connections: list[ladybug.Connection] = []
+        self._connections_lock = threading.Lock()
+
+    @property
+    def _conn(self) -> ladybug.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._local.conn = ladybug.Connection(self._db)
+            with self._connections_lock:
+                self._connections.append(conn)
+        return conn
+
+    @property
+    def _depth(self) -> int:
+        return getattr(self._local, "depth", 0)
+
+    @_depth.setter
+    def _depth(self, value: int) -> None:
+        self._local.depth = value
 
     def close(self) -> None:
-        self._conn.close()
+        with self._connections_lock:
+            for conn in self._connections:
+                conn.close()
+            self._connections.clear()
         self._db.close()
 
     # --- schema ----------------------------------------------------------------------------
