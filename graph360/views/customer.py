@@ -1,0 +1,458 @@
+"""The customer view: one customer's neighbourhood to two hops, the customer in the centre.
+
+Built from the 360 card (:func:`graph360.analytics.card.customer_card`) — the same
+relationships (heaviest first), accounts, campaigns, recent touchpoints and flags an agent
+sees — plus, for the second hop, each related person's own relationships
+(``customer_relationships``) and the department running each campaign
+(``customer_campaign_departments``). Nothing is recomputed here: influence and value are the
+stored scores the card reads.
+
+Hop one: related people, accounts held, campaigns that targeted the customer, one node per
+channel of the recent touchpoints, flags. Hop two: the people those people are related to,
+the departments managing the accounts and running the campaigns, the touchpoints under each
+channel.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from typing import Any
+
+from graph360.analytics.card import customer_card
+from graph360.store.base import GraphStore
+from graph360.views.render import Graph, LegendItem, cap, lines, scale, text
+
+__all__ = ["GRAPHQL", "build", "render"]
+
+#: The GraphQL query that gives this view's data (the API's ``customer`` root field).
+GRAPHQL = """\
+query CustomerView($ref: String!, $relationships: Int, $touchpoints: Int) {
+  customer(ref: $ref) {
+    id
+    name
+    segment
+    influence { score rank reach community }
+    relationships(first: $relationships) {
+      edges { node { kind weight customer { id name } } }
+    }
+    accounts { id name department { id name } }
+    campaigns { id name }
+    touchpoints(first: $touchpoints) {
+      edges { node { id at channel kind } }
+    }
+    flags { kind severity reason }
+  }
+}
+"""
+
+CENTRE = "#b07aa1"
+PERSON = "#4e79a7"
+PERSON_2 = "#a0cbe8"
+ACCOUNT = "#59a14f"
+DEPARTMENT = "#9c755f"
+CAMPAIGN = "#f28e2b"
+CHANNEL = "#76b7b2"
+TOUCHPOINT = "#bab0ac"
+SEVERITY = {"red": "#d62728", "amber": "#ffb000", "green": "#2ca02c"}
+KIND_COLOUR = {
+    "referred": "#e15759",
+    "follows": "#4e79a7",
+    "knows": "#7f7f7f",
+    "household": "#59a14f",
+    "colleague": "#edc948",
+}
+#: Kinds whose stored direction is the direction of influence (arrows); the rest go both ways.
+DIRECTED = frozenset({"referred", "follows"})
+#: Structural edges (account, campaign, channel…) are never dropped by the cap.
+ALWAYS = float("inf")
+
+
+def build(
+    store: GraphStore,
+    ref: str,
+    *,
+    relationships: int = 25,
+    touchpoints: int = 20,
+    max_nodes: int = 300,
+    max_edges: int = 1000,
+    now: dt.datetime | None = None,
+) -> Graph:
+    """The view's graph for the customer ``ref`` (an id, ``source:source_id`` or an e-mail).
+
+    ``relationships``: the card's heaviest relationships (hop one); ``touchpoints``: the most
+    recent touchpoints; above ``max_nodes`` / ``max_edges`` the second-hop people with the
+    least influence and the weakest relationships are left out, and the page says so.
+    """
+    now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    card = customer_card(
+        store, ref, relationships=relationships, touchpoints=touchpoints, offers=0, now=now
+    )
+    cid = card["customer_id"]
+    identity, influence, value = card["identity"], card["influence"], card["value"]
+    name = identity["name"] or cid
+    nodes: dict[str, dict[str, Any]] = {}
+    edges: dict[tuple[str, str, str], dict[str, Any]] = {}
+
+    nodes[_c(cid)] = {
+        "id": _c(cid),
+        "label": name,
+        "heading": name,
+        "title": lines(
+            name,
+            ("Customer id", cid),
+            ("Segment", identity["segment"]),
+            ("Lifecycle", identity["lifecycle_stage"]),
+            ("Current value", value["current"]),
+            ("Potential value", value["potential"]),
+            ("At risk", value["at_risk"]),
+            ("PageRank", _score(influence["pagerank"])),
+            ("Influence rank", influence["influence_rank"]),
+            ("Reach (2 hops)", influence["reach"]),
+            ("Community", influence["community"]),
+            ("Relationships", card["relationships_total"]),
+            ("Touchpoints", card["activity"]["touchpoints"]),
+        ),
+        "color": CENTRE,
+        "size": 40,
+        "borderWidth": 3,
+        "font": {"size": 18, "strokeWidth": 4},
+        "x": 0,
+        "y": 0,
+        "fixed": True,
+        "_rank": ALWAYS,
+    }
+
+    # Hop one and two: people.
+    first = card["relationships"]
+    for row in first:
+        _person(nodes, row, hop=1)
+        _relationship(edges, cid, row)
+    for row in first:
+        for other in store.query("customer_relationships", customer_id=row["customer_id"]):
+            if other["customer_id"] == cid:
+                continue  # the relationship with the centre is already drawn
+            _person(nodes, other, hop=2)
+            _relationship(edges, row["customer_id"], other)
+
+    # Accounts and the departments managing them.
+    for account in card["accounts"]:
+        aid = f"a:{account['account_id']}"
+        nodes[aid] = {
+            "id": aid,
+            "label": account["name"] or account["account_id"],
+            "title": lines(
+                f"Account {account['name'] or account['account_id']}",
+                ("Account id", account["account_id"]),
+                ("Kind", account["kind"]),
+                ("Plan", account["plan"]),
+                ("Status", account["status"]),
+                ("Value", account["value"]),
+                ("Opened", account["opened_at"]),
+                ("Role", account["role"]),
+                ("Managed by", account["department"]),
+            ),
+            "color": ACCOUNT,
+            "shape": "square",
+            "_value": account["value"] or 0.0,
+            "_rank": ALWAYS,
+        }
+        _edge(edges, _c(cid), aid, "holds", label=account["role"] or "holds", color=ACCOUNT)
+        if account["department_id"]:
+            _department(nodes, account["department_id"], account["department"])
+            _edge(edges, aid, f"d:{account['department_id']}", "managed", color=DEPARTMENT)
+    top_value = max((n["_value"] for n in nodes.values() if "_value" in n), default=0.0)
+    for node in nodes.values():
+        if "_value" in node:
+            node["size"] = scale(node["_value"], top_value, low=10, high=28)
+
+    # Campaigns that targeted the customer, and who runs them.
+    running = {}
+    for row in store.query("customer_campaign_departments", customer_id=cid):
+        running.setdefault(row["campaign_id"], []).append(row)
+    for campaign in card["campaigns"]:
+        kid = f"k:{campaign['campaign_id']}"
+        nodes[kid] = {
+            "id": kid,
+            "label": campaign["name"] or campaign["campaign_id"],
+            "title": lines(
+                f"Campaign {campaign['name'] or campaign['campaign_id']}",
+                ("Campaign id", campaign["campaign_id"]),
+                ("Channel", campaign["channel"]),
+                ("Targeted on", campaign["added_at"]),
+                ("Run by", campaign["department"]),
+            ),
+            "color": CAMPAIGN,
+            "shape": "diamond",
+            "size": 14,
+            "_rank": ALWAYS,
+        }
+        _edge(edges, kid, _c(cid), "targets", label="targeted", color=CAMPAIGN, dashes=True)
+        for dept in running.get(campaign["campaign_id"], []):
+            _department(nodes, dept["department_id"], dept["department"])
+            _edge(edges, kid, f"d:{dept['department_id']}", "run by", color=DEPARTMENT)
+
+    # Recent touchpoints, grouped by channel.
+    recent = card["recent_touchpoints"]
+    per_channel = Counter(t["channel"] or "(no channel)" for t in recent)
+    top_channel = max(per_channel.values(), default=0)
+    for channel, count in per_channel.items():
+        chid = f"ch:{channel}"
+        shown = [t for t in recent if (t["channel"] or "(no channel)") == channel]
+        nodes[chid] = {
+            "id": chid,
+            "label": f"{channel} ({count})",
+            "heading": f"{channel}: {count} recent touchpoints",
+            "title": lines(
+                f"{channel}: {count} of the {len(recent)} most recent touchpoints",
+                *(f"{text(t['at'])} · {t['kind']}" for t in shown[:10]),
+                f"… and {count - 10} more" if count > 10 else None,
+            ),
+            "color": CHANNEL,
+            "shape": "hexagon",
+            "size": scale(count, top_channel, low=14, high=28),
+            "_rank": ALWAYS,
+        }
+        _edge(edges, _c(cid), chid, "channel", color=CHANNEL)
+    for t in recent:
+        tid = f"t:{t['touchpoint_id']}"
+        channel = t["channel"] or "(no channel)"
+        nodes[tid] = {
+            "id": tid,
+            "label": f"{t['kind']} {t['at']:%Y-%m-%d}" if t["at"] else str(t["kind"]),
+            "title": lines(
+                f"Touchpoint {t['kind']} on {channel}",
+                ("When", t["at"]),
+                ("Id", t["touchpoint_id"]),
+                ("Campaign", t["campaign"]),
+                ("Journey step", t["step"]),
+                ("Handled by", t["department"]),
+                ("Outcome", t["outcome"]),
+                ("Resolution", t["resolution"]),
+                ("Value", t["value"]),
+                ("Rating", _rating(t)),
+                ("Text", t["text"]),
+            ),
+            "color": TOUCHPOINT,
+            "size": 7,
+            "font": {"size": 10, "color": "#57606a"},
+            "_rank": ALWAYS,
+        }
+        _edge(edges, f"ch:{channel}", tid, "touchpoint", color=TOUCHPOINT)
+
+    # Flags.
+    for flag in card["flags"]:
+        fid = f"f:{flag['flag_id']}"
+        colour = SEVERITY.get(flag["severity"], "#7f7f7f")
+        nodes[fid] = {
+            "id": fid,
+            "label": f"{flag['kind']} ({flag['severity']})",
+            "title": lines(
+                f"Flag {flag['kind']}",
+                ("Severity", flag["severity"]),
+                ("Status", flag["status"]),
+                ("Reason", flag["reason"]),
+                ("Raised", flag["raised_at"]),
+            ),
+            "color": colour,
+            "shape": "triangle",
+            "size": 16 if flag["status"] == "open" else 10,
+            "opacity": 1.0 if flag["status"] == "open" else 0.5,
+            "_rank": ALWAYS,
+        }
+        _edge(edges, _c(cid), fid, "flag", color=colour)
+
+    # People sized by their stored PageRank, relative to the most influential shown.
+    people = [n for n in nodes.values() if "_pagerank" in n]
+    top_rank = max((n["_pagerank"] or 0.0 for n in people), default=0.0)
+    for node in people:
+        node["size"] = scale(node["_pagerank"] or 0.0, top_rank, low=8, high=30)
+        node["_rank"] = node["_pagerank"] or 0.0
+        if node["_hop"] == 1:
+            node["_rank"] = ALWAYS
+
+    kept_nodes, kept_edges, capped = cap(
+        list(nodes.values()), list(edges.values()), max_nodes=max_nodes, max_edges=max_edges
+    )
+    notes = []
+    if capped.capped:
+        notes.append(capped.note("nodes", "relationships and links"))
+    if influence["pagerank"] is None:
+        notes.append(
+            "Influence has not been computed: people are all drawn the same size "
+            "(run `graph360 influence`)."
+        )
+    if card["relationships_total"] > len(first):
+        notes.append(
+            f"{card['relationships_total']:,} relationships: the {len(first)} heaviest are shown "
+            "with their own relationships."
+        )
+    facts = [
+        ("Customer", name),
+        ("Customer id", cid),
+        ("Segment", identity["segment"] or "—"),
+        ("Current value", text(value["current"]) if value["current"] is not None else "—"),
+        (
+            "Influence rank",
+            text(influence["influence_rank"]) if influence["influence_rank"] else "—",
+        ),
+        ("Relationships", text(card["relationships_total"])),
+        ("Accounts", text(len(card["accounts"]))),
+        ("Campaigns", text(len(card["campaigns"]))),
+        ("Touchpoints", f"{len(recent)} most recent of {card['activity']['touchpoints']:,}"),
+        ("Open flags", text(sum(f["status"] == "open" for f in card["flags"]))),
+        ("Scores computed", text(influence["computed_at"]) if influence["computed_at"] else "—"),
+    ]
+    return Graph(
+        view="customer",
+        title=f"Customer {name}",
+        subtitle=(
+            "The customer's neighbourhood to two hops: relationships, accounts and the "
+            "departments managing them, campaigns, recent touchpoints by channel, flags."
+        ),
+        as_of=now,
+        nodes=kept_nodes,
+        edges=kept_edges,
+        legend=LEGEND,
+        graphql=GRAPHQL,
+        variables={"ref": ref, "relationships": relationships, "touchpoints": touchpoints},
+        facts=facts,
+        notes=notes,
+    )
+
+
+def render(store: GraphStore, ref: str, **params: Any) -> str:
+    """The complete HTML page of the customer ``ref``'s view."""
+    from graph360.views.render import to_html
+
+    return to_html(build(store, ref, **params))
+
+
+LEGEND = [
+    LegendItem("The customer", CENTRE, note="in the centre"),
+    LegendItem("Related person", PERSON, note="size: PageRank (stored influence score)"),
+    LegendItem("Person two hops away", PERSON_2, note="size: PageRank"),
+    LegendItem("Account held", ACCOUNT, "box", note="size: account value"),
+    LegendItem("Department", DEPARTMENT, "box", note="managing an account or running a campaign"),
+    LegendItem("Campaign that targeted the customer", CAMPAIGN, "box"),
+    LegendItem("Channel of recent touchpoints", CHANNEL, note="size: touchpoints on it"),
+    LegendItem("Touchpoint", TOUCHPOINT),
+    *(LegendItem(f"Flag: {s}", c, note="faded when closed") for s, c in SEVERITY.items()),
+    *(
+        LegendItem(
+            f"Relationship: {kind}",
+            colour,
+            "line",
+            note="arrow points to who holds the influence"
+            if kind in DIRECTED
+            else "both ways; width: weight",
+        )
+        for kind, colour in KIND_COLOUR.items()
+    ),
+]
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+def _c(customer_id: str) -> str:
+    return f"c:{customer_id}"
+
+
+def _score(value: float | None) -> str | None:
+    return None if value is None else f"{value:.6f}"
+
+
+def _rating(t: dict[str, Any]) -> str | None:
+    if t.get("rating") is None:
+        return None
+    scale_ = t.get("rating_scale")
+    return f"{t['rating']:g} of {scale_}" if scale_ else f"{t['rating']:g}"
+
+
+def _person(nodes: dict[str, dict[str, Any]], row: dict[str, Any], *, hop: int) -> None:
+    key = _c(row["customer_id"])
+    if key in nodes:
+        return
+    name = row["name"] or row["customer_id"]
+    nodes[key] = {
+        "id": key,
+        "label": name,
+        "title": lines(
+            name,
+            ("Customer id", row["customer_id"]),
+            ("PageRank", _score(row.get("pagerank"))),
+            "Related to the customer" if hop == 1 else "Two hops from the customer",
+        ),
+        "color": PERSON if hop == 1 else PERSON_2,
+        "_pagerank": row.get("pagerank"),
+        "_hop": hop,
+    }
+
+
+def _relationship(
+    edges: dict[tuple[str, str, str], dict[str, Any]], customer_id: str, row: dict[str, Any]
+) -> None:
+    """The RELATED relationship ``row`` (as customer_relationships gives it, seen from
+    ``customer_id``) as an edge in its stored direction."""
+    ends = (customer_id, row["customer_id"])
+    source, target = ends if row["direction"] == "out" else ends[::-1]
+    kind = row["kind"]
+    weight = row["weight"] if row["weight"] is not None else 1.0
+    key = (_c(source), _c(target), f"rel:{kind}")
+    if key in edges:
+        return
+    edges[key] = {
+        "from": _c(source),
+        "to": _c(target),
+        "label": kind,
+        "title": lines(
+            f"{kind} relationship",
+            ("Weight", weight),
+            ("Since", row.get("since")),
+            "Influence flows along the arrow" if kind in DIRECTED else "Counts both ways",
+        ),
+        "color": KIND_COLOUR.get(kind, "#7f7f7f"),
+        "width": round(1 + 2 * min(weight, 4.0), 2),
+        "arrows": "to" if kind in DIRECTED else "",
+        "_weight": weight,
+    }
+
+
+def _department(nodes: dict[str, dict[str, Any]], department_id: str, name: str | None) -> None:
+    key = f"d:{department_id}"
+    if key not in nodes:
+        nodes[key] = {
+            "id": key,
+            "label": name or department_id,
+            "title": lines(f"Department {name or department_id}", ("Id", department_id)),
+            "color": DEPARTMENT,
+            "shape": "box",
+            "font": {"color": "#ffffff"},
+            "_rank": ALWAYS,
+        }
+
+
+def _edge(
+    edges: dict[tuple[str, str, str], dict[str, Any]],
+    source: str,
+    target: str,
+    kind: str,
+    *,
+    label: str | None = None,
+    color: str = "#999999",
+    dashes: bool = False,
+) -> None:
+    edges.setdefault(
+        (source, target, kind),
+        {
+            "from": source,
+            "to": target,
+            "label": label or "",
+            "title": label or kind,
+            "color": color,
+            "width": 1.5,
+            "dashes": dashes,
+            "_weight": ALWAYS,
+        },
+    )

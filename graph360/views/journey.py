@@ -1,0 +1,316 @@
+"""The journey view: a journey's steps in order with their owners, the gaps unmistakable.
+
+Figures come from two analytics, unchanged: the funnel
+(:func:`graph360.analytics.journeys.journey_funnel`: customers, conversion from the previous
+step, drop-off, over the chosen period) and the ownership audit
+(:func:`graph360.analytics.ownership.ownership_audit`: owner status, traffic, customers stuck,
+value at stake, likely owner). An unowned step is red, drawn with a dashed border and labelled
+UNOWNED; a step with several owners is orange, labelled CONFLICT; colour is never the only
+sign. Steps are laid out left to right in position order, owners above them (a fixed layout:
+no physics).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from graph360.analytics.journeys import journey_funnel
+from graph360.analytics.overlap import parse_when
+from graph360.analytics.ownership import ownership_audit
+from graph360.store.base import GraphStore
+from graph360.views.render import Graph, LegendItem, lines, scale, text
+
+__all__ = ["GRAPHQL", "build", "render"]
+
+#: The GraphQL query that gives this view's data (the API's ``funnel`` and
+#: ``ownershipAudit`` root fields).
+GRAPHQL = """\
+query JourneyView($journey: String!) {
+  funnel(journey: $journey) {
+    journeyId
+    journey
+    customers
+    steps {
+      stepId step position owners customers conversion dropOff dropOffRate
+      fromPrevious outOfOrder medianSeconds
+    }
+  }
+  ownershipAudit {
+    steps {
+      journeyId stepId step position status owners ownerNames touchpoints customers
+      stuck valueAtStake likelyOwner likelyOwnerName inferredFrom advice
+    }
+  }
+}
+"""
+
+OWNED = "#4e79a7"
+UNOWNED = "#d62728"
+CONFLICT = "#f28e2b"
+DEPARTMENT = "#9c755f"
+STATUS_COLOUR = {"owned": OWNED, "unowned": UNOWNED, "conflict": CONFLICT}
+STEP_GAP = 260
+OWNER_ROW = -230
+
+
+def build(
+    store: GraphStore,
+    journey: str,
+    *,
+    since: str | dt.datetime | None = None,
+    until: str | dt.datetime | None = None,
+    now: dt.datetime | None = None,
+) -> Graph:
+    """The view's graph for the journey ``journey`` (NotFoundError for an unknown one)."""
+    now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    start, end = _moment(since), _moment(until, end=True)
+    funnel = journey_funnel(store, journey, since=start, until=end)
+    audit = ownership_audit(store, journey, as_of=now)
+    audited = {s.step_id: s for s in audit.steps}
+    steps = funnel.steps
+    top = max((audited[s.step_id].touchpoints for s in steps if s.step_id in audited), default=0)
+    nodes: list[dict[str, Any]] = []
+    edges: list[dict[str, Any]] = []
+    owned_at: dict[str, list[float]] = {}
+    names: dict[str, str] = {}
+
+    for i, step in enumerate(steps):
+        gap = audited.get(step.step_id)
+        status = gap.status if gap else ("unowned" if not step.owners else "owned")
+        traffic = gap.touchpoints if gap else 0
+        name = step.step or step.step_id
+        mark = {"unowned": "UNOWNED", "conflict": f"CONFLICT: {len(step.owners)} owners"}
+        label = f"{step.position}. {name}\n{traffic:,} touchpoints"
+        if status in mark:
+            label += f"\n⚠ {mark[status]}"
+        x = i * STEP_GAP
+        node: dict[str, Any] = {
+            "id": f"s:{step.step_id}",
+            "label": label,
+            "heading": f"{step.position}. {name}",
+            "title": lines(
+                f"Step {step.position}: {name}",
+                ("Status", status.upper() if status != "owned" else "owned"),
+                ("Owners", gap.owner_names if gap else step.owners),
+                ("Traffic (touchpoints, all time)", traffic),
+                (
+                    "Customers at the step in the period",
+                    step.customers,
+                ),
+                ("Conversion from the previous step", _share(step.conversion)),
+                ("Reached it without the previous step", step.without_previous),
+                ("Out of order", step.out_of_order),
+                ("Median time from the previous step", _duration(step.median_seconds)),
+                (
+                    "Completed the journey here" if i == len(steps) - 1 else "Went no further",
+                    f"{step.drop_off:,} ({_share(step.drop_off_rate) or '—'})",
+                ),
+                ("Customers stuck here now", gap.stuck if gap else None),
+                ("Value at stake", gap.value_at_stake if gap and gap.is_gap else None),
+                ("Likely owner", gap.likely_owner_name if gap else None),
+                ("Because it", gap.inferred_from if gap else None),
+                ("What to do", gap.advice if gap else None),
+                ("Step id", step.step_id),
+            ),
+            "color": STATUS_COLOUR[status],
+            "size": scale(traffic, top, low=14, high=45),
+            "x": x,
+            "y": 0,
+            "font": {"size": 20},
+            "borderWidth": 1,
+        }
+        if status == "unowned":
+            node["borderWidth"] = 4
+            node["shapeProperties"] = {"borderDashes": [6, 4]}
+            node["color"] = {"background": UNOWNED, "border": "#7a0000"}
+            node["font"] = {"size": 21, "color": UNOWNED}
+        elif status == "conflict":
+            node["borderWidth"] = 4
+            node["color"] = {"background": CONFLICT, "border": "#8a4b00"}
+            node["font"] = {"size": 21, "color": "#8a4b00"}
+        nodes.append(node)
+        owner_names = gap.owner_names if gap else step.owners
+        for owner, owner_name in zip(step.owners, owner_names, strict=False):
+            owned_at.setdefault(owner, []).append(x)
+            names[owner] = owner_name
+            edges.append(
+                {
+                    "from": f"d:{owner}",
+                    "to": f"s:{step.step_id}",
+                    "label": "owns",
+                    "title": f"{owner_name} owns {name}",
+                    "color": CONFLICT if status == "conflict" else "#8c96a3",
+                    "width": 2,
+                    "arrows": "to",
+                }
+            )
+        if gap and gap.is_gap and gap.likely_owner:
+            owned_at.setdefault(gap.likely_owner, []).append(x)
+            names.setdefault(gap.likely_owner, gap.likely_owner_name or gap.likely_owner)
+            edges.append(
+                {
+                    "from": f"d:{gap.likely_owner}",
+                    "to": f"s:{step.step_id}",
+                    "label": "likely owner?",
+                    "title": f"Likely owner: {gap.likely_owner_name} ({gap.inferred_from})",
+                    "color": UNOWNED if status == "unowned" else CONFLICT,
+                    "dashes": [2, 6],
+                    "width": 2,
+                    "arrows": "to",
+                }
+            )
+        if i:
+            before = steps[i - 1]
+            edges.append(
+                {
+                    "from": f"s:{before.step_id}",
+                    "to": f"s:{step.step_id}",
+                    "label": _transition(step.conversion, before.drop_off, before.drop_off_rate),
+                    "heading": f"{before.step or before.step_id} → {name}",
+                    "title": lines(
+                        f"{before.step or before.step_id} → {name}",
+                        ("Conversion", _share(step.conversion)),
+                        ("Customers who reached both", step.from_previous),
+                        (
+                            f"Went no further than {before.step or before.step_id}",
+                            f"{before.drop_off:,} ({_share(before.drop_off_rate) or '—'})",
+                        ),
+                        ("Got here before the previous step", step.before_previous),
+                        ("Median time between", _duration(step.median_seconds)),
+                    ),
+                    "color": "#57606a",
+                    "width": round(1 + 7 * (step.conversion or 0.0), 2),
+                    "arrows": "to",
+                    "font": {"size": 16, "strokeWidth": 4, "vadjust": -12},
+                }
+            )
+
+    # Departments above the steps they own, each over the middle of its steps.
+    placed: list[float] = []
+    for owner, xs in sorted(owned_at.items(), key=lambda kv: (sum(kv[1]) / len(kv[1]), kv[0])):
+        x = sum(xs) / len(xs)
+        while any(abs(x - other) < 170 for other in placed):
+            x += 170
+        placed.append(x)
+        nodes.append(
+            {
+                "id": f"d:{owner}",
+                "label": names[owner],
+                "title": lines(
+                    f"Department {names[owner]}",
+                    ("Id", owner),
+                    ("Owns", [s.step or s.step_id for s in steps if owner in s.owners]),
+                ),
+                "shape": "box",
+                "color": DEPARTMENT,
+                "font": {"color": "#ffffff", "size": 18},
+                "x": x,
+                "y": OWNER_ROW,
+            }
+        )
+
+    gaps = [audited[s.step_id] for s in steps if s.step_id in audited and audited[s.step_id].is_gap]
+    unowned = [g for g in gaps if g.status == "unowned"]
+    conflicts = [g for g in gaps if g.status == "conflict"]
+    period = _period(start, end)
+    facts = [
+        ("Journey", f"{funnel.journey or journey} ({journey})"),
+        ("Steps", text(len(steps))),
+        ("Customers in the funnel", f"{funnel.customers:,} ({period})"),
+        ("Out-of-order customers", text(funnel.out_of_order_customers)),
+        ("Unowned steps", ", ".join(g.label for g in unowned) or "none"),
+        ("Conflicting steps", ", ".join(g.label for g in conflicts) or "none"),
+        ("Customers stuck at gaps", text(sum(g.stuck for g in gaps))),
+        ("Value at stake at gaps", text(round(sum(g.value_at_stake for g in gaps), 2))),
+        ("Value window", f"{text(audit.value_since)} to {text(audit.as_of)}"),
+    ]
+    notes = []
+    if unowned or conflicts:
+        notes.append(
+            f"{len(unowned)} unowned and {len(conflicts)} conflicting "
+            f"step{'s' if len(gaps) != 1 else ''}: "
+            + "; ".join(f"{g.label} ({g.status})" for g in gaps)
+        )
+    return Graph(
+        view="journey",
+        title=f"Journey: {funnel.journey or journey}",
+        subtitle=(
+            "Steps in order with the departments that own them; arrows give the conversion "
+            f"from the step before and who went no further ({period})."
+        ),
+        as_of=now,
+        nodes=nodes,
+        edges=edges,
+        legend=LEGEND,
+        graphql=GRAPHQL,
+        variables={"journey": journey},
+        facts=facts,
+        notes=notes,
+        physics=False,
+        options={
+            "edges": {"smooth": False, "font": {"size": 14}},
+            "layout": {"improvedLayout": False},
+        },
+    )
+
+
+def render(store: GraphStore, journey: str, **params: Any) -> str:
+    """The complete HTML page of the journey view."""
+    from graph360.views.render import to_html
+
+    return to_html(build(store, journey, **params))
+
+
+LEGEND = [
+    LegendItem("Owned step: one department owns it", OWNED),
+    LegendItem("UNOWNED step: no department owns it", UNOWNED, "ring", note="dashed border"),
+    LegendItem("CONFLICT: several departments own it", CONFLICT, note="thick border"),
+    LegendItem("Step size: traffic", OWNED, "size", note="touchpoints at the step (all time)"),
+    LegendItem("Department", DEPARTMENT, "box"),
+    LegendItem("Owns the step", "#8c96a3", "line"),
+    LegendItem("Likely owner of a gap", UNOWNED, "dashed", note="from the ownership audit"),
+    LegendItem(
+        "Next step: conversion · went no further",
+        "#57606a",
+        "line",
+        note="width: conversion from the step before; 'went no further' counts the customers "
+        "whose furthest step is the one the arrow leaves",
+    ),
+]
+
+
+def _moment(value: str | dt.datetime | None, *, end: bool = False) -> dt.datetime | None:
+    """A period bound as the overlap view reads it: a date ``until`` includes its whole day."""
+    if value is None or isinstance(value, dt.datetime):
+        return value
+    parsed = parse_when(value)
+    if isinstance(parsed, dt.date) and not isinstance(parsed, dt.datetime):
+        day = dt.datetime(parsed.year, parsed.month, parsed.day)
+        return day + dt.timedelta(days=1) if end else day
+    return parsed
+
+
+def _share(value: float | None) -> str | None:
+    return None if value is None else f"{value:.0%}"
+
+
+def _transition(conversion: float | None, dropped: int, rate: float | None) -> str:
+    into = "no customers" if conversion is None else f"{conversion:.0%} converted"
+    return f"{into}\n{dropped:,} went no further ({_share(rate) or '—'})"
+
+
+def _duration(seconds: float | None) -> str | None:
+    if seconds is None:
+        return None
+    if seconds < 3600:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 86400 * 2:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86400:.1f} days"
+
+
+def _period(since: dt.datetime | None, until: dt.datetime | None) -> str:
+    if since is None and until is None:
+        return "all time"
+    return f"{text(since) if since else 'the start'} to before {text(until) if until else 'now'}"

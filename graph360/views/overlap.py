@@ -1,0 +1,232 @@
+"""The overlap view: departments (or divisions) as nodes sized by the customers they reached,
+edges weighted by the customers two of them share, with their contact collisions.
+
+Every figure comes from :mod:`graph360.analytics.overlap` (its definitions of *reached*,
+*overlap* and *contact collision* hold here unchanged): :func:`reach` and
+:func:`pairwise_overlap` for audiences and shared customers, :func:`contact_collisions` for the
+collisions, response rates and the suggested sequence. Clicking an edge lists the pair's
+figures in the side panel.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from graph360.analytics.overlap import (
+    contact_collisions,
+    pairwise_overlap,
+    parse_when,
+    reach,
+    units,
+)
+from graph360.store.base import GraphStore
+from graph360.views.render import PALETTE, Graph, LegendItem, lines, scale, text
+
+__all__ = ["GRAPHQL", "build", "render"]
+
+#: The GraphQL query that gives this view's data (the API's ``overlap`` root field).
+GRAPHQL = """\
+query OverlapView($by: String, $since: String, $until: String, $windowHours: Int) {
+  overlap(by: $by, since: $since, until: $until, windowHours: $windowHours) {
+    units { unit name reached contacted contacts }
+    pairs { unitA unitB nameA nameB customersA customersB both union jaccard overlap }
+    collisions {
+      windowHours
+      customers
+      pairs { unitA unitB customers aFirst bFirst medianGapHours }
+      sequence { first then advice }
+    }
+  }
+}
+"""
+
+SHARED = "#8c96a3"
+COLLIDING = "#d62728"
+
+
+def build(
+    store: GraphStore,
+    *,
+    by: str = "department",
+    since: str | dt.date | None = None,
+    until: str | dt.date | None = None,
+    window_hours: float = 48,
+    now: dt.datetime | None = None,
+) -> Graph:
+    """The view's graph: one node per unit, one edge per pair sharing customers."""
+    now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    start = parse_when(since) if isinstance(since, str) else since
+    end = parse_when(until) if isinstance(until, str) else until
+    reached = reach(store, by=by, since=start, until=end)  # type: ignore[arg-type]
+    pairs = pairwise_overlap(reached)
+    collisions = contact_collisions(
+        store,
+        by=by,
+        since=start,
+        until=end,
+        window_hours=window_hours,
+        top=0,  # type: ignore[arg-type]
+    )
+    ids, names, sizes = reached.units.ids, reached.units.names, reached.sizes
+    colliding = {frozenset((p["unit_a"], p["unit_b"])): p for p in collisions.pairs}
+    advice = {frozenset((s["first"], s["then"])): s for s in collisions.sequence}
+    response = {r["unit"]: r for r in collisions.response}
+
+    # Colour: the division of each department (by department), or one colour per division.
+    if by == "department":
+        division_of = units(store, "division").of_department
+        groups = sorted({division_of.get(u, u) for u in ids})
+        group_of = {u: division_of.get(u, u) for u in ids}
+    else:
+        groups = list(ids)
+        group_of = {u: u for u in ids}
+    colour = {g: PALETTE[i % len(PALETTE)] for i, g in enumerate(groups)}
+
+    top = int(sizes.max()) if len(sizes) else 0
+    involved = {u: 0 for u in ids}
+    for pair in collisions.pairs:
+        involved[pair["unit_a"]] += pair["customers"]
+        involved[pair["unit_b"]] += pair["customers"]
+    nodes = []
+    for unit, name, size in zip(ids, names, sizes, strict=True):
+        stats = response.get(unit, {})
+        nodes.append(
+            {
+                "id": unit,
+                "label": f"{name}\n{int(size):,}",
+                "heading": name,
+                "title": lines(
+                    name,
+                    ("Id", unit),
+                    ("Division", group_of[unit]) if by == "department" else None,
+                    ("Customers reached", int(size)),
+                    ("Contacts", stats.get("contacts")),
+                    ("Response rate", _share(stats.get("response_rate"))),
+                    ("Customers in collisions (summed over pairs)", involved[unit]),
+                ),
+                "color": colour[group_of[unit]],
+                "size": scale(int(size), top, low=12, high=55),
+                "borderWidth": 3 if involved[unit] else 1,
+            }
+        )
+
+    most = max((p["both"] for p in pairs), default=0)
+    edges = []
+    for pair in pairs:
+        key = frozenset((pair["unit_a"], pair["unit_b"]))
+        hit = colliding.get(key)
+        if pair["both"] == 0 and hit is None:
+            continue
+        tip = advice.get(key)
+        label = f"{pair['both']:,} shared"
+        if hit:
+            label += f"\n{hit['customers']:,} collisions"
+        edges.append(
+            {
+                "id": f"{pair['unit_a']}|{pair['unit_b']}",
+                "from": pair["unit_a"],
+                "to": pair["unit_b"],
+                "label": label,
+                "heading": f"{pair['name_a']} and {pair['name_b']}",
+                "title": lines(
+                    f"{pair['name_a']} and {pair['name_b']}",
+                    ("Shared customers", pair["both"]),
+                    (f"Reached by {pair['name_a']}", pair["customers_a"]),
+                    (f"Reached by {pair['name_b']}", pair["customers_b"]),
+                    ("Reached by either", pair["union"]),
+                    ("Jaccard", _ratio(pair["jaccard"])),
+                    ("Overlap coefficient", _ratio(pair["overlap"])),
+                    (
+                        f"Collisions within {window_hours:g} h",
+                        hit["customers"] if hit else 0,
+                    ),
+                    (f"{pair['name_a']} first", hit["a_first"]) if hit else None,
+                    (f"{pair['name_b']} first", hit["b_first"]) if hit else None,
+                    ("Median closest gap (h)", hit["median_gap_hours"]) if hit else None,
+                    ("Suggested sequence", tip["advice"]) if tip else None,
+                    ("Why", tip["reason"]) if tip else None,
+                ),
+                "width": round(1 + 11 * (pair["both"] / most), 2) if most else 1,
+                "color": COLLIDING if hit else SHARED,
+                "dashes": False,
+                "_weight": pair["both"],
+            }
+        )
+
+    period = _period(reached.since, reached.until)
+    unit_word = "departments" if by == "department" else "divisions"
+    legend = [
+        *(LegendItem(f"Division {g}" if by == "department" else g, colour[g]) for g in groups),
+        LegendItem(
+            f"Node size: customers the unit reached ({period})",
+            PALETTE[0],
+            "size",
+            note="campaign targets and touchpoints it handled or ran; thick border: in collisions",
+        ),
+        LegendItem("Customers shared by two units", SHARED, "line", note="width: shared customers"),
+        LegendItem(
+            f"Shared, with contact collisions within {window_hours:g} h",
+            COLLIDING,
+            "line",
+            note="contacted by both units that close together; click for the figures",
+        ),
+    ]
+    facts = [
+        ("Units", f"{len(ids)} {unit_word}"),
+        ("Period", period),
+        ("Customers reached", text(int(reached.matrix.shape[0]))),
+        ("Pairs sharing customers", text(sum(p["both"] > 0 for p in pairs))),
+        (f"Customers in collisions ({window_hours:g} h)", text(collisions.customers)),
+        ("Contacts", text(collisions.contacts)),
+    ]
+    return Graph(
+        view="overlap",
+        title=f"Overlap between {unit_word}",
+        subtitle=(
+            f"Who reaches the same customers ({period}), and who contacts them within "
+            f"{window_hours:g} h of each other."
+        ),
+        as_of=now,
+        nodes=nodes,
+        edges=edges,
+        legend=legend,
+        graphql=GRAPHQL,
+        variables={
+            "by": by,
+            "since": _iso(reached.since),
+            "until": _iso(reached.until),
+            "windowHours": window_hours,
+        },
+        facts=facts,
+        notes=[] if edges else [f"No two {unit_word} share a customer in this period."],
+        options={
+            "physics": {"barnesHut": {"springLength": 260, "gravitationalConstant": -9000}},
+            "edges": {"font": {"size": 12, "strokeWidth": 3}},
+        },
+    )
+
+
+def render(store: GraphStore, **params: Any) -> str:
+    """The complete HTML page of the overlap view."""
+    from graph360.views.render import to_html
+
+    return to_html(build(store, **params))
+
+
+def _ratio(value: float | None) -> str | None:
+    return None if value is None else f"{value:.3f}"
+
+
+def _share(value: float | None) -> str | None:
+    return None if value is None else f"{value:.1%}"
+
+
+def _iso(moment: dt.datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
+
+
+def _period(since: dt.datetime | None, until: dt.datetime | None) -> str:
+    if since is None and until is None:
+        return "all time"
+    return f"{text(since) if since else 'the start'} to before {text(until) if until else 'now'}"
