@@ -116,8 +116,21 @@ def test_customer_relationships(tiny) -> None:
 
 def test_customer_touchpoints(tiny) -> None:
     graph, _ = tiny
-    rows = graph.query("customer_touchpoints", customer_id=ADA, limit=3)
+    first, last = dt.datetime(1, 1, 1), dt.datetime(9999, 12, 31)
+    page = dict(customer_id=ADA, channel="", kind="", since=first, until=last, before_id="")
+    rows = graph.query("customer_touchpoints", **page, limit=3, before_at=last)
     assert [r["touchpoint_id"] for r in rows] == ["T5", "T3", "T2"]
+    after_t3 = page | {"before_at": rows[1]["at"], "before_id": "T3"}
+    assert [
+        r["touchpoint_id"] for r in graph.query("customer_touchpoints", **after_t3, limit=9)
+    ] == [
+        "T2",
+        "T1",
+    ]
+    by_kind = page | {"kind": rows[0]["kind"], "before_at": last}
+    assert [
+        r["touchpoint_id"] for r in graph.query("customer_touchpoints", **by_kind, limit=9)
+    ] == ["T5"]
     t5, t3, _ = rows
     assert (t5["resolution"], t5["outcome"], t5["source"]) == (
         "refund issued",
@@ -136,6 +149,10 @@ def test_customer_touchpoints(tiny) -> None:
         ("T2", None, "Add to cart", None),
         ("T1", "Spring sale", "Browse", "Lifecycle CRM"),
     ]
+    window = recent_touchpoints(
+        graph, ADA, 10, since=dt.datetime(2024, 3, 3), before=(everything[0]["at"], "T5")
+    )
+    assert [r["touchpoint_id"] for r in window] == ["T3", "T2"]
 
 
 def test_customer_activity(tiny) -> None:

@@ -132,19 +132,51 @@ def current_journey_steps(store: GraphStore, customer_id: str) -> list[dict[str,
     ]
 
 
-def recent_touchpoints(store: GraphStore, customer_id: str, limit: int) -> list[dict[str, Any]]:
-    """The latest ``limit`` touchpoints, each with its campaign, step and department names."""
-    rows = store.query("customer_touchpoints", customer_id=customer_id, limit=limit)
+#: Open time bounds for the touchpoint filters (the query takes no nulls).
+EARLIEST = dt.datetime(1, 1, 1)
+LATEST = dt.datetime(9999, 12, 31)
+
+
+def recent_touchpoints(
+    store: GraphStore,
+    customer_id: str,
+    limit: int,
+    *,
+    channel: str | None = None,
+    kind: str | None = None,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+    before: tuple[dt.datetime, str] | None = None,
+) -> list[dict[str, Any]]:
+    """The latest ``limit`` touchpoints (filtered by channel, kind and time; those strictly
+    older than ``before``, a (time, id) cursor), each with its campaign, step and department."""
+    until = until or LATEST
+    before_at, before_id = before or (until, "")
+    rows = store.query(
+        "customer_touchpoints",
+        customer_id=customer_id,
+        limit=limit,
+        channel=channel or "",
+        kind=kind or "",
+        since=since or EARLIEST,
+        until=until,
+        before_at=before_at,
+        before_id=before_id,
+    )
     ids = [row["touchpoint_id"] for row in rows]
     for field, query in (
         ("campaign", "customer_touchpoint_campaigns"),
         ("step", "customer_touchpoint_steps"),
         ("department", "customer_touchpoint_departments"),
     ):
-        names = {
-            r["touchpoint_id"]: r["name"]
-            for r in store.query(query, customer_id=customer_id, touchpoint_ids=ids)
-        }
+        names = (
+            {
+                r["touchpoint_id"]: r["name"]
+                for r in store.query(query, customer_id=customer_id, touchpoint_ids=ids)
+            }
+            if ids
+            else {}
+        )
         for row in rows:
             row[field] = names.get(row["touchpoint_id"])
     return rows
