@@ -1,0 +1,294 @@
+"""Each view page opened in headless Chromium with the network off.
+
+For every page: it loads with no console error, no page error and no request other than the
+page's own file (every other request is aborted and would be counted); the network canvas is
+drawn (non-blank pixels); the legend is there; no dialog opens. On the ``hostile`` graph (names
+that are markup, see tests/test_views.py) hovering a node whose name is markup shows that
+markup as text in vis-network's DOM tooltip, clicking it lists it as text in the details
+panel, and the document holds only the page's own three scripts and no image.
+
+Screenshots: one PNG per page, ``hostile-*.png`` and ``demo-*.png`` (the demo data set, for a
+person to look at), written to the folder named by ``GRAPH360_VIEW_SHOTS``, by default
+``tests/out/views/`` (git-ignored), with the HTML pages beside them.
+
+Uses Debian's ``/usr/bin/chromium`` through the ``playwright`` package (no browser download).
+Without chromium or playwright the tests skip with that reason, except under CI (``CI`` set),
+where they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from graph360.analytics.influence import influence
+from graph360.demo import describe_demo, generate_demo
+from graph360.ingest.load import load_bundle
+from graph360.store import GraphStore, open_store
+from graph360.views import VIEWS, index_page
+from tests.test_views import (
+    ADA,
+    EVIL_CAMPAIGN,
+    EVIL_DEPT,
+    EVIL_STEP,
+    MALLORY,
+    NOW,
+    SCRIPT,
+    open_hostile,
+)
+
+CHROMIUM = os.environ.get("GRAPH360_CHROMIUM", "/usr/bin/chromium")
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SHOTS = Path(os.environ.get("GRAPH360_VIEW_SHOTS", Path(__file__).parent / "out" / "views"))
+VIEW_NAMES = list(VIEWS)
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} (CI is set: the browser checks must run)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+        _unavailable(f"no chromium at {CHROMIUM} (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("the playwright package is not installed (pip install -e '.[test]')")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def shots() -> Path:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    return SHOTS
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GraphStore]:
+    graph = open_hostile(tmp_path_factory.mktemp("hostile"))
+    yield graph
+    graph.close()
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GraphStore]:
+    """The demo data set (300 customers) with influence stored."""
+    folder = tmp_path_factory.mktemp("demo")
+    graph = open_store(str(folder / "graph.lbug"))
+    bundle = generate_demo(folder / "bundle", customers=300)
+    load_bundle(graph, bundle, rejects_path=folder / "rejects.csv")
+    influence(graph, now=NOW)
+    yield graph
+    graph.close()
+
+
+def _params(name: str, graph: GraphStore, dataset: str) -> dict[str, Any]:
+    if name == "customer":
+        if dataset == "hostile":
+            return {"ref": ADA}
+        return {"ref": describe_demo()["top_influencer"]["email"]}
+    if name == "journey":
+        return {"journey": "buy" if dataset == "hostile" else "online_purchase"}
+    return {}
+
+
+class Visit:
+    """One page opened offline: what it logged, requested and failed to fetch."""
+
+    def __init__(self, browser: Any, path: Path) -> None:
+        self.context = browser.new_context(viewport={"width": 1400, "height": 900})
+        self.context.set_offline(True)
+        self.requests: list[str] = []
+        self.blocked: list[str] = []
+        self.failed: list[str] = []
+        self.console: list[str] = []
+        self.dialogs: list[str] = []
+
+        def route(request_route: Any) -> None:
+            url = request_route.request.url
+            if url == path.as_uri():
+                request_route.continue_()
+            else:
+                self.blocked.append(url)
+                request_route.abort()
+
+        self.context.route("**/*", route)
+        self.page = self.context.new_page()
+        self.page.on("request", lambda r: self.requests.append(r.url))
+        self.page.on("requestfailed", lambda r: self.failed.append(r.url))
+        self.page.on(
+            "console",
+            lambda m: (
+                self.console.append(f"{m.type}: {m.text}")
+                if m.type in ("error", "warning")
+                else None
+            ),
+        )
+        self.page.on("pageerror", lambda e: self.console.append(f"pageerror: {e}"))
+
+        def dialog(d: Any) -> None:
+            self.dialogs.append(d.message)
+            d.dismiss()
+
+        self.page.on("dialog", dialog)
+        self.page.goto(path.as_uri())
+
+    def close(self) -> None:
+        self.context.close()
+
+    def assert_clean(self, path: Path) -> None:
+        assert self.console == []
+        assert self.dialogs == []
+        assert self.blocked == [] and self.failed == []
+        assert self.requests == [path.as_uri()]
+
+    def hover(self, node_id: str) -> str:
+        """Move the mouse onto the node; the text of the tooltip vis-network shows."""
+        x, y = self.node_xy(node_id)
+        self.page.mouse.move(x - 40, y - 40)
+        self.page.mouse.move(x, y, steps=4)
+        tooltip = self.page.locator("div.vis-tooltip")
+        tooltip.wait_for(state="visible", timeout=5000)
+        # Text only: innerText turns line breaks into <br>, and nothing else becomes an element.
+        assert tooltip.evaluate("t => t.querySelectorAll(':not(br)').length") == 0
+        return tooltip.inner_text()
+
+    def node_xy(self, node_id: str) -> tuple[float, float]:
+        return self.page.evaluate(
+            """id => {
+                const network = window.graph360.network;
+                const at = network.canvasToDOM(network.getPositions([id])[id]);
+                const box = document.getElementById('network').getBoundingClientRect();
+                return [box.left + at.x, box.top + at.y];
+            }""",
+            node_id,
+        )
+
+
+def _write(folder: Path, name: str, page: str) -> Path:
+    path = folder / f"{name}.html"
+    path.write_text(page, encoding="utf-8")
+    return path
+
+
+def _check_drawn(visit: Visit) -> None:
+    visit.page.wait_for_selector("body[data-ready=true]", timeout=90_000)
+    painted = visit.page.evaluate(
+        """() => {
+            const canvas = document.querySelector('#network canvas');
+            const data = canvas.getContext('2d')
+                .getImageData(0, 0, canvas.width, canvas.height).data;
+            let painted = 0;
+            const colours = new Set();
+            for (let i = 0; i < data.length; i += 4) {
+                if (data[i + 3] > 0) {
+                    painted++;
+                    const [r, g, b] = [data[i] >> 4, data[i + 1] >> 4, data[i + 2] >> 4];
+                    colours.add(r * 256 + g * 16 + b);
+                }
+            }
+            return [painted, colours.size, canvas.width * canvas.height];
+        }"""
+    )
+    count, colours, total = painted
+    assert count > 0.002 * total, f"canvas nearly blank: {count} of {total} pixels painted"
+    assert colours >= 3
+    legend = visit.page.locator("#legend li")
+    assert legend.count() >= 3 and legend.first.is_visible()
+
+
+@pytest.mark.parametrize("name", VIEW_NAMES)
+def test_demo_view_draws_offline(browser, demo, shots, tmp_path, name) -> None:
+    page = VIEWS[name].render(demo, **_params(name, demo, "demo"))
+    path = _write(shots, f"demo-{name}", page)
+    visit = Visit(browser, path)
+    try:
+        _check_drawn(visit)
+        if name == "overlap":  # a click on an edge lists the pair's figures
+            x, y = visit.page.evaluate(
+                """() => {
+                    const network = window.graph360.network;
+                    const id = window.graph360.edges.getIds()[0];
+                    // The middle of the edge as drawn (curved): vis-network's own geometry.
+                    const at = network.canvasToDOM(network.body.edges[id].edgeType.getPoint(0.5));
+                    const box = document.getElementById('network').getBoundingClientRect();
+                    return [box.left + at.x, box.top + at.y];
+                }"""
+            )
+            visit.page.mouse.click(x, y)
+            details = visit.page.locator("#details")
+            assert "Shared customers" in details.inner_text()
+            assert "Jaccard" in details.inner_text()
+        visit.page.screenshot(path=str(shots / f"demo-{name}.png"))
+        visit.assert_clean(path)
+    finally:
+        visit.close()
+
+
+#: Per view: a node whose tooltip must show markup as text, and that markup.
+PROBES = {
+    "customer": (f"c:{MALLORY}", SCRIPT),
+    "overlap": ("evil", EVIL_DEPT),
+    "journey": ("s:buy-6", EVIL_STEP),
+    "influence": (MALLORY, SCRIPT),
+}
+
+
+@pytest.mark.parametrize("name", VIEW_NAMES)
+def test_markup_in_the_data_stays_text(browser, hostile, shots, name) -> None:
+    page = VIEWS[name].render(hostile, now=NOW, **_params(name, hostile, "hostile"))
+    path = _write(shots, f"hostile-{name}", page)
+    visit = Visit(browser, path)
+    try:
+        _check_drawn(visit)
+        node_id, markup = PROBES[name]
+        assert markup in visit.hover(node_id)
+        x, y = visit.node_xy(node_id)
+        visit.page.mouse.click(x, y)
+        details = visit.page.locator("#details")
+        assert markup in details.inner_text()
+        assert details.evaluate("d => d.querySelectorAll('script, img, b, i').length") == 0
+        counts = visit.page.evaluate(
+            "() => [document.scripts.length, document.images.length,"
+            " document.querySelectorAll('b, i, iframe').length]"
+        )
+        assert counts == [3, 0, 0]
+        if name == "customer":
+            label = visit.page.evaluate("() => window.graph360.nodes.get('k:CMP3').label")
+            assert label == EVIL_CAMPAIGN
+        visit.page.screenshot(path=str(shots / f"hostile-{name}.png"))
+        visit.assert_clean(path)
+    finally:
+        visit.close()
+
+
+def test_index_page_offline(browser, shots) -> None:
+    path = _write(shots, "index", index_page({n: f"demo-{n}.html" for n in VIEWS}, now=NOW))
+    visit = Visit(browser, path)
+    try:
+        links = visit.page.locator("ul.views a")
+        assert links.count() == len(VIEWS)
+        assert links.first.get_attribute("href") == "demo-customer.html"
+        visit.page.screenshot(path=str(shots / "index.png"))
+        visit.assert_clean(path)
+    finally:
+        visit.close()
