@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import os
 import signal
 import subprocess
@@ -282,3 +283,105 @@ def test_a_row_the_mapping_could_not_read_whole_is_rejected_with_its_reason(
     assert reject["origin"] == "contacts.csv:3"
     assert reject["raw"] == "crm,2,Bob"
     assert store.all_nodes("SourceRecord")["attributes"].isna().all()
+
+
+def test_a_later_bundle_without_some_columns_joins_existing_customers(
+    store, tmp_path: Path
+) -> None:
+    """A record joining a customer whose stored dates and numbers its file has no column for:
+    the customer keeps them (the absent columns are typed, not a mix of null text and dates)."""
+    load_bundle(store, TINY, rejects_path=tmp_path / "r1.csv", max_shared=2)
+    _write(
+        tmp_path / "two", "customers.csv", "source,customer_id,email\ndesk,9,grace@example.org\n"
+    )
+    report = load_bundle(store, tmp_path / "two", rejects_path=tmp_path / "r2.csv")
+    assert (report.rejected, report.customers_created) == (0, 0)
+    grace = customer_id_for("crm:2")
+    (profile,) = store.query("customer_profile", customer_id=grace)
+    assert profile["birth_date"] == dt.datetime(1970, 1, 1)
+    assert [r["record_key"] for r in store.query("customer_records", customer_id=grace)] == [
+        "crm:2",
+        "desk:9",
+    ]
+
+
+def _resolutions(store, raw, max_shared: int):
+    from graph360.ingest.load import prepare_batch
+
+    full = prepare_batch(store, raw, max_shared=max_shared).people.resolution
+    near = prepare_batch(store, raw, max_shared=max_shared, neighbourhood=True).people.resolution
+    return full, near
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        # joins Ada by e-mail, bridges Grace and Alan, a new person, a placeholder e-mail
+        "desk,1,ada@example.org,\ndesk,2,alan@example.org,+1 212 555 0100\n"
+        "desk,3,new@example.org,\ndesk,4,test@example.com,\n",
+        # an update of a stored record, and a new record sharing its e-mail
+        "crm,3,alan@example.org,\nweb,3,alan@example.org,\n",
+    ],
+)
+def test_the_identity_neighbourhood_resolves_as_every_record_does(
+    store, tmp_path: Path, rows: str
+) -> None:
+    from graph360.ingest.bundle import read_bundle
+
+    load_bundle(store, TINY, rejects_path=tmp_path / "r.csv")  # max_shared 8: nothing blocked
+    _write(tmp_path / "b", "customers.csv", "source,customer_id,email,phone\n" + rows)
+    _write(
+        tmp_path / "b",
+        "touchpoints.csv",
+        """
+        touchpoint_id,at,channel,kind,source,customer_id,email
+        X1,2024-04-01,web,view,,,grace@example.org
+        X2,2024-04-01,web,view,crm,1,
+        """,
+    )
+    raw = read_bundle(tmp_path / "b")
+    full, near = _resolutions(store, raw, 8)
+    batch = {key for key in full.customer_of if key.split(":")[0] in ("desk", "web")} | {"crm:3"}
+    assert {k: near.customer_of[k] for k in batch} == {k: full.customer_of[k] for k in batch}
+    assert near.merged_customers == full.merged_customers
+    assert near.new_customers == full.new_customers
+    assert near.blocked == full.blocked
+
+
+def test_the_neighbourhood_does_not_merge_through_identifiers_it_sees_only_part_of(
+    store, tmp_path: Path
+) -> None:
+    """crm:a and crm:b share a phone that four records carry (blocked at max_shared 3). A new
+    record with the e-mail a and b also share brings a and b, but not all four carriers of the
+    phone, into the neighbourhood: counted there, the phone would look shared by two and merge
+    two people. The neighbourhood leaves identifiers it has not read in full out."""
+    from graph360.ingest.bundle import read_bundle
+
+    _write(
+        tmp_path / "one",
+        "customers.csv",
+        """
+        source,customer_id,email,phone
+        crm,a,a@x.org,+442079460999
+        crm,b,b@x.org,+442079460999
+        crm,c,,+442079460999
+        crm,d,,+442079460999
+        crm,e,shared@x.org,
+        """,
+    )
+    load_bundle(store, tmp_path / "one", max_shared=3)
+    _write(
+        tmp_path / "two",
+        "customers.csv",
+        """
+        source,customer_id,email,phone
+        desk,1,a@x.org,
+        desk,2,b@x.org,
+        """,
+    )
+    raw = read_bundle(tmp_path / "two")
+    full, near = _resolutions(store, raw, 3)
+    assert full.merged_customers == near.merged_customers == {}
+    for key in ("desk:1", "desk:2"):
+        assert near.customer_of[key] == full.customer_of[key]
+    assert near.customer_of["desk:1"] != near.customer_of["desk:2"]

@@ -29,7 +29,7 @@ from graph360.analytics.routing import (
 from graph360.cli import app
 from graph360.errors import NotFoundError
 from graph360.store import GraphStore, open_store
-from tests.conftest import BACKENDS, _open
+from tests.conftest import BACKENDS, _open, snapshot
 
 NOW = dt.datetime(2026, 10, 1, 12, 0)
 SCORED = dt.datetime(2026, 9, 30)
@@ -553,3 +553,161 @@ def test_the_demo_routes_poor_ratings_as_documented(tmp_path: Path) -> None:
             "ratings": int((where == "review").sum()),
         }
     ]
+
+
+# --- scoped runs ----------------------------------------------------------------------------
+
+
+def test_a_scoped_run_writes_what_a_full_run_writes_for_its_customers(tmp_path: Path) -> None:
+    """Scoping P, Q, R and S (every customer but V, W and the fillers) writes their flags and
+    actions exactly as a full run does; V's VIP flag needs the ranking and is left to the full
+    run, which then finds nothing else to do."""
+    with (
+        open_store(str(tmp_path / "full.lbug")) as full,
+        open_store(str(tmp_path / "scoped.lbug")) as scoped,
+    ):
+        for graph in (full, scoped):
+            build(graph)
+            score(graph)
+        run_rules(full, now=NOW)
+        report = run_rules(scoped, customer_ids=["P", "Q", "R", "S"], now=NOW)
+        assert report.customer_ids == ["P", "Q", "R", "S"]
+        assert report.changes is not None
+        assert report.changes.flags_raised == sorted(
+            f for f in flags(full) if f.split(":")[2] in "PQRS"
+        )
+        assert [a["action_id"] for a in report.changes.actions_created] == [
+            "action:poor_rating:p-2of5",
+            "action:poor_rating:q-6nps",
+            "action:poor_rating:r-nostep",
+            "action:poor_rating:r-unowned",
+        ]
+        assert report.conflicts == [
+            {
+                "step_id": "conflict",
+                "step": "Step conflict",
+                "owners": ["alpha", "beta"],
+                "chosen": "alpha",
+                "ratings": 1,
+            }
+        ]
+        assert assigned(scoped) == assigned(full)
+        assert {f: s for f, s in flags(full).items() if f.split(":")[2] in "PQRS"} == flags(scoped)
+        # V: its latest rating is a promoter's; only the full run ranks values
+        vip = run_rules(scoped, customer_ids=["V"], now=NOW)
+        assert "flag:vip_candidate:V" not in flags(scoped)
+        assert "VIP candidacy" in vip.warnings[0]
+        second = run_rules(scoped, now=NOW)
+        assert second.actions_created == 0
+        assert second.flags["green"]["raised"] == 1
+        assert sum(c["raised"] for c in second.flags.values()) == 1
+        assert snapshot(scoped) == snapshot(full)
+
+
+def test_a_scoped_run_resolves_a_vip_whose_latest_rating_is_no_longer_a_promoters(
+    store: GraphStore,
+) -> None:
+    build(store)
+    score(store)
+    run_rules(store, now=NOW)
+    assert flags(store)["flag:vip_candidate:V"] == "open"
+    put(store, "Touchpoint", [rating("v-late", "2026-09-20T10:00", 5, 10)])
+    link(store, "HAD", [("V", "v-late")])
+    report = run_rules(store, customer_ids=["V"], now=NOW)
+    assert report.changes is not None
+    assert report.changes.flags_resolved == ["flag:vip_candidate:V"]
+    assert report.changes.flags_raised == ["flag:poor_rating:V:v-late"]
+    assert flags(store)["flag:vip_candidate:V"] == "resolved"
+    full = run_rules(store, now=NOW)
+    assert sum(c["raised"] + c["resolved"] for c in full.flags.values()) == 0
+
+
+def test_a_scoped_run_of_unknown_or_no_customers_does_nothing(store: GraphStore) -> None:
+    build(store)
+    score(store)
+    counts = store.counts()
+    for scope in ([], ["nobody"]):
+        report = run_rules(store, customer_ids=scope, now=NOW)
+        assert report.changes is not None
+        assert report.changes.flags_raised == report.changes.actions_created == []
+    assert store.counts() == counts
+
+
+def test_routing_customer_ratings(routed: GraphStore) -> None:
+    rows = routed.query("routing_customer_ratings", customer_id="R")
+    assert sorted((r["touchpoint_id"], r["rating"], r["step_id"]) for r in rows) == [
+        ("r-nostep", 0.0, None),
+        ("r-unowned", 1.0, "unowned"),
+    ]
+    full = {r["touchpoint_id"]: r for r in routed.query("routing_ratings")}
+    assert all(r == full[r["touchpoint_id"]] for r in rows)
+    assert routed.query("routing_customer_ratings", customer_id="U") == []
+
+
+def test_routing_customer_complaints(routed: GraphStore) -> None:
+    rows = routed.query("routing_customer_complaints", customer_id="P", kinds=["ticket"])
+    assert [(r["touchpoint_id"], r["outcome"], r["text"]) for r in rows] == [
+        ("p-open", "open", "subject of p-open")
+    ]
+    assert routed.query("routing_customer_complaints", customer_id="S", kinds=["ticket"]) == []
+
+
+def test_routing_customer_score(routed: GraphStore) -> None:
+    assert routed.query("routing_customer_score", customer_id="V") == [
+        {
+            "customer_id": "V",
+            "current_value": 900.0,
+            "potential_value": 5000.0,
+            "at_risk": 0.0,
+            "value_at": SCORED,
+        }
+    ]
+    assert routed.query("routing_customer_score", customer_id="U") == []  # never scored
+
+
+def test_routing_customer_flags(routed: GraphStore) -> None:
+    run_rules(routed, now=NOW)
+    rows = routed.query("routing_customer_flags", customer_id="R", kinds=["poor_rating"])
+    assert sorted((r["flag_id"], r["customer_id"], r["status"]) for r in rows) == [
+        ("flag:poor_rating:R:r-nostep", "R", "open"),
+        ("flag:poor_rating:R:r-unowned", "R", "open"),
+    ]
+    assert routed.query("routing_customer_flags", customer_id="R", kinds=["at_risk"]) == []
+
+
+def test_routing_scored_any(routed: GraphStore, tmp_path: Path) -> None:
+    (row,) = routed.query("routing_scored_any")
+    assert row["customer_id"] in SCORES
+    with open_store(str(tmp_path / "unscored.lbug")) as graph:
+        build(graph)
+        assert graph.query("routing_scored_any") == []
+
+
+def test_routing_actions_by_id(routed: GraphStore) -> None:
+    run_rules(routed, now=NOW)
+    rows = routed.query(
+        "routing_actions_by_id",
+        action_ids=["action:poor_rating:r-nostep", "action:poor_rating:nothing"],
+        kind="follow up poor rating",
+    )
+    assert rows == [
+        {
+            "action_id": "action:poor_rating:r-nostep",
+            "status": "outstanding",
+            "department_id": "customer_care",
+        }
+    ]
+    assert (
+        routed.query(
+            "routing_actions_by_id", action_ids=["action:poor_rating:r-nostep"], kind="other"
+        )
+        == []
+    )
+
+
+def test_routing_owners_of_steps(routed: GraphStore) -> None:
+    assert routed.query("routing_owners_of_steps", step_ids=["conflict", "unowned"]) == [
+        {"step_id": "conflict", "department_id": "alpha"},
+        {"step_id": "conflict", "department_id": "beta"},
+    ]
+    assert routed.query("routing_owners_of_steps", step_ids=[]) == []

@@ -44,11 +44,22 @@ owners is a **conflict**: the first owner by ``department_id`` takes it, and the
 the conflict. A rating at an unowned step, or at no step at all, goes to the fallback department
 and is an **ownership gap** in the report. An action that exists already is left exactly as it
 is (status, assignment, dates): someone may be working on it, or have finished it.
+
+Scoped runs (``run_rules(store, customer_ids=[...])``) apply the same rules to some customers
+only — what recording one touchpoint needs at once — reading only what hangs off each of those
+customers' keys (their ratings, complaints, flags and score; the follow-ups of their ratings by
+action id; the owners of those steps). They write what a full run would write for those
+customers, with one exception: the VIP-candidate rule ranks every customer's value, so a scoped
+run resolves the VIP flag of a customer whose latest rating is no longer a promoter's (true
+whatever the ranking) but leaves VIP flags of customers whose latest rating is a promoter's to
+the next full run, and says so in the warnings. Whether any customer has value scores at all
+(which switches the amber and green rules on) is still asked of the whole store, by one probe.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -63,6 +74,7 @@ __all__ = [
     "AT_RISK_THRESHOLD",
     "COMPLAINT_KINDS",
     "RESOLVED_OUTCOMES",
+    "RuleChanges",
     "RulesReport",
     "action_id",
     "due_at",
@@ -187,6 +199,19 @@ def route(ratings: pd.DataFrame, owners: pd.DataFrame, fallback: str) -> pd.Data
 
 
 @dataclass
+class RuleChanges:
+    """What a scoped run changed, by id (a full run reports counts only: there may be millions).
+
+    ``flags_raised`` are created or re-opened; ``actions_created`` has one dict per new
+    follow-up: action_id, customer_id, touchpoint_id, department_id, routed_by, due_at.
+    """
+
+    flags_raised: list[str]
+    flags_resolved: list[str]
+    actions_created: list[dict[str, Any]]
+
+
+@dataclass
 class RulesReport:
     """What a run of the rules did (or, with ``dry_run``, would do)."""
 
@@ -209,6 +234,10 @@ class RulesReport:
     #: steps with several owners that poor ratings were routed through, and who took them
     conflicts: list[dict[str, Any]]
     warnings: list[str] = field(default_factory=list)
+    #: the customers a scoped run looked at (None: every customer)
+    customer_ids: list[str] | None = None
+    #: for a scoped run, what it changed (None for a full run)
+    changes: RuleChanges | None = None
 
     @property
     def gap_counts(self) -> dict[str, int]:
@@ -225,42 +254,35 @@ class RulesReport:
 def run_rules(
     store: GraphStore,
     *,
+    customer_ids: Sequence[str] | None = None,
     fallback_department: str | None = None,
     now: dt.datetime | None = None,
     dry_run: bool = False,
 ) -> RulesReport:
     """Run every rule, write the flags and actions in one atomic write, and report.
 
-    ``fallback_department`` takes the poor ratings nobody owns (default ``customer_care`` if
-    that department exists, else the first department by id; an unknown one is refused with
-    NotFoundError); ``now`` stamps new actions and amber/green flags (default: the current UTC
-    time); ``dry_run`` computes everything and writes nothing.
+    ``customer_ids`` scopes the run to those customers (see the module docstring: the same
+    rules, key lookups only); ``fallback_department`` takes the poor ratings nobody owns
+    (default ``customer_care`` if that department exists, else the first department by id; an
+    unknown one is refused with NotFoundError); ``now`` stamps new actions and amber/green flags
+    (default: the current UTC time); ``dry_run`` computes everything and writes nothing.
     """
     now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    scope = None if customer_ids is None else list(dict.fromkeys(customer_ids))
     warnings: list[str] = []
     departments = projection(store, "routing_departments", ["department_id", "name"])
-    owners = projection(store, "routing_step_owners", ["step_id", "department_id"])
-    ratings = rated_touchpoints(store)
-    complaints = projection(
-        store,
-        "routing_complaints",
-        ["customer_id", "touchpoint_id", "at", "kind", "text", "outcome", "resolution"],
-        times=("at",),
-        kinds=list(COMPLAINT_KINDS),
-    )
-    scores = projection(
-        store,
-        "routing_customer_scores",
-        ["customer_id", "current_value", "potential_value", "at_risk", "value_at"],
-        times=("value_at",),
-    )
+    ratings = rated_touchpoints(store, scope)
+    complaints = _complaints(store, scope)
+    scores = _scores(store, scope)
+    scored = not scores.empty if scope is None else bool(store.query("routing_scored_any"))
 
     poor = ratings[poor_rating(ratings["rating"], ratings["rating_scale"])]
+    owners = _step_owners(store, None if scope is None else poor["step_id"])
     unowned = ~poor["step_id"].isin(owners["step_id"])
     fallback = _fallback(departments, fallback_department, needed=bool(unowned.any()))
     poor = route(poor, owners, fallback or "")
     poor["action_id"] = action_id(poor["touchpoint_id"])
-    existing_actions = _existing_actions(store)
+    existing_actions = _existing_actions(store, None if scope is None else poor["action_id"])
     poor["exists"] = member(poor["action_id"], existing_actions.index)
     poor["done"] = poor["action_id"].map(existing_actions["status"]).eq("done")
     # an existing action stays where it is: count it with the department it is assigned to
@@ -269,20 +291,27 @@ def run_rules(
 
     wanted = [_complaint_flags(complaints), _poor_rating_flags(poor[~poor["done"]])]
     evaluated = ["unresolved_complaint", "poor_rating"]
-    if scores.empty:
+    existing = _existing_flags(store, scope)
+    if not scored:
         warnings.append(
             "no value scores are stored (run `graph360 value` first): the at-risk and "
             "VIP-candidate rules were skipped and their flags left as they were"
         )
-    else:
+    elif scope is None:
         wanted += [_at_risk_flags(scores, now), _vip_flags(scores, ratings, now)]
         evaluated += ["at_risk", "vip_candidate"]
-    existing = projection(
-        store,
-        "routing_flags",
-        ["flag_id", "customer_id", "kind", "severity", "status", "raised_at"],
-        kinds=list(FLAG_KINDS),
-    )
+    else:
+        wanted.append(_at_risk_flags(scores, now))
+        evaluated += ["at_risk", "vip_candidate"]
+        undecided = _promoters_now(ratings)
+        if len(undecided):
+            warnings.append(
+                f"{len(undecided)} customer(s) whose latest rating is a promoter's: VIP "
+                "candidacy ranks every customer's value and is left to a full run"
+            )
+        existing = existing[
+            ~(existing["kind"].eq("vip_candidate") & member(existing["customer_id"], undecided))
+        ]
     plan = _plan_flags(pd.concat(wanted, ignore_index=True), existing, evaluated)
 
     new_actions = poor[~poor["exists"]]
@@ -303,6 +332,8 @@ def run_rules(
         gaps=_gaps(poor),
         conflicts=_conflicts(poor),
         warnings=warnings,
+        customer_ids=scope,
+        changes=None if scope is None else _changes(plan, new_actions),
     )
 
 
@@ -314,7 +345,11 @@ def projection(
 ) -> pd.DataFrame:
     """A named query's rows as a frame that always has ``columns`` (even with no rows), the
     ``times`` columns as datetime64[us] whatever the backend returns."""
-    frame = store.frame(name, **params).reindex(columns=columns)
+    return _typed(store.frame(name, **params), columns, times)
+
+
+def _typed(frame: pd.DataFrame, columns: list[str], times: tuple[str, ...]) -> pd.DataFrame:
+    frame = frame.reindex(columns=columns)
     if frame.empty:  # no rows: columns of no type at all would break joins and arithmetic
         frame = pd.DataFrame({column: pd.Series(dtype=object) for column in columns})
     for column in times:
@@ -322,12 +357,32 @@ def projection(
     return frame
 
 
-def rated_touchpoints(store: GraphStore) -> pd.DataFrame:
-    """Every rated touchpoint, one row each (at the first step by id if it sits at several),
-    with ``rating`` and ``rating_scale`` as floats."""
-    ratings = projection(
+def _scoped(
+    store: GraphStore,
+    scope: list[str] | None,
+    names: tuple[str, str],
+    columns: list[str],
+    *,
+    times: tuple[str, ...] = (),
+    **params: Any,
+) -> pd.DataFrame:
+    """The whole-store query ``names[0]``, or per customer in ``scope`` the query ``names[1]``
+    that walks from that customer's key: one call each, since LadybugDB looks a key up by its
+    index for ``{customer_id: $customer_id}`` but joins over every row for a list of keys."""
+    whole, per_customer = names
+    if scope is None:
+        return projection(store, whole, columns, times=times, **params)
+    rows = [row for cid in scope for row in store.query(per_customer, customer_id=cid, **params)]
+    return _typed(pd.DataFrame(rows), columns, times)
+
+
+def rated_touchpoints(store: GraphStore, scope: list[str] | None = None) -> pd.DataFrame:
+    """Every rated touchpoint (of the customers in ``scope``, if given), one row each (at the
+    first step by id if it sits at several), with ``rating`` and ``rating_scale`` as floats."""
+    ratings = _scoped(
         store,
-        "routing_ratings",
+        scope,
+        ("routing_ratings", "routing_customer_ratings"),
         ["customer_id", "touchpoint_id", "at", "kind", "rating", "rating_scale", "step_id", "step"],
         times=("at",),
     )
@@ -335,6 +390,56 @@ def rated_touchpoints(store: GraphStore) -> pd.DataFrame:
     ratings["rating_scale"] = _floats(ratings["rating_scale"])
     ratings = ratings.sort_values(["touchpoint_id", "step_id"], na_position="last")
     return ratings.drop_duplicates("touchpoint_id").reset_index(drop=True)
+
+
+def _complaints(store: GraphStore, scope: list[str] | None) -> pd.DataFrame:
+    return _scoped(
+        store,
+        scope,
+        ("routing_complaints", "routing_customer_complaints"),
+        ["customer_id", "touchpoint_id", "at", "kind", "text", "outcome", "resolution"],
+        times=("at",),
+        kinds=list(COMPLAINT_KINDS),
+    )
+
+
+def _scores(store: GraphStore, scope: list[str] | None) -> pd.DataFrame:
+    return _scoped(
+        store,
+        scope,
+        ("routing_customer_scores", "routing_customer_score"),
+        ["customer_id", "current_value", "potential_value", "at_risk", "value_at"],
+        times=("value_at",),
+    )
+
+
+def _existing_flags(store: GraphStore, scope: list[str] | None) -> pd.DataFrame:
+    return _scoped(
+        store,
+        scope,
+        ("routing_flags", "routing_customer_flags"),
+        ["flag_id", "customer_id", "kind", "severity", "status", "raised_at"],
+        kinds=list(FLAG_KINDS),
+    )
+
+
+def _step_owners(store: GraphStore, steps: pd.Series | None) -> pd.DataFrame:
+    """Who owns each step: every step, or only ``steps`` (by key)."""
+    columns = ["step_id", "department_id"]
+    if steps is None:
+        return projection(store, "routing_step_owners", columns)
+    wanted = sorted(steps.dropna().unique())
+    if not wanted:
+        return _typed(pd.DataFrame(), columns, ())
+    return projection(store, "routing_owners_of_steps", columns, step_ids=wanted)
+
+
+def _promoters_now(ratings: pd.DataFrame) -> pd.Index:
+    """The customers whose latest rating (by time, then touchpoint id) is a promoter's."""
+    latest = ratings.sort_values(["customer_id", "at", "touchpoint_id"]).drop_duplicates(
+        "customer_id", keep="last"
+    )
+    return pd.Index(latest["customer_id"][promoter(latest["rating"], latest["rating_scale"])])
 
 
 def _fallback(departments: pd.DataFrame, asked: str | None, *, needed: bool) -> str | None:
@@ -356,11 +461,16 @@ def _fallback(departments: pd.DataFrame, asked: str | None, *, needed: bool) -> 
     return None
 
 
-def _existing_actions(store: GraphStore) -> pd.DataFrame:
-    """The follow-up actions that exist already: status and department, by action id."""
-    actions = projection(
-        store, "routing_actions", ["action_id", "status", "department_id"], kind=FOLLOW_UP_KIND
-    )
+def _existing_actions(store: GraphStore, ids: pd.Series | None = None) -> pd.DataFrame:
+    """The follow-up actions that exist already (every one, or those with these ``ids``):
+    status and department, by action id."""
+    columns = ["action_id", "status", "department_id"]
+    if ids is None:
+        actions = projection(store, "routing_actions", columns, kind=FOLLOW_UP_KIND)
+    else:
+        actions = projection(
+            store, "routing_actions_by_id", columns, action_ids=list(ids), kind=FOLLOW_UP_KIND
+        )
     return actions.drop_duplicates("action_id").set_index("action_id")
 
 
@@ -558,6 +668,35 @@ def _write_actions(store: GraphStore, new: pd.DataFrame, now: dt.datetime) -> No
 
 
 # --- the report -----------------------------------------------------------------------------
+
+
+def _changes(plan: dict[str, Any], new: pd.DataFrame) -> RuleChanges:
+    raised = pd.concat([plan["create"], plan["reopen"]], ignore_index=True)
+    due = due_at(new["at"]) if len(new) else pd.Series(dtype="datetime64[us]")
+    actions = [
+        {
+            "action_id": aid,
+            "customer_id": cid,
+            "touchpoint_id": tid,
+            "department_id": dept,
+            "routed_by": how,
+            "due_at": when.to_pydatetime(),
+        }
+        for aid, cid, tid, dept, how, when in zip(
+            new["action_id"],
+            new["customer_id"],
+            new["touchpoint_id"],
+            new["department_id"],
+            new["routed_by"],
+            due,
+            strict=True,
+        )
+    ]
+    return RuleChanges(
+        flags_raised=sorted(raised["flag_id"]),
+        flags_resolved=sorted(plan["resolve"]["flag_id"]),
+        actions_created=actions,
+    )
 
 
 def _routed(poor: pd.DataFrame, departments: pd.DataFrame) -> list[dict[str, Any]]:

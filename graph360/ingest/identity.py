@@ -188,12 +188,23 @@ def customer_id_for(anchor_record_key: str) -> str:
 
 
 def resolve(
-    records: pd.DataFrame, existing: dict[str, str], max_shared: int = DEFAULT_MAX_SHARED
+    records: pd.DataFrame,
+    existing: dict[str, str],
+    max_shared: int = DEFAULT_MAX_SHARED,
+    *,
+    batch: set[str] | None = None,
 ) -> Resolution:
     """Cluster ``records`` (columns record_key, email, phone — already normalised).
 
     ``existing`` maps record keys already in the store to their customer id; such records must
     be included in ``records`` so that a new record can join (or bridge) their customers.
+
+    ``batch`` (the record keys being written now) moves where each explanation starts: from the
+    cluster's smallest record *outside* the batch, when it has one. A resolution over a record's
+    identity neighbourhood (see ``graph360.ingest.load``) needs that: there the cluster is only
+    the part of the customer the new record touches, and walking from the new record itself
+    would explain its joining as ``source_id``. Without ``batch`` the walk starts at the
+    smallest record, as it always has for whole-store resolution.
     """
     records = records.drop_duplicates("record_key").sort_values("record_key", ignore_index=True)
     keys = records["record_key"].to_numpy(dtype=object)
@@ -237,7 +248,7 @@ def resolve(
         for i in member_list:
             customer_of[keys[i]] = survivor
 
-    rule_of, via_of = _explain(keys, members_of, records, blocked)
+    rule_of, via_of = _explain(keys, members_of, records, blocked, batch)
     return Resolution(customer_of, rule_of, via_of, blocked, merged, new)
 
 
@@ -246,14 +257,19 @@ def _explain(
     members_of: dict[int, list[int]],
     records: pd.DataFrame,
     blocked: dict[str, int],
+    batch: set[str] | None = None,
 ) -> tuple[dict[str, str], dict[str, str | None]]:
-    """Walk each multi-record cluster from its anchor; each record's rule is the link found."""
+    """Walk each multi-record cluster from its anchor; each record's rule is the link found.
+
+    The anchor is the smallest record key, or with ``batch`` the smallest outside it.
+    """
     rule_of: dict[str, str] = {}
     via_of: dict[str, str | None] = {}
     emails = records["email"].to_numpy(dtype=object)
     phones = records["phone"].to_numpy(dtype=object)
     for member_list in members_of.values():
-        anchor = member_list[0]
+        outside = [i for i in member_list if keys[i] not in batch] if batch else []
+        anchor = outside[0] if outside else member_list[0]
         rule_of[keys[anchor]], via_of[keys[anchor]] = "source_id", None
         if len(member_list) == 1:
             continue

@@ -92,53 +92,101 @@ def load_bundle(
     with tempfile.TemporaryDirectory(prefix="graph360-bundle-") as staging:
         step("read")
         raw = read_bundle(_materialize(folder, Path(staging)))
-        step("validate")
-        rejects: list[Reject] = []
         for name, file in raw.items():
             report.files[name] = FileReport(rows_read=file.rows_read)
-            rejects += file.rejects
-        context = _Context(store)
-        checked = _check_reference_files(raw, context, rejects)
-        customers = _check_customers(raw["customers"], rejects, default_region)
-        step("resolve identities")
-        people = _People.resolve(store, customers, max_shared)
-        report.customers_created = len(people.resolution.new_customers)
-        report.customers_merged = len(people.resolution.merged_customers)
-        report.records_linked = people.resolution.records_merged()
-        report.identifiers_blocked = people.resolution.blocked
-        linked = _check_customer_files(raw, context, people, rejects, default_region)
-        checked.update(linked)
-        checked["customers"] = customers
-        for name, frame in checked.items():
+        batch = prepare_batch(
+            store, raw, max_shared=max_shared, default_region=default_region, progress=step
+        )
+        resolution = batch.people.resolution
+        report.customers_created = len(resolution.new_customers)
+        report.customers_merged = len(resolution.merged_customers)
+        report.records_linked = resolution.records_merged()
+        report.identifiers_blocked = resolution.blocked
+        for name, frame in batch.checked.items():
             report.files[name].loaded = len(frame)
-        for reject in rejects:
+        for reject in batch.rejects:
             report.files[reject.file].rejected += 1
-        report.rejected = len(rejects)
-        nodes, relationships = _graph_tables(checked, people, store)
+        report.rejected = len(batch.rejects)
         with store.atomic():
-            step("write nodes")
-            for label, rows in nodes:
-                created = store.upsert_nodes(label, rows)
-                report.nodes_created[label] = report.nodes_created.get(label, 0) + created
-            store.merge_nodes("Customer", people.resolution.merged_customers)
-            step("write relationships")
-            for rel_type, rows in relationships:
-                if rel_type == "OWNED_BY":
-                    store.write(
-                        "drop_stale_step_owners",
-                        step_ids=list(checked["journey_steps"]["step_id"]),
-                        keep=[f"{a}|{b}" for a, b in zip(*rows.to_pydict().values(), strict=True)],
-                    )
-                created = store.upsert_relationships(rel_type, rows)
-                report.relationships_created[rel_type] = (
-                    report.relationships_created.get(rel_type, 0) + created
-                )
-    if rejects:
+            report.nodes_created, report.relationships_created = write_batch(
+                store, batch, progress=step
+            )
+    if batch.rejects:
         path = rejects_path or Path("graph360-rejects.csv")
-        write_rejects(path, rejects)
+        write_rejects(path, batch.rejects)
         report.rejects_path = str(path)
     report.seconds = round(time.perf_counter() - started, 3)
     return report
+
+
+@dataclass
+class Batch:
+    """Rows read, checked and resolved, ready to write: what a bulk load and a single recorded
+    touchpoint (``graph360.ingest.realtime``) have in common."""
+
+    checked: dict[str, pd.DataFrame]  # file name -> rows that kept every rule
+    people: _People
+    rejects: list[Reject]
+    nodes: list[tuple[str, pa.Table]]
+    relationships: list[tuple[str, pa.Table]]
+
+
+def prepare_batch(
+    store: GraphStore,
+    raw: dict[str, RawFile],
+    *,
+    max_shared: int = identity.DEFAULT_MAX_SHARED,
+    default_region: str = identity.DEFAULT_REGION,
+    neighbourhood: bool = False,
+    now: dt.datetime | None = None,
+    progress: Progress | None = None,
+) -> Batch:
+    """Validate ``raw`` (canonical files, ``customers`` among them), resolve identities and
+    build the node and relationship tables; nothing is written.
+
+    ``neighbourhood`` resolves against the identity neighbourhood of the batch instead of every
+    record in the store (see :meth:`_People.resolve`): the same customers, for a small batch at
+    the cost of a few lookups instead of reading every record. ``now`` stamps new records.
+    """
+    step = progress or (lambda _: None)
+    step("validate")
+    rejects: list[Reject] = [reject for file in raw.values() for reject in file.rejects]
+    context = _Context(store)
+    checked = _check_reference_files(raw, context, rejects)
+    customers = _check_customers(raw["customers"], rejects, default_region)
+    step("resolve identities")
+    references = _references(raw) if neighbourhood else None
+    people = _People.resolve(store, customers, max_shared, references=references)
+    checked.update(_check_customer_files(raw, context, people, rejects, default_region))
+    checked["customers"] = customers
+    nodes, relationships = _graph_tables(checked, people, store, now)
+    return Batch(checked, people, rejects, nodes, relationships)
+
+
+def write_batch(
+    store: GraphStore, batch: Batch, *, progress: Progress | None = None
+) -> tuple[dict[str, int], dict[str, int]]:
+    """Upsert everything in ``batch`` (call inside ``store.atomic()``); how many nodes per
+    label and relationships per type were new."""
+    step = progress or (lambda _: None)
+    nodes_created: dict[str, int] = {}
+    relationships_created: dict[str, int] = {}
+    step("write nodes")
+    for label, rows in batch.nodes:
+        created = store.upsert_nodes(label, rows)
+        nodes_created[label] = nodes_created.get(label, 0) + created
+    store.merge_nodes("Customer", batch.people.resolution.merged_customers)
+    step("write relationships")
+    for rel_type, rows in batch.relationships:
+        if rel_type == "OWNED_BY":
+            store.write(
+                "drop_stale_step_owners",
+                step_ids=list(batch.checked["journey_steps"]["step_id"]),
+                keep=[f"{a}|{b}" for a, b in zip(*rows.to_pydict().values(), strict=True)],
+            )
+        created = store.upsert_relationships(rel_type, rows)
+        relationships_created[rel_type] = relationships_created.get(rel_type, 0) + created
+    return nodes_created, relationships_created
 
 
 def _materialize(folder: Path, staging: Path) -> Path:
@@ -253,28 +301,44 @@ class _People:
         return {key[len("email:") :] for key in self.resolution.blocked if key.startswith("email:")}
 
     @classmethod
-    def resolve(cls, store: GraphStore, customers: pd.DataFrame, max_shared: int) -> _People:
-        existing = store.frame("identity_records")
-        if existing.empty:
-            existing = pd.DataFrame(columns=["record_key", "email", "phone", "customer_id"])
+    def resolve(
+        cls,
+        store: GraphStore,
+        customers: pd.DataFrame,
+        max_shared: int,
+        *,
+        references: _References | None = None,
+    ) -> _People:
+        """Resolve ``customers`` against the records in the store: every one of them, or with
+        ``references`` only the batch's identity neighbourhood (:func:`_neighbourhood`)."""
         new = customers[["record_key", "email_norm", "phone_norm"]].rename(
             columns={"email_norm": "email", "phone_norm": "phone"}
         )
+        if references is None:
+            existing = store.frame("identity_records")
+            batch = None
+        else:
+            existing = _neighbourhood(store, new, references)
+            batch = set(new["record_key"])
+        if existing.empty:
+            existing = pd.DataFrame(columns=["record_key", "email", "phone", "customer_id"])
         records = pd.concat([existing[["record_key", "email", "phone"]], new], ignore_index=True)
         records = records.astype({"email": "object", "phone": "object"})
         records = records.where(records.notna(), None)
         owner_of = dict(zip(existing["record_key"], existing["customer_id"], strict=True))
-        resolution = identity.resolve(records, owner_of, max_shared)
-        owners = pd.Series(resolution.customer_of)
+        resolution = identity.resolve(records, owner_of, max_shared, batch=batch)
+        owners = pd.Series(resolution.customer_of, dtype=object)
         emails = records.dropna(subset=["email"]).drop_duplicates(["email"])
         emails = emails[~("email:" + emails["email"]).isin(resolution.blocked.keys())]
         return cls(
             resolution,
             set(owner_of),
-            record_keys=pa.array(owners.index, pa.string()),
+            record_keys=pa.array(owners.index.to_numpy(dtype=object), pa.string()),
             record_customers=pa.array(owners.to_numpy(), pa.string()),
             emails=pa.array(emails["email"], pa.string()),
-            email_customers=pa.array(emails["record_key"].map(owners).to_numpy(), pa.string()),
+            email_customers=pa.array(
+                emails["record_key"].map(owners).to_numpy(dtype=object), pa.string()
+            ),
         )
 
     def customer_ids(
@@ -320,6 +384,87 @@ class _People:
             ),
         )
         return result
+
+
+@dataclass
+class _References:
+    """The customers a batch's linked rows refer to: record keys and normalised e-mails."""
+
+    record_keys: set[str]
+    emails: set[str]
+
+
+#: Per linked file: (source column, customer id columns, e-mail column or None).
+_CUSTOMER_REFERENCES = {
+    "holdings": ("source", ("customer_id",), None),
+    "relationships": ("source", ("from_customer_id", "to_customer_id"), None),
+    "campaign_members": ("source", ("customer_id",), "email"),
+    "touchpoints": ("source", ("customer_id",), "email"),
+}
+
+
+def _references(raw: dict[str, RawFile]) -> _References:
+    """Every customer reference in the linked files, read as the checks will read them (text
+    trimmed by the reader; e-mails normalised; an invalid one refers to nobody)."""
+    keys: set[str] = set()
+    emails: set[str] = set()
+    for name, (source, id_columns, email) in _CUSTOMER_REFERENCES.items():
+        if name not in raw:
+            continue
+        frame = raw[name].frame
+        for column in id_columns:
+            if source in frame and column in frame:
+                pairs = frame[[source, column]].dropna()
+                keys.update(pairs[source] + ":" + pairs[column])
+        if email is not None and email in frame:
+            normalized, _ = identity.normalize_emails(frame[email].dropna())
+            emails.update(normalized.dropna())
+    return _References(keys, emails)
+
+
+def _neighbourhood(store: GraphStore, new: pd.DataFrame, references: _References) -> pd.DataFrame:
+    """The stored records a batch's resolution depends on, with their customers.
+
+    They are: the records with the batch's record keys and the keys its rows refer to (key
+    lookups); then every record carrying an e-mail or phone that resolution will use for a
+    batch record — its own, or for a record already stored the stored ones, since the stored
+    version of a record is the one resolution uses — or an e-mail a row refers to.
+
+    Why this gives the same customers, merges, new customer ids and blocked identifiers as
+    resolving against every stored record. Every earlier load left the store resolved: two
+    stored records linked by an unblocked identifier belong to one customer. So in the
+    clusters over all records, a link between two stored records never changes whose customer
+    anyone is; what can is a link through an identifier a batch record carries. For those
+    identifiers the neighbourhood holds *every* carrier, so each one's carrier count — and so
+    whether it is a blocked placeholder — is exact, and every stored customer a batch record
+    links to is reached by one such link. The other identifiers of neighbourhood records are
+    left out (set to null): only some of their carriers are here, and an identifier blocked in
+    the store could look unblocked among a few and link two customers that are not one.
+    Likewise an e-mail reference resolves to the customer of its carriers, all of them here.
+
+    Not the same: the ``rule`` / ``via`` of a record that joined a customer names a link to a
+    record of that customer, possibly another one than a walk over the whole customer would
+    (``identity.resolve(batch=...)``); a resolution over everything also re-links stored records
+    whose identifiers changed since their load (a full load does that); and the report's
+    blocked identifiers are only those the batch touches.
+    """
+    keys = sorted(set(new["record_key"]) | references.record_keys)
+    rows = [row for key in keys for row in store.query("identity_record", record_key=key)]
+    by_key = pd.DataFrame(rows, columns=["record_key", "email", "phone", "customer_id"])
+    stored = by_key[by_key["record_key"].isin(set(new["record_key"]))]
+    emails = set(new["email"].dropna()) | references.emails | set(stored["email"].dropna())
+    phones = set(new["phone"].dropna()) | set(stored["phone"].dropna())
+    found = [by_key]
+    if emails or phones:
+        carriers = store.frame(
+            "identity_records_carrying", emails=sorted(emails), phones=sorted(phones)
+        )
+        found.append(carriers.reindex(columns=by_key.columns))
+    records = pd.concat(found, ignore_index=True).drop_duplicates("record_key")
+    records = records.astype(object)
+    records["email"] = records["email"].where(records["email"].isin(emails), None)
+    records["phone"] = records["phone"].where(records["phone"].isin(phones), None)
+    return records.reset_index(drop=True)
 
 
 def _text_array(values: pd.Series) -> pa.Array:
@@ -430,11 +575,14 @@ def _same(*names: str) -> dict[str, str]:
 
 
 def _graph_tables(
-    checked: dict[str, pd.DataFrame], people: _People, store: GraphStore
+    checked: dict[str, pd.DataFrame],
+    people: _People,
+    store: GraphStore,
+    when: dt.datetime | None = None,
 ) -> tuple[list[tuple[str, pa.Table]], list[tuple[str, pa.Table]]]:
     nodes: list[tuple[str, pa.Table]] = []
     rels: list[tuple[str, pa.Table]] = []
-    now = pd.Timestamp(dt.datetime.now(dt.UTC).replace(tzinfo=None))
+    now = pd.Timestamp(when or dt.datetime.now(dt.UTC).replace(tzinfo=None))
 
     if "departments" in checked:
         nodes.append(

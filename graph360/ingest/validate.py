@@ -21,6 +21,7 @@ from graph360.ingest.bundle import (
     NUMBER,
     ORIGIN,
     ROW_FACTS,
+    TEXT,
     RawFile,
     Reject,
     raw_text,
@@ -84,7 +85,9 @@ def typed(raw: RawFile) -> tuple[pd.DataFrame, list[Reject]]:
         checker.fail(frame[ERROR].notna(), frame[ERROR].fillna(""))
     for column in raw.spec.columns:
         if column.name not in frame:
-            frame[column.name] = pd.Series(None, index=frame.index, dtype="object")
+            # typed even when absent: an object column of nulls would later meet stored values
+            # of the column's type (a customer's birth_date) and make a column of both
+            frame[column.name] = pd.Series(None, index=frame.index, dtype=_EMPTY[column.kind])
             continue
         values = frame[column.name]
         if column.required:
@@ -114,6 +117,8 @@ def typed(raw: RawFile) -> tuple[pd.DataFrame, list[Reject]]:
 
 
 Reason = str | pd.Series | Callable[[pd.DataFrame], pd.Series | str]
+#: The dtype of a column a file does not have, by its kind (what parsing it would have given).
+_EMPTY = {DATE: "datetime64[us]", NUMBER: "float64", INTEGER: "Int64", TEXT: "object"}
 
 
 def quoted(values: pd.Series) -> pd.Series:

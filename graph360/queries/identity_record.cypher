@@ -1,0 +1,7 @@
+// One source record, by its key, with the identifiers it carries and its customer: the key
+// lookups of a batch's identity neighbourhood (a record key given or referred to). One key per
+// call: LadybugDB uses its key index for `{record_key: $record_key}` but scans for `IN $list`.
+// params: $record_key
+// returns: at most one row: record_key, email, phone (both normalised), customer_id
+MATCH (c:Customer)-[:IDENTIFIED_BY]->(r:SourceRecord {record_key: $record_key})
+RETURN r.record_key AS record_key, r.email AS email, r.phone AS phone, c.customer_id AS customer_id
