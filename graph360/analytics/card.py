@@ -74,7 +74,7 @@ def customer_card(
         "customer_id": customer_id,
         "identity": {
             **{k: profile[k] for k in ("name", "email", "phone", "gender", "birth_date")},
-            "age": _age(profile["birth_date"], now),
+            "age": age_at(profile["birth_date"], now),
             "location": {k: profile[k] for k in ("city", "region", "country")},
             "segment": profile["segment"],
             "persona": profile["persona"],
@@ -182,7 +182,7 @@ def recent_touchpoints(
     return rows
 
 
-def _age(birth: dt.datetime | None, now: dt.datetime) -> int | None:
+def age_at(birth: dt.datetime | None, now: dt.datetime) -> int | None:
     if birth is None:
         return None
     return now.year - birth.year - ((now.month, now.day) < (birth.month, birth.day))

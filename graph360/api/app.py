@@ -1,0 +1,289 @@
+"""The HTTP side: GraphQL over HTTP at /graphql, GraphiQL, health checks, keys, CORS.
+
+The GraphQL endpoint follows the GraphQL-over-HTTP specification rather than strawberry's
+router, because the specification's status codes depend on the response media type:
+
+- ``GET /graphql?query=…`` runs queries (a mutation by GET is 405 with ``Allow: POST``);
+  a browser asking for HTML gets GraphiQL instead.
+- ``POST /graphql`` needs ``Content-Type: application/json`` (else 415) and a JSON object with a
+  ``query`` string (else 400).
+- The response is ``application/graphql-response+json`` when the client accepts it: then a
+  request that fails before execution (unparseable document, validation, variable coercion)
+  is a 400. With ``application/json`` (or no ``Accept``) every well-formed request is a 200 and
+  errors are in the body. An ``Accept`` naming neither is 406.
+- No key, or a wrong one: 401 with ``WWW-Authenticate: Bearer``, before anything is parsed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import strawberry
+from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from graphql import GraphQLError, OperationType, parse
+from graphql.error import GraphQLSyntaxError
+from graphql.validation import NoSchemaIntrospectionCustomRule
+from strawberry.extensions import (
+    AddValidationRules,
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+)
+from strawberry.schema.config import StrawberryConfig
+
+from graph360.api.auth import KeyRing, Principal
+from graph360.api.context import Context, StoreRunner
+from graph360.api.schema import PUBLIC_ERRORS, Mutation, PermissionDenied, Query
+from graph360.store import open_store, resolve_location
+
+log = logging.getLogger(__name__)
+
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+JSON_TYPE = "application/json"
+MASKED = "Unexpected error: the server logged it."
+
+
+@dataclass
+class ApiSettings:
+    """How the API runs; the defaults are the safe ones."""
+
+    store: str | None = None
+    keys: str | Path | None = None
+    introspection: bool = False
+    debug: bool = False  # show every error's message (never stack traces or query text)
+    cors_origins: list[str] = field(default_factory=list)
+    max_depth: int = 10
+    max_tokens: int = 2000
+    max_aliases: int = 15
+
+
+def build_schema(settings: ApiSettings | None = None) -> strawberry.Schema:
+    settings = settings or ApiSettings()
+    extensions: list[Any] = [
+        QueryDepthLimiter(max_depth=settings.max_depth),
+        MaxTokensLimiter(max_token_count=settings.max_tokens),
+        MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+    ]
+    if not settings.introspection:
+        extensions.append(AddValidationRules([NoSchemaIntrospectionCustomRule]))
+    if not settings.debug:
+        extensions.append(MaskErrors(should_mask_error=_should_mask, error_message=MASKED))
+    return Graph360Schema(
+        query=Query,
+        mutation=Mutation,
+        extensions=extensions,
+        config=StrawberryConfig(disable_field_suggestions=not settings.introspection),
+    )
+
+
+def _should_mask(error: GraphQLError) -> bool:
+    """Request errors (syntax, validation, permissions) and our own refusals are shown; any
+    other failure is logged and masked, so no stack trace or Cypher text reaches a caller."""
+    return not _is_public(error)
+
+
+def _is_public(error: GraphQLError) -> bool:
+    original = error.original_error
+    return (
+        original is None
+        or isinstance(error, PermissionDenied)
+        or isinstance(original, (*PUBLIC_ERRORS, PermissionDenied))
+    )
+
+
+class Graph360Schema(strawberry.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
+        """Refusals are the caller's business (logged briefly); anything else is logged with
+        its traceback for whoever runs the server."""
+        for error in errors:
+            if _is_public(error):
+                log.info("refused: %s", error.message)
+            else:
+                log.error("error at %s", error.path, exc_info=error.original_error)
+
+
+def create_app(settings: ApiSettings | None = None) -> FastAPI:
+    settings = settings or ApiSettings()
+    schema = build_schema(settings)
+    keys = KeyRing(settings.keys)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        app.state.runner = StoreRunner(open_store(resolve_location(settings.store)))
+        try:
+            yield
+        finally:
+            app.state.runner.close()
+
+    app = FastAPI(
+        title="graph360",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+    app.state.keys = keys
+    app.state.schema = schema
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type", "X-API-Key"],
+        )
+    static = resources.files("graph360.api") / "static"
+    app.mount("/static", StaticFiles(directory=str(static)), name="static")
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", include_in_schema=False)
+    async def readyz(request: Request) -> Response:
+        runner: StoreRunner = request.app.state.runner
+        try:
+            await runner.run(lambda store: store.query("routing_departments"))
+        except Exception as error:  # the store is unreachable: not ready, say why briefly
+            log.warning("not ready: %r", error)
+            return JSONResponse({"status": "unavailable", "store": "unreachable"}, 503)
+        return JSONResponse({"status": "ready", "store": runner.store.backend})
+
+    @app.api_route("/graphql", methods=["GET", "POST"], include_in_schema=False)
+    async def graphql(request: Request) -> Response:
+        if request.method == "GET" and _wants_html(request):
+            return HTMLResponse(_graphiql_page())
+        principal = authenticate(request)
+        if principal is None:
+            return JSONResponse(
+                {"errors": [{"message": "a valid API key is needed (Authorization: Bearer …)"}]},
+                401,
+                headers={"WWW-Authenticate": 'Bearer realm="graph360"'},
+            )
+        media = _response_type(request)
+        if media is None:
+            return JSONResponse(
+                {"errors": [{"message": f"cannot answer in {request.headers['accept']}"}]}, 406
+            )
+        parsed = await _read_request(request)
+        if isinstance(parsed, Response):
+            return parsed
+        query, variables, operation = parsed
+        if request.method == "GET":
+            kind = _operation_kind(query, operation)
+            if kind is not None and kind is not OperationType.QUERY:
+                return JSONResponse(
+                    {"errors": [{"message": "only queries may be sent by GET: POST a mutation"}]},
+                    405,
+                    headers={"Allow": "POST"},
+                )
+        context = Context(runner=request.app.state.runner, principal=principal)
+        result = await schema.execute(
+            query,
+            variable_values=variables,
+            context_value=context,
+            operation_name=operation,
+        )
+        body: dict[str, Any] = {}
+        if result.errors:
+            body["errors"] = [e.formatted for e in result.errors]
+        started = result.data is not None or any(e.path for e in result.errors or [])
+        if started:
+            body["data"] = result.data
+        status = 400 if media == GRAPHQL_RESPONSE and not started else 200
+        return Response(json.dumps(body, default=str), status, media_type=media)
+
+    def authenticate(request: Request) -> Principal | None:
+        header = request.headers.get("authorization", "")
+        token = header[7:].strip() if header.lower().startswith("bearer ") else None
+        return keys.authenticate(token or request.headers.get("x-api-key"))
+
+    app.state.authenticate = authenticate
+    return app
+
+
+def _wants_html(request: Request) -> bool:
+    accept = request.headers.get("accept", "")
+    return "text/html" in accept and not request.query_params.get("query")
+
+
+def _response_type(request: Request) -> str | None:
+    """The media type to answer in, from ``Accept`` (None: nothing acceptable)."""
+    accept = request.headers.get("accept")
+    if not accept:
+        return JSON_TYPE
+    offered = [part.split(";")[0].strip().lower() for part in accept.split(",")]
+    if GRAPHQL_RESPONSE in offered:
+        return GRAPHQL_RESPONSE
+    if any(o in (JSON_TYPE, "application/*", "*/*") for o in offered):
+        return JSON_TYPE
+    return None
+
+
+async def _read_request(request: Request) -> tuple[str, dict | None, str | None] | Response:
+    """query, variables and operation name from GET parameters or a JSON body."""
+
+    def bad(message: str, status: int = 400) -> Response:
+        return JSONResponse({"errors": [{"message": message}]}, status)
+
+    if request.method == "GET":
+        params = request.query_params
+        raw_variables = params.get("variables")
+        try:
+            variables = json.loads(raw_variables) if raw_variables else None
+        except ValueError:
+            return bad("variables is not JSON")
+        data: dict[str, Any] = {
+            "query": params.get("query"),
+            "variables": variables,
+            "operationName": params.get("operationName"),
+        }
+    else:
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if content_type != JSON_TYPE:
+            return bad("POST a JSON body with Content-Type: application/json", 415)
+        try:
+            data = json.loads(await request.body())
+        except ValueError:
+            return bad("the body is not JSON")
+        if not isinstance(data, dict):
+            return bad("the body must be a JSON object with a query")
+    query, variables, operation = (
+        data.get("query"),
+        data.get("variables"),
+        data.get("operationName"),
+    )
+    if not isinstance(query, str) or not query.strip():
+        return bad("no query: send a GraphQL document in query")
+    if variables is not None and not isinstance(variables, dict):
+        return bad("variables must be a JSON object")
+    if operation is not None and not isinstance(operation, str):
+        return bad("operationName must be a string")
+    return query, variables, operation
+
+
+def _operation_kind(query: str, operation: str | None) -> OperationType | None:
+    """The type of the operation a GET would run (None when the document does not parse: the
+    schema reports that as usual)."""
+    try:
+        document = parse(query)
+    except GraphQLSyntaxError:
+        return None
+    ops = [d for d in document.definitions if hasattr(d, "operation")]
+    for op in ops:
+        if operation is None or (op.name and op.name.value == operation):
+            return op.operation
+    return None
+
+
+def _graphiql_page() -> str:
+    return (resources.files("graph360.api") / "static" / "graphiql.html").read_text("utf-8")

@@ -1,0 +1,1125 @@
+"""The GraphQL schema: the 360 card, customer search, the analytics, and the mutations.
+
+Resolvers only shape, batch and check permissions: the answers come from the named queries and
+the analytics functions (graph360/analytics/), run on the store's worker threads.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import json
+import uuid
+from collections.abc import Callable
+from enum import Enum
+from typing import Any, Generic, TypeVar
+
+import pyarrow as pa
+import strawberry
+from strawberry.permission import BasePermission
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from graph360.analytics import card as card_data
+from graph360.analytics import engagement as engagement_data
+from graph360.analytics import influence as influence_data
+from graph360.analytics import journeys as journey_data
+from graph360.analytics import overlap as overlap_data
+from graph360.analytics import ownership as ownership_data
+from graph360.analytics.offers import next_best_offers
+from graph360.analytics.routing import FLAG_KINDS
+from graph360.api import analytics_types as at
+from graph360.api.context import Context
+from graph360.api.shapes import build, utc
+from graph360.errors import Graph360Error, NotFoundError
+from graph360.store.base import GraphStore
+
+#: Lists are paginated: a page holds at most this many items.
+MAX_PAGE = 100
+DEFAULT_PAGE = 20
+
+T = TypeVar("T")
+
+
+class InvalidRequestError(Graph360Error):
+    """A request the API refuses as it stands (a bad cursor, a filter out of range)."""
+
+
+# --- permissions -----------------------------------------------------------------------------
+
+
+class PermissionDenied(strawberry.exceptions.StrawberryGraphQLError):
+    """Raised for a field the caller's role may not use; the message names the permission."""
+
+
+def needs(permission: str) -> list[type[BasePermission]]:
+    """The permission classes for a field that requires ``permission``."""
+
+    class Needs(BasePermission):
+        message = f"permission denied: this needs '{permission}', which your key's role lacks"
+        error_class = PermissionDenied
+
+        def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+            return info.context.can(permission)
+
+    Needs.__name__ = f"Needs_{permission.replace(':', '_')}"
+    return [Needs]
+
+
+def ctx(info: Info) -> Context:
+    return info.context
+
+
+# --- pagination ------------------------------------------------------------------------------
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None
+
+
+@strawberry.type
+class Edge(Generic[T]):
+    cursor: str
+    node: T
+
+
+@strawberry.type
+class Connection(Generic[T]):
+    edges: list[Edge[T]]
+    page_info: PageInfo
+    total_count: int | None = strawberry.field(
+        default=None, description="How many items match in all (when cheap to know)."
+    )
+
+
+def page_size(first: int | None) -> int:
+    size = DEFAULT_PAGE if first is None else first
+    if not 0 <= size <= MAX_PAGE:
+        raise InvalidRequestError(f"first must be between 0 and {MAX_PAGE}, not {size}")
+    return size
+
+
+def encode_cursor(*parts: Any) -> str:
+    text = json.dumps([p.isoformat() if isinstance(p, dt.datetime) else p for p in parts])
+    return base64.urlsafe_b64encode(text.encode()).decode()
+
+
+def decode_cursor(cursor: str, kinds: tuple[type, ...]) -> list[Any]:
+    """The parts of a cursor this API made, checked against the expected ``kinds``."""
+    try:
+        parts = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        if not isinstance(parts, list) or len(parts) != len(kinds):
+            raise ValueError
+        return [
+            dt.datetime.fromisoformat(p) if kind is dt.datetime else kind(p)
+            for p, kind in zip(parts, kinds, strict=True)
+        ]
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as error:
+        raise InvalidRequestError(f"invalid cursor {cursor!r}: use a cursor from a page") from error
+
+
+def connection(items: list[T], cursors: list[str], more: bool, total: int | None = None):
+    edges = [Edge(cursor=c, node=i) for c, i in zip(cursors, items, strict=True)]
+    info = PageInfo(has_next_page=more, end_cursor=cursors[-1] if cursors else None)
+    return Connection(edges=edges, page_info=info, total_count=total)
+
+
+# --- the 360 card ----------------------------------------------------------------------------
+
+
+@strawberry.enum
+class Severity(Enum):
+    RED = "red"
+    AMBER = "amber"
+    GREEN = "green"
+
+
+@strawberry.enum
+class Grouping(Enum):
+    DEPARTMENT = "department"
+    DIVISION = "division"
+
+
+@strawberry.type
+class Location:
+    city: str | None
+    region: str | None
+    country: str | None
+
+
+@strawberry.type
+class Value:
+    """As graph360.analytics.value defines them; null until the value scores are computed."""
+
+    current: float | None
+    potential: float | None
+    at_risk: float | None
+    computed_at: dt.datetime | None
+
+
+@strawberry.type
+class Influence:
+    """As graph360.analytics.influence defines them (PageRank over the customers' network)."""
+
+    score: float | None
+    rank: int | None
+    reach: int | None
+    community: int | None
+    computed_at: dt.datetime | None
+
+
+@strawberry.type
+class Activity:
+    touchpoints: int
+    last_12_months: int
+    first_at: dt.datetime | None
+    last_at: dt.datetime | None
+
+
+@strawberry.type
+class SourceRecord:
+    record_key: strawberry.ID
+    source: str | None
+    source_id: str | None
+    name: str | None
+    rule: str | None = strawberry.field(description="How the record was linked to the customer.")
+    via: str | None = strawberry.field(description="The record the link went through.")
+    linked_at: dt.datetime | None
+    loaded_at: dt.datetime | None
+    attributes: JSON | None
+    _email: strawberry.Private[str | None]
+    _phone: strawberry.Private[str | None]
+
+    @strawberry.field
+    def email(self, info: Info) -> str | None:
+        return ctx(info).contact(self._email)
+
+    @strawberry.field
+    def phone(self, info: Info) -> str | None:
+        return ctx(info).contact(self._phone)
+
+
+@strawberry.type
+class Department:
+    id: strawberry.ID
+    name: str | None
+
+
+@strawberry.type
+class Account:
+    id: strawberry.ID
+    name: str | None
+    kind: str | None
+    status: str | None
+    plan: str | None
+    opened_at: dt.datetime | None
+    value: float | None
+    role: str | None
+    department: Department | None
+
+
+@strawberry.type
+class JourneyPosition:
+    """Where the customer is in one journey: the step of their latest touchpoint in it."""
+
+    journey_id: strawberry.ID
+    journey: str | None
+    step_id: strawberry.ID
+    step: str | None
+    position: int | None
+    at: dt.datetime | None
+    owners: list[str]
+    unowned: bool
+
+
+@strawberry.type
+class CampaignTarget:
+    id: strawberry.ID
+    name: str | None
+    channel: str | None
+    added_at: dt.datetime | None
+    department: str | None
+
+
+@strawberry.type
+class Touchpoint:
+    id: strawberry.ID
+    at: dt.datetime | None
+    channel: str | None
+    kind: str | None
+    value: float | None
+    rating: float | None
+    rating_scale: int | None
+    sentiment: float | None
+    outcome: str | None
+    source: str | None
+    campaign: str | None
+    step: str | None
+    department: str | None
+    _text: strawberry.Private[str | None]
+    _resolution: strawberry.Private[str | None]
+
+    @strawberry.field
+    def text(self, info: Info) -> str | None:
+        return ctx(info).text(self._text)
+
+    @strawberry.field
+    def resolution(self, info: Info) -> str | None:
+        return ctx(info).text(self._resolution)
+
+
+@strawberry.type
+class Flag:
+    id: strawberry.ID
+    kind: str | None
+    severity: str | None
+    raised_at: dt.datetime | None
+    status: str | None
+    _reason: strawberry.Private[str | None]
+
+    @strawberry.field
+    def reason(self, info: Info) -> str | None:
+        return ctx(info).text(self._reason)
+
+
+@strawberry.type
+class Action:
+    id: strawberry.ID
+    kind: str | None
+    status: str | None
+    due_at: dt.datetime | None
+    created_at: dt.datetime | None
+    department: str | None
+    _reason: strawberry.Private[str | None]
+
+    @strawberry.field
+    def reason(self, info: Info) -> str | None:
+        return ctx(info).text(self._reason)
+
+
+@strawberry.type
+class Offer:
+    product_id: strawberry.ID
+    name: str | None
+    category: str | None
+    score: float | None
+    basis: str | None
+    reason: str | None
+
+
+def _flag(row: dict[str, Any]) -> Flag:
+    return Flag(
+        id=row["flag_id"],
+        kind=row["kind"],
+        severity=row["severity"],
+        raised_at=utc(row["raised_at"]),
+        status=row["status"],
+        _reason=row["reason"],
+    )
+
+
+def _action(row: dict[str, Any]) -> Action:
+    return Action(
+        id=row["action_id"],
+        kind=row["kind"],
+        status=row["status"],
+        due_at=utc(row["due_at"]),
+        created_at=utc(row["created_at"]),
+        department=row["department"],
+        _reason=row["reason"],
+    )
+
+
+def _touchpoint(row: dict[str, Any]) -> Touchpoint:
+    fields = ("channel", "kind", "value", "rating", "rating_scale", "sentiment", "outcome")
+    return Touchpoint(
+        id=row["touchpoint_id"],
+        at=utc(row["at"]),
+        **{k: row[k] for k in fields},
+        source=row["source"],
+        campaign=row["campaign"],
+        step=row["step"],
+        department=row["department"],
+        _text=row["text"],
+        _resolution=row["resolution"],
+    )
+
+
+@strawberry.type
+class Relationship:
+    direction: str = strawberry.field(description="out: this customer → the other one.")
+    kind: str
+    weight: float | None
+    since: dt.datetime | None
+    _other: strawberry.Private[str]
+
+    @strawberry.field
+    async def customer(self, info: Info) -> Customer:
+        return await customer_by_id(info, self._other)
+
+
+@strawberry.type
+class Customer:
+    """One customer's 360 card: every section is fetched only when asked for."""
+
+    id: strawberry.ID
+    _profile: strawberry.Private[dict[str, Any]]
+
+    def _get(self, key: str) -> Any:
+        return self._profile[key]
+
+    @strawberry.field
+    def name(self) -> str | None:
+        return self._get("name")
+
+    @strawberry.field
+    def email(self, info: Info) -> str | None:
+        return ctx(info).contact(self._get("email"))
+
+    @strawberry.field
+    def phone(self, info: Info) -> str | None:
+        return ctx(info).contact(self._get("phone"))
+
+    @strawberry.field
+    def gender(self) -> str | None:
+        return self._get("gender")
+
+    @strawberry.field
+    def birth_date(self) -> dt.date | None:
+        born = self._get("birth_date")
+        return born.date() if born else None
+
+    @strawberry.field
+    def age(self) -> int | None:
+        return card_data.age_at(self._get("birth_date"), dt.datetime.now(dt.UTC))
+
+    @strawberry.field
+    def location(self) -> Location:
+        return Location(city=self._get("city"), region=self._get("region"), country=self._get("country"))
+
+    @strawberry.field
+    def segment(self) -> str | None:
+        return self._get("segment")
+
+    @strawberry.field
+    def persona(self) -> str | None:
+        return self._get("persona")
+
+    @strawberry.field
+    def lifecycle_stage(self) -> str | None:
+        return self._get("lifecycle_stage")
+
+    @strawberry.field
+    def customer_since(self) -> dt.datetime | None:
+        return utc(self._get("created_at"))
+
+    @strawberry.field
+    def attributes(self, info: Info) -> JSON | None:
+        text = self._get("attributes")
+        if not text:
+            return None
+        return json.loads(text if ctx(info).sees_contacts else ctx(info).text(text))
+
+    @strawberry.field
+    def value(self) -> Value:
+        return Value(
+            current=self._get("current_value"),
+            potential=self._get("potential_value"),
+            at_risk=self._get("at_risk"),
+            computed_at=utc(self._get("value_at")),
+        )
+
+    @strawberry.field
+    def influence(self) -> Influence:
+        return Influence(
+            score=self._get("pagerank"),
+            rank=self._get("influence_rank"),
+            reach=self._get("reach"),
+            community=self._get("community"),
+            computed_at=utc(self._get("influence_at")),
+        )
+
+    @strawberry.field
+    async def records(self, info: Info) -> list[SourceRecord]:
+        rows = await ctx(info).rows("customer_records", "customer_id", self.id)
+        return [
+            SourceRecord(
+                record_key=r["record_key"],
+                source=r["source"],
+                source_id=r["source_id"],
+                name=r["name"],
+                rule=r["rule"],
+                via=r["via"],
+                linked_at=utc(r["linked_at"]),
+                loaded_at=utc(r["loaded_at"]),
+                attributes=json.loads(r["attributes"]) if r["attributes"] else None,
+                _email=r["email"],
+                _phone=r["phone"],
+            )
+            for r in rows
+        ]
+
+    @strawberry.field
+    async def activity(self, info: Info) -> Activity:
+        since = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(
+            days=card_data.CURRENT_VALUE_DAYS
+        )
+
+        def work(store: GraphStore) -> dict[str, Any]:
+            return store.query("customer_activity", customer_id=self.id, since=since)[0]
+
+        row = await ctx(info).run(work)
+        return Activity(
+            touchpoints=row["touchpoints"],
+            last_12_months=row["recent_touchpoints"] or 0,
+            first_at=utc(row["first_at"]),
+            last_at=utc(row["last_at"]),
+        )
+
+    @strawberry.field
+    async def accounts(self, info: Info) -> list[Account]:
+        rows = await ctx(info).rows("customer_accounts", "customer_id", self.id)
+        return [
+            Account(
+                id=r["account_id"],
+                name=r["name"],
+                kind=r["kind"],
+                status=r["status"],
+                plan=r["plan"],
+                opened_at=utc(r["opened_at"]),
+                value=r["value"],
+                role=r["role"],
+                department=Department(id=r["department_id"], name=r["department"])
+                if r["department_id"]
+                else None,
+            )
+            for r in rows
+        ]
+
+    @strawberry.field(description="Heaviest first, then the most influential people.")
+    async def relationships(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Relationship]:
+        size = page_size(first)
+        start = decode_cursor(after, (int,))[0] + 1 if after else 0
+        rows = await ctx(info).rows("customer_relationships", "customer_id", self.id)
+        ordered = sorted(
+            rows,
+            key=lambda r: (-(r["weight"] or 1.0), -(r["pagerank"] or 0.0), r["kind"], r["customer_id"]),
+        )
+        chosen = ordered[start : start + size]
+        items = [
+            Relationship(
+                direction=r["direction"],
+                kind=r["kind"],
+                weight=r["weight"],
+                since=utc(r["since"]),
+                _other=r["customer_id"],
+            )
+            for r in chosen
+        ]
+        cursors = [encode_cursor(start + i) for i in range(len(chosen))]
+        return connection(items, cursors, start + size < len(ordered), len(ordered))
+
+    @strawberry.field(description="The current step in each journey, with its owners.")
+    async def journeys(self, info: Info) -> list[JourneyPosition]:
+        rows = await ctx(info).run(lambda s: card_data.current_journey_steps(s, self.id))
+        return [build(JourneyPosition, r) for r in rows]
+
+    @strawberry.field
+    async def campaigns(self, info: Info) -> list[CampaignTarget]:
+        rows = await ctx(info).rows("customer_campaigns", "customer_id", self.id)
+        return [
+            CampaignTarget(
+                id=r["campaign_id"],
+                name=r["name"],
+                channel=r["channel"],
+                added_at=utc(r["added_at"]),
+                department=r["department"],
+            )
+            for r in rows
+        ]
+
+    @strawberry.field(description="Newest first; filter by channel, kind and time [since, until).")
+    async def touchpoints(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        channel: str | None = None,
+        kind: str | None = None,
+        since: dt.datetime | None = None,
+        until: dt.datetime | None = None,
+    ) -> Connection[Touchpoint]:
+        size = page_size(first)
+        before = tuple(decode_cursor(after, (dt.datetime, str))) if after else None
+
+        def work(store: GraphStore) -> list[dict[str, Any]]:
+            return card_data.recent_touchpoints(
+                store,
+                self.id,
+                size + 1,
+                channel=channel,
+                kind=kind,
+                since=_naive(since),
+                until=_naive(until),
+                before=before,
+            )
+
+        rows = await ctx(info).run(work)
+        page = rows[:size]
+        cursors = [encode_cursor(r["at"], r["touchpoint_id"]) for r in page]
+        return connection([_touchpoint(r) for r in page], cursors, len(rows) > size)
+
+    @strawberry.field
+    async def flags(self, info: Info, status: str | None = None) -> list[Flag]:
+        rows = await ctx(info).rows("customer_flags", "customer_id", self.id)
+        return [_flag(r) for r in rows if status is None or r["status"] == status]
+
+    @strawberry.field
+    async def actions(self, info: Info, status: str | None = None) -> list[Action]:
+        rows = await ctx(info).rows("customer_actions", "customer_id", self.id)
+        return [_action(r) for r in rows if status is None or r["status"] == status]
+
+    @strawberry.field
+    async def next_best_offers(self, info: Info, first: int = 3) -> list[Offer]:
+        size = page_size(first)
+        rows = await ctx(info).run(lambda s: next_best_offers(s, self.id, top=size))
+        return [build(Offer, r) for r in rows]
+
+
+def _naive(value: dt.datetime | None) -> dt.datetime | None:
+    """A time as the store keeps it: UTC without a zone."""
+    if value is None or value.tzinfo is None:
+        return value
+    return value.astimezone(dt.UTC).replace(tzinfo=None)
+
+
+async def customer_by_id(info: Info, customer_id: str) -> Customer:
+    rows = await ctx(info).rows("customer_profile", "customer_id", customer_id)
+    if not rows:
+        raise NotFoundError(f"no customer {customer_id!r}")
+    return Customer(id=customer_id, _profile=rows[0])
+
+
+@strawberry.type
+class CustomerSummary:
+    """A row of a customer list; ``card`` opens the whole 360 card."""
+
+    id: strawberry.ID
+    name: str | None
+    segment: str | None
+    lifecycle_stage: str | None
+    city: str | None
+    country: str | None
+    current_value: float | None
+    influence_rank: int | None
+
+    @strawberry.field
+    async def card(self, info: Info) -> Customer:
+        return await customer_by_id(info, self.id)
+
+
+@strawberry.type
+class Influencer:
+    customer_id: strawberry.ID
+    name: str | None
+    score: float | None
+    rank: int
+    reach: int | None
+    community: int | None
+    computed_at: dt.datetime | None
+
+    @strawberry.field
+    async def customer(self, info: Info) -> Customer:
+        return await customer_by_id(info, self.customer_id)
+
+
+@strawberry.type
+class JourneyStep:
+    id: strawberry.ID
+    name: str | None
+    stage: str | None
+    position: int | None
+    journey_id: str | None
+    journey: str | None
+    owners: list[Department]
+
+
+# --- queries ---------------------------------------------------------------------------------
+
+
+def _analytics(info: Info, work: Callable[[GraphStore], Any]) -> Any:
+    return ctx(info).run(work, analytics=True)
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(
+        permission_classes=needs("card:read"),
+        description="One customer's 360 card, by id or by ref (source:source_id or e-mail).",
+    )
+    async def customer(
+        self, info: Info, id: strawberry.ID | None = None, ref: str | None = None
+    ) -> Customer:
+        if (id is None) == (ref is None):
+            raise InvalidRequestError("give exactly one of id and ref")
+        if id is not None:
+            return await customer_by_id(info, str(id))
+        assert ref is not None
+        if "@" in ref and not ctx(info).sees_contacts:
+            raise PermissionDenied(
+                "permission denied: looking a customer up by e-mail needs 'pii:read'"
+            )
+        found = await ctx(info).run(lambda s: card_data.resolve_customer(s, ref))
+        return await customer_by_id(info, found)
+
+    @strawberry.field(
+        permission_classes=needs("customers:search"),
+        description="Customers in id order: name contains `search` (or the exact id, or, with "
+        "'pii:read', the exact e-mail), in `segment`, with an open flag (`flagged`).",
+    )
+    async def customers(
+        self,
+        info: Info,
+        search: str | None = None,
+        segment: str | None = None,
+        flagged: Severity | None = None,
+        any_flag: bool = False,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[CustomerSummary]:
+        size = page_size(first)
+        text = exact = (search or "").strip()
+        by_name = True
+        if "@" in text:  # an e-mail names one customer: search for their id
+            if not ctx(info).sees_contacts:
+                raise PermissionDenied("permission denied: searching by e-mail needs 'pii:read'")
+            try:
+                exact = await ctx(info).run(lambda s: card_data.resolve_customer(s, text))
+            except NotFoundError:
+                return connection([], [], False)
+            by_name = False
+        flag = flagged.value if flagged else ("any" if any_flag else "")
+        start = decode_cursor(after, (str,))[0] if after else ""
+
+        def work(store: GraphStore) -> list[dict[str, Any]]:
+            return store.query(
+                "customers_page",
+                search=text.lower(),
+                by_name=by_name,
+                exact=exact,
+                segment=segment or "",
+                flagged=flag,
+                after=start,
+                limit=size + 1,
+            )
+
+        rows = await ctx(info).run(work)
+        page = rows[:size]
+        items = [
+            CustomerSummary(id=r["customer_id"], **{k: r[k] for k in _SUMMARY_FIELDS})
+            for r in page
+        ]
+        cursors = [encode_cursor(r["customer_id"]) for r in page]
+        return connection(items, cursors, len(rows) > size)
+
+    @strawberry.field(
+        permission_classes=needs("analytics:read"),
+        description="Top customers by influence, as last computed (graph360 influence).",
+    )
+    async def influencers(self, info: Info, first: int | None = None) -> list[Influencer]:
+        size = page_size(first)
+        rows = await _analytics(info, lambda s: influence_data.stored_influence(s, size))
+        return [
+            Influencer(
+                customer_id=r["customer_id"],
+                name=r["name"],
+                score=r["pagerank"],
+                rank=r["influence_rank"],
+                reach=r["reach"],
+                community=r["community"],
+                computed_at=utc(r["influence_at"]),
+            )
+            for r in rows
+        ]
+
+    @strawberry.field(
+        permission_classes=needs("analytics:read"),
+        description="Reach per department or division, pairwise overlap, every exclusive "
+        "intersection, contact collisions and cross-sell candidates (see analytics.overlap).",
+    )
+    async def overlap(
+        self,
+        info: Info,
+        by: Grouping = Grouping.DEPARTMENT,
+        since: dt.datetime | None = None,
+        until: dt.datetime | None = None,
+        window_hours: float = 48,
+        top: int = 10,
+    ) -> at.OverlapReport:
+        _check_window(window_hours)
+        size = page_size(top)
+        report = await _analytics(
+            info,
+            lambda s: overlap_data.overlap_report(
+                s,
+                by=by.value,
+                since=_naive(since),
+                until=_naive(until),
+                window_hours=window_hours,
+                top=size,
+            ),
+        )
+        return build(at.OverlapReport, report.to_dict())
+
+    @strawberry.field(
+        permission_classes=needs("analytics:read"),
+        description="Customers contacted by two or more units within `windowHours`.",
+    )
+    async def collisions(
+        self,
+        info: Info,
+        by: Grouping = Grouping.DEPARTMENT,
+        since: dt.datetime | None = None,
+        until: dt.datetime | None = None,
+        window_hours: float = 48,
+        top: int = 10,
+    ) -> at.Collisions:
+        _check_window(window_hours)
+        size = page_size(top)
+        found = await _analytics(
+            info,
+            lambda s: overlap_data.contact_collisions(
+                s, by=by.value, since=_naive(since), until=_naive(until),
+                window_hours=window_hours, top=size,
+            ),
+        )
+        return build(at.Collisions, found.to_dict())
+
+    @strawberry.field(
+        permission_classes=needs("analytics:read"),
+        description="Journey steps nobody owns (or several do), their traffic and value at "
+        "stake, orphan touchpoints (see analytics.ownership).",
+    )
+    async def ownership_audit(
+        self, info: Info, journey: str | None = None, top: int = 5
+    ) -> at.OwnershipAudit:
+        size = page_size(top)
+        audit = await _analytics(
+            info, lambda s: ownership_data.ownership_audit(s, journey, top=size)
+        )
+        return build(at.OwnershipAudit, audit.to_dict())
+
+    @strawberry.field(
+        permission_classes=needs("analytics:read"),
+        description="Reach, conversion and drop-off per step of one journey, and its paths.",
+    )
+    async def funnel(
+        self,
+        info: Info,
+        journey: str,
+        since: dt.datetime | None = None,
+        until: dt.datetime | None = None,
+        paths: int = 10,
+    ) -> at.Funnel:
+        size = page_size(paths)
+        found = await _analytics(
+            info,
+            lambda s: journey_data.journey_funnel(
+                s, journey, since=_naive(since), until=_naive(until), paths=size
+            ),
+        )
+        return build(at.Funnel, found.to_dict())
+
+    @strawberry.field(
+        permission_classes=needs("analytics:read"),
+        description="When people engage: response rate by send hour × weekday per channel, the "
+        "best windows, and an optional A/B comparison of two channels.",
+    )
+    async def engagement(
+        self,
+        info: Info,
+        channels: list[str] | None = None,
+        by_department: bool = False,
+        since: dt.datetime | None = None,
+        until: dt.datetime | None = None,
+        timezone: str | None = None,
+        min_volume: int = engagement_data.MIN_VOLUME,
+        top: int = 3,
+        compare_channels: list[str] | None = None,
+    ) -> at.Engagement:
+        size = page_size(top)
+        if compare_channels is not None and len(compare_channels) != 2:
+            raise InvalidRequestError("compareChannels takes exactly two channels")
+        report = await _analytics(
+            info,
+            lambda s: engagement_data.engagement(
+                s,
+                channels=channels,
+                by="department" if by_department else None,
+                since=_naive(since),
+                until=_naive(until),
+                timezone=timezone,
+                min_volume=min_volume,
+                top=size,
+                ab_channels=tuple(compare_channels) if compare_channels else None,
+            ),
+        )
+        return build(at.Engagement, report.to_dict())
+
+    @strawberry.field(permission_classes=needs("card:read"))
+    async def departments(self, info: Info) -> list[Department]:
+        rows = await ctx(info).run(lambda s: s.query("routing_departments"))
+        return [Department(id=r["department_id"], name=r["name"]) for r in rows]
+
+    @strawberry.field(
+        permission_classes=needs("card:read"), description="Every journey step and its owners."
+    )
+    async def journey_steps(self, info: Info, journey: str | None = None) -> list[JourneyStep]:
+        frame = await ctx(info).run(journey_data.journey_steps)
+        rows = frame.dropna(subset=["step_id"]).to_dict("records")
+        return [
+            _step(r)
+            for r in rows
+            if journey is None or r["journey_id"] == journey
+        ]
+
+
+_SUMMARY_FIELDS = (
+    "name",
+    "segment",
+    "lifecycle_stage",
+    "city",
+    "country",
+    "current_value",
+    "influence_rank",
+)
+
+
+def _step(row: dict[str, Any]) -> JourneyStep:
+    return JourneyStep(
+        id=row["step_id"],
+        name=row["step"],
+        stage=row["stage"],
+        position=row["position"],
+        journey_id=row["journey_id"],
+        journey=row["journey"],
+        owners=[
+            Department(id=d, name=n)
+            for d, n in zip(row["owners"], row["owner_names"], strict=True)
+        ],
+    )
+
+
+def _check_window(hours: float) -> None:
+    if not 0 < hours <= 24 * 365:
+        raise InvalidRequestError(f"windowHours must be above 0 and at most a year, not {hours}")
+
+
+# --- mutations -------------------------------------------------------------------------------
+
+
+@strawberry.input
+class TouchpointInput:
+    """A touchpoint as the canonical bundle's touchpoints.csv has it (see the README)."""
+
+    touchpoint_id: strawberry.ID
+    at: dt.datetime
+    channel: str
+    kind: str
+    customer_id: str | None = strawberry.field(
+        default=None, description="The customer's id in `source` (with `source`)."
+    )
+    source: str | None = None
+    email: str | None = strawberry.field(default=None, description="Or the customer's e-mail.")
+    value: float | None = None
+    rating: float | None = None
+    rating_scale: int | None = None
+    sentiment: float | None = None
+    text: str | None = None
+    outcome: str | None = None
+    resolution: str | None = None
+    campaign_id: str | None = None
+    step_id: str | None = None
+    department_id: str | None = None
+    product_id: str | None = None
+
+
+@strawberry.type
+class StepOwnership:
+    step: JourneyStep
+
+
+async def _step_now(info: Info, step_id: str) -> JourneyStep:
+    rows = await ctx(info).run(lambda s: s.query("step_detail", step_id=step_id))
+    if not rows:
+        raise NotFoundError(f"no journey step {step_id!r}")
+    first = rows[0]
+    owned = [r for r in rows if r["department_id"]]
+    return _step(
+        {
+            **first,
+            "owners": [r["department_id"] for r in owned],
+            "owner_names": [r["department"] for r in owned],
+        }
+    )
+
+
+def _one_row(table: dict[str, list[Any]]) -> pa.Table:
+    return pa.table(table)
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(permission_classes=needs("ownership:write"))
+    async def assign_step_owner(
+        self, info: Info, step_id: strawberry.ID, department_id: strawberry.ID
+    ) -> JourneyStep:
+        rows = await ctx(info).run(
+            lambda s: s.write(
+                "step_owner_assign", step_id=str(step_id), department_id=str(department_id)
+            )
+        )
+        if not rows:
+            await _step_now(info, str(step_id))  # names a missing step first
+            raise NotFoundError(f"no department {department_id!r}")
+        return await _step_now(info, str(step_id))
+
+    @strawberry.mutation(permission_classes=needs("ownership:write"))
+    async def remove_step_owner(
+        self, info: Info, step_id: strawberry.ID, department_id: strawberry.ID
+    ) -> JourneyStep:
+        step = await _step_now(info, str(step_id))
+        rows = await ctx(info).run(
+            lambda s: s.write(
+                "step_owner_remove", step_id=str(step_id), department_id=str(department_id)
+            )
+        )
+        if not rows:
+            raise NotFoundError(f"{department_id!r} does not own step {step_id!r}")
+        return await _step_now(info, step.id)
+
+    @strawberry.mutation(
+        permission_classes=needs("flags:write"),
+        description="Raise a flag by hand (kinds the rules manage are refused).",
+    )
+    async def raise_flag(
+        self, info: Info, customer_id: strawberry.ID, kind: str, severity: Severity, reason: str
+    ) -> Flag:
+        kind = kind.strip()
+        if not kind or kind in FLAG_KINDS:
+            raise InvalidRequestError(
+                f"flag kind {kind!r} is managed by the rules ({', '.join(FLAG_KINDS)}) "
+                "or empty: choose another kind"
+            )
+        customer = await customer_by_id(info, str(customer_id))
+        now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        flag_id = f"flag:manual:{customer.id}:{uuid.uuid4().hex[:12]}"
+
+        def work(store: GraphStore) -> None:
+            with store.atomic():
+                store.upsert_nodes(
+                    "Flag",
+                    _one_row(
+                        {
+                            "flag_id": [flag_id],
+                            "kind": [kind],
+                            "severity": [severity.value],
+                            "reason": [reason],
+                            "raised_at": pa.array([now], pa.timestamp("us")),
+                            "status": ["open"],
+                        }
+                    ),
+                )
+                store.upsert_relationships(
+                    "FLAGGED", _one_row({"from": [customer.id], "to": [flag_id]})
+                )
+
+        await ctx(info).run(work)
+        rows = await ctx(info).run(lambda s: s.query("customer_flags", customer_id=customer.id))
+        return _flag(next(r for r in rows if r["flag_id"] == flag_id))
+
+    @strawberry.mutation(permission_classes=needs("flags:write"))
+    async def resolve_flag(self, info: Info, flag_id: strawberry.ID) -> Flag:
+        rows = await ctx(info).run(
+            lambda s: s.write("flag_set_status", flag_id=str(flag_id), status="resolved")
+        )
+        if not rows:
+            raise NotFoundError(f"no flag {flag_id!r}")
+        return _flag(rows[0])
+
+    @strawberry.mutation(permission_classes=needs("actions:write"))
+    async def create_action(
+        self,
+        info: Info,
+        customer_id: strawberry.ID,
+        kind: str,
+        reason: str,
+        department_id: strawberry.ID | None = None,
+        due_at: dt.datetime | None = None,
+        touchpoint_id: strawberry.ID | None = None,
+    ) -> Action:
+        if not kind.strip():
+            raise InvalidRequestError("an action needs a kind")
+        customer = await customer_by_id(info, str(customer_id))
+        now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        action_id = f"action:manual:{uuid.uuid4().hex[:16]}"
+
+        def work(store: GraphStore) -> dict[str, Any]:
+            if department_id is not None and not len(
+                store.existing_keys("Department", pa.array([str(department_id)]))
+            ):
+                raise NotFoundError(f"no department {department_id!r}")
+            if touchpoint_id is not None and not len(
+                store.existing_keys("Touchpoint", pa.array([str(touchpoint_id)]))
+            ):
+                raise NotFoundError(f"no touchpoint {touchpoint_id!r}")
+            with store.atomic():
+                store.upsert_nodes(
+                    "Action",
+                    _one_row(
+                        {
+                            "action_id": [action_id],
+                            "kind": [kind.strip()],
+                            "status": ["new"],
+                            "reason": [reason],
+                            "due_at": pa.array([_naive(due_at)], pa.timestamp("us")),
+                            "created_at": pa.array([now], pa.timestamp("us")),
+                        }
+                    ),
+                )
+                link = {"from": [action_id]}
+                store.upsert_relationships("NEEDS", _one_row({"from": [customer.id], "to": [action_id]}))
+                if department_id is not None:
+                    store.upsert_relationships(
+                        "ASSIGNED_TO", _one_row(link | {"to": [str(department_id)]})
+                    )
+                if touchpoint_id is not None:
+                    store.upsert_relationships(
+                        "TRIGGERED_BY", _one_row(link | {"to": [str(touchpoint_id)]})
+                    )
+            rows = store.query("customer_actions", customer_id=customer.id)
+            return next(r for r in rows if r["action_id"] == action_id)
+
+        return _action(await ctx(info).run(work))
+
+    @strawberry.mutation(permission_classes=needs("actions:write"))
+    async def complete_action(self, info: Info, action_id: strawberry.ID) -> Action:
+        rows = await ctx(info).run(
+            lambda s: s.write("action_set_status", action_id=str(action_id), status="done")
+        )
+        if not rows:
+            raise NotFoundError(f"no action {action_id!r}")
+        return _action(rows[0])
+
+
+#: Errors whose messages are meant for the caller; every other error is masked.
+PUBLIC_ERRORS: tuple[type[Exception], ...] = (
+    InvalidRequestError,
+    NotFoundError,
+    engagement_data.EngagementError,
+)

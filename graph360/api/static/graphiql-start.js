@@ -1,0 +1,27 @@
+// GraphiQL for graph360: every request needs an API key, given in the Headers tab as
+// {"Authorization": "Bearer g360_…"}; GraphiQL keeps it in this browser's local storage.
+(function () {
+  var fetcher = GraphiQL.createFetcher({ url: window.location.origin + "/graphql" });
+  var example = [
+    "# Put your API key in the Headers tab below, then run:",
+    "query Card($ref: String!) {",
+    "  customer(ref: $ref) {",
+    "    id name segment lifecycleStage",
+    "    value { current potential atRisk }",
+    "    influence { score rank reach }",
+    "    flags { severity kind reason }",
+    "    journeys { journey step owners unowned }",
+    "    touchpoints(first: 5) { edges { node { at channel kind step } } }",
+    "  }",
+    "}",
+    "",
+  ].join("\n");
+  ReactDOM.createRoot(document.getElementById("graphiql")).render(
+    React.createElement(GraphiQL, {
+      fetcher: fetcher,
+      defaultQuery: example,
+      defaultHeaders: '{"Authorization": "Bearer "}',
+      shouldPersistHeaders: true,
+    })
+  );
+})();
