@@ -67,7 +67,7 @@ def customer_card(
     activity = store.query("customer_activity", customer_id=customer_id, since=since)[0]
     related = sorted(
         store.query("customer_relationships", customer_id=customer_id),
-        key=lambda r: (-(r["weight"] or 1.0), -(r["pagerank"] or 0.0), r["kind"], r["customer_id"]),
+        key=relationship_order,
     )
     steps = current_journey_steps(store, customer_id)
     return {
@@ -111,6 +111,11 @@ def customer_card(
         "actions": store.query("customer_actions", customer_id=customer_id),
         "next_best_offers": next_best_offers(store, customer_id, top=offers),
     }
+
+
+def relationship_order(row: dict[str, Any]) -> tuple:
+    """Heaviest relationships first, then the most influential people (a stable order)."""
+    return (-(row["weight"] or 1.0), -(row["pagerank"] or 0.0), row["kind"], row["customer_id"])
 
 
 def current_journey_steps(store: GraphStore, customer_id: str) -> list[dict[str, Any]]:

@@ -398,7 +398,7 @@ class Customer:
 
     @strawberry.field
     def location(self) -> Location:
-        return Location(city=self._get("city"), region=self._get("region"), country=self._get("country"))
+        return Location(**{k: self._get(k) for k in ("city", "region", "country")})
 
     @strawberry.field
     def segment(self) -> str | None:
@@ -508,7 +508,7 @@ class Customer:
         rows = await ctx(info).rows("customer_relationships", "customer_id", self.id)
         ordered = sorted(
             rows,
-            key=lambda r: (-(r["weight"] or 1.0), -(r["pagerank"] or 0.0), r["kind"], r["customer_id"]),
+            key=card_data.relationship_order,
         )
         chosen = ordered[start : start + size]
         items = [
@@ -721,8 +721,7 @@ class Query:
         rows = await ctx(info).run(work)
         page = rows[:size]
         items = [
-            CustomerSummary(id=r["customer_id"], **{k: r[k] for k in _SUMMARY_FIELDS})
-            for r in page
+            CustomerSummary(id=r["customer_id"], **{k: r[k] for k in _SUMMARY_FIELDS}) for r in page
         ]
         cursors = [encode_cursor(r["customer_id"]) for r in page]
         return connection(items, cursors, len(rows) > size)
@@ -794,8 +793,12 @@ class Query:
         found = await _analytics(
             info,
             lambda s: overlap_data.contact_collisions(
-                s, by=by.value, since=_naive(since), until=_naive(until),
-                window_hours=window_hours, top=size,
+                s,
+                by=by.value,
+                since=_naive(since),
+                until=_naive(until),
+                window_hours=window_hours,
+                top=size,
             ),
         )
         return build(at.Collisions, found.to_dict())
@@ -837,7 +840,7 @@ class Query:
 
     @strawberry.field(
         permission_classes=needs("analytics:read"),
-        description="When people engage: response rate by send hour × weekday per channel, the "
+        description="When people engage: response rate by send hour and weekday per channel, the "
         "best windows, and an optional A/B comparison of two channels.",
     )
     async def engagement(
@@ -882,11 +885,7 @@ class Query:
     async def journey_steps(self, info: Info, journey: str | None = None) -> list[JourneyStep]:
         frame = await ctx(info).run(journey_data.journey_steps)
         rows = frame.dropna(subset=["step_id"]).to_dict("records")
-        return [
-            _step(r)
-            for r in rows
-            if journey is None or r["journey_id"] == journey
-        ]
+        return [_step(r) for r in rows if journey is None or r["journey_id"] == journey]
 
 
 _SUMMARY_FIELDS = (
@@ -909,8 +908,7 @@ def _step(row: dict[str, Any]) -> JourneyStep:
         journey_id=row["journey_id"],
         journey=row["journey"],
         owners=[
-            Department(id=d, name=n)
-            for d, n in zip(row["owners"], row["owner_names"], strict=True)
+            Department(id=d, name=n) for d, n in zip(row["owners"], row["owner_names"], strict=True)
         ],
     )
 
@@ -1093,7 +1091,8 @@ class Mutation:
                     ),
                 )
                 link = {"from": [action_id]}
-                store.upsert_relationships("NEEDS", _one_row({"from": [customer.id], "to": [action_id]}))
+                needs_row = {"from": [customer.id], "to": [action_id]}
+                store.upsert_relationships("NEEDS", _one_row(needs_row))
                 if department_id is not None:
                     store.upsert_relationships(
                         "ASSIGNED_TO", _one_row(link | {"to": [str(department_id)]})
