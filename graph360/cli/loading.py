@@ -124,11 +124,12 @@ def demo(
     seed: Annotated[int, typer.Option(help="Same seed, same data")] = 360,
     fresh: Annotated[bool, typer.Option(help="Start from an empty database")] = False,
     no_serve: Annotated[
-        bool,
-        typer.Option("--no-serve", help="Stop after loading (always, until the API exists)"),
+        bool, typer.Option("--no-serve", help="Stop after loading instead of serving the API")
     ] = False,
+    port: Annotated[int, typer.Option(help="Port for the API")] = 8000,
 ) -> None:
-    """Generate a realistic data set from several source systems and load it."""
+    """Generate a realistic data set from several source systems, load it, and serve the API
+    on 127.0.0.1 with a fresh admin key (printed)."""
     from graph360.demo import generate_demo
 
     location = resolve_location(store)
@@ -159,6 +160,28 @@ def demo(
             title="graph360 demo",
         )
     )
+    if not no_serve:
+        _serve_demo(location, port)
+
+
+def _serve_demo(location: str, port: int) -> None:
+    from graph360.api.app import ApiSettings
+    from graph360.cli.serve import demo_key, run_api
+
+    with refusals():
+        key = demo_key(None)
+    url = f"http://127.0.0.1:{port}/graphql"
+    console.print(
+        Panel.fit(
+            f"GraphiQL: [bold]{url}[/bold] (put the key in its Headers tab)\n"
+            f"API key (admin, for this demo): [bold]{key}[/bold]\n\n"
+            f"curl -s {url} -H 'Authorization: Bearer {key}' -H 'Content-Type: application/json'"
+            """ -d '{"query": "{ influencers(first: 3) { name score rank } }"}'""",
+            title="graph360 API",
+        ),
+        soft_wrap=True,
+    )
+    run_api(ApiSettings(store=location, introspection=True), "127.0.0.1", port)
 
 
 def _analyse(graph: GraphStore) -> None:
