@@ -1,13 +1,21 @@
 """Shared fixtures: a ``store`` on every available backend, and the tiny bundle loaded into it.
 
 The embedded LadybugDB store always runs. A Neo4j leg runs when ``GRAPH360_NEO4J_URI`` is
-set and is skipped with that reason otherwise.
+set (credentials from ``GRAPH360_NEO4J_USER`` / ``GRAPH360_NEO4J_PASSWORD``) and is skipped with
+that reason otherwise.
+
+The Neo4j leg EMPTIES the database it is pointed at: point it at a throwaway server (the compose
+service, a test container), never at real data. Neo4j Community has one user database, so every
+test shares it: the ``store`` fixture deletes every node (``Neo4jStore.delete_everything``:
+``MATCH (n) … DETACH DELETE n`` in batches, so a big leftover graph cannot exhaust the server's
+memory) before its test, and, when a module's ``tiny`` graph is loaded, loads it again after
+the test so the module's later tests still find it. Constraints and indexes stay.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -18,15 +26,23 @@ from graph360.store import GraphStore, open_store
 BUNDLES = Path(__file__).parent / "bundles"
 TINY = BUNDLES / "tiny"
 BACKENDS = ["ladybug", "neo4j"]
+#: How to load the current module's tiny graph again on the shared Neo4j database.
+_RELOAD_TINY: list[Callable[[], None]] = []
 
 
 def _open(backend: str, tmp_path: Path) -> GraphStore:
+    """An empty store: a new file, or the Neo4j server's database emptied."""
     if backend == "ladybug":
         return open_store(str(tmp_path / "graph.lbug"))
     uri = os.environ.get("GRAPH360_NEO4J_URI")
     if not uri:
         pytest.skip("GRAPH360_NEO4J_URI is not set: no Neo4j server to test against")
-    return open_store(uri)
+    from graph360.store.neo4j import Neo4jStore
+
+    graph = open_store(uri)
+    assert isinstance(graph, Neo4jStore)
+    graph.delete_everything()
+    return graph
 
 
 @pytest.fixture(params=BACKENDS)
@@ -35,6 +51,9 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[GraphStore
     graph = _open(request.param, tmp_path)
     yield graph
     graph.close()
+    if request.param == "neo4j":
+        for reload in _RELOAD_TINY:
+            reload()
 
 
 @pytest.fixture(params=BACKENDS, scope="module")
@@ -44,8 +63,21 @@ def tiny(
     """The tiny bundle (tests/bundles/tiny) loaded once per module and backend."""
     folder = tmp_path_factory.mktemp("tiny")
     graph = _open(request.param, folder)
-    report = load_bundle(graph, TINY, rejects_path=folder / "rejects.csv", max_shared=2)
+
+    def load() -> LoadReport:
+        return load_bundle(graph, TINY, rejects_path=folder / "rejects.csv", max_shared=2)
+
+    report = load()
+    if request.param == "neo4j":
+
+        def reload() -> None:
+            graph.delete_everything()  # type: ignore[attr-defined]
+            load()
+
+        _RELOAD_TINY.append(reload)
     yield graph, report
+    if request.param == "neo4j":
+        _RELOAD_TINY.clear()
     graph.close()
 
 

@@ -1,7 +1,9 @@
 """Choosing and opening a store: one setting, ``--store`` or ``GRAPH360_STORE``.
 
 A path is an embedded LadybugDB database; ``neo4j://``, ``neo4j+s://`` or ``bolt://`` is a
-Neo4j server.
+Neo4j server (credentials from ``GRAPH360_NEO4J_USER`` / ``GRAPH360_NEO4J_PASSWORD``, or in the
+URI as ``user:password@``; a database other than the server's default from
+``GRAPH360_NEO4J_DATABASE``).
 """
 
 from __future__ import annotations
@@ -9,7 +11,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from graph360.errors import StoreError
 from graph360.store.base import GraphStore
 
 DEFAULT_PATH = "graph360.lbug"
@@ -28,13 +29,15 @@ def is_server(location: str) -> bool:
 def open_store(location: str | None = None, *, read_only: bool = False) -> GraphStore:
     """Open (creating if needed) the store at ``location`` with the model's schema applied."""
     where = resolve_location(location)
+    store: GraphStore
     if is_server(where):
-        raise StoreError(
-            f"{where}: the Neo4j backend is not part of this build yet; use a database path"
-        )
-    from graph360.store.embedded import EmbeddedStore
+        from graph360.store.neo4j import Neo4jStore
 
-    store = EmbeddedStore(Path(where), read_only=read_only)
+        store = Neo4jStore(where, read_only=read_only)
+    else:
+        from graph360.store.embedded import EmbeddedStore
+
+        store = EmbeddedStore(Path(where), read_only=read_only)
     if not read_only:
         store.apply_schema()
     return store

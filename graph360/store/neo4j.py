@@ -1,0 +1,559 @@
+"""The Neo4j store: the same graph360 on a Neo4j 5 server, cluster or Aura, via the official driver.
+
+How it talks to the server, and why:
+
+- **One driver per process** for each (URI, user, password): a driver owns the connection pool
+  and the cluster's routing table, so every store opened on the same server shares it
+  (``shared_driver``; closed at exit).
+- **Reads through ``execute_read``, writes through ``execute_write``**: a cluster routes reads to
+  followers, and the driver retries a transaction function on transient errors (leader switch,
+  deadlock, lost connection) for up to ``max_transaction_retry_time``. That is safe only because
+  every write sent here is idempotent: ``UNWIND $rows … MERGE`` by key.
+- **Bookmarks**: every session of a driver shares one ``BookmarkManager``, so a read after a
+  write — from any store of this process on that server — sees the write, even on a follower.
+- **``atomic()`` is one explicit transaction** on one session: every write inside goes through
+  it, and so does every read (it must see the writes not yet committed). An explicit
+  transaction is not retried by the driver; a transient error inside fails the whole block, which
+  leaves the graph unchanged, and the caller runs it again (a load is idempotent).
+- **Nothing but the model's labels, types and property names** is written into query text
+  (checked by ``_name``); every value travels as a ``$parameter``.
+
+Every text this module can send is listed by ``generated_statements()`` and linted with Neo4j's
+own parser by ``tests/test_cypher_lint.py``.
+"""
+
+from __future__ import annotations
+
+import atexit
+import datetime as dt
+import logging
+import os
+import re
+import threading
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any, TypeVar
+from urllib.parse import unquote, urlsplit, urlunsplit
+
+import neo4j
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+from neo4j.exceptions import AuthError, DriverError, Neo4jError, ServiceUnavailable
+
+from graph360 import model
+from graph360.errors import StoreError
+from graph360.store.base import GraphStore, plain
+
+log = logging.getLogger(__name__)
+
+#: Rows per ``UNWIND $rows … MERGE`` transaction. Neo4j's own guidance for batched MERGE on
+#: indexed keys is 10k to 50k rows per transaction: large enough that the per-transaction round
+#: trip and commit (a log flush) are amortised, small enough that the transaction state stays
+#: in a few tens of MB of heap. 10k is the cautious end, since a Touchpoint row carries free
+#: text. Not measured on a server here: ``bench/neo4j_load.py --batch N`` measures it.
+BATCH_ROWS = 10_000
+#: Nodes per ``DETACH DELETE`` transaction when emptying a database (``delete_everything``).
+DELETE_BATCH = 10_000
+#: How long ``apply_schema`` waits for new indexes to come online.
+INDEX_WAIT_SECONDS = 300
+
+#: Properties the named queries filter on (WHERE … =, <, >, IN, IS NOT NULL), beyond the keys,
+#: which have uniqueness constraints (and so an index) already. A range index serves all of
+#: those predicates. ``tests/test_neo4j_store.py`` checks that every such filter in
+#: graph360/queries/ is covered here and that every entry is in the model.
+INDEXED: dict[str, tuple[str, ...]] = {
+    "Customer": ("email", "segment", "influence_rank", "value_at"),
+    "SourceRecord": ("email", "phone"),
+    "Account": ("opened_at",),
+    "Touchpoint": ("at", "kind", "channel", "value", "rating"),
+    "Flag": ("kind", "severity", "status"),
+    "Action": ("kind",),
+    "RELATED": ("kind",),
+}
+
+#: Settings read from the environment (documented in the README).
+ENV_USER, ENV_PASSWORD, ENV_DATABASE = (
+    "GRAPH360_NEO4J_USER",
+    "GRAPH360_NEO4J_PASSWORD",
+    "GRAPH360_NEO4J_DATABASE",
+)
+
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+T = TypeVar("T")
+
+
+# --- pure helpers (unit-tested without a server) ---------------------------------------------
+
+
+def batches(rows: Sequence[T], size: int = BATCH_ROWS) -> Iterator[Sequence[T]]:
+    """``rows`` in consecutive slices of at most ``size``, in order; nothing for no rows.
+
+    >>> [list(b) for b in batches([1, 2, 3, 4, 5], 2)]
+    [[1, 2], [3, 4], [5]]
+    """
+    if size < 1:
+        raise ValueError(f"batch size must be at least 1, not {size}")
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
+
+
+def last_wins(rows: Sequence[dict[str, Any]], identity: Sequence[str]) -> list[dict[str, Any]]:
+    """One row per identity, the last one given winning, at the place of its last occurrence.
+
+    The same rule as the embedded store. Applied before batching, so no key is split across
+    two transactions and each key's final values never depend on batch boundaries.
+
+    >>> last_wins([{"k": "a", "v": 1}, {"k": "b", "v": 2}, {"k": "a", "v": 3}], ["k"])
+    [{'k': 'b', 'v': 2}, {'k': 'a', 'v': 3}]
+    """
+    last: dict[tuple[Any, ...], int] = {}
+    for index, row in enumerate(rows):
+        last[tuple(row[name] for name in identity)] = index
+    if len(last) == len(rows):
+        return list(rows)
+    return [rows[i] for i in sorted(last.values())]
+
+
+def _name(name: str) -> str:
+    """A label, type or property name fit to write into query text (they come from the model)."""
+    if not _IDENTIFIER.match(name):
+        raise StoreError(f"{name!r} is not a plain identifier; refusing to write it into Cypher")
+    return name
+
+
+def _index_name(owner: str, prop: str, suffix: str) -> str:
+    return f"graph360_{owner.lower()}_{prop}_{suffix}"
+
+
+def schema_statements() -> list[str]:
+    """The constraints and indexes the model needs: a uniqueness constraint on every node key
+    (which also indexes it, and makes concurrent MERGEs safe), and a range index on every
+    property in ``INDEXED``."""
+    statements = []
+    for node in model.NODES.values():
+        label, key = _name(node.label), _name(node.key)
+        statements.append(
+            f"CREATE CONSTRAINT {_index_name(label, key, 'key')} IF NOT EXISTS "
+            f"FOR (n:{label}) REQUIRE n.{key} IS UNIQUE"
+        )
+    for owner, props in INDEXED.items():
+        for prop in props:
+            name = _index_name(owner, _name(prop), "index")
+            if owner in model.NODES:
+                target = f"(n:{_name(owner)})"
+            else:
+                target = f"()-[n:{_name(model.relationship(owner).type)}]-()"
+            statements.append(f"CREATE INDEX {name} IF NOT EXISTS FOR {target} ON (n.{prop})")
+    return statements
+
+
+AWAIT_INDEXES = f"CALL db.awaitIndexes({INDEX_WAIT_SECONDS})"
+#: Deletes up to $batch nodes with their relationships; run until it deletes nothing.
+DELETE_SOME = "MATCH (n) WITH n LIMIT $batch DETACH DELETE n RETURN count(*) AS deleted"
+
+
+def merge_nodes_text(label: str, given: Sequence[str]) -> str:
+    """``UNWIND $rows … MERGE`` by key, setting exactly the ``given`` properties."""
+    node = model.node(label)
+    text = f"UNWIND $rows AS row MERGE (n:{_name(label)} {{{_name(node.key)}: row.{node.key}}})"
+    if given:
+        text += " SET " + ", ".join(f"n.{_name(p)} = row.{p}" for p in given)
+    return text
+
+
+def merge_relationships_text(rel_type: str, given: Sequence[str]) -> str:
+    """``UNWIND $rows … MERGE`` of relationships between existing endpoints; returns how many
+    rows found both ends (the caller refuses a batch naming a node that does not exist)."""
+    rel = model.relationship(rel_type)
+    source, target = model.node(rel.source), model.node(rel.target)
+    identity = ", ".join(f"{_name(p)}: row.{p}" for p in rel.identity)
+    identity = f" {{{identity}}}" if identity else ""
+    text = (
+        f"UNWIND $rows AS row "
+        f"MATCH (a:{_name(rel.source)} {{{_name(source.key)}: row.source}}) "
+        f"MATCH (b:{_name(rel.target)} {{{_name(target.key)}: row.target}}) "
+        f"MERGE (a)-[r:{_name(rel_type)}{identity}]->(b)"
+    )
+    if given:
+        text += " SET " + ", ".join(f"r.{_name(p)} = row.{p}" for p in given)
+    return text + " RETURN count(r) AS written"
+
+
+def lookup_text(label: str, columns: Sequence[str]) -> str:
+    """The ``columns`` of the ``label`` nodes whose keys are in ``$keys``."""
+    node = model.node(label)
+    returned = ", ".join(f"n.{_name(c)} AS {c}" for c in columns)
+    return f"UNWIND $keys AS k MATCH (n:{_name(label)} {{{_name(node.key)}: k}}) RETURN {returned}"
+
+
+def generated_statements() -> dict[str, str]:
+    """Every Cypher text this module generates for the model, by a descriptive name (linted)."""
+    texts = {f"schema {i}": text for i, text in enumerate(schema_statements())}
+    texts["await indexes"] = AWAIT_INDEXES
+    texts["delete some"] = DELETE_SOME
+    for label, node in model.NODES.items():
+        texts[f"merge {label}"] = merge_nodes_text(label, list(node.properties))
+        texts[f"merge {label} key only"] = merge_nodes_text(label, [])
+        texts[f"lookup {label}"] = lookup_text(label, list(node.columns))
+    for rel_type, rel in model.RELATIONSHIPS.items():
+        settable = [p for p in rel.properties if p not in rel.identity]
+        texts[f"merge {rel_type}"] = merge_relationships_text(rel_type, settable)
+        texts[f"merge {rel_type} identity only"] = merge_relationships_text(rel_type, [])
+    return texts
+
+
+# --- connecting ------------------------------------------------------------------------------
+
+
+def split_credentials(uri: str) -> tuple[str, tuple[str, str] | None]:
+    """``uri`` without any ``user:password@`` in it, and those credentials if it had them."""
+    parts = urlsplit(uri)
+    if parts.username is None:
+        return uri, None
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    bare = urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+    return bare, (unquote(parts.username), unquote(parts.password or ""))
+
+
+def credentials_from_env(env: Mapping[str, str] = os.environ) -> tuple[str, str] | None:
+    """(user, password) from GRAPH360_NEO4J_USER (default ``neo4j``) and _PASSWORD; no password
+    means a server with authentication switched off."""
+    password = env.get(ENV_PASSWORD)
+    if password is None:
+        return None
+    return env.get(ENV_USER) or "neo4j", password
+
+
+_DRIVERS: dict[tuple[str, tuple[str, str] | None], tuple[neo4j.Driver, neo4j.BookmarkManager]] = {}
+_DRIVERS_LOCK = threading.Lock()
+_SCHEMA_APPLIED: set[tuple[int, str | None]] = set()
+
+
+def shared_driver(
+    uri: str, auth: tuple[str, str] | None
+) -> tuple[neo4j.Driver, neo4j.BookmarkManager]:
+    """This process's driver for (uri, auth), created on first use, and its bookmark manager."""
+    key = (uri, auth)
+    with _DRIVERS_LOCK:
+        if key not in _DRIVERS:
+            driver = neo4j.GraphDatabase.driver(
+                uri, auth=auth, user_agent="graph360", max_transaction_retry_time=30.0
+            )
+            _DRIVERS[key] = (driver, neo4j.GraphDatabase.bookmark_manager())
+        return _DRIVERS[key]
+
+
+@atexit.register
+def close_drivers() -> None:
+    """Close every shared driver (at exit; tests may call it too)."""
+    with _DRIVERS_LOCK:
+        for driver, _ in _DRIVERS.values():
+            driver.close()
+        _DRIVERS.clear()
+        _SCHEMA_APPLIED.clear()
+
+
+# --- values ----------------------------------------------------------------------------------
+
+
+def parameter(value: Any) -> Any:
+    """A value as the driver should send it, stored the way the embedded store stores it:
+    datetimes as naive UTC (LocalDateTime — a zoned DateTime never compares equal or ordered
+    with one, the comparison is null), a date as midnight, numpy and pandas scalars as Python."""
+    if isinstance(value, dict):
+        return {k: parameter(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset | np.ndarray | pd.Series | pd.Index):
+        return [parameter(v) for v in value]
+    if isinstance(value, pd.Timestamp):
+        value = None if pd.isna(value) else value.to_pydatetime()
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.UTC).replace(tzinfo=None)
+        return value
+    if isinstance(value, dt.date):
+        return dt.datetime.combine(value, dt.time())
+    return value
+
+
+def _plain_deep(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_plain_deep(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain_deep(v) for k, v in value.items()}
+    return plain(value)
+
+
+def _fetch(tx: neo4j.ManagedTransaction | neo4j.Transaction, text: str, params: dict[str, Any]):
+    """Run ``text`` and read every row inside the transaction (a result dies with it)."""
+    result = tx.run(text, params)
+    keys = list(result.keys())
+    rows = [[_plain_deep(v) for v in record.values()] for record in result]
+    return keys, rows
+
+
+def _write(tx: neo4j.ManagedTransaction | neo4j.Transaction, text: str, params: dict[str, Any]):
+    """Run a write and return (its rows, its counters)."""
+    result = tx.run(text, params)
+    rows = [record.data() for record in result]
+    return rows, result.consume().counters
+
+
+@contextmanager
+def _translated(location: str) -> Iterator[None]:
+    """Driver errors as graph360's StoreError, with their first line only."""
+    try:
+        yield
+    except (AuthError, ServiceUnavailable) as error:
+        raise StoreError(f"cannot use the Neo4j server at {location}: {_first_line(error)}") from (
+            error
+        )
+    except (Neo4jError, DriverError) as error:
+        raise StoreError(_first_line(error)) from error
+
+
+def _first_line(error: Exception) -> str:
+    message = getattr(error, "message", None) or str(error)
+    lines = str(message).strip().splitlines()
+    return lines[0] if lines else type(error).__name__
+
+
+# --- the store -------------------------------------------------------------------------------
+
+
+class Neo4jStore(GraphStore):
+    """A Neo4j 5 database (a server, a cluster or Aura) holding the graph360 model."""
+
+    backend = "neo4j"
+
+    def __init__(
+        self,
+        uri: str,
+        *,
+        auth: tuple[str, str] | None = None,
+        database: str | None = None,
+        read_only: bool = False,
+        batch_rows: int = BATCH_ROWS,
+    ) -> None:
+        bare, in_uri = split_credentials(uri)
+        self.location = bare
+        self.read_only = read_only
+        self.batch_rows = batch_rows
+        self._database = database or os.environ.get(ENV_DATABASE) or None
+        self._driver, self._bookmarks = shared_driver(
+            bare, auth or in_uri or credentials_from_env()
+        )
+        self._session: neo4j.Session | None = None
+        self._tx: neo4j.Transaction | None = None
+        self._depth = 0
+        with _translated(self.location):
+            self._driver.verify_connectivity()
+
+    def close(self) -> None:
+        """End this store's open transaction, if any; the shared driver stays for others."""
+        if self._tx is not None:
+            self._end_transaction(commit=False)
+
+    def _new_session(self) -> neo4j.Session:
+        return self._driver.session(database=self._database, bookmark_manager=self._bookmarks)
+
+    # --- schema -------------------------------------------------------------------------------
+
+    def apply_schema(self) -> None:
+        if self.read_only:
+            return
+        applied = (id(self._driver), self._database)
+        if applied in _SCHEMA_APPLIED:  # the statements are idempotent; this saves round trips
+            return
+        for statement in schema_statements():
+            self._run(statement, {}, write=True)
+        self._run(AWAIT_INDEXES, {}, write=True)
+        _SCHEMA_APPLIED.add(applied)
+
+    def delete_everything(self, batch: int = DELETE_BATCH) -> int:
+        """Delete every node and relationship, ``batch`` nodes per transaction (a test database
+        is emptied this way; one huge DETACH DELETE could exhaust the server's memory).
+        Constraints and indexes stay. Returns how many nodes were deleted."""
+        total = 0
+        while True:
+            deleted = int(self._run(DELETE_SOME, {"batch": batch}, write=True)[0]["deleted"])
+            total += deleted
+            if deleted < batch:
+                return total
+
+    # --- bulk writes --------------------------------------------------------------------------
+
+    def upsert_nodes(self, label: str, rows: pa.Table) -> int:
+        node = model.node(label)
+        if node.key not in rows.column_names:
+            raise StoreError(f"{label} rows without their key column {node.key!r}")
+        given = [p for p in node.properties if p in rows.column_names]
+        records = last_wins(_typed(rows, node.arrow_schema(), [node.key, *given]), [node.key])
+        _, created = self._write_batches(merge_nodes_text(label, given), records, "nodes_created")
+        return created
+
+    def upsert_relationships(self, rel_type: str, rows: pa.Table) -> int:
+        rel = model.relationship(rel_type)
+        absent = [c for c in ("from", "to", *rel.identity) if c not in rows.column_names]
+        if absent:
+            raise StoreError(f"{rel_type} rows without the columns {absent}")
+        given = [p for p in rel.properties if p in rows.column_names and p not in rel.identity]
+        records = _typed(rows, rel.arrow_schema(), ["from", "to", *rel.identity, *given])
+        # "from" and "to" travel as "source" and "target": the map keys read better in Cypher
+        for record in records:
+            record["source"], record["target"] = record.pop("from"), record.pop("to")
+        records = last_wins(records, ["source", "target", *rel.identity])
+        text = merge_relationships_text(rel_type, given)
+        written, created = self._write_batches(text, records, "relationships_created")
+        if written != len(records):
+            raise StoreError(
+                f"{len(records) - written} of {len(records)} {rel_type} relationships name a "
+                f"{rel.source} or {rel.target} that is not in the store"
+            )
+        return created
+
+    def _write_batches(
+        self, text: str, records: list[dict[str, Any]], counter: str
+    ) -> tuple[int, int]:
+        """Send ``records`` in batches of ``batch_rows``; returns (rows the statement reported
+        as written, the summed ``counter``). Outside ``atomic()`` each batch is its own retried
+        transaction function (idempotent: MERGE by key)."""
+        self._refuse_if_read_only()
+        written = counted = 0
+        with _translated(self.location), self._maybe_session() as session:
+            for batch in batches(records, self.batch_rows):
+                params = {"rows": list(batch)}
+                started = time.perf_counter()
+                if self._tx is not None:
+                    rows, counters = _write(self._tx, text, params)
+                else:
+                    assert session is not None
+                    rows, counters = session.execute_write(_write, text, params)
+                seconds = time.perf_counter() - started
+                log.debug("%.3f s  %d rows  %s", seconds, len(batch), text[:80])
+                written += int(rows[0]["written"]) if rows and "written" in rows[0] else 0
+                counted += getattr(counters, counter)
+        return written, counted
+
+    @contextmanager
+    def _maybe_session(self) -> Iterator[neo4j.Session | None]:
+        """A session for a run of transaction functions, or none inside ``atomic()``."""
+        if self._tx is not None:
+            yield None
+            return
+        with self._new_session() as session:
+            yield session
+
+    def existing_keys(self, label: str, keys: pa.Array | pa.ChunkedArray) -> pa.Array:
+        key = model.node(label).key
+        found = self._lookup(label, [key], keys)
+        return pa.array([row[0] for row in found], pa.string())
+
+    def get_nodes(self, label: str, keys: pa.Array | pa.ChunkedArray) -> pa.Table:
+        node = model.node(label)
+        columns = list(node.columns)
+        found = self._lookup(label, columns, keys)
+        return pa.Table.from_pylist(
+            [dict(zip(columns, row, strict=True)) for row in found], schema=node.arrow_schema()
+        )
+
+    def _lookup(
+        self, label: str, columns: list[str], keys: pa.Array | pa.ChunkedArray
+    ) -> list[list[Any]]:
+        unique = list(dict.fromkeys(k for k in keys.cast(pa.string()).to_pylist() if k is not None))
+        text = lookup_text(label, columns)
+        rows: list[list[Any]] = []
+        for batch in batches(unique, self.batch_rows):
+            rows += self._run_keyed(text, {"keys": list(batch)}, write=False)[1]
+        return rows
+
+    # --- running Cypher -----------------------------------------------------------------------
+
+    def _run(self, text: str, params: dict[str, Any], *, write: bool) -> list[dict[str, Any]]:
+        keys, rows = self._run_keyed(text, params, write=write)
+        return [dict(zip(keys, row, strict=True)) for row in rows]
+
+    def _frame(self, text: str, params: dict[str, Any]) -> pd.DataFrame:
+        keys, rows = self._run_keyed(text, params, write=False)
+        return pd.DataFrame(rows, columns=keys)
+
+    def _run_keyed(
+        self, text: str, params: dict[str, Any], *, write: bool
+    ) -> tuple[list[str], list[list[Any]]]:
+        """Column names and rows of one statement, in the open transaction if there is one."""
+        if write:
+            self._refuse_if_read_only()
+        params = parameter(params)
+        started = time.perf_counter()
+        with _translated(self.location):
+            if self._tx is not None:
+                answer = _fetch(self._tx, text, params)
+            else:
+                with self._new_session() as session:
+                    work = session.execute_write if write else session.execute_read
+                    answer = work(_fetch, text, params)
+        log.debug("%.3f s  %s", time.perf_counter() - started, " ".join(text.split())[:90])
+        return answer
+
+    def _refuse_if_read_only(self) -> None:
+        if self.read_only:
+            raise StoreError(f"the store at {self.location} was opened read-only")
+
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        """One explicit transaction for everything inside (nested blocks join the outer one)."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        with _translated(self.location):
+            self._session = self._new_session()
+            try:
+                self._tx = self._session.begin_transaction()
+            except BaseException:
+                self._session.close()
+                self._session = None
+                raise
+        self._depth = 1
+        try:
+            yield
+        except BaseException:
+            self._end_transaction(commit=False)
+            raise
+        self._end_transaction(commit=True)
+
+    def _end_transaction(self, *, commit: bool) -> None:
+        """Commit or roll back the open transaction; a failed rollback never hides the error
+        that caused it (the server may have ended the transaction already)."""
+        tx, session = self._tx, self._session
+        self._tx, self._session, self._depth = None, None, 0
+        try:
+            if tx is None:
+                return
+            if commit:
+                with _translated(self.location):
+                    tx.commit()
+            else:
+                try:
+                    tx.rollback()
+                except (Neo4jError, DriverError) as error:
+                    log.debug("rollback: %s", error)
+        finally:
+            if session is not None:
+                session.close()
+
+
+def _typed(rows: pa.Table, schema: pa.Schema, columns: list[str]) -> list[dict[str, Any]]:
+    """``columns`` of ``rows`` in the model's types, as Python dicts (what the driver sends).
+
+    A DOUBLE given as integers is sent as floats: Neo4j keeps the type it is sent, and a sum
+    over a property must not change type with the source file."""
+    arrays = [rows.column(c).cast(schema.field(c).type) for c in columns]
+    return pa.Table.from_arrays(arrays, names=columns).to_pylist()
