@@ -10,7 +10,7 @@ Any diagnostic fails, warnings included.
 Texts checked: each named query as the Neo4j store picks it (``NAME.neo4j.cypher`` if present,
 else the shared text), every statement ``graph360/store/neo4j.py`` generates (constraints,
 indexes, MERGE batches, lookups) and every statement the shared ``GraphStore`` steps generate
-(counts, exports, merges of nodes).
+(counts, exports, merges of nodes) and every statement ``graph360 migrate`` reads a source with.
 
 Needs Node and ``npm ci`` in tools/cypher-lint (``.ci/run`` does it). Without them the tests
 skip with that reason, except under CI (``CI`` set), where they fail instead.
@@ -35,6 +35,7 @@ from typing import Any
 import pytest
 
 from graph360 import model, queries
+from graph360.cli import migrate
 from graph360.store import neo4j as neo4j_store
 from graph360.store.base import GraphStore
 
@@ -188,6 +189,7 @@ def neo4j_texts() -> dict[str, str]:
     texts = {f"query {name}": queries.get(name, "neo4j").text for name in queries.names()}
     texts.update({f"store {k}": v for k, v in neo4j_store.generated_statements().items()})
     texts.update(shared_step_texts())
+    texts.update(migrate.generated_statements())
     return texts
 
 
