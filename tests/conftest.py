@@ -97,3 +97,13 @@ def snapshot(graph: GraphStore) -> dict[str, list[dict]]:
         frame = graph.all_relationships(rel_type)
         shot[rel_type] = frame.astype(object).where(frame.notna(), None).to_dict("records")
     return shot
+
+
+@pytest.fixture(params=BACKENDS, scope="module")
+def api(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator:
+    """The demo loaded and scored on each backend, behind the real ASGI app (tests/api_support)."""
+    from api_support import load_demo, serve
+
+    folder = tmp_path_factory.mktemp("api")
+    location, cards = load_demo(request.param, folder)
+    yield from serve(location, folder, cards)

@@ -25,10 +25,12 @@ def test_every_query_documents_its_parameters_and_rows() -> None:
         for backend in ("ladybug", "neo4j"):
             query = queries.get(name, backend)
             header = query.text.split("\n")
-            params_line = next((h for h in header if h.startswith("// params:")), None)
-            assert params_line, f"{name}: no '// params:' line"
-            assert any(h.startswith("// returns:") for h in header), f"{name}: no '// returns:'"
-            declared = set(re.findall(r"\$([A-Za-z_]\w*)", params_line))
+            start = next((i for i, h in enumerate(header) if h.startswith("// params:")), None)
+            assert start is not None, f"{name}: no '// params:' line"
+            end = next((i for i, h in enumerate(header) if h.startswith("// returns:")), None)
+            assert end is not None and end > start, f"{name}: no '// returns:' after params"
+            params_text = " ".join(header[start:end])  # the params may run over several lines
+            declared = set(re.findall(r"\$([A-Za-z_]\w*)", params_text))
             assert declared == set(query.parameters), f"{name}: params line vs text"
 
 

@@ -70,14 +70,14 @@ class ApiSettings:
 def build_schema(settings: ApiSettings | None = None) -> strawberry.Schema:
     settings = settings or ApiSettings()
     extensions: list[Any] = [
-        QueryDepthLimiter(max_depth=settings.max_depth),
-        MaxTokensLimiter(max_token_count=settings.max_tokens),
-        MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+        lambda: QueryDepthLimiter(max_depth=settings.max_depth),
+        lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+        lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
     ]
     if not settings.introspection:
-        extensions.append(AddValidationRules([NoSchemaIntrospectionCustomRule]))
+        extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
     if not settings.debug:
-        extensions.append(MaskErrors(should_mask_error=_should_mask, error_message=MASKED))
+        extensions.append(lambda: MaskErrors(should_mask_error=_should_mask, error_message=MASKED))
     return Graph360Schema(
         query=Query,
         mutation=Mutation,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import datetime as dt
 import json
 import uuid
@@ -801,7 +802,7 @@ class Query:
                 top=size,
             ),
         )
-        return build(at.Collisions, found.to_dict())
+        return build(at.Collisions, dataclasses.asdict(found))
 
     @strawberry.field(
         permission_classes=needs("analytics:read"),
