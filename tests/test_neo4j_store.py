@@ -433,3 +433,19 @@ def test_a_read_only_store_refuses_writes(server: _Server) -> None:
         store.upsert_nodes("Customer", pa.table({"customer_id": ["a"]}))
     with pytest.raises(StoreError, match="read-only"):
         store.write("drop_stale_step_owners", step_ids=[], keep=[])
+
+
+def test_frames_are_typed_as_the_embedded_store_types_them(
+    server: _Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = n4.Neo4jStore("neo4j://h")
+    at = dt.datetime(2024, 5, 1, 9, 30)
+    answer = (["at", "n", "name"], [[at, 1, "a"], [None, None, None]])
+    monkeypatch.setattr(store, "_run_keyed", lambda *args, **kwargs: answer)
+    frame = store._frame("MATCH (n) RETURN n", {})
+    assert str(frame["at"].dtype) == "datetime64[us]" and pd.isna(frame["at"][1])
+    assert str(frame["n"].dtype) == "float64"
+    assert frame["name"][0] == "a" and pd.isna(frame["name"][1])
+    monkeypatch.setattr(store, "_run_keyed", lambda *args, **kwargs: (["at", "n"], []))
+    empty = store._frame("MATCH (n) RETURN n", {})
+    assert list(empty.columns) == ["at", "n"] and empty.empty

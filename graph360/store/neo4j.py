@@ -478,8 +478,16 @@ class Neo4jStore(GraphStore):
         return [dict(zip(keys, row, strict=True)) for row in rows]
 
     def _frame(self, text: str, params: dict[str, Any]) -> pd.DataFrame:
+        """Rows as a frame typed as the embedded store types them: through Arrow, so times are
+        datetime64, integers with nulls are floats, and the columns are there with no rows."""
         keys, rows = self._run_keyed(text, params, write=False)
-        return pd.DataFrame(rows, columns=keys)
+        columns = list(zip(*rows, strict=True)) if rows else [() for _ in keys]
+        try:
+            return pa.table(
+                {k: pa.array(list(c)) for k, c in zip(keys, columns, strict=True)}
+            ).to_pandas()
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+            return pd.DataFrame(rows, columns=keys)  # mixed types in a column: left as objects
 
     def _run_keyed(
         self, text: str, params: dict[str, Any], *, write: bool
