@@ -572,3 +572,74 @@ def test_view_commands_write_each_page(tmp_path: Path) -> None:
     written = sorted(p.name for p in (tmp_path / "all").iterdir())
     assert written == ["index.html", "influence.html", "journey-buy.html", "overlap.html"]
     assert 'href="journey-buy.html"' in (tmp_path / "all" / "index.html").read_text()
+
+
+def random_network(folder: Path, people: int, relationships: int, seed: int = 7) -> GraphStore:
+    """``people`` customers and ``relationships`` random RELATED (no self-loop, no repeated
+    pair), influence stored: a network bigger than the physics threshold."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    ids = [f"P{i:05d}" for i in range(people)]
+    source = rng.integers(0, people, relationships * 2)
+    target = rng.integers(0, people // 10, relationships * 2)  # a few popular people
+    pairs = np.unique(np.c_[source, target][source != target], axis=0)[:relationships]
+    graph = open_store(str(folder / "random.lbug"))
+    graph.upsert_nodes(
+        "Customer", pa.table({"customer_id": ids, "name": [f"Person {i}" for i in range(people)]})
+    )
+    graph.upsert_relationships(
+        "RELATED",
+        pa.table(
+            {
+                "from": [ids[i] for i in pairs[:, 0]],
+                "to": [ids[i] for i in pairs[:, 1]],
+                "kind": ["follows"] * len(pairs),
+                "weight": rng.random(len(pairs)) + 0.5,
+            }
+        ),
+    )
+    influence(graph, now=NOW)
+    return graph
+
+
+def test_a_big_influence_view_is_laid_out_by_community_without_physics(tmp_path: Path) -> None:
+    graph = random_network(tmp_path, 600, 1500)
+    try:
+        view = influence_view.build(graph, first=600, max_nodes=600, max_edges=1500, now=NOW)
+        small = influence_view.build(graph, first=3, max_nodes=40, now=NOW)
+        people = {r["customer_id"]: r for r in graph.query("influence_stored", limit=600)}
+    finally:
+        graph.close()
+    assert len(view.nodes) > influence_view.BIG and view.physics is False
+    assert small.physics is True and "x" not in small.nodes[0]
+    by_community: dict[int, list[tuple[float, float]]] = {}
+    for node in view.nodes:
+        by_community.setdefault(people[node["id"]]["community"], []).append((node["x"], node["y"]))
+    centres = {
+        c: (sum(x for x, _ in xy) / len(xy), sum(y for _, y in xy) / len(xy))
+        for c, xy in by_community.items()
+    }
+    # Each person is nearer their own community's centre than any other community's.
+    nearer = sum(
+        min(
+            centres,
+            key=lambda c: (node["x"] - centres[c][0]) ** 2 + (node["y"] - centres[c][1]) ** 2,
+        )
+        == people[node["id"]]["community"]
+        for node in view.nodes
+    )
+    assert nearer >= 0.95 * len(view.nodes)
+    # Within a community the most influential sit nearest its centre.
+    biggest = max(by_community, key=lambda c: len(by_community[c]))
+    members = sorted(
+        (n for n in view.nodes if people[n["id"]]["community"] == biggest),
+        key=lambda n: people[n["id"]]["influence_rank"],
+    )
+    cx, cy = centres[biggest]
+    first, last = members[0], members[-1]
+    assert (first["x"] - cx) ** 2 + (first["y"] - cy) ** 2 < (last["x"] - cx) ** 2 + (
+        last["y"] - cy
+    ) ** 2
+    page = to_html(view)
+    assert '"physics":{"enabled":false' in page
