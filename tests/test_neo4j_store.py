@@ -449,3 +449,19 @@ def test_frames_are_typed_as_the_embedded_store_types_them(
     monkeypatch.setattr(store, "_run_keyed", lambda *args, **kwargs: (["at", "n"], []))
     empty = store._frame("MATCH (n) RETURN n", {})
     assert list(empty.columns) == ["at", "n"] and empty.empty
+
+
+def test_an_atomic_block_in_one_thread_does_not_capture_anothers_reads(server: _Server) -> None:
+    """The API shares one store between its threads: an analytics write in progress must not
+    pull the card's reads into its uncommitted transaction."""
+    import threading
+
+    store = n4.Neo4jStore("neo4j://h")
+    with store.atomic():
+        worker = threading.Thread(
+            target=store.query, args=("customer_profile",), kwargs={"customer_id": "a"}
+        )
+        worker.start()
+        worker.join()
+        store.query("customer_profile", customer_id="a")
+    assert [kind for kind, _, _ in server.calls] == ["read", "explicit"]

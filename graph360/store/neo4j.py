@@ -347,14 +347,38 @@ class Neo4jStore(GraphStore):
         self._driver, self._bookmarks = shared_driver(
             bare, auth or in_uri or credentials_from_env()
         )
-        self._session: neo4j.Session | None = None
-        self._tx: neo4j.Transaction | None = None
-        self._depth = 0
+        # The open atomic() transaction belongs to the thread that opened it: a server shares one
+        # store between threads (the API's), and another thread's reads must not join it.
+        self._local = threading.local()
         with _translated(self.location):
             self._driver.verify_connectivity()
 
+    @property
+    def _tx(self) -> neo4j.Transaction | None:
+        return getattr(self._local, "tx", None)
+
+    @_tx.setter
+    def _tx(self, tx: neo4j.Transaction | None) -> None:
+        self._local.tx = tx
+
+    @property
+    def _session(self) -> neo4j.Session | None:
+        return getattr(self._local, "session", None)
+
+    @_session.setter
+    def _session(self, session: neo4j.Session | None) -> None:
+        self._local.session = session
+
+    @property
+    def _depth(self) -> int:
+        return getattr(self._local, "depth", 0)
+
+    @_depth.setter
+    def _depth(self, depth: int) -> None:
+        self._local.depth = depth
+
     def close(self) -> None:
-        """End this store's open transaction, if any; the shared driver stays for others."""
+        """End this thread's open transaction, if any; the shared driver stays for others."""
         if self._tx is not None:
             self._end_transaction(commit=False)
 
