@@ -465,3 +465,16 @@ def test_an_atomic_block_in_one_thread_does_not_capture_anothers_reads(server: _
         worker.join()
         store.query("customer_profile", customer_id="a")
     assert [kind for kind, _, _ in server.calls] == ["read", "explicit"]
+
+
+def test_an_unreachable_server_is_one_line_and_exit_1_not_a_traceback() -> None:
+    from typer.testing import CliRunner
+
+    from graph360.cli import EXIT_REFUSED, app
+
+    n4.close_drivers()
+    done = CliRunner().invoke(app, ["stats", "--store", "bolt://127.0.0.1:1"])
+    n4.close_drivers()
+    assert done.exit_code == EXIT_REFUSED
+    assert "cannot use the Neo4j server at bolt://127.0.0.1:1" in done.stderr
+    assert "Connection refused" in done.stderr and "Traceback" not in done.stderr

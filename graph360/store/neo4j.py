@@ -318,8 +318,12 @@ def _translated(location: str) -> Iterator[None]:
 
 def _first_line(error: Exception) -> str:
     message = getattr(error, "message", None) or str(error)
-    lines = str(message).strip().splitlines()
-    return lines[0] if lines else type(error).__name__
+    lines = [line.strip() for line in str(message).strip().splitlines() if line.strip()]
+    if not lines:
+        return type(error).__name__
+    if lines[0].endswith(":") and len(lines) > 1:  # "Couldn't connect to …:" then the reason
+        return f"{lines[0]} {lines[1]}"
+    return lines[0]
 
 
 # --- the store -------------------------------------------------------------------------------
