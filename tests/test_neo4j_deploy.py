@@ -9,7 +9,7 @@ import re
 import subprocess
 from pathlib import Path
 
-import yaml
+import yaml  # PyYAML: installed with schemathesis, a test dependency
 
 ROOT = Path(__file__).parents[1]
 
