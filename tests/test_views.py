@@ -355,7 +355,7 @@ def test_journey_view_marks_gaps_by_colour_and_label(tiny) -> None:
     }
     assert {n["y"] for n in view.nodes if n["id"].startswith("d:")} == {journey_view.OWNER_ROW}
     # Arrows: conversion from the step before; who went no further than the step it leaves.
-    assert edge(view, "s:buy-1", "s:buy-2")["label"] == "100% converted\n0 went no further (0%)"
+    assert edge(view, "s:buy-1", "s:buy-2")["label"] == "100% converted\n0 stopped (0%)"
     assert edge(view, "s:buy-2", "s:buy-3")["label"].startswith("0% converted")
     assert edge(view, "s:buy-3", "s:buy-4")["label"].startswith("no customers")
     assert view.physics is False

@@ -212,6 +212,8 @@ def _check_drawn(visit: Visit) -> None:
     count, colours, total = painted
     assert count > 0.002 * total, f"canvas nearly blank: {count} of {total} pixels painted"
     assert colours >= 3
+    # Physics is off once laid out (vis-network's own flag), so a big page stays responsive.
+    assert visit.page.evaluate("() => window.graph360.network.physics.options.enabled") is False
     legend = visit.page.locator("#legend li")
     assert legend.count() >= 3 and legend.first.is_visible()
 

@@ -334,10 +334,13 @@ LEGEND = [
     LegendItem("Person two hops away", PERSON_2, note="size: PageRank"),
     LegendItem("Account held", ACCOUNT, "box", note="size: account value"),
     LegendItem("Department", DEPARTMENT, "box", note="managing an account or running a campaign"),
-    LegendItem("Campaign that targeted the customer", CAMPAIGN, "box"),
-    LegendItem("Channel of recent touchpoints", CHANNEL, note="size: touchpoints on it"),
+    LegendItem("Campaign that targeted the customer", CAMPAIGN, "diamond"),
+    LegendItem("Channel of recent touchpoints", CHANNEL, "hexagon", note="size: touchpoints on it"),
     LegendItem("Touchpoint", TOUCHPOINT),
-    *(LegendItem(f"Flag: {s}", c, note="faded when closed") for s, c in SEVERITY.items()),
+    *(
+        LegendItem(f"Flag: {s}", c, "triangle", note="small and faded when closed")
+        for s, c in SEVERITY.items()
+    ),
     *(
         LegendItem(
             f"Relationship: {kind}",

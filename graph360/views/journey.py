@@ -51,7 +51,7 @@ CONFLICT = "#f28e2b"
 DEPARTMENT = "#9c755f"
 STATUS_COLOUR = {"owned": OWNED, "unowned": UNOWNED, "conflict": CONFLICT}
 STEP_GAP = 260
-OWNER_ROW = -230
+OWNER_ROW = -170
 
 
 def build(
@@ -182,7 +182,7 @@ def build(
                     "color": "#57606a",
                     "width": round(1 + 7 * (step.conversion or 0.0), 2),
                     "arrows": "to",
-                    "font": {"size": 16, "strokeWidth": 4, "vadjust": -12},
+                    "font": {"size": 15, "strokeWidth": 4, "vadjust": -14},
                 }
             )
 
@@ -237,7 +237,7 @@ def build(
         title=f"Journey: {funnel.journey or journey}",
         subtitle=(
             "Steps in order with the departments that own them; arrows give the conversion "
-            f"from the step before and who went no further ({period})."
+            f"from the step before and how many stopped there ({period})."
         ),
         as_of=now,
         nodes=nodes,
@@ -271,11 +271,11 @@ LEGEND = [
     LegendItem("Owns the step", "#8c96a3", "line"),
     LegendItem("Likely owner of a gap", UNOWNED, "dashed", note="from the ownership audit"),
     LegendItem(
-        "Next step: conversion · went no further",
+        "Next step: conversion · stopped",
         "#57606a",
         "line",
-        note="width: conversion from the step before; 'went no further' counts the customers "
-        "whose furthest step is the one the arrow leaves",
+        note="width: conversion from the step before; 'stopped': customers whose furthest step "
+        "is the one the arrow leaves (the funnel's drop-off)",
     ),
 ]
 
@@ -297,7 +297,7 @@ def _share(value: float | None) -> str | None:
 
 def _transition(conversion: float | None, dropped: int, rate: float | None) -> str:
     into = "no customers" if conversion is None else f"{conversion:.0%} converted"
-    return f"{into}\n{dropped:,} went no further ({_share(rate) or '—'})"
+    return f"{into}\n{dropped:,} stopped ({_share(rate) or '—'})"
 
 
 def _duration(seconds: float | None) -> str | None:
