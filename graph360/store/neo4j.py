@@ -40,6 +40,7 @@ import neo4j
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+from neo4j.api import BookmarkManager
 from neo4j.exceptions import AuthError, DriverError, Neo4jError, ServiceUnavailable
 
 from graph360 import model
@@ -227,14 +228,12 @@ def credentials_from_env(env: Mapping[str, str] = os.environ) -> tuple[str, str]
     return env.get(ENV_USER) or "neo4j", password
 
 
-_DRIVERS: dict[tuple[str, tuple[str, str] | None], tuple[neo4j.Driver, neo4j.BookmarkManager]] = {}
+_DRIVERS: dict[tuple[str, tuple[str, str] | None], tuple[neo4j.Driver, BookmarkManager]] = {}
 _DRIVERS_LOCK = threading.Lock()
 _SCHEMA_APPLIED: set[tuple[int, str | None]] = set()
 
 
-def shared_driver(
-    uri: str, auth: tuple[str, str] | None
-) -> tuple[neo4j.Driver, neo4j.BookmarkManager]:
+def shared_driver(uri: str, auth: tuple[str, str] | None) -> tuple[neo4j.Driver, BookmarkManager]:
     """This process's driver for (uri, auth), created on first use, and its bookmark manager."""
     key = (uri, auth)
     with _DRIVERS_LOCK:
