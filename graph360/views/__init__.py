@@ -146,7 +146,7 @@ VIEWS: dict[str, View] = {
                 ),
                 _SINCE,
                 _UNTIL,
-                Param("windowHours", int, "collision window in hours", default=48),
+                Param("windowHours", float, "collision window in hours", default=48.0),
             ),
             graphql=overlap.GRAPHQL,
             build=overlap.build,

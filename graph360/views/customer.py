@@ -32,16 +32,20 @@ query CustomerView($ref: String!, $relationships: Int, $touchpoints: Int) {
     id
     name
     segment
-    influence { score rank reach community }
+    lifecycleStage
+    value { current potential atRisk computedAt }
+    influence { score rank reach community computedAt }
     relationships(first: $relationships) {
-      edges { node { kind weight customer { id name } } }
+      totalCount
+      edges { node { direction kind weight since customer { id name influence { score } } } }
     }
-    accounts { id name department { id name } }
-    campaigns { id name }
+    accounts { id name kind plan status value role department { id name } }
+    campaigns { id name channel addedAt department }
     touchpoints(first: $touchpoints) {
-      edges { node { id at channel kind } }
+      totalCount
+      edges { node { id at channel kind campaign step department outcome value text } }
     }
-    flags { kind severity reason }
+    flags { id kind severity status reason raisedAt }
   }
 }
 """

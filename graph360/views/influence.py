@@ -42,11 +42,19 @@ __all__ = ["GRAPHQL", "MAX_EDGES", "MAX_NODES", "build", "render"]
 GRAPHQL = """\
 query InfluenceView($first: Int) {
   influencers(first: $first) {
-    id
+    customerId
     name
-    influence { score rank reach community }
-    relationships {
-      edges { node { kind weight customer { id name influence { score community } } } }
+    score
+    rank
+    reach
+    community
+    computedAt
+    customer {
+      relationships {
+        edges {
+          node { direction kind weight customer { id name influence { score rank community } } }
+        }
+      }
     }
   }
 }

@@ -26,20 +26,23 @@ __all__ = ["GRAPHQL", "build", "render"]
 #: The GraphQL query that gives this view's data (the API's ``funnel`` and
 #: ``ownershipAudit`` root fields).
 GRAPHQL = """\
-query JourneyView($journey: String!) {
-  funnel(journey: $journey) {
+query JourneyView($journey: String!, $since: DateTime, $until: DateTime) {
+  funnel(journey: $journey, since: $since, until: $until) {
     journeyId
     journey
     customers
+    outOfOrderCustomers
     steps {
-      stepId step position owners customers conversion dropOff dropOffRate
-      fromPrevious outOfOrder medianSeconds
+      stepId step position owners customers fromPrevious conversion withoutPrevious
+      beforePrevious outOfOrder medianSeconds dropOff dropOffRate
     }
   }
-  ownershipAudit {
+  ownershipAudit(journey: $journey) {
+    asOf
+    valueSince
     steps {
-      journeyId stepId step position status owners ownerNames touchpoints customers
-      stuck valueAtStake likelyOwner likelyOwnerName inferredFrom advice
+      stepId step position status owners ownerNames touchpoints customers stuck
+      valueAtStake likelyOwner likelyOwnerName inferredFrom advice
     }
   }
 }
@@ -244,7 +247,11 @@ def build(
         edges=edges,
         legend=LEGEND,
         graphql=GRAPHQL,
-        variables={"journey": journey},
+        variables={
+            "journey": journey,
+            "since": start.isoformat() if start else None,
+            "until": end.isoformat() if end else None,
+        },
         facts=facts,
         notes=notes,
         physics=False,

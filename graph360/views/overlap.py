@@ -27,15 +27,20 @@ __all__ = ["GRAPHQL", "build", "render"]
 
 #: The GraphQL query that gives this view's data (the API's ``overlap`` root field).
 GRAPHQL = """\
-query OverlapView($by: String, $since: String, $until: String, $windowHours: Int) {
+query OverlapView($by: Grouping!, $since: DateTime, $until: DateTime, $windowHours: Float!) {
   overlap(by: $by, since: $since, until: $until, windowHours: $windowHours) {
+    by
+    since
+    until
     units { unit name reached contacted contacts }
     pairs { unitA unitB nameA nameB customersA customersB both union jaccard overlap }
     collisions {
       windowHours
       customers
+      contacts
       pairs { unitA unitB customers aFirst bFirst medianGapHours }
-      sequence { first then advice }
+      sequence { first then advice reason }
+      response { unit contacts responded responseRate }
     }
   }
 }
@@ -193,10 +198,10 @@ def build(
         legend=legend,
         graphql=GRAPHQL,
         variables={
-            "by": by,
+            "by": by.upper(),
             "since": _iso(reached.since),
             "until": _iso(reached.until),
-            "windowHours": window_hours,
+            "windowHours": float(window_hours),
         },
         facts=facts,
         notes=[] if edges else [f"No two {unit_word} share a customer in this period."],
