@@ -37,7 +37,17 @@ query CustomerView($ref: String!, $relationships: Int, $touchpoints: Int) {
     influence { score rank reach community computedAt }
     relationships(first: $relationships) {
       totalCount
-      edges { node { direction kind weight since customer { id name influence { score } } } }
+      edges {
+        node {
+          direction kind weight since
+          customer {
+            id name influence { score }
+            relationships {
+              edges { node { direction kind weight customer { id name influence { score } } } }
+            }
+          }
+        }
+      }
     }
     accounts { id name kind plan status value role department { id name } }
     campaigns { id name channel addedAt department }
