@@ -527,6 +527,10 @@ def test_registry() -> None:
         VIEWS["influence"].arguments({"first": "many"})
     with pytest.raises(ViewParameterError, match="by must be one of"):
         VIEWS["overlap"].arguments({"by": "team"})
+    with pytest.raises(ViewParameterError, match="now is not a view parameter"):
+        VIEWS["overlap"].render(None, now="2024-01-01")  # type: ignore[arg-type]
+    with pytest.raises(ViewParameterError, match="takes no parameter store"):
+        VIEWS["overlap"].render(None, store="x")  # type: ignore[arg-type]
 
 
 def test_index_page_links_every_view_and_refuses_script_links() -> None:

@@ -91,12 +91,16 @@ class View:
                 out[_snake(name)] = value
         return out
 
-    def render(self, store: GraphStore, now: dt.datetime | None = None, **params: Any) -> str:
+    def render(self, store: GraphStore, /, now: dt.datetime | None = None, **params: Any) -> str:
         """The complete HTML page of this view over ``store`` (read-only).
 
-        ``now`` is the page's "data as of" time (default: the current time, UTC).
+        ``now`` is the page's "data as of" time (default: the current time, UTC); it is not a
+        view parameter, so text from a query string is refused.
         """
         from graph360.views.render import to_html
+
+        if now is not None and not isinstance(now, dt.datetime):
+            raise ViewParameterError("now is not a view parameter")
 
         return to_html(self.build(store, now=now, **self.arguments(params)))
 
