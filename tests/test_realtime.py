@@ -323,17 +323,18 @@ def test_recording_the_same_touchpoint_twice_changes_nothing(graph: GraphStore) 
 def test_a_failure_while_writing_leaves_nothing_half_written(
     graph: GraphStore, monkeypatch: pytest.MonkeyPatch, failing: str
 ) -> None:
-    """A failure in the last data write (AT_STEP) or the last routing write (TRIGGERED_BY)
-    undoes everything recorded before it: the record, the merge, the touchpoint, the flag."""
+    """The store fails the statement creating the last data relationship (AT_STEP) or the last
+    routing one (TRIGGERED_BY): everything recorded before it — the new record, the merge of
+    Grace and Alan, the touchpoint, the flag — is undone."""
     before = snapshot(graph)
-    real = graph.upsert_relationships
+    real = graph._run
 
-    def upsert(rel_type: str, rows: pa.Table) -> int:
-        if rel_type == failing:
+    def run(text: str, params: dict[str, Any], *, write: bool = True) -> list[dict[str, Any]]:
+        if f":{failing}" in text and any(verb in text for verb in ("CREATE", "COPY", "MERGE")):
             raise StoreError("disk full (injected)")
-        return real(rel_type, rows)
+        return real(text, params, write=write)
 
-    monkeypatch.setattr(graph, "upsert_relationships", upsert)
+    monkeypatch.setattr(graph, "_run", run)
     bridge = {
         "source": "desk",
         "customer_id": "7",
@@ -347,6 +348,7 @@ def test_a_failure_while_writing_leaves_nothing_half_written(
     monkeypatch.undo()
     result = record(graph, tp, customer=bridge)  # and the same call goes through afterwards
     assert result.customer == "merged" and len(result.actions) == 1
+    assert snapshot(graph) != before
 
 
 # --- routing at once -------------------------------------------------------------------------
