@@ -732,7 +732,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"\ntarget    p99 < {TARGET_P99_MS:g} ms at {args.rate:g}/s open loop: p50 "
         f"{target['p50_ms']:.1f} ms, p99 {target['p99_ms']:.1f} ms, {target['failures']} "
-        f"failures of {target['completed']}: {'ok' if met else 'MISSED'}"
+        f"failures of {target['scheduled']} scheduled: {'ok' if met else 'MISSED'}"
     )
     held = results["saturation_rate"]
     best = max(results["closed_loop"], key=lambda r: r["throughput"])
