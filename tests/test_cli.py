@@ -104,9 +104,11 @@ def test_a_second_writer_is_told_which_process_holds_the_database(tmp_path: Path
 
 
 def test_the_readme_demo_runs_and_its_suggestions_work(tmp_path: Path) -> None:
-    """The front door: ``graph360 demo`` then the commands it suggests."""
+    """The front door: ``graph360 demo`` then the commands it suggests (serving the API is
+    tested in tests/test_api.py; here the demo stops after loading)."""
     db = str(tmp_path / "demo.lbug")
-    result = _invoke("demo", "--customers", "60", "--dir", str(tmp_path / "exports"), "--store", db)
+    exports = str(tmp_path / "exports")
+    result = _invoke("demo", "--customers", "60", "--dir", exports, "--store", db, "--no-serve")
     assert result.exit_code == 0, result.stdout + result.stderr
     assert "graph360 demo" in result.stdout
     suggested = [r for r in re.findall(r"graph360 customer (\S+)", result.stdout) if r != "--help"]

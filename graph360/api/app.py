@@ -37,7 +37,9 @@ from strawberry.extensions import (
     MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
+    ParserCache,
     QueryDepthLimiter,
+    ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
 
@@ -69,13 +71,36 @@ class ApiSettings:
 
 def build_schema(settings: ApiSettings | None = None) -> strawberry.Schema:
     settings = settings or ApiSettings()
-    extensions: list[Any] = [
-        lambda: QueryDepthLimiter(max_depth=settings.max_depth),
-        lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
-        lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+    # The same documents come back again and again (an agent's screen sends one card query):
+    # each is parsed and validated once, in caches shared by every request. Extensions keep
+    # per-request state, so each request gets fresh ones around the shared caches; the limits
+    # are validation rules made once, so the cache's key (document, rules) repeats, and they
+    # still apply to every new document.
+    parse_cache = ParserCache(maxsize=256).cached_parse_document
+    validate_cache = ValidationCache(maxsize=256).cached_validate_document
+    rules = [
+        *QueryDepthLimiter(max_depth=settings.max_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
     ]
     if not settings.introspection:
-        extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
+        rules.append(NoSchemaIntrospectionCustomRule)
+
+    def parser() -> ParserCache:
+        extension = ParserCache()
+        extension.cached_parse_document = parse_cache
+        return extension
+
+    def validator() -> ValidationCache:
+        extension = ValidationCache()
+        extension.cached_validate_document = validate_cache
+        return extension
+
+    extensions: list[Any] = [
+        lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),  # a parser option
+        parser,
+        lambda: AddValidationRules(rules),
+        validator,
+    ]
     if not settings.debug:
         extensions.append(lambda: MaskErrors(should_mask_error=_should_mask, error_message=MASKED))
     return Graph360Schema(

@@ -1,0 +1,69 @@
+"""Property-based fuzzing of the whole GraphQL schema: no input gives a server error.
+
+schemathesis generates documents from the schema's SDL (every query and mutation, arguments of
+every type, nested selections); each one goes through the real ASGI app with an admin key (the
+role that reaches everything) and an analyst key. A server error is a 5xx, or an error the API
+masked (an unexpected failure: anything the resolvers did not mean to say). The run is bounded
+by wall time, so the suite stays fast whatever the examples cost.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import schemathesis
+from api_support import Api
+from hypothesis import HealthCheck, given, settings
+
+from graph360.api.app import MASKED, build_schema
+
+BUDGET_SECONDS = 50
+SCHEMA = schemathesis.graphql.from_file(build_schema().as_str())
+
+
+def test_no_generated_request_gives_a_server_error(api: Api) -> None:
+    deadline = time.monotonic() + BUDGET_SECONDS
+    sent: list[str] = []
+    failures: list[tuple[str, str, str]] = []
+
+    @settings(
+        max_examples=100_000,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(SCHEMA.as_strategy())
+    def fuzz(case) -> None:
+        if time.monotonic() > deadline:
+            return
+        query = case.body if isinstance(case.body, str) else case.body["query"]
+        role = "analyst" if len(sent) % 3 == 2 else "admin"
+        sent.append(query)
+        response = api.client.post(
+            "/graphql",
+            json={"query": query},
+            headers={"Authorization": f"Bearer {api.tokens[role]}"},
+        )
+        messages = [e.get("message", "") for e in response.json().get("errors", [])]
+        if response.status_code >= 500 or MASKED in messages:
+            failures.append((role, query, response.text[:300]))
+
+    fuzz()
+    assert len(sent) > 50, f"only {len(sent)} requests in {BUDGET_SECONDS} s"
+    assert not failures, failures[:5]
+
+
+@pytest.fixture(scope="module")
+def operations() -> set[str]:
+    return {op.ok().label for op in SCHEMA.get_all_operations()}
+
+
+def test_the_fuzzer_sees_every_root_field(operations: set[str]) -> None:
+    """The SDL given to schemathesis is the served schema: every query and mutation is in it."""
+    schema = build_schema()
+    roots = {f"Query.{n}" for n in schema.get_type_by_name("Query").fields} | {
+        f"Mutation.{n}" for n in schema.get_type_by_name("Mutation").fields
+    }
+    assert roots == operations
