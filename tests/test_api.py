@@ -472,3 +472,98 @@ def test_health_readiness_and_graphiql_offline(api: Api) -> None:
     ):
         assert f"/static/{asset}" in page.text
         assert api.client.get(f"/static/{asset}").status_code == 200
+
+
+# --- recording a touchpoint ------------------------------------------------------------------
+
+RECORD = """mutation($tp: TouchpointInput!, $customer: CustomerRecordInput) {
+  recordTouchpoint(touchpoint: $tp, customer: $customer) {
+    touchpointId customerId touchpointCreated customer rule
+    actions { actionId departmentId routedBy } flagsRaised
+    card { touchpoints(first: 1) { edges { node { id kind step } } } }
+  }
+}"""
+
+
+def _survey(touchpoint_id: str, rating: float, **extra) -> dict:
+    return {
+        "touchpointId": touchpoint_id,
+        "at": "2026-11-02T10:30:00Z",
+        "channel": "email",
+        "kind": "survey",
+        "source": "crm",
+        "customerId": "0035g0000000001",
+        "rating": rating,
+        "ratingScale": 5,
+        "stepId": "support_survey",
+        **extra,
+    }
+
+
+def test_a_recorded_poor_rating_is_routed_at_once_and_shows_on_the_card(api: Api) -> None:
+    done = api.gql(RECORD, {"tp": _survey("api:poor-1", 1)}, role="agent")["recordTouchpoint"]
+    assert (done["touchpointCreated"], done["customer"]) == (True, "existing")
+    assert done["actions"] == [
+        {
+            "actionId": "action:poor_rating:api:poor-1",
+            "departmentId": "lifecycle_crm",
+            "routedBy": "owner",
+        }
+    ]
+    assert "flag:poor_rating:" + done["customerId"] + ":api:poor-1" in done["flagsRaised"]
+    latest = done["card"]["touchpoints"]["edges"][0]["node"]
+    assert latest == {"id": "api:poor-1", "kind": "survey", "step": "Satisfaction survey"}
+    again = api.gql(RECORD, {"tp": _survey("api:poor-1", 1)}, role="agent")["recordTouchpoint"]
+    assert again["touchpointCreated"] is False and again["actions"] == []
+
+
+def test_a_touchpoint_from_someone_new_creates_a_customer(api: Api) -> None:
+    person = {
+        "source": "kiosk",
+        "customerId": "K-1",
+        "name": "Nia Newcomer",
+        "email": "nia.newcomer@example.net",
+    }
+    tp = {
+        "touchpointId": "kiosk:1",
+        "at": "2026-11-03T09:00:00Z",
+        "channel": "store",
+        "kind": "visit",
+    }
+    done = api.gql(RECORD, {"tp": tp, "customer": person}, role="agent")["recordTouchpoint"]
+    assert done["customer"] == "created"
+    card = api.gql(CARD, {"ref": "nia.newcomer@example.net"})["customer"]
+    assert card["id"] == done["customerId"] and card["name"] == "Nia Newcomer"
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"rating": 7}, "rating 7 outside its scale 1..5"),
+        ({"customerId": "nobody"}, "unknown customer 'crm:nobody'"),
+        ({"stepId": "nowhere"}, "nowhere"),
+    ],
+)
+def test_an_invalid_touchpoint_is_refused_with_the_loaders_reason(
+    api: Api, change: dict, reason: str
+) -> None:
+    tp = _survey("api:bad", 3) | change
+    (message,) = api.errors(RECORD, {"tp": tp}, role="agent")
+    assert reason in message
+    card = api.gql(CARD, {"ref": TOP})["customer"]
+    everything = api.gql(
+        "query($ref: String!) { customer(ref: $ref) { touchpoints(first: 100) "
+        "{ edges { node { id } } } } }",
+        {"ref": TOP},
+    )["customer"]["touchpoints"]["edges"]
+    assert "api:bad" not in [e["node"]["id"] for e in everything]
+    assert card["id"]
+
+
+def test_only_roles_that_record_may_record(api: Api) -> None:
+    body = api.post(RECORD, {"tp": _survey("api:analyst", 2)}, role="analyst").json()
+    assert body["errors"][0]["message"] == (
+        "permission denied: this needs 'touchpoints:write', which your key's role lacks"
+    )
+    bad_type = api.post(RECORD, {"tp": _survey("api:x", "high")}, role="agent")
+    assert bad_type.status_code == 200 and "high" in bad_type.json()["errors"][0]["message"]

@@ -121,6 +121,7 @@ def _is_public(error: GraphQLError) -> bool:
     original = error.original_error
     return (
         original is None
+        or not error.path  # a request error (syntax, validation, variable coercion)
         or isinstance(error, PermissionDenied)
         or isinstance(original, (*PUBLIC_ERRORS, PermissionDenied))
     )

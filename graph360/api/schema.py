@@ -33,7 +33,8 @@ from graph360.analytics.routing import FLAG_KINDS
 from graph360.api import analytics_types as at
 from graph360.api.context import Context
 from graph360.api.shapes import build, utc
-from graph360.errors import Graph360Error, NotFoundError
+from graph360.errors import Graph360Error, InvalidRecordError, NotFoundError
+from graph360.ingest.realtime import record_touchpoint
 from graph360.store.base import GraphStore
 
 #: Lists are paginated: a page holds at most this many items.
@@ -948,6 +949,61 @@ class TouchpointInput:
     product_id: str | None = None
 
 
+@strawberry.input
+class CustomerRecordInput:
+    """A customers.csv row: a source system's record of the person (new or updated)."""
+
+    source: str
+    customer_id: str = strawberry.field(description="The person's id in `source`.")
+    name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    gender: str | None = None
+    birth_date: dt.date | None = None
+    city: str | None = None
+    region: str | None = None
+    country: str | None = None
+    segment: str | None = None
+    persona: str | None = None
+    lifecycle_stage: str | None = None
+
+
+@strawberry.type
+class RoutedAction:
+    action_id: strawberry.ID
+    department_id: str | None
+    routed_by: str | None
+    due_at: dt.datetime | None
+
+
+@strawberry.type
+class RecordedTouchpoint:
+    """What recording did: ``customer`` is existing, created, joined or merged."""
+
+    touchpoint_id: strawberry.ID
+    customer_id: strawberry.ID
+    touchpoint_created: bool
+    customer: str
+    record_key: str | None
+    rule: str | None
+    via: str | None
+    merged_customer_ids: list[str]
+    flags_raised: list[str]
+    flags_resolved: list[str]
+    actions: list[RoutedAction]
+    warnings: list[str]
+
+    @strawberry.field(description="The customer's card as it is now.")
+    async def card(self, info: Info) -> Customer:
+        return await customer_by_id(info, self.customer_id)
+
+
+def _given(data: object) -> dict[str, Any]:
+    """An input's fields that were given, as the loader's columns (times as UTC)."""
+    values = {k: v for k, v in vars(data).items() if v is not None}
+    return {k: _naive(v) if isinstance(v, dt.datetime) else v for k, v in values.items()}
+
+
 @strawberry.type
 class StepOwnership:
     step: JourneyStep
@@ -974,6 +1030,18 @@ def _one_row(table: dict[str, list[Any]]) -> pa.Table:
 
 @strawberry.type
 class Mutation:
+    @strawberry.mutation(
+        permission_classes=needs("touchpoints:write"),
+        description="Record a touchpoint now: the loader's rules and identity resolution, then "
+        "a poor rating is routed at once. Invalid input writes nothing.",
+    )
+    async def record_touchpoint(
+        self, info: Info, touchpoint: TouchpointInput, customer: CustomerRecordInput | None = None
+    ) -> RecordedTouchpoint:
+        row, record = _given(touchpoint), _given(customer) if customer else None
+        done = await ctx(info).run(lambda s: record_touchpoint(s, row, customer=record))
+        return build(RecordedTouchpoint, done.to_dict())
+
     @strawberry.mutation(permission_classes=needs("ownership:write"))
     async def assign_step_owner(
         self, info: Info, step_id: strawberry.ID, department_id: strawberry.ID
@@ -1120,6 +1188,7 @@ class Mutation:
 #: Errors whose messages are meant for the caller; every other error is masked.
 PUBLIC_ERRORS: tuple[type[Exception], ...] = (
     InvalidRequestError,
+    InvalidRecordError,
     NotFoundError,
     engagement_data.EngagementError,
 )
