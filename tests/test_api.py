@@ -567,3 +567,46 @@ def test_only_roles_that_record_may_record(api: Api) -> None:
     )
     bad_type = api.post(RECORD, {"tp": _survey("api:x", "high")}, role="agent")
     assert bad_type.status_code == 200 and "high" in bad_type.json()["errors"][0]["message"]
+
+
+# --- the views -------------------------------------------------------------------------------
+
+
+def test_views_are_served_behind_keys_and_roles(api: Api) -> None:
+    import base64
+
+    def basic(role: str) -> dict[str, str]:
+        secret = base64.b64encode(f"me:{api.tokens[role]}".encode()).decode()
+        return {"Authorization": f"Basic {secret}"}
+
+    anonymous = api.client.get("/views/")
+    assert anonymous.status_code == 401 and "Basic" in anonymous.headers["www-authenticate"]
+    assert api.client.get("/views/", headers=basic("agent")).status_code == 403
+    index = api.client.get("/views/", headers=basic("analyst"))
+    assert index.status_code == 200 and "/views/journey?journey=online_purchase" in index.text
+    for path in (
+        "overlap",
+        "influence",
+        "journey?journey=online_purchase",
+        "customer?ref=crm:0035g0000000001",
+    ):
+        page = api.client.get(f"/views/{path}", headers=basic("analyst"))
+        assert page.status_code == 200, (path, page.text[:300])
+        assert page.headers["content-type"].startswith("text/html")
+        assert "https://" not in page.text.split("<body")[0]  # nothing fetched from a CDN
+    assert api.client.get(f"/views/customer?ref={TOP}", headers=basic("analyst")).status_code == 403
+    assert api.client.get(f"/views/customer?ref={TOP}", headers=basic("admin")).status_code == 200
+    assert api.client.get("/views/journey?journey=nope", headers=basic("admin")).status_code == 404
+    assert api.client.get("/views/journey", headers=basic("admin")).status_code == 400
+    assert api.client.get("/views/nope", headers=basic("admin")).status_code == 404
+
+
+def test_each_views_graphql_query_is_valid_against_the_schema() -> None:
+    from graphql import parse, validate
+
+    from graph360.api.app import build_schema
+    from graph360.views import VIEWS
+
+    schema = build_schema()._schema
+    for name, view in VIEWS.items():
+        assert validate(schema, parse(view.graphql)) == [], name

@@ -46,6 +46,7 @@ from strawberry.schema.config import StrawberryConfig
 from graph360.api.auth import KeyRing, Principal
 from graph360.api.context import Context, StoreRunner
 from graph360.api.schema import PUBLIC_ERRORS, Mutation, PermissionDenied, Query
+from graph360.api.views import basic_key, mount_views
 from graph360.store import open_store, resolve_location
 
 log = logging.getLogger(__name__)
@@ -230,10 +231,10 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
 
     def authenticate(request: Request) -> Principal | None:
         header = request.headers.get("authorization", "")
-        token = header[7:].strip() if header.lower().startswith("bearer ") else None
+        token = header[7:].strip() if header.lower().startswith("bearer ") else basic_key(header)
         return keys.authenticate(token or request.headers.get("x-api-key"))
 
-    app.state.authenticate = authenticate
+    mount_views(app, authenticate)
     return app
 
 
