@@ -18,6 +18,7 @@ where they fail.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from collections.abc import Iterator
@@ -294,3 +295,67 @@ def test_index_page_offline(browser, shots) -> None:
         visit.assert_clean(path)
     finally:
         visit.close()
+
+
+def test_graphiql_works_offline_and_runs_a_query(browser, shots, api) -> None:
+    """GraphiQL at /graphql, served by uvicorn from the package's own files: with every request
+    outside the server refused, it loads with no console error, draws its editor, and a query
+    sent with a key answers."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    # The app's store is already open (the api fixture ran its lifespan): serve it as it is.
+    server = uvicorn.Server(
+        uvicorn.Config(
+            api.client.app, host="127.0.0.1", port=port, lifespan="off", log_level="error"
+        )
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    origin = f"http://127.0.0.1:{port}"
+    context = browser.new_context()
+    page = context.new_page()
+    outside, problems = [], []
+    context.route(
+        "**/*",
+        lambda route: (
+            route.continue_()
+            if route.request.url.startswith(origin)
+            else (outside.append(route.request.url), route.abort())
+        ),
+    )
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("requestfailed", lambda r: problems.append(f"failed {r.url}"))
+    try:
+        page.goto(f"{origin}/graphql", wait_until="networkidle")  # no key yet: no request
+        page.wait_for_selector(".graphiql-container", timeout=15_000)
+        headers = json.dumps({"Authorization": f"Bearer {api.tokens['analyst']}"})
+        page.evaluate("(h) => window.localStorage.setItem('graphiql:headers', h)", headers)
+        page.reload(wait_until="networkidle")  # with a key: it asks for the schema
+        page.wait_for_selector(".graphiql-container", timeout=15_000)
+        page.wait_for_selector(".graphiql-editor", timeout=15_000)
+        page.screenshot(path=str(shots / "graphiql.png"))
+        answer = page.evaluate(
+            """async (key) => {
+                const r = await fetch('/graphql', {method: 'POST', headers: {
+                    'Content-Type': 'application/json', 'Authorization': 'Bearer ' + key},
+                    body: JSON.stringify({query: '{ departments { id } }'})});
+                return [r.status, await r.json()];
+            }""",
+            api.tokens["agent"],
+        )
+    finally:
+        context.close()
+        server.should_exit = True
+        thread.join(timeout=10)
+    assert outside == [] and problems == [], (outside, problems)
+    status, body = answer
+    assert status == 200 and len(body["data"]["departments"]) == 7
