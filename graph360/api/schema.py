@@ -762,19 +762,8 @@ class Query:
         window_hours: float = 48,
         top: int = 10,
     ) -> at.OverlapReport:
-        _check_window(window_hours)
-        size = page_size(top)
-        report = await _analytics(
-            info,
-            lambda s: overlap_data.overlap_report(
-                s,
-                by=by.value,
-                since=_naive(since),
-                until=_naive(until),
-                window_hours=window_hours,
-                top=size,
-            ),
-        )
+        args = _overlap_args(by, since, until, window_hours, top)
+        report = await _analytics(info, lambda s: overlap_data.overlap_report(s, **args))
         return build(at.OverlapReport, report.to_dict())
 
     @strawberry.field(
@@ -790,19 +779,8 @@ class Query:
         window_hours: float = 48,
         top: int = 10,
     ) -> at.Collisions:
-        _check_window(window_hours)
-        size = page_size(top)
-        found = await _analytics(
-            info,
-            lambda s: overlap_data.contact_collisions(
-                s,
-                by=by.value,
-                since=_naive(since),
-                until=_naive(until),
-                window_hours=window_hours,
-                top=size,
-            ),
-        )
+        args = _overlap_args(by, since, until, window_hours, top)
+        found = await _analytics(info, lambda s: overlap_data.contact_collisions(s, **args))
         return build(at.Collisions, dataclasses.asdict(found))
 
     @strawberry.field(
@@ -915,9 +893,25 @@ def _step(row: dict[str, Any]) -> JourneyStep:
     )
 
 
-def _check_window(hours: float) -> None:
-    if not 0 < hours <= 24 * 365:
-        raise InvalidRequestError(f"windowHours must be above 0 and at most a year, not {hours}")
+def _overlap_args(
+    by: Grouping,
+    since: dt.datetime | None,
+    until: dt.datetime | None,
+    window_hours: float,
+    top: int,
+) -> dict[str, Any]:
+    """The overlap module's arguments from the GraphQL ones, checked."""
+    if not 0 < window_hours <= 24 * 365:
+        raise InvalidRequestError(
+            f"windowHours must be above 0 and at most a year, not {window_hours}"
+        )
+    return {
+        "by": by.value,
+        "since": _naive(since),
+        "until": _naive(until),
+        "window_hours": window_hours,
+        "top": page_size(top),
+    }
 
 
 # --- mutations -------------------------------------------------------------------------------
