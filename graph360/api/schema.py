@@ -998,11 +998,6 @@ def _given(data: object) -> dict[str, Any]:
     return {k: _naive(v) if isinstance(v, dt.datetime) else v for k, v in values.items()}
 
 
-@strawberry.type
-class StepOwnership:
-    step: JourneyStep
-
-
 async def _step_now(info: Info, step_id: str) -> JourneyStep:
     rows = await ctx(info).run(lambda s: s.query("step_detail", step_id=step_id))
     if not rows:
@@ -1016,10 +1011,6 @@ async def _step_now(info: Info, step_id: str) -> JourneyStep:
             "owner_names": [r["department"] for r in owned],
         }
     )
-
-
-def _one_row(table: dict[str, list[Any]]) -> pa.Table:
-    return pa.table(table)
 
 
 @strawberry.type
@@ -1085,7 +1076,7 @@ class Mutation:
             with store.atomic():
                 store.upsert_nodes(
                     "Flag",
-                    _one_row(
+                    pa.table(
                         {
                             "flag_id": [flag_id],
                             "kind": [kind],
@@ -1097,7 +1088,7 @@ class Mutation:
                     ),
                 )
                 store.upsert_relationships(
-                    "FLAGGED", _one_row({"from": [customer.id], "to": [flag_id]})
+                    "FLAGGED", pa.table({"from": [customer.id], "to": [flag_id]})
                 )
 
         await ctx(info).run(work)
@@ -1142,7 +1133,7 @@ class Mutation:
             with store.atomic():
                 store.upsert_nodes(
                     "Action",
-                    _one_row(
+                    pa.table(
                         {
                             "action_id": [action_id],
                             "kind": [kind.strip()],
@@ -1155,14 +1146,14 @@ class Mutation:
                 )
                 link = {"from": [action_id]}
                 needs_row = {"from": [customer.id], "to": [action_id]}
-                store.upsert_relationships("NEEDS", _one_row(needs_row))
+                store.upsert_relationships("NEEDS", pa.table(needs_row))
                 if department_id is not None:
                     store.upsert_relationships(
-                        "ASSIGNED_TO", _one_row(link | {"to": [str(department_id)]})
+                        "ASSIGNED_TO", pa.table(link | {"to": [str(department_id)]})
                     )
                 if touchpoint_id is not None:
                     store.upsert_relationships(
-                        "TRIGGERED_BY", _one_row(link | {"to": [str(touchpoint_id)]})
+                        "TRIGGERED_BY", pa.table(link | {"to": [str(touchpoint_id)]})
                     )
             rows = store.query("customer_actions", customer_id=customer.id)
             return next(r for r in rows if r["action_id"] == action_id)

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import ipaddress
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from graph360.api.app import ApiSettings
 
 from graph360.cli.base import EXIT_REFUSED, StoreOption, app, console, errors, refusals, table
 
@@ -78,7 +81,7 @@ def serve(
     run_api(settings, host, port)
 
 
-def run_api(settings, host: str, port: int) -> None:
+def run_api(settings: ApiSettings, host: str, port: int) -> None:
     """Run the API until interrupted (one process: the embedded store has one writer)."""
     import uvicorn
 
