@@ -27,8 +27,6 @@ import json
 import os
 import shutil
 import subprocess
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -165,10 +163,9 @@ class _Recorder(GraphStore):
     def get_nodes(self, label, keys):  # type: ignore[no-untyped-def]
         raise NotImplementedError
 
-    @contextmanager
-    def atomic(self) -> Iterator[None]:
-        yield
-
+    def _begin(self) -> None: ...
+    def _commit(self) -> None: ...
+    def _rollback(self) -> None: ...
     def close(self) -> None: ...
 
 

@@ -22,8 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -32,9 +31,8 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from graph360 import model
 from graph360.analytics.routing import RulesReport, run_rules
-from graph360.errors import InvalidRecordError, StoreError
+from graph360.errors import InvalidRecordError
 from graph360.ingest import identity
 from graph360.ingest.bundle import FILES, LINE, RawFile
 from graph360.ingest.load import Batch, prepare_batch, write_batch
@@ -140,12 +138,11 @@ def record_touchpoint(
             found.setdefault(by_file[reject.file], []).extend(reject.reason.split("; "))
         raise InvalidRecordError(found)
     (customer_id,) = batch.checked["touchpoints"]["__customer"]
-    target = KeyedWrites(store) if store.backend == "ladybug" else store
-    with target.atomic():
-        nodes_created, _ = write_batch(target, batch)
+    with store.atomic():
+        nodes_created, _ = write_batch(store, batch)
         rules = (
             run_rules(
-                target, customer_ids=[customer_id], fallback_department=fallback_department, now=now
+                store, customer_ids=[customer_id], fallback_department=fallback_department, now=now
             )
             if route
             else None
@@ -188,137 +185,6 @@ def _result(
         actions=list(changes.actions_created) if changes else [],
         warnings=list(rules.warnings) if rules is not None else [],
     )
-
-
-# --- writing a few rows ---------------------------------------------------------------------
-
-#: Tables up to this many rows are written a row at a time by key; bigger ones in bulk.
-KEYED_ROWS = 64
-#: Labels many relationships meet at (a step has a million touchpoints): a relationship is
-#: looked up from its other end when it has one of these at its source.
-_HUBS = frozenset({"Customer", "Department", "JourneyStep", "Campaign", "Journey", "Product"})
-
-
-class KeyedWrites(GraphStore):
-    """``store`` itself, except that a small upsert is written a row at a time by key.
-
-    LadybugDB's upserts in ``EmbeddedStore`` are built for bulk loads: they find the rows that
-    exist already by joining the batch with the whole table and COPY the new ones. At a million
-    customers, one HAD row took 26 s to look up that way and 2.6 s to COPY (measured); found by
-    its key it takes about a millisecond. The semantics are ``GraphStore``'s: a node is matched
-    by its key and only the properties given are set; a relationship is matched by its ends
-    and the type's identity properties, created when missing (failing, as COPY does, when an
-    end does not exist), and its other given properties set. Everything else — named queries,
-    transactions, merges — is the store's own.
-
-    This is a small-batch path the embedded store itself should take (then this class goes);
-    it sits here because recording a touchpoint is what needs it.
-    """
-
-    def __init__(self, store: GraphStore) -> None:
-        self.inner = store
-        self.backend = store.backend
-        self.location = store.location
-
-    def apply_schema(self) -> None:
-        self.inner.apply_schema()
-
-    def existing_keys(self, label: str, keys: pa.Array) -> pa.Array:
-        return self.inner.existing_keys(label, keys)
-
-    def get_nodes(self, label: str, keys: pa.Array) -> pa.Table:
-        return self.inner.get_nodes(label, keys)
-
-    def _run(self, text: str, params: dict[str, Any], *, write: bool) -> list[dict[str, Any]]:
-        return self.inner._run(text, params, write=write)
-
-    def _frame(self, text: str, params: dict[str, Any]) -> Any:
-        return self.inner._frame(text, params)
-
-    @contextmanager
-    def atomic(self) -> Iterator[None]:
-        with self.inner.atomic():
-            yield
-
-    def close(self) -> None:
-        """The store stays open: it belongs to the caller."""
-
-    def upsert_nodes(self, label: str, rows: pa.Table) -> int:
-        if rows.num_rows > KEYED_ROWS:
-            return self.inner.upsert_nodes(label, rows)
-        node = model.node(label)
-        given = [p for p in node.properties if p in rows.column_names]
-        sets = ", ".join(f"n.{p} = $p{i}" for i, p in enumerate(given))
-        write = f"MERGE (n:{label} {{{node.key}: $key}})" + (f" SET {sets}" if sets else "")
-        probe = f"MATCH (n:{label} {{{node.key}: $key}}) RETURN count(n) AS n"
-        created = 0
-        for row in _last_per(rows, [node.key]):
-            params = {"key": row[node.key]} | {f"p{i}": row[p] for i, p in enumerate(given)}
-            created += not self._keyed(label, probe, {"key": row[node.key]})[0]["n"]
-            self._keyed(label, write, params)
-        return created
-
-    def upsert_relationships(self, rel_type: str, rows: pa.Table) -> int:
-        if rows.num_rows > KEYED_ROWS:
-            return self.inner.upsert_relationships(rel_type, rows)
-        rel = model.relationship(rel_type)
-        source, target = model.node(rel.source), model.node(rel.target)
-        given = [p for p in rel.properties if p in rows.column_names and p not in rel.identity]
-        same = "".join(f" AND r.{p} = $i{i}" for i, p in enumerate(rel.identity))
-        if rel.source in _HUBS and rel.target not in _HUBS:  # walk from the end with fewest
-            path = (
-                f"(b:{rel.target} {{{target.key}: $to}})<-[r:{rel.type}]-(a:{rel.source}) "
-                f"WHERE a.{source.key} = $from"
-            )
-        else:
-            path = (
-                f"(a:{rel.source} {{{source.key}: $from}})-[r:{rel.type}]->(b:{rel.target}) "
-                f"WHERE b.{target.key} = $to"
-            )
-        probe = f"MATCH {path}{same} RETURN count(r) AS n"
-        sets = ", ".join(f"r.{p} = $p{i}" for i, p in enumerate(given))
-        update = f"MATCH {path}{same} SET {sets}"
-        props = [*(f"{p}: $i{i}" for i, p in enumerate(rel.identity))]
-        props += [f"{p}: $p{i}" for i, p in enumerate(given)]
-        inside = f" {{{', '.join(props)}}}" if props else ""
-        create = (
-            f"MATCH (a:{rel.source} {{{source.key}: $from}}) "
-            f"MATCH (b:{rel.target} {{{target.key}: $to}}) "
-            f"CREATE (a)-[r:{rel.type}{inside}]->(b) RETURN count(r) AS n"
-        )
-        created = 0
-        for row in _last_per(rows, ["from", "to", *rel.identity]):
-            ends = {"from": row["from"], "to": row["to"]}
-            identity = {f"i{i}": row[p] for i, p in enumerate(rel.identity)}
-            values = {f"p{i}": row[p] for i, p in enumerate(given)}
-            if self._keyed(rel_type, probe, ends | identity)[0]["n"]:
-                if given:
-                    self._keyed(rel_type, update, ends | identity | values)
-                continue
-            if not self._keyed(rel_type, create, ends | identity | values)[0]["n"]:
-                raise StoreError(
-                    f"{rel_type}: no {rel.source} {row['from']!r} or no {rel.target} "
-                    f"{row['to']!r} to connect",
-                    query=f"upsert {rel_type}",
-                )
-            created += 1
-        return created
-
-    def _keyed(self, name: str, text: str, params: dict[str, Any]) -> list[dict[str, Any]]:
-        try:
-            return self.inner._run(text, params, write=True)
-        except StoreError:
-            raise
-        except Exception as error:
-            raise StoreError(str(error).splitlines()[0], query=f"upsert {name}") from error
-
-
-def _last_per(rows: pa.Table, identity: list[str]) -> list[dict[str, Any]]:
-    """The rows as dicts, one per identity, the last one winning (as the bulk upserts do)."""
-    last: dict[tuple[Any, ...], dict[str, Any]] = {}
-    for row in rows.to_pylist():
-        last[tuple(row[name] for name in identity)] = row
-    return list(last.values())
 
 
 # --- one row as a bundle file ---------------------------------------------------------------

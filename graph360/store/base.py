@@ -8,6 +8,7 @@ query's name, counts, re-pointing merged nodes — is written here once.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -63,14 +64,61 @@ class GraphStore(ABC):
         """Run one Cypher text; backend errors propagate and are translated by the caller."""
 
     @abstractmethod
-    @contextmanager
-    def atomic(self) -> Iterator[None]:
-        """Writes inside happen all together or not at all, where the backend can do that."""
+    def _begin(self) -> None:
+        """Open this thread's transaction (``atomic()`` calls it for the outermost block)."""
+
+    @abstractmethod
+    def _commit(self) -> None:
+        """Commit this thread's open transaction."""
+
+    @abstractmethod
+    def _rollback(self) -> None:
+        """Undo this thread's open transaction; never raises over the error that caused it
+        (the database may have ended the transaction by itself)."""
 
     @abstractmethod
     def close(self) -> None: ...
 
     # --- shared steps ----------------------------------------------------------------------
+
+    @final
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        """Writes inside happen all together or not at all, where the backend can do that.
+
+        Blocks nest: an inner block joins the outer one, and only the outermost commits (or
+        rolls back, whichever block the error came from). The depth is kept per thread, as the
+        backends keep their transactions (one connection or session per thread): another
+        thread's reads and writes never join this thread's transaction.
+        """
+        nesting = self._nesting
+        depth = getattr(nesting, "depth", 0)
+        if depth:
+            nesting.depth = depth + 1
+            try:
+                yield
+            finally:
+                nesting.depth = depth
+            return
+        self._begin()
+        nesting.depth = 1
+        try:
+            yield
+        except BaseException:
+            nesting.depth = 0
+            self._rollback()
+            raise
+        nesting.depth = 0
+        self._commit()
+
+    @property
+    def _nesting(self) -> threading.local:
+        """This store's per-thread ``atomic()`` depth (made on first use: backends do not call
+        an ``__init__`` of this class)."""
+        nesting = self.__dict__.get("_atomic_nesting")
+        if nesting is None:  # setdefault: two threads racing here get the same object
+            nesting = self.__dict__.setdefault("_atomic_nesting", threading.local())
+        return nesting
 
     def __enter__(self) -> GraphStore:
         return self

@@ -2,8 +2,10 @@
 
 LadybugDB has a declared schema, generated here from ``graph360.model``. Bulk writes use
 ``COPY … FROM`` an Arrow table for new rows (about a million rows a second) and ``LOAD FROM``
-for rows that already exist; ``UNWIND $rows … MERGE`` is ~300 times slower here and is kept for
-small writes only.
+for rows that already exist; ``UNWIND $rows … MERGE`` is ~300 times slower here and is not used.
+Both bulk steps cost time that grows with the table, not the batch (finding a batch's existing
+rows joins it with the whole table), so an upsert of a few rows (``SMALL_NODE_ROWS``,
+``SMALL_RELATIONSHIP_ROWS``) goes a row at a time by key instead, with the same result.
 
 Two LadybugDB behaviours shape this module (0.22.0, measured):
 
@@ -19,8 +21,6 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,17 @@ from graph360.store.base import GraphStore, plain
 log = logging.getLogger(__name__)
 #: Rows per LOAD FROM statement (see EmbeddedStore._load_from).
 LOAD_FROM_ROWS = 500_000
+#: Upserts of up to this many rows go a row at a time by key; bigger ones in bulk. By key costs
+#: 0.5-1 ms a row whatever the graph's size (bench/small_writes.py, 2 cores). The bulk path costs
+#: ~10-25 ms a node batch even at 1M customers (its key probe uses the primary-key index), so
+#: nodes switch early; but a relationship batch costs 0.15-0.9 s at 200k touchpoints and ~7 s at
+#: 10M (its probe and COPY grow with the table), so up to 256 relationships (a quarter of a
+#: second by key at most) go by key.
+SMALL_NODE_ROWS = 32
+SMALL_RELATIONSHIP_ROWS = 256
+#: Labels many relationships meet at (a step has a million touchpoints): a relationship with
+#: one of these at its source and not at its target is looked up from its target.
+_HUBS = frozenset({"Customer", "Department", "JourneyStep", "Campaign", "Journey", "Product"})
 _LOCK_HOLDER = re.compile(r"Lock is held by PID (\d+)")
 
 
@@ -60,7 +71,7 @@ class EmbeddedStore(GraphStore):
             self._db = ladybug.Database(str(self.path), read_only=self.read_only)
         except RuntimeError as error:
             raise _open_error(self.path, error) from error
-        # One connection (and transaction depth) per thread: the API reads from two threads
+        # One connection (so one transaction) per thread: the API reads from two threads
         # at once, so an analytics projection does not hold up a 360 card.
         self._local = threading.local()
         self._connections: list[ladybug.Connection] = []
@@ -74,14 +85,6 @@ class EmbeddedStore(GraphStore):
             with self._connections_lock:
                 self._connections.append(conn)
         return conn
-
-    @property
-    def _depth(self) -> int:
-        return getattr(self._local, "depth", 0)
-
-    @_depth.setter
-    def _depth(self, value: int) -> None:
-        self._local.depth = value
 
     def close(self) -> None:
         with self._connections_lock:
@@ -124,6 +127,8 @@ class EmbeddedStore(GraphStore):
         rows = _unique(_conform(rows, node.arrow_schema()), [node.key])
         if rows.num_rows == 0:
             return 0
+        if rows.num_rows <= SMALL_NODE_ROWS:
+            return self._upsert_nodes_by_key(node, rows, given)
         if self._is_empty(f"MATCH (n:{label}) RETURN n LIMIT 1"):
             existing = pa.array([], pa.string())
         else:
@@ -168,6 +173,8 @@ class EmbeddedStore(GraphStore):
         rows = _unique(_conform(rows, rel.arrow_schema()), identity)
         if rows.num_rows == 0:
             return 0
+        if rows.num_rows <= SMALL_RELATIONSHIP_ROWS:
+            return self._upsert_relationships_by_key(rel, rows, given)
         empty = self._is_empty(
             f"MATCH (:{rel.source})-[r:{rel.type}]->(:{rel.target}) RETURN r LIMIT 1"
         )
@@ -218,6 +225,71 @@ class EmbeddedStore(GraphStore):
             renamed,
         )
 
+    # --- small writes, a row at a time by key ----------------------------------------------
+
+    def _upsert_nodes_by_key(self, node: model.NodeType, rows: pa.Table, given: list[str]) -> int:
+        """``upsert_nodes`` for a few rows: each one found by its key (its primary-key index),
+        updated with the given properties, or created with them."""
+        label, key = node.label, node.key
+        sets = ", ".join(f"n.{p} = $p{i}" for i, p in enumerate(given))
+        update = f"MATCH (n:{label} {{{key}: $key}}) {f'SET {sets} ' if sets else ''}"
+        update += "RETURN count(n) AS n"
+        props = ", ".join([f"{key}: $key", *(f"{p}: $p{i}" for i, p in enumerate(given))])
+        create = f"CREATE (n:{label} {{{props}}})"
+        created = 0
+        with self.atomic():  # all rows or none, as one COPY would be
+            for row in rows.to_pylist():
+                params = {"key": row[key]} | {f"p{i}": row[p] for i, p in enumerate(given)}
+                if not self._run(update, params)[0]["n"]:
+                    self._run(create, params)
+                    created += 1
+        return created
+
+    def _upsert_relationships_by_key(
+        self, rel: model.RelType, rows: pa.Table, given: list[str]
+    ) -> int:
+        """``upsert_relationships`` for a few rows: each one found from one of its ends by key,
+        its given properties set, or created between the two ends found by key — and, as a
+        COPY does, refused when an end does not exist."""
+        source, target = model.node(rel.source), model.node(rel.target)
+        same = "".join(f" AND r.{p} = $i{i}" for i, p in enumerate(rel.identity))
+        if rel.source in _HUBS and rel.target not in _HUBS:  # walk from the end with fewer
+            path = (
+                f"(b:{rel.target} {{{target.key}: $to}})<-[r:{rel.type}]-(a:{rel.source}) "
+                f"WHERE a.{source.key} = $from"
+            )
+        else:
+            path = (
+                f"(a:{rel.source} {{{source.key}: $from}})-[r:{rel.type}]->(b:{rel.target}) "
+                f"WHERE b.{target.key} = $to"
+            )
+        sets = ", ".join(f"r.{p} = $p{i}" for i, p in enumerate(given))
+        update = f"MATCH {path}{same} {f'SET {sets} ' if sets else ''}RETURN count(r) AS n"
+        props = [f"{p}: $i{i}" for i, p in enumerate(rel.identity)]
+        props += [f"{p}: $p{i}" for i, p in enumerate(given)]
+        inside = f" {{{', '.join(props)}}}" if props else ""
+        create = (
+            f"MATCH (a:{rel.source} {{{source.key}: $from}}) "
+            f"MATCH (b:{rel.target} {{{target.key}: $to}}) "
+            f"CREATE (a)-[r:{rel.type}{inside}]->(b) RETURN count(r) AS n"
+        )
+        created = 0
+        with self.atomic():  # all rows or none, as one COPY would be
+            for row in rows.to_pylist():
+                params = {"from": row["from"], "to": row["to"]}
+                params |= {f"i{i}": row[p] for i, p in enumerate(rel.identity)}
+                params |= {f"p{i}": row[p] for i, p in enumerate(given)}
+                if self._run(update, params)[0]["n"]:
+                    continue
+                if not self._run(create, params)[0]["n"]:
+                    raise StoreError(
+                        f"{rel.type}: no {rel.source} {row['from']!r} or no {rel.target} "
+                        f"{row['to']!r} to connect",
+                        query=f"upsert {rel.type}",
+                    )
+                created += 1
+        return created
+
     def _load_from(self, text: str, rows: pa.Table) -> pa.Table:
         """Run a ``LOAD FROM $rows …`` statement over ``rows`` a slice at a time.
 
@@ -265,24 +337,12 @@ class EmbeddedStore(GraphStore):
             result = result[-1]
         return result
 
-    @contextmanager
-    def atomic(self) -> Iterator[None]:
-        if self._depth:
-            self._depth += 1
-            try:
-                yield
-            finally:
-                self._depth -= 1
-            return
+    # --- atomic(): GraphStore nests the blocks, these run the transaction statements -------
+
+    def _begin(self) -> None:
         self._run("BEGIN TRANSACTION", {})
-        self._depth = 1
-        try:
-            yield
-        except BaseException:
-            self._depth = 0
-            self._rollback()
-            raise
-        self._depth = 0
+
+    def _commit(self) -> None:
         self._run("COMMIT", {})
 
     def _rollback(self) -> None:

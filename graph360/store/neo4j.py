@@ -372,14 +372,6 @@ class Neo4jStore(GraphStore):
     def _session(self, session: neo4j.Session | None) -> None:
         self._local.session = session
 
-    @property
-    def _depth(self) -> int:
-        return getattr(self._local, "depth", 0)
-
-    @_depth.setter
-    def _depth(self, depth: int) -> None:
-        self._local.depth = depth
-
     def close(self) -> None:
         """End this thread's open transaction, if any; the shared driver stays for others."""
         if self._tx is not None:
@@ -538,16 +530,10 @@ class Neo4jStore(GraphStore):
         if self.read_only:
             raise StoreError(f"the store at {self.location} was opened read-only")
 
-    @contextmanager
-    def atomic(self) -> Iterator[None]:
-        """One explicit transaction for everything inside (nested blocks join the outer one)."""
-        if self._depth:
-            self._depth += 1
-            try:
-                yield
-            finally:
-                self._depth -= 1
-            return
+    # --- atomic(): GraphStore nests the blocks, these open and end the transaction ---------
+
+    def _begin(self) -> None:
+        """One explicit transaction on a session of this thread's own for everything inside."""
         with _translated(self.location):
             self._session = self._new_session()
             try:
@@ -556,19 +542,18 @@ class Neo4jStore(GraphStore):
                 self._session.close()
                 self._session = None
                 raise
-        self._depth = 1
-        try:
-            yield
-        except BaseException:
-            self._end_transaction(commit=False)
-            raise
+
+    def _commit(self) -> None:
         self._end_transaction(commit=True)
+
+    def _rollback(self) -> None:
+        self._end_transaction(commit=False)
 
     def _end_transaction(self, *, commit: bool) -> None:
         """Commit or roll back the open transaction; a failed rollback never hides the error
         that caused it (the server may have ended the transaction already)."""
         tx, session = self._tx, self._session
-        self._tx, self._session, self._depth = None, None, 0
+        self._tx, self._session = None, None
         try:
             if tx is None:
                 return
