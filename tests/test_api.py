@@ -162,6 +162,16 @@ def test_customer_pages_cover_a_filter_exactly_once(api: Api) -> None:
     assert [e["node"]["name"] for e in by_email["customers"]["edges"]] == ["Amara Okafor"]
 
 
+def test_a_search_or_ref_that_is_not_a_valid_address_finds_nobody(api: Api) -> None:
+    # found by the fuzzer: an "@" in text that is no e-mail address was a masked server error
+    for text in ["Ý@¶ꃂSﾁ⮤", "a@@b", "@"]:
+        search = "query($q: String) { customers(search: $q) { edges { cursor } } }"
+        page = api.gql(search, {"q": text})
+        assert page["customers"]["edges"] == []
+        errors = api.errors("query($r: String) { customer(ref: $r) { id } }", {"r": text})
+        assert errors == [f"no customer with e-mail {text} (not a valid address)"]
+
+
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
@@ -542,6 +552,7 @@ def test_a_touchpoint_from_someone_new_creates_a_customer(api: Api) -> None:
         ({"rating": 7}, "rating 7 outside its scale 1..5"),
         ({"customerId": "nobody"}, "unknown customer 'crm:nobody'"),
         ({"stepId": "nowhere"}, "nowhere"),
+        ({"source": None, "customerId": None, "email": "a@@b"}, "invalid e-mail 'a@@b'"),
     ],
 )
 def test_an_invalid_touchpoint_is_refused_with_the_loaders_reason(

@@ -9,6 +9,7 @@ by wall time, so the suite stays fast whatever the examples cost.
 
 from __future__ import annotations
 
+import os
 import time
 
 import pytest
@@ -18,11 +19,14 @@ from hypothesis import HealthCheck, Phase, given, settings
 
 from graph360.api.app import MASKED, build_schema
 
-BUDGET_SECONDS = 50
+# A longer exploratory run: GRAPH360_FUZZ_SECONDS=600 python -m pytest tests/test_api_fuzz.py
+BUDGET_SECONDS = float(os.environ.get("GRAPH360_FUZZ_SECONDS", "50"))
 
 
 class OutOfTime(Exception):
     """Ends the generation when the budget is spent (hypothesis has no time limit of its own)."""
+
+
 SCHEMA = schemathesis.graphql.from_file(build_schema().as_str())
 
 

@@ -226,6 +226,10 @@ def _timeless(shot: dict[str, list[dict]]) -> dict[str, list[dict]]:
         ({"source": "crm", "customer_id": "99"}, "unknown customer 'crm:99'"),
         ({"email": "nobody@example.org"}, "no customer with e-mail 'nobody@example.org'"),
         ({"email": "test@example.com"}, "e-mail 'test@example.com' is a blocked placeholder"),
+        (
+            {"email": "a@@b"},  # found by the fuzzer: an invalid address resolved to nobody
+            "invalid e-mail 'a@@b': The part after the @-sign contains invalid characters: '@'.",
+        ),
         ({}, "no customer reference: give source and customer_id, or email"),
         (
             {"email": "ada@example.org", "rating": 7, "rating_scale": 5},

@@ -26,7 +26,9 @@ def resolve_customer(store: GraphStore, ref: str) -> str:
     ref = ref.strip()
     if "@" in ref:
         email = normalize_emails(pd.Series([ref]))[0][0]
-        rows = store.query("customers_by_email", email=email) if email else []
+        if pd.isna(email):  # not an address at all: nobody can have it
+            raise NotFoundError(f"no customer with e-mail {ref} (not a valid address)")
+        rows = store.query("customers_by_email", email=email)
         if len(rows) > 1:
             ids = ", ".join(r["customer_id"] for r in rows)
             raise NotFoundError(f"{ref} belongs to several customers ({ids}): give a customer id")

@@ -8,6 +8,7 @@ key in an answer shows up in the API by adding one line to the type, and nothing
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import types
 import typing
@@ -27,14 +28,15 @@ def utc(value: Any) -> Any:
 
 def build(cls: type[T], data: dict[str, Any]) -> T:
     """An instance of the strawberry type ``cls`` from ``data``'s keys (missing keys are null)."""
+    return cls(**{key: _convert(hint, data.get(key)) for key, hint in _fields(cls)})
+
+
+@functools.cache  # resolving the hints costs more than building the object
+def _fields(cls: type) -> tuple[tuple[str, Any], ...]:
+    """(name, type hint) of each public field of the strawberry type ``cls``."""
     hints = typing.get_type_hints(cls)
-    values = {}
-    for name in cls.__strawberry_definition__.fields:  # type: ignore[attr-defined]
-        key = name.python_name
-        if key.startswith("_") or key not in hints:
-            continue
-        values[key] = _convert(hints[key], data.get(key))
-    return cls(**values)
+    names = (f.python_name for f in cls.__strawberry_definition__.fields)  # type: ignore[attr-defined]
+    return tuple((n, hints[n]) for n in names if not n.startswith("_") and n in hints)
 
 
 def _convert(hint: Any, value: Any) -> Any:

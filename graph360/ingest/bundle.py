@@ -203,9 +203,7 @@ class RawFile:
 
     @property
     def extra_columns(self) -> list[str]:
-        return [
-            c for c in self.frame.columns if c not in self.spec.known and c not in ROW_FACTS
-        ]
+        return [c for c in self.frame.columns if c not in self.spec.known and c not in ROW_FACTS]
 
 
 def find_file(folder: Path, name: str) -> Path | None:

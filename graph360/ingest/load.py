@@ -361,7 +361,7 @@ class _People:
             return result
         given = frame[email].notna()
         if given.any():
-            normalized, _ = identity.normalize_emails(frame[email])
+            normalized, invalid = identity.normalize_emails(frame[email])
             by_email = _lookup(
                 _text_array(normalized), self.emails, self.email_customers, frame.index
             )
@@ -373,6 +373,7 @@ class _People:
                 lambda rows: "e-mail " + validate.quoted(rows[email]) + " is a blocked placeholder",
             )
             checker.fail(unresolved & ~blocked, validate.quoting("no customer with e-mail ", email))
+            checker.fail(given & normalized.isna() & result.isna(), invalid)
         checker.fail(
             ~has_key & ~given,
             f"no customer reference: give {source} and {customer_id}, or {email}",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 
 from graph360.errors import QueryNotFoundError
@@ -24,7 +24,7 @@ class NamedQuery:
     text: str
     description: str
 
-    @property
+    @cached_property
     def parameters(self) -> frozenset[str]:
         return frozenset(_PARAM.findall(_strip_comments(self.text)))
 
@@ -52,6 +52,7 @@ def names() -> list[str]:
     return sorted({file.split(".")[0] for file in _library()})
 
 
+@cache  # asked for on every store call: the card asks about fifteen times
 def get(name: str, backend: str) -> NamedQuery:
     """The query text ``backend`` runs for ``name``: its own variant if it has one."""
     library = _library()
