@@ -569,6 +569,31 @@ def test_an_invalid_touchpoint_is_refused_with_the_loaders_reason(
     assert "api:bad" not in [e["node"]["id"] for e in everything]
 
 
+def test_writes_at_the_same_time_queue_and_all_land_while_cards_are_read(api: Api) -> None:
+    # LadybugDB allows one write transaction at a time and refuses a second one; the API's
+    # writes share one thread, so they wait for each other instead, and reads go on beside them
+    from concurrent.futures import ThreadPoolExecutor
+
+    def record(n: int) -> dict:
+        tp = _survey(f"api:together-{n}", 4)
+        return api.gql(RECORD, {"tp": tp}, role="agent")["recordTouchpoint"]
+
+    def read(_: int) -> dict:
+        return api.gql(CARD, {"ref": TOP})["customer"]
+
+    with ThreadPoolExecutor(8) as pool:
+        recorded = list(pool.map(record, range(12)))
+        cards = list(pool.map(read, range(8)))
+    assert all(done["touchpointCreated"] for done in recorded)
+    assert all(card["id"] == cards[0]["id"] for card in cards)
+    ids = api.gql(
+        "query($ref: String!) { customer(ref: $ref) { touchpoints(first: 100) "
+        "{ edges { node { id } } } } }",
+        {"ref": "crm:0035g0000000001"},
+    )["customer"]["touchpoints"]["edges"]
+    assert {f"api:together-{n}" for n in range(12)} <= {e["node"]["id"] for e in ids}
+
+
 def test_only_roles_that_record_may_record(api: Api) -> None:
     body = api.post(RECORD, {"tp": _survey("api:analyst", 2)}, role="analyst").json()
     assert body["errors"][0]["message"] == (

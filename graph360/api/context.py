@@ -1,8 +1,10 @@
 """What every resolver gets: the store (behind its worker threads), the caller, the loaders.
 
-Store calls are blocking, so they run on worker threads, never on the event loop: one thread
-for the interactive work (cards, searches, mutations) and one for the analytics, each with its
-own database connection, so a minute-long projection does not hold up an agent's card.
+Store calls are blocking, so they run on worker threads, never on the event loop, each thread
+with its own database connection: two threads for the interactive reads (cards, searches; the
+store releases the GIL while it works, so two cards use both cores), one for the writes (one
+write transaction at a time: they queue here rather than fail in the store), and one for the
+analytics, so a minute-long projection does not hold up an agent's card.
 
 DataLoaders collect every key one field asks for across a list (twenty customers' flags, say)
 and answer them in one batch per request, each key once. On LadybugDB a batch is a run of key
@@ -29,20 +31,23 @@ T = TypeVar("T")
 
 
 class StoreRunner:
-    """Runs store work off the event loop: interactive and analytics work on separate threads."""
+    """Runs store work off the event loop: reads, writes and analytics on their own threads."""
 
-    def __init__(self, store: GraphStore) -> None:
+    def __init__(self, store: GraphStore, *, readers: int = 2) -> None:
         self.store = store
-        self._interactive = ThreadPoolExecutor(1, thread_name_prefix="graph360-store")
+        self._reads = ThreadPoolExecutor(readers, thread_name_prefix="graph360-read")
+        self._writes = ThreadPoolExecutor(1, thread_name_prefix="graph360-write")
         self._analytics = ThreadPoolExecutor(1, thread_name_prefix="graph360-analytics")
 
-    async def run(self, work: Callable[[GraphStore], T], *, analytics: bool = False) -> T:
-        pool = self._analytics if analytics else self._interactive
+    async def run(
+        self, work: Callable[[GraphStore], T], *, analytics: bool = False, write: bool = False
+    ) -> T:
+        pool = self._writes if write else self._analytics if analytics else self._reads
         return await asyncio.get_running_loop().run_in_executor(pool, work, self.store)
 
     def close(self) -> None:
-        self._interactive.shutdown(wait=True)
-        self._analytics.shutdown(wait=True)
+        for pool in (self._reads, self._writes, self._analytics):
+            pool.shutdown(wait=True)
         self.store.close()
 
 
@@ -60,7 +65,12 @@ class Context:
         return self.can("pii:read")
 
     async def run(self, work: Callable[[GraphStore], T], *, analytics: bool = False) -> T:
+        """Read: ``work`` must not write (it may run beside other reads)."""
         return await self.runner.run(work, analytics=analytics)
+
+    async def write(self, work: Callable[[GraphStore], T]) -> T:
+        """Write (and read back): on the one writing thread, after the writes before it."""
+        return await self.runner.run(work, write=True)
 
     async def rows(self, query: str, key: str, value: Any) -> list[dict[str, Any]]:
         """The rows of the named per-key ``query`` for ``key=value``, batched per request."""

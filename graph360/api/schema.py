@@ -1024,14 +1024,14 @@ class Mutation:
         self, info: Info, touchpoint: TouchpointInput, customer: CustomerRecordInput | None = None
     ) -> RecordedTouchpoint:
         row, record = _given(touchpoint), _given(customer) if customer else None
-        done = await ctx(info).run(lambda s: record_touchpoint(s, row, customer=record))
+        done = await ctx(info).write(lambda s: record_touchpoint(s, row, customer=record))
         return build(RecordedTouchpoint, done.to_dict())
 
     @strawberry.mutation(permission_classes=needs("ownership:write"))
     async def assign_step_owner(
         self, info: Info, step_id: strawberry.ID, department_id: strawberry.ID
     ) -> JourneyStep:
-        rows = await ctx(info).run(
+        rows = await ctx(info).write(
             lambda s: s.write(
                 "step_owner_assign", step_id=str(step_id), department_id=str(department_id)
             )
@@ -1046,7 +1046,7 @@ class Mutation:
         self, info: Info, step_id: strawberry.ID, department_id: strawberry.ID
     ) -> JourneyStep:
         step = await _step_now(info, str(step_id))
-        rows = await ctx(info).run(
+        rows = await ctx(info).write(
             lambda s: s.write(
                 "step_owner_remove", step_id=str(step_id), department_id=str(department_id)
             )
@@ -1091,13 +1091,13 @@ class Mutation:
                     "FLAGGED", pa.table({"from": [customer.id], "to": [flag_id]})
                 )
 
-        await ctx(info).run(work)
+        await ctx(info).write(work)
         rows = await ctx(info).run(lambda s: s.query("customer_flags", customer_id=customer.id))
         return _flag(next(r for r in rows if r["flag_id"] == flag_id))
 
     @strawberry.mutation(permission_classes=needs("flags:write"))
     async def resolve_flag(self, info: Info, flag_id: strawberry.ID) -> Flag:
-        rows = await ctx(info).run(
+        rows = await ctx(info).write(
             lambda s: s.write("flag_set_status", flag_id=str(flag_id), status="resolved")
         )
         if not rows:
@@ -1158,11 +1158,11 @@ class Mutation:
             rows = store.query("customer_actions", customer_id=customer.id)
             return next(r for r in rows if r["action_id"] == action_id)
 
-        return _action(await ctx(info).run(work))
+        return _action(await ctx(info).write(work))
 
     @strawberry.mutation(permission_classes=needs("actions:write"))
     async def complete_action(self, info: Info, action_id: strawberry.ID) -> Action:
-        rows = await ctx(info).run(
+        rows = await ctx(info).write(
             lambda s: s.write("action_set_status", action_id=str(action_id), status="done")
         )
         if not rows:
