@@ -35,7 +35,9 @@ class StoreRunner:
 
     def __init__(self, store: GraphStore, *, readers: int = 2) -> None:
         self.store = store
-        self._reads = ThreadPoolExecutor(readers, thread_name_prefix="graph360-read")
+        self._reads = ThreadPoolExecutor(
+            readers, thread_name_prefix="graph360-read", initializer=store.for_short_queries
+        )
         self._writes = ThreadPoolExecutor(1, thread_name_prefix="graph360-write")
         self._analytics = ThreadPoolExecutor(1, thread_name_prefix="graph360-analytics")
 

@@ -79,6 +79,11 @@ class GraphStore(ABC):
     @abstractmethod
     def close(self) -> None: ...
 
+    @abstractmethod
+    def for_short_queries(self) -> None:
+        """From now on this thread asks many short questions (an API's reads): a backend that
+        would spread one query over several cores may keep each to one instead."""
+
     # --- shared steps ----------------------------------------------------------------------
 
     @final

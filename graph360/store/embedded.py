@@ -64,6 +64,7 @@ class EmbeddedStore(GraphStore):
             self.path.parent.mkdir(parents=True, exist_ok=True)
         elif not self.path.exists():
             raise StoreError(f"no graph360 database at {self.path}: load a bundle or run the demo")
+        self._short_query_threads: set[int] = set()
         self._open()
 
     def _open(self) -> None:
@@ -82,9 +83,18 @@ class EmbeddedStore(GraphStore):
         conn = getattr(self._local, "conn", None)
         if conn is None:
             conn = self._local.conn = ladybug.Connection(self._db)
+            if threading.get_ident() in self._short_query_threads:
+                conn.set_max_threads_for_exec(1)
             with self._connections_lock:
                 self._connections.append(conn)
         return conn
+
+    def for_short_queries(self) -> None:
+        """One core per query on this thread (kept across a reopen): for a 360 card's key
+        lookups, spreading over cores costs more than it gives; two API read threads so
+        answered 53 cards/s against 46 (bench/api.py, 1M customers, 2 cores)."""
+        self._short_query_threads.add(threading.get_ident())
+        self._conn.set_max_threads_for_exec(1)
 
     def close(self) -> None:
         with self._connections_lock:

@@ -372,6 +372,9 @@ class Neo4jStore(GraphStore):
     def _session(self, session: neo4j.Session | None) -> None:
         self._local.session = session
 
+    def for_short_queries(self) -> None:
+        """Nothing to do: the server plans and runs each query on its own cores."""
+
     def close(self) -> None:
         """End this thread's open transaction, if any; the shared driver stays for others."""
         if self._tx is not None:
