@@ -27,8 +27,8 @@ Speed: the similarity matrix and the segment counts are computed once per store 
 projection (who bought what) and kept in memory (:func:`offer_model`; sparse, products x
 products); an offer then costs one key lookup (the customer's own purchases, read fresh) and a
 few sparse rows: milliseconds, whatever the number of customers. The cached model does not see
-purchases made after it was built: call ``offer_model(store, refresh=True)`` (the API does so
-when it starts, or on a schedule).
+purchases made after it was built: call ``offer_model(store, refresh=True)`` (the API builds
+it when it starts, so a restart refreshes it).
 
 Worked example (``tests/test_offers.py``): buyers c1 {A, B}, c2 {A, B, C}, c3 {A, C},
 c4 {B, D}. n(A) = 3, n(B) = 3, n(C) = 2, n(D) = 1; cos(A, B) = 2/3, cos(A, C) = 2/sqrt(6),
