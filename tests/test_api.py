@@ -466,6 +466,17 @@ def test_unexpected_failures_are_masked(api: Api, monkeypatch: pytest.MonkeyPatc
     assert "cypher" not in json.dumps(body).lower() and "Traceback" not in json.dumps(body)
 
 
+def test_the_server_is_ready_for_the_first_card_when_it_starts(api: Api) -> None:
+    # the offer model is built at start (seconds at 1M customers, not on an agent's first card)
+    # and the start's objects are frozen out of the garbage collector's full collections
+    import gc
+
+    from graph360.analytics.offers import _MODELS
+
+    assert api.client.app.state.runner.store in _MODELS
+    assert gc.get_freeze_count() > 0
+
+
 def test_health_readiness_and_graphiql_offline(api: Api) -> None:
     assert api.client.get("/healthz").json() == {"status": "ok"}
     ready = api.client.get("/readyz")
