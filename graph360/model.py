@@ -61,6 +61,9 @@ class RelType:
 
 #: Free-form extra columns of an import row, kept as one JSON object per node.
 ATTRIBUTES = {"attributes": STRING}
+#: The content hash of the import row a node or relationship was written from
+#: (``graph360.ingest.rowhash``): a re-load writes only rows whose hash changed.
+ROW_HASH = {"row_hash": INT64}
 
 NODES: dict[str, NodeType] = {
     node.label: node
@@ -92,6 +95,7 @@ NODES: dict[str, NodeType] = {
                 "at_risk": DOUBLE,
                 "value_at": TIMESTAMP,
                 **ATTRIBUTES,
+                **ROW_HASH,
             },
         ),
         NodeType(
@@ -105,6 +109,7 @@ NODES: dict[str, NodeType] = {
                 "name": STRING,
                 "loaded_at": TIMESTAMP,
                 **ATTRIBUTES,
+                **ROW_HASH,
             },
         ),
         NodeType(
@@ -118,9 +123,14 @@ NODES: dict[str, NodeType] = {
                 "opened_at": TIMESTAMP,
                 "value": DOUBLE,
                 **ATTRIBUTES,
+                **ROW_HASH,
             },
         ),
-        NodeType("Department", "department_id", {"name": STRING, "division": STRING, **ATTRIBUTES}),
+        NodeType(
+            "Department",
+            "department_id",
+            {"name": STRING, "division": STRING, **ATTRIBUTES, **ROW_HASH},
+        ),
         NodeType(
             "Campaign",
             "campaign_id",
@@ -131,6 +141,7 @@ NODES: dict[str, NodeType] = {
                 "started_at": TIMESTAMP,
                 "ended_at": TIMESTAMP,
                 **ATTRIBUTES,
+                **ROW_HASH,
             },
         ),
         NodeType(
@@ -149,9 +160,14 @@ NODES: dict[str, NodeType] = {
                 "resolution": STRING,
                 "source": STRING,
                 **ATTRIBUTES,
+                **ROW_HASH,
             },
         ),
-        NodeType("Journey", "journey_id", {"name": STRING, "persona": STRING, **ATTRIBUTES}),
+        NodeType(
+            "Journey",
+            "journey_id",
+            {"name": STRING, "persona": STRING, **ATTRIBUTES, **ROW_HASH},
+        ),
         NodeType(
             "JourneyStep",
             "step_id",
@@ -161,9 +177,14 @@ NODES: dict[str, NodeType] = {
                 "position": INT64,
                 "journey_id": STRING,
                 **ATTRIBUTES,
+                **ROW_HASH,
             },
         ),
-        NodeType("Product", "product_id", {"name": STRING, "category": STRING, **ATTRIBUTES}),
+        NodeType(
+            "Product",
+            "product_id",
+            {"name": STRING, "category": STRING, **ATTRIBUTES, **ROW_HASH},
+        ),
         NodeType(
             "Flag",
             "flag_id",
@@ -198,17 +219,17 @@ RELATIONSHIPS: dict[str, RelType] = {
             "SourceRecord",
             {"rule": STRING, "via": STRING, "at": TIMESTAMP},
         ),
-        RelType("HOLDS", "Customer", "Account", {"role": STRING}),
+        RelType("HOLDS", "Customer", "Account", {"role": STRING, **ROW_HASH}),
         RelType("MANAGED_BY", "Account", "Department"),
         RelType(
             "RELATED",
             "Customer",
             "Customer",
-            {"kind": STRING, "weight": DOUBLE, "since": TIMESTAMP},
+            {"kind": STRING, "weight": DOUBLE, "since": TIMESTAMP, **ROW_HASH},
             identity=("kind",),
         ),
         RelType("RUN_BY", "Campaign", "Department"),
-        RelType("TARGETS", "Campaign", "Customer", {"added_at": TIMESTAMP}),
+        RelType("TARGETS", "Campaign", "Customer", {"added_at": TIMESTAMP, **ROW_HASH}),
         RelType("HAD", "Customer", "Touchpoint"),
         RelType("FROM_CAMPAIGN", "Touchpoint", "Campaign"),
         RelType("AT_STEP", "Touchpoint", "JourneyStep"),

@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from graph360 import model
-from graph360.ingest import identity, validate
+from graph360.ingest import changes, identity, validate
 from graph360.ingest.bundle import RawFile, Reject, read_bundle
 from graph360.ingest.validate import Checker
 from graph360.store.base import GraphStore
@@ -34,8 +34,14 @@ STEPS = ("read", "validate", "resolve identities", "write nodes", "write relatio
 
 @dataclass
 class FileReport:
+    """One file's rows: read; kept by every rule (``loaded``), of which new, changed (both
+    written) and unchanged (left as they were); set aside (``rejected``)."""
+
     rows_read: int = 0
     loaded: int = 0
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
     rejected: int = 0
 
 
@@ -107,10 +113,21 @@ def load_bundle(
         for reject in batch.rejects:
             report.files[reject.file].rejected += 1
         report.rejected = len(batch.rejects)
-        with store.atomic():
-            report.nodes_created, report.relationships_created = write_batch(
-                store, batch, progress=step
-            )
+        for name, found in batch.changes.items():
+            counts = report.files.setdefault(name, FileReport())
+            counts.new, counts.changed, counts.unchanged = found.new, found.changed, found.unchanged
+            if name not in batch.checked:  # the customers folded from records
+                counts.loaded = found.new + found.changed + found.unchanged
+        if batch.changes.get("customers", changes.FileChanges()).new and store.is_empty():
+            with store.building() as target:
+                report.nodes_created, report.relationships_created = write_batch(
+                    target, batch, progress=step
+                )
+        else:
+            with store.atomic():
+                report.nodes_created, report.relationships_created = write_batch(
+                    store, batch, progress=step
+                )
     if batch.rejects:
         path = rejects_path or Path("graph360-rejects.csv")
         write_rejects(path, batch.rejects)
@@ -129,6 +146,9 @@ class Batch:
     rejects: list[Reject]
     nodes: list[tuple[str, pa.Table]]
     relationships: list[tuple[str, pa.Table]]
+    #: file name (and "Customer" for the customers folded from records) -> how its rows
+    #: compare with the store (graph360.ingest.changes)
+    changes: dict[str, changes.FileChanges] = field(default_factory=dict)
 
 
 def prepare_batch(
@@ -158,9 +178,19 @@ def prepare_batch(
     references = _references(raw) if neighbourhood else None
     people = _People.resolve(store, customers, max_shared, references=references)
     checked.update(_check_customer_files(raw, context, people, rejects, default_region))
-    checked["customers"] = customers
-    nodes, relationships = _graph_tables(checked, people, store, now)
-    return Batch(checked, people, rejects, nodes, relationships)
+    checked["customers"] = _stamp_identities(customers, people)
+    if "journey_steps" in checked:
+        checked["journey_steps"] = _stamp_successors(checked["journey_steps"])
+    folded = _fold_customers(checked["customers"], people)
+    fresh = store.is_empty()
+    found: dict[str, changes.FileChanges] = {}
+    written: dict[str, pd.DataFrame] = {}  # the rows that are new or changed
+    for name, anchor in changes.ANCHORS.items():
+        if name in checked:
+            written[name], found[name] = changes.compare(store, anchor, checked[name], fresh=fresh)
+    folded, found["Customer"] = changes.compare(store, changes.CUSTOMER, folded, fresh=fresh)
+    nodes, relationships = _graph_tables(written, folded, people, store, now)
+    return Batch(checked, people, rejects, nodes, relationships, found)
 
 
 def write_batch(
@@ -177,13 +207,10 @@ def write_batch(
         nodes_created[label] = nodes_created.get(label, 0) + created
     store.merge_nodes("Customer", batch.people.resolution.merged_customers)
     step("write relationships")
+    for name, found in batch.changes.items():  # what changed rows implied before they changed
+        for rel_type, end in changes.ANCHORS[name].owned if name in changes.ANCHORS else ():
+            store.delete_relationships_of(rel_type, end, found.changed_keys)
     for rel_type, rows in batch.relationships:
-        if rel_type == "OWNED_BY":
-            store.write(
-                "drop_stale_step_owners",
-                step_ids=list(batch.checked["journey_steps"]["step_id"]),
-                keep=[f"{a}|{b}" for a, b in zip(*rows.to_pydict().values(), strict=True)],
-            )
         created = store.upsert_relationships(rel_type, rows)
         relationships_created[rel_type] = relationships_created.get(rel_type, 0) + created
     return nodes_created, relationships_created
@@ -322,7 +349,10 @@ class _People:
             batch = set(new["record_key"])
         if existing.empty:
             existing = pd.DataFrame(columns=["record_key", "email", "phone", "customer_id"])
-        records = pd.concat([existing[["record_key", "email", "phone"]], new], ignore_index=True)
+        # A record in the batch is resolved by what it says now, not by what it said when it
+        # was stored (a changed e-mail links by the new address, as a clean load would).
+        stored = existing[~existing["record_key"].isin(new["record_key"])]
+        records = pd.concat([stored[["record_key", "email", "phone"]], new], ignore_index=True)
         records = records.astype({"email": "object", "phone": "object"})
         records = records.where(records.notna(), None)
         owner_of = dict(zip(existing["record_key"], existing["customer_id"], strict=True))
@@ -577,6 +607,7 @@ def _same(*names: str) -> dict[str, str]:
 
 def _graph_tables(
     checked: dict[str, pd.DataFrame],
+    folded: pd.DataFrame,
     people: _People,
     store: GraphStore,
     when: dt.datetime | None = None,
@@ -589,7 +620,9 @@ def _graph_tables(
         nodes.append(
             (
                 "Department",
-                _table(checked["departments"], _same("department_id", "name", "division")),
+                _table(
+                    checked["departments"], _same("department_id", "name", "division", "row_hash")
+                ),
             )
         )
     if "accounts" in checked:
@@ -599,7 +632,16 @@ def _graph_tables(
                 "Account",
                 _table(
                     frame,
-                    _same("account_id", "name", "kind", "status", "plan", "opened_at", "value"),
+                    _same(
+                        "account_id",
+                        "name",
+                        "kind",
+                        "status",
+                        "plan",
+                        "opened_at",
+                        "value",
+                        "row_hash",
+                    ),
                 ),
             )
         )
@@ -607,24 +649,30 @@ def _graph_tables(
         rels.append(("MANAGED_BY", _table(managed, {"account_id": "from", "department_id": "to"})))
     if "products" in checked:
         nodes.append(
-            ("Product", _table(checked["products"], _same("product_id", "name", "category")))
+            (
+                "Product",
+                _table(checked["products"], _same("product_id", "name", "category", "row_hash")),
+            )
         )
     if "journeys" in checked:
         nodes.append(
-            ("Journey", _table(checked["journeys"], _same("journey_id", "name", "persona")))
+            (
+                "Journey",
+                _table(checked["journeys"], _same("journey_id", "name", "persona", "row_hash")),
+            )
         )
     if "journey_steps" in checked:
         steps = checked["journey_steps"]
         nodes.append(
             (
                 "JourneyStep",
-                _table(steps, _same("step_id", "name", "stage", "position", "journey_id")),
+                _table(
+                    steps, _same("step_id", "name", "stage", "position", "journey_id", "row_hash")
+                ),
             )
         )
         rels.append(("HAS_STEP", _table(steps, {"journey_id": "from", "step_id": "to"})))
-        ordered = steps.sort_values(["journey_id", "position", "step_id"])
-        following = ordered.groupby("journey_id")["step_id"].shift(-1)
-        chain = ordered.assign(__next=following).dropna(subset=["__next"])
+        chain = steps.dropna(subset=["__next"])
         rels.append(("NEXT", _table(chain, {"step_id": "from", "__next": "to"})))
         owners = steps.assign(__owner=steps["owner_department_ids"].str.split(";")).explode(
             "__owner"
@@ -639,7 +687,15 @@ def _graph_tables(
                 "Campaign",
                 _table(
                     frame,
-                    _same("campaign_id", "name", "channel", "objective", "started_at", "ended_at"),
+                    _same(
+                        "campaign_id",
+                        "name",
+                        "channel",
+                        "objective",
+                        "started_at",
+                        "ended_at",
+                        "row_hash",
+                    ),
                 ),
             )
         )
@@ -647,13 +703,7 @@ def _graph_tables(
         rels.append(("RUN_BY", _table(run_by, {"campaign_id": "from", "department_id": "to"})))
 
     customers = checked["customers"]
-    resolution = people.resolution
-    customers = customers.assign(
-        __customer=customers["record_key"].map(resolution.customer_of),
-        __rule=customers["record_key"].map(resolution.rule_of),
-        __via=customers["record_key"].map(resolution.via_of),
-    )
-    nodes.append(("Customer", _customer_table(customers, people, store)))
+    nodes.append(("Customer", _customer_table(folded, people, store)))
     is_new = ~customers["record_key"].isin(people.existing_records)
     record_columns = {
         "record_key": "record_key",
@@ -663,6 +713,7 @@ def _graph_tables(
         "phone_norm": "phone",
         "name": "name",
         "attributes": "attributes",
+        "row_hash": "row_hash",
     }
     nodes.append(("SourceRecord", _table(customers[~is_new], record_columns)))
     nodes.append(
@@ -683,7 +734,13 @@ def _graph_tables(
             (
                 "HOLDS",
                 _table(
-                    checked["holdings"], {"__customer": "from", "account_id": "to", "role": "role"}
+                    checked["holdings"],
+                    {
+                        "__customer": "from",
+                        "account_id": "to",
+                        "role": "role",
+                        "row_hash": "row_hash",
+                    },
                 ),
             )
         )
@@ -699,6 +756,7 @@ def _graph_tables(
                         "kind": "kind",
                         "weight": "weight",
                         "since": "since",
+                        "row_hash": "row_hash",
                     },
                 ),
             )
@@ -709,7 +767,12 @@ def _graph_tables(
                 "TARGETS",
                 _table(
                     checked["campaign_members"],
-                    {"campaign_id": "from", "__customer": "to", "added_at": "added_at"},
+                    {
+                        "campaign_id": "from",
+                        "__customer": "to",
+                        "added_at": "added_at",
+                        "row_hash": "row_hash",
+                    },
                 ),
             )
         )
@@ -744,23 +807,50 @@ _CUSTOMER_FIELDS = (
 )
 
 
-def _customer_table(customers: pd.DataFrame, people: _People, store: GraphStore) -> pa.Table:
-    """One row per customer touched: each field from its records (first non-empty by record
-    key), falling back to what the customer already holds in the store."""
+def _stamp_identities(customers: pd.DataFrame, people: _People) -> pd.DataFrame:
+    """Each record's customer and the rule and record that linked it (its IDENTIFIED_BY)."""
+    resolution = people.resolution
+    return customers.assign(
+        __customer=customers["record_key"].map(resolution.customer_of),
+        __rule=customers["record_key"].map(resolution.rule_of),
+        __via=customers["record_key"].map(resolution.via_of),
+    )
+
+
+def _stamp_successors(steps: pd.DataFrame) -> pd.DataFrame:
+    """Each step's successor in its journey (by position, then id): its NEXT."""
+    ordered = steps.sort_values(["journey_id", "position", "step_id"])
+    following = ordered.groupby("journey_id")["step_id"].shift(-1)
+    return steps.assign(__next=following.reindex(steps.index))
+
+
+def _fold_customers(customers: pd.DataFrame, people: _People) -> pd.DataFrame:
+    """One row per customer the batch's records name: each field from its records, the first
+    non-empty by record key (identifiers only when not blocked)."""
+    blocked = people.resolution.blocked
     ordered = customers.sort_values("record_key")
+    emails, phones = ordered["email_norm"], ordered["phone_norm"]
     fields = ordered[["__customer", *_CUSTOMER_FIELDS]].assign(
-        email=ordered["email_norm"].where(
-            ~ordered["email_norm"].map(lambda e: f"email:{e}" in people.resolution.blocked)
+        email=emails.where(
+            ~("email:" + emails.astype("string")).isin(blocked.keys()).fillna(False)
         ),
-        phone=ordered["phone_norm"].where(
-            ~ordered["phone_norm"].map(lambda p: f"phone:{p}" in people.resolution.blocked)
+        phone=phones.where(
+            ~("phone:" + phones.astype("string")).isin(blocked.keys()).fillna(False)
         ),
     )
     combined = fields.groupby("__customer", sort=True).first()
+    return combined.reset_index().rename(columns={"__customer": "customer_id"})
+
+
+def _customer_table(folded: pd.DataFrame, people: _People, store: GraphStore) -> pa.Table:
+    """The new and changed customers, each empty field falling back to what the customer
+    already holds in the store."""
+    combined = folded.set_index("customer_id")
     touched = [c for c in combined.index if c not in people.resolution.new_customers]
     if touched:
         stored = store.get_nodes("Customer", pa.array(touched, pa.string())).to_pandas()
         stored = stored.set_index("customer_id")[combined.columns.intersection(stored.columns)]
-        combined = combined.combine_first(stored.reindex(combined.index))
-    combined = combined.reset_index().rename(columns={"__customer": "customer_id"})
-    return _table(combined, _same("customer_id", "email", "phone", *_CUSTOMER_FIELDS))
+        stored = stored.drop(columns=["row_hash"], errors="ignore")
+        combined = combined.combine_first(stored.reindex(combined.index))[combined.columns]
+    combined = combined.reset_index()
+    return _table(combined, _same("customer_id", "email", "phone", *_CUSTOMER_FIELDS, "row_hash"))

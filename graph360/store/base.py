@@ -206,6 +206,76 @@ class GraphStore(ABC):
         )
         return frame.reindex(columns=["from", "to", *rel.properties])
 
+    @final
+    def is_empty(self) -> bool:
+        """Whether the store holds no node at all (a first load may then build it afresh)."""
+        return not any(
+            self._run(f"MATCH (n:{label}) RETURN n.{node.key} AS k LIMIT 1", {}, write=False)
+            for label, node in model.NODES.items()
+        )
+
+    @final
+    def stored_row_hashes(self, name: str) -> pa.Table:
+        """The identity and ``row_hash`` of every ``name`` node or relationship a load wrote.
+
+        Nodes: ``key``, ``row_hash``. Relationships: ``from``, ``to``, the type's identity
+        properties, ``row_hash``. Only keys and hashes travel, so a re-load reads a fraction
+        of what it would take to compare whole rows.
+        """
+        if name in model.NODES:
+            node = model.node(name)
+            text = (
+                f"MATCH (n:{name}) WHERE n.row_hash IS NOT NULL "
+                f"RETURN n.{node.key} AS key, n.row_hash AS row_hash"
+            )
+        else:
+            rel = model.relationship(name)
+            source, target = model.node(rel.source).key, model.node(rel.target).key
+            props = "".join(f", r.{p} AS {p}" for p in rel.identity)
+            text = (
+                f"MATCH (a:{rel.source})-[r:{rel.type}]->(b:{rel.target}) "
+                f"WHERE r.row_hash IS NOT NULL "
+                f"RETURN a.{source} AS `from`, b.{target} AS `to`{props}, r.row_hash AS row_hash"
+            )
+        try:
+            return self._arrow(text, {})
+        except Exception as error:
+            raise StoreError(_describe(error), query=f"stored row hashes of {name}") from error
+
+    def _arrow(self, text: str, params: dict[str, Any]) -> pa.Table:
+        """A read's rows as an Arrow table (backends with a columnar result path override)."""
+        return pa.Table.from_pandas(self._frame(text, params), preserve_index=False)
+
+    @final
+    def delete_relationships_of(self, rel_type: str, end: str, keys: pa.Array) -> None:
+        """Delete every ``rel_type`` relationship whose ``end`` (``source`` or ``target``) is a
+        node with one of ``keys``: what a changed row implied before it changed."""
+        if not len(keys):
+            return
+        rel = model.relationship(rel_type)
+        label = rel.source if end == "source" else rel.target
+        pattern = f"(n)-[r:{rel_type}]->()" if end == "source" else f"()-[r:{rel_type}]->(n)"
+        self._delete_at(label, model.node(label).key, pattern, keys)
+
+    def _delete_at(self, label: str, key: str, pattern: str, keys: pa.Array) -> None:
+        """Delete the relationships ``r`` of ``pattern`` at the ``label`` nodes ``n`` with
+        these keys (one UNWIND; the embedded store overrides it with a bulk join)."""
+        self._run(
+            f"UNWIND $keys AS k MATCH (n:{label} {{{key}: k}}) MATCH {pattern} DELETE r",
+            {"keys": keys.to_pylist()},
+            write=True,
+        )
+
+    @contextmanager
+    def building(self) -> Iterator[GraphStore]:
+        """A first load's writes, all or nothing: by default one transaction on this store.
+
+        A backend that can build a database apart and swap it in (the embedded one) does so:
+        much faster than one transaction holding millions of rows.
+        """
+        with self.atomic():
+            yield self
+
     def _count(self, text: str) -> int:
         return int(self._run(text, {}, write=False)[0]["n"])
 

@@ -1,0 +1,214 @@
+"""Which rows of a load are new, changed or unchanged, so that only the first two are written.
+
+Each bundle file has an **anchor**: the node (or, for files of links, the relationship) its
+row becomes, which carries the row's ``row_hash`` (:mod:`graph360.ingest.rowhash`). The hash
+covers everything the row puts in the graph: the anchor's properties and the keys of the
+relationships the row implies (a touchpoint's customer — as resolved, so a merge that moves it
+counts — its campaign, step, department and product). So one comparison per row decides for
+the row's whole footprint:
+
+- **unchanged** (same key, same hash): nothing is written;
+- **new** (key not in the store): written;
+- **changed** (same key, other hash): written, after deleting the relationships the row
+  implied before (:attr:`Anchor.owned`), so a touchpoint moved to another step loses its old
+  ``AT_STEP`` instead of gaining a second one.
+
+Only keys and hashes are read back from the store: every anchor's in one scan for a big batch,
+by key for a small one (a live event must not scan ten million touchpoints).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from graph360 import model
+from graph360.ingest.rowhash import row_hashes
+from graph360.store.base import GraphStore
+
+__all__ = ["ANCHORS", "Anchor", "FileChanges", "compare"]
+
+#: Up to this many rows a batch's stored hashes are looked up by key, else read in one scan.
+BY_KEY_ROWS = 50_000
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """Where a file's row hash lives and which relationships its rows imply."""
+
+    name: str  # node label or relationship type carrying ``row_hash``
+    key: tuple[str, ...]  # frame columns naming the anchor: a node key; or from, to, identity
+    content: tuple[str, ...]  # frame columns hashed: what the row puts in the graph
+    owned: tuple[tuple[str, str], ...] = ()  # (relationship type, end the anchor node is at)
+
+    @property
+    def is_node(self) -> bool:
+        return self.name in model.NODES
+
+
+def _properties(label: str) -> tuple[str, ...]:
+    """A node's properties, as the loader's frames name them, without its row hash."""
+    return tuple(p for p in model.node(label).properties if p != "row_hash")
+
+
+#: The anchor of every bundle file. Content columns are the frame's (``__customer`` is the
+#: resolved customer, ``__next`` a step's successor); ``graph360.ingest.load`` builds the
+#: graph tables from the same columns.
+ANCHORS: dict[str, Anchor] = {
+    "departments": Anchor("Department", ("department_id",), ("name", "division")),
+    "accounts": Anchor(
+        "Account",
+        ("account_id",),
+        ("name", "kind", "status", "plan", "opened_at", "value", "department_id"),
+        owned=(("MANAGED_BY", "source"),),
+    ),
+    "products": Anchor("Product", ("product_id",), ("name", "category")),
+    "journeys": Anchor("Journey", ("journey_id",), ("name", "persona")),
+    "journey_steps": Anchor(
+        "JourneyStep",
+        ("step_id",),
+        ("name", "stage", "position", "journey_id", "owner_department_ids", "__next"),
+        owned=(("HAS_STEP", "target"), ("NEXT", "source"), ("OWNED_BY", "source")),
+    ),
+    "campaigns": Anchor(
+        "Campaign",
+        ("campaign_id",),
+        ("name", "channel", "objective", "started_at", "ended_at", "department_id"),
+        owned=(("RUN_BY", "source"),),
+    ),
+    "customers": Anchor(
+        "SourceRecord",
+        ("record_key",),
+        (
+            "source",
+            "customer_id",
+            "email_norm",
+            "phone_norm",
+            "name",
+            "attributes",
+            "__customer",
+            "__rule",
+            "__via",
+        ),
+        owned=(("IDENTIFIED_BY", "target"),),
+    ),
+    "touchpoints": Anchor(
+        "Touchpoint",
+        ("touchpoint_id",),
+        (
+            *_properties("Touchpoint"),
+            "__customer",
+            "campaign_id",
+            "step_id",
+            "department_id",
+            "product_id",
+        ),
+        owned=(
+            ("HAD", "target"),
+            ("FROM_CAMPAIGN", "source"),
+            ("AT_STEP", "source"),
+            ("HANDLED_BY", "source"),
+            ("FOR_PRODUCT", "source"),
+        ),
+    ),
+    "holdings": Anchor("HOLDS", ("__customer", "account_id"), ("role",)),
+    "relationships": Anchor("RELATED", ("__from", "__to", "kind"), ("weight", "since")),
+    "campaign_members": Anchor("TARGETS", ("campaign_id", "__customer"), ("added_at",)),
+}
+#: The Customer node is not one file's row but the fold of its records: it is compared the
+#: same way, on the customer table the loader folds (before falling back to stored values).
+CUSTOMER = Anchor("Customer", ("customer_id",), ())
+
+
+@dataclass
+class FileChanges:
+    """How one file's kept rows compare with the store."""
+
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    #: Keys of changed anchors, whose implied relationships are deleted before writing.
+    changed_keys: pa.Array = field(default_factory=lambda: pa.array([], pa.string()))
+
+
+def compare(
+    store: GraphStore, anchor: Anchor, frame: pd.DataFrame, *, fresh: bool
+) -> tuple[pd.DataFrame, FileChanges]:
+    """``frame`` with its ``row_hash`` stamped and only its new and changed rows, and the
+    counts. ``fresh`` (an empty store) skips reading anything back: every row is new.
+
+    The hash is over the anchor's content columns (all of the frame's for the Customer fold).
+    """
+    content = list(anchor.content) if anchor.content else list(frame.columns)
+    frame = frame.assign(row_hash=row_hashes(_arrow(frame, content)))
+    if fresh or frame.empty:
+        return frame, FileChanges(new=len(frame))
+    keys = _identity(frame, anchor.key)
+    stored = _stored(store, anchor, keys)
+    position = pc.index_in(keys, value_set=stored.column("identity"))
+    found = position.is_valid().to_numpy(zero_copy_only=False)
+    before = pc.take(stored.column("row_hash"), position).to_numpy(zero_copy_only=False)
+    same = found & (before == frame["row_hash"].to_numpy())
+    changed = found & ~same
+    kept = frame[~same]
+    changes = FileChanges(
+        new=int((~found).sum()),
+        changed=int(changed.sum()),
+        unchanged=int(same.sum()),
+        changed_keys=keys.filter(pa.array(changed)) if anchor.is_node else keys.slice(0, 0),
+    )
+    return kept, changes
+
+
+def _arrow(frame: pd.DataFrame, columns: list[str]) -> pa.Table:
+    """The content columns as Arrow, in a fixed order; a column missing from a file (absent
+    from every row) hashes as nulls, the same as present but empty."""
+    data = {}
+    for name in columns:
+        values = frame[name] if name in frame else pd.Series(None, index=frame.index, dtype=object)
+        if pd.api.types.is_datetime64_any_dtype(values):
+            data[name] = pa.array(values.astype("datetime64[us]"), pa.timestamp("us"))
+        elif pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+            data[name] = pa.array(values.astype("float64"), pa.float64(), from_pandas=True)
+        else:
+            text = values if isinstance(values.dtype, pd.StringDtype) else values.astype("string")
+            data[name] = pa.array(text, from_pandas=True).cast(pa.string())
+    return pa.table(data) if data else pa.table({"_": pa.nulls(len(frame))})
+
+
+def _identity(frame: pd.DataFrame, columns: tuple[str, ...]) -> pa.Array:
+    """One text per row naming its anchor (several key columns joined by a unit separator)."""
+    parts = [
+        pa.array(frame[c].astype("string"), from_pandas=True).cast(pa.string()) for c in columns
+    ]
+    if len(parts) == 1:
+        return parts[0]
+    return pc.binary_join_element_wise(*[pc.fill_null(p, "") for p in parts], "\x1f")
+
+
+def _stored(store: GraphStore, anchor: Anchor, keys: pa.Array) -> pa.Table:
+    """``identity``, ``row_hash`` of the anchors the store holds (by key for a small batch)."""
+    if anchor.is_node and len(keys) <= BY_KEY_ROWS:
+        found = store.get_nodes(anchor.name, keys)
+        key = model.node(anchor.name).key
+        table = pa.table({"identity": found.column(key), "row_hash": found.column("row_hash")})
+    else:
+        table = store.stored_row_hashes(anchor.name)
+        if anchor.is_node:
+            identity = table.column("key")
+        else:
+            rel = model.relationship(anchor.name)
+            columns = ["from", "to", *rel.identity]
+            parts = [pc.fill_null(table.column(c).cast(pa.string()), "") for c in columns]
+            identity = pc.binary_join_element_wise(*parts, "\x1f")
+        table = pa.table({"identity": identity, "row_hash": table.column("row_hash")})
+    table = table.filter(pc.is_valid(table.column("row_hash")))
+    return pa.table(
+        {
+            "identity": table.column("identity").combine_chunks().cast(pa.string()),
+            "row_hash": table.column("row_hash").combine_chunks().cast(pa.int64()),
+        }
+    )
