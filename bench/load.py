@@ -53,7 +53,9 @@ import pyarrow.csv as pacsv
 #: Bump when the generated data changes shape, so cached bundles are regenerated.
 GENERATOR_VERSION = 3
 TARGET_SECONDS = 60.0
-TARGET_BYTES = 4 * 1024**3  # "4 GB" read as 4 GiB; the table prints both units
+TARGET_BYTES = 4 * 1024**3
+TARGET_RELOAD_SECONDS = 15.0
+TARGET_DELTA_SECONDS = 30.0  # "4 GB" read as 4 GiB; the table prints both units
 DUPLICATE_SHARE = 0.15  # people who also appear under a second source system
 NATIONAL_SHARE = 0.10  # people whose phone is a London landline written nationally (020 …)
 PLACEHOLDER_PEOPLE = 40  # people sharing test@example.com: blocked, never merged
@@ -685,6 +687,81 @@ def ensure_bundle(out: Path, customers: int, touchpoints: int, seed: int) -> dic
     return info
 
 
+def ensure_delta(bundle: Path, seed: int) -> Path:
+    """The next night's export of ``bundle`` (seeded, cached beside it): 1% of the customer
+    records with a new segment and a new e-mail, 1% new customers, 1,000 touchpoints changed
+    (another step and kind) and 100,000 new touchpoints; every other file as it was."""
+    folder = bundle.with_name(bundle.name + "-delta")
+    if (folder / MARKER).exists():
+        return folder
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir()
+    rng = np.random.default_rng(seed + 1)
+    for path in bundle.glob("*.csv"):
+        if path.name not in ("customers.csv", "touchpoints.csv"):
+            shutil.copy(path, folder / path.name)
+    options = pacsv.ConvertOptions(
+        strings_can_be_null=True, column_types={"customer_id": pa.string()}
+    )
+    customers = pacsv.read_csv(bundle / "customers.csv", convert_options=options)
+    n = customers.num_rows
+    changed = np.zeros(n, dtype=bool)
+    changed[rng.choice(n, n // 100, replace=False)] = True
+    mask = pa.array(changed)
+    ids = customers.column("customer_id")
+    email = pc.if_else(mask, _join("night.", ids, "@example.org"), customers.column("email"))
+    segment = pc.if_else(mask, pa.scalar("premium"), customers.column("segment"))
+    customers = customers.set_column(customers.schema.get_field_index("email"), "email", email)
+    customers = customers.set_column(
+        customers.schema.get_field_index("segment"), "segment", segment
+    )
+    new = customers.slice(0, n // 100)
+    new_ids = _join("N", _strings(range(n // 100)))
+    new = new.set_column(new.schema.get_field_index("customer_id"), "customer_id", new_ids)
+    new = new.set_column(
+        new.schema.get_field_index("email"), "email", _join(new_ids, "@new.example.org")
+    )
+    new = new.set_column(
+        new.schema.get_field_index("phone"), "phone", pa.nulls(len(new), pa.string())
+    )
+    pacsv.write_csv(
+        pa.concat_tables([customers, new.cast(customers.schema)]), folder / "customers.csv"
+    )
+    touchpoints = pacsv.read_csv(bundle / "touchpoints.csv", convert_options=options)
+    m = touchpoints.num_rows
+    moved = np.zeros(m, dtype=bool)
+    moved[rng.choice(m, 1_000, replace=False)] = True
+    kind = touchpoints.schema.get_field_index("kind")
+    touchpoints = touchpoints.set_column(
+        kind, "kind", pc.if_else(pa.array(moved), pa.scalar("changed"), touchpoints.column(kind))
+    )
+    added = touchpoints.slice(0, 100_000)
+    added = added.set_column(0, "touchpoint_id", _join("NTP", _strings(range(100_000))))
+    pacsv.write_csv(pa.concat_tables([touchpoints, added]), folder / "touchpoints.csv")
+    (folder / MARKER).write_text(json.dumps({"from": str(bundle), "seed": seed}))
+    return folder
+
+
+def duckdb_peer(bundle: Path) -> dict[str, Any]:
+    """DuckDB reading every CSV of the bundle into tables (full type sniffing), in a child."""
+    code = (
+        "import duckdb, sys, time, resource, json, pathlib\n"
+        "t = time.perf_counter(); c = duckdb.connect()\n"
+        "for p in sorted(pathlib.Path(sys.argv[1]).glob('*.csv')):\n"
+        "    c.execute(f\"CREATE TABLE {p.stem} AS SELECT * FROM read_csv('{p}')\")\n"
+        "print(json.dumps({'seconds': time.perf_counter() - t, 'peak_rss_bytes': "
+        "resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}))\n"
+    )
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", code, str(bundle)], capture_output=True, text=True, check=True
+        )
+    except (subprocess.CalledProcessError, OSError) as error:
+        return {"failed": str(error)}
+    return json.loads(done.stdout)
+
+
 # --- the child process: one load, measured -------------------------------------------------
 
 
@@ -772,7 +849,7 @@ def child(mode: str, bundle: Path, db: Path, result: Path, profile: Path | None)
         t0 = time.perf_counter()
         store = open_store(str(db))
         t1 = time.perf_counter()
-        if mode == "reload":
+        if mode != "load":
             out["counts_before"] = store.counts()
         profiler = None
         if profile is not None:
@@ -788,7 +865,7 @@ def child(mode: str, bundle: Path, db: Path, result: Path, profile: Path | None)
         if profiler is not None:
             profiler.disable()
             profiler.dump_stats(profile)
-        if mode == "reload":
+        if mode != "load":
             out["counts_after"] = store.counts()
         t3 = time.perf_counter()
         store.close()
@@ -1021,7 +1098,9 @@ def _lines(figures: dict) -> Iterator[str]:
     elif reload:
         changed = _diff(reload["counts_before"], reload["counts_after"])
         yield (
-            f"re-load     {reload['seconds']:.1f} s, peak {_gib(reload['peak_rss_bytes'])}; "
+            f"re-load     {reload['seconds']:.1f} s (target {TARGET_RELOAD_SECONDS:g} s: "
+            f"{'ok' if reload['seconds'] <= TARGET_RELOAD_SECONDS else 'MISSED'}), "
+            f"peak {_gib(reload['peak_rss_bytes'])}; "
             + ("no count changed" if not changed else f"COUNTS CHANGED: {changed}")
         )
         yield "            " + ", ".join(
@@ -1029,6 +1108,35 @@ def _lines(figures: dict) -> Iterator[str]:
         )
         if reload.get("other_work_cores", 0.0) > 0.2:
             yield f"            (other processes kept {reload['other_work_cores']:.1f} cores busy)"
+        written = {
+            name: (f.get("new", 0), f.get("changed", 0))
+            for name, f in reload["report"]["files"].items()
+            if f.get("new", 0) or f.get("changed", 0)
+        }
+        yield "            rows written: " + (str(written) if written else "none")
+    delta = figures.get("delta") or {}
+    if "failed" in delta:
+        yield f"delta       FAILED: {delta['failed']}"
+    elif delta:
+        files = delta["report"]["files"]
+        yield (
+            f"delta       {delta['seconds']:.1f} s, peak {_gib(delta['peak_rss_bytes'])} "
+            f"(target {TARGET_DELTA_SECONDS:g} s: "
+            f"{'ok' if delta['seconds'] <= TARGET_DELTA_SECONDS else 'MISSED'})"
+        )
+        for name in ("customers", "touchpoints", "Customer"):
+            f = files.get(name, {})
+            yield (
+                f"            {name}: {f.get('new', 0):,} new, {f.get('changed', 0):,} changed, "
+                f"{f.get('unchanged', 0):,} unchanged"
+            )
+    peer = figures.get("duckdb") or {}
+    if "seconds" in peer and "failed" not in load:
+        yield (
+            f"DuckDB      read_csv of every file: {peer['seconds']:.1f} s, "
+            f"peak {_gib(peer['peak_rss_bytes'])}; graph360 / DuckDB = "
+            f"{load['seconds'] / peer['seconds']:.1f}x"
+        )
     yield ""
     seconds_ok = load["seconds"] < TARGET_SECONDS
     memory_ok = load["peak_rss_bytes"] < TARGET_BYTES
@@ -1064,7 +1172,7 @@ def main(argv: list[str] | None = None) -> int:
         default=1.5,
         help="stop a load when the machine has fewer GiB than this available (default 1.5)",
     )
-    parser.add_argument("--child", choices=("load", "reload"), help=argparse.SUPPRESS)
+    parser.add_argument("--child", choices=("load", "reload", "delta"), help=argparse.SUPPRESS)
     parser.add_argument("--bundle", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--result", type=Path, help=argparse.SUPPRESS)
@@ -1105,6 +1213,15 @@ def main(argv: list[str] | None = None) -> int:
         figures["reload"] = run_child(
             "reload", Path(info["folder"]), db, run / "reload.json", None, args.timeout, guard
         )
+    figures["delta"] = {}
+    if not args.no_reload and "failed" not in figures["load"]:
+        delta = ensure_delta(Path(info["folder"]), args.seed)
+        say("nightly delta: the next night's export, same database, child process ...")
+        figures["delta"] = run_child(
+            "delta", delta, db, run / "delta.json", None, args.timeout, guard
+        )
+    say("peer: DuckDB reading the same CSVs ...")
+    figures["duckdb"] = duckdb_peer(Path(info["folder"]))
     if profile is not None and profile.exists():
         figures["profile"] = str(profile)
         _print_profile(profile)

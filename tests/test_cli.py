@@ -39,7 +39,14 @@ def test_load_reports_as_json_and_exits_3_when_rows_were_rejected(tmp_path: Path
     assert result.exit_code == EXIT_REJECTS
     report = json.loads(result.stdout)
     assert report["customers_created"] == 6
-    assert report["files"]["touchpoints"] == {"rows_read": 12, "loaded": 6, "rejected": 6}
+    assert report["files"]["touchpoints"] == {
+        "rows_read": 12,
+        "loaded": 6,
+        "new": 6,
+        "changed": 0,
+        "unchanged": 0,
+        "rejected": 6,
+    }
     assert report["rejects_path"] == str(rejects)
     assert rejects.read_text().startswith("file,line,reason,raw,origin")
 

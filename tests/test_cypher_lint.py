@@ -30,10 +30,12 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pytest
 
 from graph360 import model, queries
 from graph360.cli import migrate
+from graph360.ingest import changes
 from graph360.store import neo4j as neo4j_store
 from graph360.store.base import GraphStore
 
@@ -179,6 +181,11 @@ def shared_step_texts() -> dict[str, str]:
         recorder.merge_nodes(label, {"old": "new"})
     for rel_type in model.RELATIONSHIPS:
         recorder.all_relationships(rel_type)
+    recorder.is_empty()
+    for anchor in [*changes.ANCHORS.values(), changes.CUSTOMER]:
+        recorder.stored_row_hashes(anchor.name)
+        for rel_type, end in anchor.owned:
+            recorder.delete_relationships_of(rel_type, end, pa.array(["k"]))
     return {f"base {i}": text for i, text in enumerate(dict.fromkeys(recorder.texts))}
 
 

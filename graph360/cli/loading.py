@@ -63,7 +63,14 @@ def _load(store: GraphStore, bundle: Path, rejects: Path | None, max_shared: int
 
 def _show_report(report: Any) -> None:
     rows = [
-        {"file": f"{name}", "read": f.rows_read, "loaded": f.loaded, "rejected": f.rejected}
+        {
+            "file": f"{name}",
+            "read": f.rows_read,
+            "new": f.new,
+            "changed": f.changed,
+            "unchanged": f.unchanged,
+            "rejected": f.rejected,
+        }
         for name, f in report.files.items()
     ]
     console.print(table(f"Loaded {report.bundle} into {report.store}", rows))
