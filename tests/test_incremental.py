@@ -3,14 +3,35 @@ a bundle of new rows only adds them, and a killed first load leaves nothing behi
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from graph360.ingest.load import load_bundle
 from graph360.store import open_store
 from tests.conftest import TINY, snapshot
+
+#: A delta load that stops at the start of one phase, long enough to be killed there.
+PAUSED_LOAD = """
+import sys, time
+from pathlib import Path
+from graph360.ingest.load import load_bundle
+from graph360.store import open_store
+
+store = open_store(sys.argv[1])
+def step(name):
+    print(name, flush=True)
+    if name == sys.argv[4]:
+        time.sleep(60)
+rejects = Path(sys.argv[3]) / "r.csv"
+load_bundle(store, Path(sys.argv[2]), rejects_path=rejects, max_shared=2, progress=step)
+"""
 
 STAMPS = {"SourceRecord": ("loaded_at",), "IDENTIFIED_BY": ("at",)}
 
@@ -96,3 +117,34 @@ def test_a_bundle_of_new_rows_only_adds_them(store, tmp_path: Path) -> None:
     again = load_bundle(store, only_new, rejects_path=tmp_path / "r3.csv", max_shared=2)
     assert store.counts() == after  # rows sent again are idempotent
     assert again.files["touchpoints"].unchanged == 2
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("phase", ["validate", "write nodes", "write relationships"])
+def test_a_delta_killed_in_any_phase_leaves_the_graph_as_it_was(tmp_path: Path, phase: str) -> None:
+    """SIGKILL while a nightly delta loads: the graph is the one before it; loading the delta
+    again then gives the graph of a clean load of the delta."""
+    delta = _delta(tmp_path)
+    database = tmp_path / "killed.lbug"
+    with open_store(str(database)) as graph:
+        load_bundle(graph, TINY, rejects_path=tmp_path / "r1.csv", max_shared=2)
+        before = snapshot(graph)
+    child = subprocess.Popen(
+        [sys.executable, "-c", PAUSED_LOAD, str(database), str(delta), str(tmp_path), phase],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).parent.parent,
+    )
+    assert child.stdout is not None
+    for line in child.stdout:
+        if line.strip() == phase:
+            break
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait()
+    with open_store(str(database)) as graph:
+        assert snapshot(graph) == before
+        load_bundle(graph, delta, rejects_path=tmp_path / "r2.csv", max_shared=2)
+        after = _comparable(snapshot(graph))
+    with open_store(str(tmp_path / "clean.lbug")) as clean:
+        load_bundle(clean, delta, rejects_path=tmp_path / "r3.csv", max_shared=2)
+        assert after == _comparable(snapshot(clean))
