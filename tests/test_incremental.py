@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from graph360.errors import BundleError
 from graph360.ingest.load import load_bundle
 from graph360.store import open_store
 from tests.conftest import TINY, snapshot
@@ -21,6 +22,7 @@ from tests.conftest import TINY, snapshot
 PAUSED_LOAD = """
 import sys, time
 from pathlib import Path
+from graph360.errors import BundleError
 from graph360.ingest.load import load_bundle
 from graph360.store import open_store
 
@@ -148,3 +150,14 @@ def test_a_delta_killed_in_any_phase_leaves_the_graph_as_it_was(tmp_path: Path, 
     with open_store(str(tmp_path / "clean.lbug")) as clean:
         load_bundle(clean, delta, rejects_path=tmp_path / "r3.csv", max_shared=2)
         assert after == _comparable(snapshot(clean))
+
+
+def test_a_machine_with_too_little_memory_is_told_before_anything_is_written(
+    store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from graph360.ingest import load
+
+    monkeypatch.setattr(load, "_available_memory", lambda: 1_000)
+    with pytest.raises(BundleError, match=r"needs about .* GiB of memory"):
+        load_bundle(store, TINY, rejects_path=tmp_path / "r.csv")
+    assert store.is_empty()

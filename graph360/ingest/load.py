@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from graph360 import model
+from graph360.errors import BundleError
 from graph360.ingest import changes, identity, validate
 from graph360.ingest.bundle import RawFile, Reject, read_bundle
 from graph360.ingest.validate import Checker
@@ -97,7 +98,9 @@ def load_bundle(
     report = LoadReport(bundle=str(folder), store=store.location)
     with tempfile.TemporaryDirectory(prefix="graph360-bundle-") as staging:
         step("read")
-        raw = read_bundle(_materialize(folder, Path(staging)))
+        canonical = _materialize(folder, Path(staging))
+        check_memory(canonical)
+        raw = read_bundle(canonical)
         for name, file in raw.items():
             report.files[name] = FileReport(rows_read=file.rows_read)
         batch = prepare_batch(
@@ -214,6 +217,37 @@ def write_batch(
         created = store.upsert_relationships(rel_type, rows)
         relationships_created[rel_type] = relationships_created.get(rel_type, 0) + created
     return nodes_created, relationships_created
+
+
+#: Peak resident memory of a load per byte of its CSV files (bench/load.py at 1M customers /
+#: 10M touchpoints, 1.28 GB of CSV; see docs/DECISIONS.md), with a margin.
+MEMORY_PER_CSV_BYTE = 6.0
+
+
+def check_memory(folder: Path) -> None:
+    """Refuse, before anything is read or written, a bundle this machine has too little memory
+    to load: a clear error instead of the kernel killing the load half-way."""
+    size = sum(p.stat().st_size for p in folder.iterdir() if p.suffix in (".csv", ".parquet"))
+    needed = size * MEMORY_PER_CSV_BYTE
+    available = _available_memory()
+    if available is not None and needed > available:
+        gib = 1024**3
+        raise BundleError(
+            f"{folder}: loading {size / 1e9:.2f} GB of files needs about {needed / gib:.1f} GiB "
+            f"of memory and {available / gib:.1f} GiB is available; free memory, or load the "
+            "bundle in parts (a bundle of only the new rows loads the same way)"
+        )
+
+
+def _available_memory() -> int | None:
+    """MemAvailable (Linux), or None where the system does not say."""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        return None
+    return None
 
 
 def _materialize(folder: Path, staging: Path) -> Path:
