@@ -1131,7 +1131,9 @@ def _lines(figures: dict) -> Iterator[str]:
                 f"{f.get('unchanged', 0):,} unchanged"
             )
     peer = figures.get("duckdb") or {}
-    if "seconds" in peer and "failed" not in load:
+    if "failed" in peer:
+        yield f"DuckDB      FAILED: {peer['failed']}"
+    elif "seconds" in peer and "failed" not in load:
         yield (
             f"DuckDB      read_csv of every file: {peer['seconds']:.1f} s, "
             f"peak {_gib(peer['peak_rss_bytes'])}; graph360 / DuckDB = "

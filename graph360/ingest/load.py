@@ -121,7 +121,7 @@ def load_bundle(
             counts.new, counts.changed, counts.unchanged = found.new, found.changed, found.unchanged
             if name not in batch.checked:  # the customers folded from records
                 counts.loaded = found.new + found.changed + found.unchanged
-        if batch.changes.get("customers", changes.FileChanges()).new and store.is_empty():
+        if batch.fresh:
             with store.building() as target:
                 report.nodes_created, report.relationships_created = write_batch(
                     target, batch, progress=step
@@ -152,6 +152,8 @@ class Batch:
     #: file name (and "Customer" for the customers folded from records) -> how its rows
     #: compare with the store (graph360.ingest.changes)
     changes: dict[str, changes.FileChanges] = field(default_factory=dict)
+    #: The store was empty: nothing was read back, and a load may build the graph afresh.
+    fresh: bool = False
 
 
 def prepare_batch(
@@ -185,7 +187,9 @@ def prepare_batch(
     if "journey_steps" in checked:
         checked["journey_steps"] = _stamp_successors(checked["journey_steps"])
     folded = _fold_customers(checked["customers"], people)
-    fresh = store.is_empty()
+    # An empty store needs no hashes read back. Knowing it costs a query per label, so a live
+    # event (``neighbourhood``) does without: reading back is always correct, only slower.
+    fresh = not neighbourhood and store.is_empty()
     found: dict[str, changes.FileChanges] = {}
     written: dict[str, pd.DataFrame] = {}  # the rows that are new or changed
     for name, anchor in changes.ANCHORS.items():
@@ -193,7 +197,7 @@ def prepare_batch(
             written[name], found[name] = changes.compare(store, anchor, checked[name], fresh=fresh)
     folded, found["Customer"] = changes.compare(store, changes.CUSTOMER, folded, fresh=fresh)
     nodes, relationships = _graph_tables(written, folded, people, store, now)
-    return Batch(checked, people, rejects, nodes, relationships, found)
+    return Batch(checked, people, rejects, nodes, relationships, found, fresh)
 
 
 def write_batch(
