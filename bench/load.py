@@ -827,7 +827,9 @@ def _phases(marks: list[Mark], end: Mark, sampler: Sampler) -> list[dict]:
 
 
 def child(mode: str, bundle: Path, db: Path, result: Path, profile: Path | None) -> None:
-    """Run one load (``mode`` = load: fresh database; reload: the existing one), write JSON."""
+    """Run one load, write JSON. ``mode``: load, a fresh database; reload, the same bundle
+    again (known by its digest); recheck, the same compared row by row; delta, the next
+    night's export."""
     process_start = time.perf_counter()
     from graph360.ingest.load import load_bundle
     from graph360.store import open_store
@@ -859,7 +861,11 @@ def child(mode: str, bundle: Path, db: Path, result: Path, profile: Path | None)
             profiler.enable()
         loaded_from, cpu_from = time.perf_counter(), time.process_time()
         report = load_bundle(
-            store, bundle, rejects_path=result.with_suffix(".rejects.csv"), progress=progress
+            store,
+            bundle,
+            rejects_path=result.with_suffix(".rejects.csv"),
+            recheck=mode == "recheck",
+            progress=progress,
         )
         t2, cpu2 = time.perf_counter(), time.process_time()
         if profiler is not None:
@@ -1093,27 +1099,8 @@ def _lines(figures: dict) -> Iterator[str]:
         else "MISMATCH " + ", ".join(f"{k}: expected {e:,}, got {g}" for k, (e, g) in wrong.items())
     )
     yield ""
-    if "failed" in reload:
-        yield f"re-load     FAILED: {reload['failed']}"
-    elif reload:
-        changed = _diff(reload["counts_before"], reload["counts_after"])
-        yield (
-            f"re-load     {reload['seconds']:.1f} s (target {TARGET_RELOAD_SECONDS:g} s: "
-            f"{'ok' if reload['seconds'] <= TARGET_RELOAD_SECONDS else 'MISSED'}), "
-            f"peak {_gib(reload['peak_rss_bytes'])}; "
-            + ("no count changed" if not changed else f"COUNTS CHANGED: {changed}")
-        )
-        yield "            " + ", ".join(
-            f"{s['step']} {s['seconds']:.1f} s" for s in reload["steps"]
-        )
-        if reload.get("other_work_cores", 0.0) > 0.2:
-            yield f"            (other processes kept {reload['other_work_cores']:.1f} cores busy)"
-        written = {
-            name: (f.get("new", 0), f.get("changed", 0))
-            for name, f in reload["report"]["files"].items()
-            if f.get("new", 0) or f.get("changed", 0)
-        }
-        yield "            rows written: " + (str(written) if written else "none")
+    for label, run in (("re-load", reload), ("recheck", figures.get("recheck") or {})):
+        yield from _reload_lines(label, run)
     delta = figures.get("delta") or {}
     if "failed" in delta:
         yield f"delta       FAILED: {delta['failed']}"
@@ -1158,6 +1145,32 @@ def _lines(figures: dict) -> Iterator[str]:
         yield "(below the 1M customers / 10M touchpoints of the target: indicative only)"
 
 
+def _reload_lines(label: str, reload: dict) -> Iterator[str]:
+    """The same bundle again: known by its digest (re-load) or compared row by row."""
+    if "failed" in reload:
+        yield f"{label:<12}FAILED: {reload['failed']}"
+        return
+    if not reload:
+        return
+    changed = _diff(reload["counts_before"], reload["counts_after"])
+    how = "by digest" if reload["report"].get("unchanged_bundle") else "rows compared"
+    yield (
+        f"{label:<12}{reload['seconds']:.1f} s, {how} (target {TARGET_RELOAD_SECONDS:g} s: "
+        f"{'ok' if reload['seconds'] <= TARGET_RELOAD_SECONDS else 'MISSED'}), "
+        f"peak {_gib(reload['peak_rss_bytes'])}; "
+        + ("no count changed" if not changed else f"COUNTS CHANGED: {changed}")
+    )
+    yield "            " + ", ".join(f"{s['step']} {s['seconds']:.1f} s" for s in reload["steps"])
+    if reload.get("other_work_cores", 0.0) > 0.2:
+        yield f"            (other processes kept {reload['other_work_cores']:.1f} cores busy)"
+    written = {
+        name: (f.get("new", 0), f.get("changed", 0))
+        for name, f in reload["report"]["files"].items()
+        if f.get("new", 0) or f.get("changed", 0)
+    }
+    yield "            rows written: " + (str(written) if written else "none")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--customers", type=int, default=1_000_000, help="people (default 1M)")
@@ -1174,7 +1187,9 @@ def main(argv: list[str] | None = None) -> int:
         default=1.5,
         help="stop a load when the machine has fewer GiB than this available (default 1.5)",
     )
-    parser.add_argument("--child", choices=("load", "reload", "delta"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--child", choices=("load", "reload", "recheck", "delta"), help=argparse.SUPPRESS
+    )
     parser.add_argument("--bundle", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--result", type=Path, help=argparse.SUPPRESS)
@@ -1214,6 +1229,12 @@ def main(argv: list[str] | None = None) -> int:
         say("re-load: same bundle, same database, child process ...")
         figures["reload"] = run_child(
             "reload", Path(info["folder"]), db, run / "reload.json", None, args.timeout, guard
+        )
+    figures["recheck"] = {}
+    if not args.no_reload and "failed" not in figures["load"]:
+        say("re-load, every row compared (--recheck), child process ...")
+        figures["recheck"] = run_child(
+            "recheck", Path(info["folder"]), db, run / "recheck.json", None, args.timeout, guard
         )
     figures["delta"] = {}
     if not args.no_reload and "failed" not in figures["load"]:

@@ -196,6 +196,9 @@ NODES: dict[str, NodeType] = {
                 "status": STRING,
             },
         ),
+        # What the last load of a whole bundle left (graph360.ingest.changes.bundle_digest):
+        # loading the same bundle into the graph that load left is then a digest comparison.
+        NodeType("LastLoad", "digest", {"report": STRING, "loaded_at": TIMESTAMP}),
         NodeType(
             "Action",
             "action_id",

@@ -51,6 +51,22 @@ def test_load_reports_as_json_and_exits_3_when_rows_were_rejected(tmp_path: Path
     assert rejects.read_text().startswith("file,line,reason,raw,origin")
 
 
+def test_loading_the_last_bundle_again_says_nothing_was_compared(tmp_path: Path) -> None:
+    bundle = tmp_path / "b"
+    bundle.mkdir()
+    (bundle / "customers.csv").write_text("source,customer_id,name\ncrm,1,Ada\ncrm,2,Alan\n")
+    db = str(tmp_path / "g.lbug")
+    first = _invoke("load", str(bundle), "--store", db)
+    assert first.exit_code == 0 and "nothing to compare" not in first.stdout
+    again = _invoke("load", str(bundle), "--store", db, "--format", "json")
+    assert json.loads(again.stdout)["unchanged_bundle"] is True
+    assert "nothing to compare" in _invoke("load", str(bundle), "--store", db).stdout
+    rechecked = _invoke("load", str(bundle), "--store", db, "--recheck", "--format", "json")
+    report = json.loads(rechecked.stdout)
+    assert report["unchanged_bundle"] is False
+    assert report["files"]["customers"]["unchanged"] == 2
+
+
 def test_stats_and_customer_card(tmp_path: Path) -> None:
     db = str(tmp_path / "g.lbug")
     _invoke(

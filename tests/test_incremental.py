@@ -162,3 +162,84 @@ def test_a_machine_with_too_little_memory_is_told_before_anything_is_written(
     with pytest.raises(BundleError, match=r"needs about .* GiB of memory"):
         load_bundle(store, TINY, rejects_path=tmp_path / "r.csv")
     assert store.is_empty()
+
+
+def _clean_bundle(tmp_path: Path) -> Path:
+    """A bundle every row of which loads (the tiny one has a bad line on purpose)."""
+    folder = tmp_path / "clean-bundle"
+    folder.mkdir()
+    (folder / "customers.csv").write_text(
+        "source,customer_id,name,email\n"
+        "crm,1,Ada Lovelace,ada@example.org\n"
+        "shop,9,Ada L.,ada@example.org\n"
+        "crm,2,Grace Hopper,grace@example.org\n"
+    )
+    (folder / "touchpoints.csv").write_text(
+        "touchpoint_id,at,channel,kind,source,customer_id\n"
+        "T1,2024-05-01T10:00:00Z,web,page_view,crm,1\n"
+        "T2,2024-05-01T10:05:00Z,email,open,crm,2\n"
+    )
+    return folder
+
+
+def _files(folder: Path) -> list[Path]:
+    return sorted(folder.glob("*.csv"))
+
+
+def test_last_load(store, tmp_path: Path) -> None:
+    """A load that kept every row leaves its digest and its counts; loading the same bundle
+    into that graph is then answered from them, and ``recheck`` compares rows all the same."""
+    import json
+
+    from graph360.ingest.changes import bundle_digest
+
+    bundle = _clean_bundle(tmp_path)
+    load_bundle(store, bundle, max_shared=2)
+    [mark] = store.query("last_load")
+    assert mark["digest"] == bundle_digest(_files(bundle), max_shared=2, default_region="GB")
+    assert json.loads(mark["report"]) == {
+        "files": {
+            "customers": {"rows_read": 3, "loaded": 3},
+            "touchpoints": {"rows_read": 2, "loaded": 2},
+            "Customer": {"rows_read": 0, "loaded": 2},
+        },
+        "records_linked": 1,
+        "identifiers_blocked": {},
+    }
+    before = snapshot(store)
+    again = load_bundle(store, bundle, max_shared=2)
+    assert again.unchanged_bundle
+    assert snapshot(store) == before
+    assert {n: (f.rows_read, f.loaded, f.unchanged, f.new) for n, f in again.files.items()} == {
+        "customers": (3, 3, 3, 0),
+        "touchpoints": (2, 2, 2, 0),
+        "Customer": (0, 2, 2, 0),
+    }
+    assert again.records_linked == 1
+    rechecked = load_bundle(store, bundle, max_shared=2, recheck=True)
+    assert not rechecked.unchanged_bundle
+    assert {n: f.unchanged for n, f in rechecked.files.items()} == {
+        n: f.unchanged for n, f in again.files.items()
+    }
+    assert snapshot(store) == before
+    other_settings = load_bundle(store, bundle, max_shared=3)
+    assert not other_settings.unchanged_bundle
+
+
+def test_forget_last_load(store, tmp_path: Path) -> None:
+    """Any other write removes the mark, so the same bundle is then compared row by row: a
+    live touchpoint, a load that rejected a row (which could load later), the query itself."""
+    from graph360.ingest.realtime import record_touchpoint
+
+    bundle = _clean_bundle(tmp_path)
+    load_bundle(store, bundle, max_shared=2)
+    store.write("forget_last_load")
+    assert store.query("last_load") == []
+    assert not load_bundle(store, bundle, max_shared=2).unchanged_bundle
+    assert len(store.query("last_load")) == 1
+    touchpoint = {"touchpoint_id": "T3", "at": "2024-05-02T09:00:00Z", "channel": "web"}
+    record_touchpoint(store, {**touchpoint, "kind": "visit", "source": "crm", "customer_id": "1"})
+    assert store.query("last_load") == []
+    assert not load_bundle(store, bundle, max_shared=2).unchanged_bundle
+    load_bundle(store, TINY, rejects_path=tmp_path / "r.csv", max_shared=2)
+    assert store.query("last_load") == []

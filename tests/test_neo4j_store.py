@@ -338,7 +338,7 @@ def test_reads_and_writes_go_through_managed_transactions_sharing_bookmarks(
 ) -> None:
     store = n4.Neo4jStore("neo4j://h")
     store.query("customer_profile", customer_id="c1")
-    store.write("drop_stale_step_owners", step_ids=["s"], keep=["x"])
+    store.write("forget_last_load")
     assert [kind for kind, _, _ in server.calls] == ["read", "write"]
     managers = {id(config["bookmark_manager"]) for config in server.sessions}
     assert len(managers) == 1 and server.sessions[0]["bookmark_manager"] is not None
@@ -432,7 +432,7 @@ def test_a_read_only_store_refuses_writes(server: _Server) -> None:
     with pytest.raises(StoreError, match="read-only"):
         store.upsert_nodes("Customer", pa.table({"customer_id": ["a"]}))
     with pytest.raises(StoreError, match="read-only"):
-        store.write("drop_stale_step_owners", step_ids=[], keep=[])
+        store.write("forget_last_load")
 
 
 def test_frames_are_typed_as_the_embedded_store_types_them(

@@ -304,23 +304,3 @@ def test_demo_sample_customers(tiny) -> None:
     rows = graph.query("demo_sample_customers", limit=2)
     assert rows[0] == {"ref": "ada@example.org", "records": 3}
     assert rows[1]["records"] == 1
-
-
-def test_drop_stale_step_owners(store) -> None:
-    from graph360.ingest.load import load_bundle
-    from tests.conftest import TINY
-
-    load_bundle(store, TINY, rejects_path=None, max_shared=2)
-    owners = store.all_relationships("OWNED_BY")
-    assert sorted(zip(owners["from"], owners["to"], strict=True)) == [
-        ("buy-1", "crm-team"),
-        ("buy-2", "sales"),
-        ("buy-3", "care"),
-        ("buy-3", "sales"),
-    ]
-    store.write("drop_stale_step_owners", step_ids=["buy-3", "buy-1"], keep=["buy-3|care"])
-    owners = store.all_relationships("OWNED_BY")
-    assert sorted(zip(owners["from"], owners["to"], strict=True)) == [
-        ("buy-2", "sales"),
-        ("buy-3", "care"),
-    ]

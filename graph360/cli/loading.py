@@ -28,7 +28,14 @@ from graph360.store import GraphStore, resolve_location
 # --- loading ---------------------------------------------------------------------------------
 
 
-def _load(store: GraphStore, bundle: Path, rejects: Path | None, max_shared: int, region: str):
+def _load(
+    store: GraphStore,
+    bundle: Path,
+    rejects: Path | None,
+    max_shared: int,
+    region: str,
+    recheck: bool = False,
+):
     from graph360.ingest.load import STEPS, load_bundle
 
     with Progress(
@@ -55,6 +62,7 @@ def _load(store: GraphStore, bundle: Path, rejects: Path | None, max_shared: int
             rejects_path=rejects,
             max_shared=max_shared,
             default_region=region,
+            recheck=recheck,
             progress=step,
         )
         progress.update(task, completed=len(STEPS))
@@ -74,6 +82,11 @@ def _show_report(report: Any) -> None:
         for name, f in report.files.items()
     ]
     console.print(table(f"Loaded {report.bundle} into {report.store}", rows))
+    if report.unchanged_bundle:
+        console.print(
+            "The bundle is the one the last load brought into this graph, and nothing has "
+            "written since: nothing to compare (--recheck compares every row)."
+        )
     console.print(
         f"customers created: [bold]{report.customers_created}[/bold]   "
         f"records linked to another record: [bold]{report.records_linked}[/bold]   "
@@ -108,11 +121,14 @@ def load(
         int, typer.Option(help="An identifier on more records than this is a placeholder")
     ] = 8,
     region: Annotated[str, typer.Option(help="Region for phone numbers with no country")] = "GB",
+    recheck: Annotated[
+        bool, typer.Option(help="Compare every row even when the bundle is the last one loaded")
+    ] = False,
     format: FormatOption = Format.table,
 ) -> None:
     """Load a bundle: validate every row, resolve identities, upsert in bulk."""
     with open_graph(store) as graph, refusals():
-        report = _load(graph, bundle, rejects, max_shared, region)
+        report = _load(graph, bundle, rejects, max_shared, region, recheck)
     if format is Format.json:
         print_json(report.to_dict())
     else:

@@ -15,11 +15,19 @@ the row's whole footprint:
 
 Only keys and hashes are read back from the store: every anchor's in one scan for a big batch,
 by key for a small one (a live event must not scan ten million touchpoints).
+
+Before any of that, a whole bundle has a **digest** (:func:`bundle_digest`): its files' bytes,
+the load's settings and the loader's own code. A load that leaves the graph exactly as it wants
+it stores the digest (``LastLoad``); every other write removes it. So the same bundle sent
+again into that graph is known to be a no-op after reading its bytes once, without typing,
+resolving or comparing a row.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
@@ -29,7 +37,7 @@ from graph360 import model
 from graph360.ingest.rowhash import row_hashes
 from graph360.store.base import GraphStore
 
-__all__ = ["ANCHORS", "Anchor", "FileChanges", "compare"]
+__all__ = ["ANCHORS", "Anchor", "FileChanges", "bundle_digest", "compare"]
 
 #: Up to this many rows a batch's stored hashes are looked up by key, else read in one scan.
 BY_KEY_ROWS = 50_000
@@ -121,6 +129,28 @@ ANCHORS: dict[str, Anchor] = {
 #: The Customer node is not one file's row but the fold of its records: it is compared the
 #: same way, on the customer table the loader folds (before falling back to stored values).
 CUSTOMER = Anchor("Customer", ("customer_id",), ())
+
+
+#: The code whose rules decide what a bundle becomes: a change to any of it changes the digest.
+_LOADER_CODE = (
+    *sorted(Path(__file__).parent.glob("*.py")),
+    Path(__file__).parent.parent / "model.py",
+)
+
+
+def bundle_digest(files: list[Path], **settings: object) -> str:
+    """A digest of everything a load's outcome depends on: each file's name and bytes (read in
+    blocks, never held whole), ``settings`` (``max_shared``, the phone region) and the loader's
+    source code, so that a new rule never mistakes an old load for its own."""
+    digest = hashlib.blake2b(digest_size=20)
+    for path in [*_LOADER_CODE, *sorted(files)]:
+        digest.update(path.name.encode() + b"\0")
+        with path.open("rb") as handle:
+            while block := handle.read(1 << 22):
+                digest.update(block)
+        digest.update(b"\0")
+    digest.update(repr(sorted(settings.items())).encode())
+    return digest.hexdigest()
 
 
 @dataclass

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -23,7 +25,7 @@ import pyarrow.compute as pc
 from graph360 import model
 from graph360.errors import BundleError
 from graph360.ingest import changes, identity, validate
-from graph360.ingest.bundle import RawFile, Reject, read_bundle
+from graph360.ingest.bundle import FILES, RawFile, Reject, find_file, read_bundle
 from graph360.ingest.validate import Checker
 from graph360.store.base import GraphStore
 
@@ -59,6 +61,8 @@ class LoadReport:
     relationships_created: dict[str, int] = field(default_factory=dict)
     rejected: int = 0
     rejects_path: str | None = None
+    #: The bundle is the one the last load brought into this graph: nothing was compared.
+    unchanged_bundle: bool = False
     seconds: float = 0.0
 
     def to_dict(self) -> dict:
@@ -90,15 +94,28 @@ def load_bundle(
     rejects_path: Path | None = None,
     max_shared: int = identity.DEFAULT_MAX_SHARED,
     default_region: str = identity.DEFAULT_REGION,
+    recheck: bool = False,
     progress: Progress | None = None,
 ) -> LoadReport:
-    """Load the bundle in ``folder`` (canonical files, or exports listed in bundle.toml)."""
+    """Load the bundle in ``folder`` (canonical files, or exports listed in bundle.toml).
+
+    The bundle the last load brought into this very graph (same bytes, settings and loader,
+    and nothing written since) is known unchanged by its digest alone; ``recheck`` compares it
+    row by row all the same.
+    """
     started = time.perf_counter()
     step = progress or (lambda _: None)
     report = LoadReport(bundle=str(folder), store=store.location)
     with tempfile.TemporaryDirectory(prefix="graph360-bundle-") as staging:
         step("read")
         canonical = _materialize(folder, Path(staging))
+        present = [path for name in FILES if (path := find_file(canonical, name)) is not None]
+        digest = changes.bundle_digest(
+            present, max_shared=max_shared, default_region=default_region
+        )
+        if not recheck and _unchanged_since_last_load(store, digest, report):
+            report.seconds = round(time.perf_counter() - started, 3)
+            return report
         check_memory(canonical)
         raw = read_bundle(canonical)
         for name, file in raw.items():
@@ -121,22 +138,59 @@ def load_bundle(
             counts.new, counts.changed, counts.unchanged = found.new, found.changed, found.unchanged
             if name not in batch.checked:  # the customers folded from records
                 counts.loaded = found.new + found.changed + found.unchanged
-        if batch.fresh:
-            with store.building() as target:
-                report.nodes_created, report.relationships_created = write_batch(
-                    target, batch, progress=step
-                )
-        else:
-            with store.atomic():
-                report.nodes_created, report.relationships_created = write_batch(
-                    store, batch, progress=step
-                )
+        with store.building() if batch.fresh else _within(store) as target:
+            report.nodes_created, report.relationships_created = write_batch(
+                target, batch, progress=step
+            )
+            if not batch.rejects:  # a rejected row could load later: keep comparing rows
+                _mark_loaded(target, digest, report)
     if batch.rejects:
         path = rejects_path or Path("graph360-rejects.csv")
         write_rejects(path, batch.rejects)
         report.rejects_path = str(path)
     report.seconds = round(time.perf_counter() - started, 3)
     return report
+
+
+@contextmanager
+def _within(store: GraphStore) -> Iterator[GraphStore]:
+    """``store`` itself, inside one transaction (what ``building()`` is for an empty store)."""
+    with store.atomic():
+        yield store
+
+
+def _unchanged_since_last_load(store: GraphStore, digest: str, report: LoadReport) -> bool:
+    """Whether the graph is exactly what a load of this same bundle left; if so ``report``
+    says so with that load's counts, every kept row unchanged."""
+    marks = store.query("last_load")
+    if not marks or marks[0]["digest"] != digest:
+        return False
+    previous = json.loads(marks[0]["report"])
+    report.unchanged_bundle = True
+    report.records_linked = previous["records_linked"]
+    report.identifiers_blocked = previous["identifiers_blocked"]
+    for name, counts in previous["files"].items():
+        report.files[name] = FileReport(
+            rows_read=counts["rows_read"], loaded=counts["loaded"], unchanged=counts["loaded"]
+        )
+    return True
+
+
+def _mark_loaded(store: GraphStore, digest: str, report: LoadReport) -> None:
+    """Leave the mark :func:`_unchanged_since_last_load` looks for, in the load's own write."""
+    kept = {
+        "files": {
+            name: {"rows_read": f.rows_read, "loaded": f.loaded} for name, f in report.files.items()
+        },
+        "records_linked": report.records_linked,
+        "identifiers_blocked": report.identifiers_blocked,
+    }
+    mark = {
+        "digest": [digest],
+        "report": [json.dumps(kept, sort_keys=True)],
+        "loaded_at": [dt.datetime.now(dt.UTC).replace(tzinfo=None)],
+    }
+    store.upsert_nodes("LastLoad", pa.table(mark, schema=model.node("LastLoad").arrow_schema()))
 
 
 @dataclass
@@ -208,6 +262,7 @@ def write_batch(
     step = progress or (lambda _: None)
     nodes_created: dict[str, int] = {}
     relationships_created: dict[str, int] = {}
+    store.write("forget_last_load")  # the graph is about to differ from what that load left
     step("write nodes")
     for label, rows in batch.nodes:
         created = store.upsert_nodes(label, rows)
