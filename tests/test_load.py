@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from graph360.errors import BundleError
 from graph360.ingest.identity import customer_id_for
@@ -385,3 +387,47 @@ def test_the_neighbourhood_does_not_merge_through_identifiers_it_sees_only_part_
     for key in ("desk:1", "desk:2"):
         assert near.customer_of[key] == full.customer_of[key]
     assert near.customer_of["desk:1"] != near.customer_of["desk:2"]
+
+
+_DATE_TEXTS = st.one_of(
+    st.none(),
+    st.datetimes(min_value=dt.datetime(1900, 1, 1), max_value=dt.datetime(2100, 1, 1)).map(
+        lambda d: d.isoformat()
+    ),
+    st.dates(min_value=dt.date(1900, 1, 1)).map(lambda d: d.isoformat()),
+    st.datetimes(min_value=dt.datetime(1900, 1, 2), max_value=dt.datetime(2100, 1, 1)).map(
+        lambda d: d.isoformat(sep=" ", timespec="seconds") + "Z"
+    ),
+    st.sampled_from(["2024-02-30", "yesterday", "2024-05-01T10:00:00+01:00", ""]),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_DATE_TEXTS, max_size=6))
+def test_dates_parse_as_pandas_parses_them(texts: list[str | None]) -> None:
+    """Arrow's cast (the fast path) and pandas' ISO-8601 parser agree, row for row."""
+    from graph360.ingest.validate import parse_dates
+
+    values = pd.Series(texts, dtype="string")
+    expected = pd.to_datetime(values, format="ISO8601", utc=True, errors="coerce")
+    assert parse_dates(values).equals(expected.dt.tz_localize(None).astype("datetime64[us]"))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.none(),
+            st.floats(allow_nan=False).map(repr),
+            st.integers(-(10**12), 10**12).map(str),
+            st.sampled_from(["1e3", "nan", "inf", "x", "1,5", "", " 7"]),
+        ),
+        max_size=6,
+    )
+)
+def test_numbers_parse_as_pandas_parses_them(texts: list[str | None]) -> None:
+    from graph360.ingest.validate import parse_numbers
+
+    values = pd.Series(texts, dtype="string")
+    expected = pd.to_numeric(values, errors="coerce").astype("float64")
+    assert parse_numbers(values).equals(expected)
