@@ -27,11 +27,14 @@ import hashlib
 import re
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import email_validator
 import numpy as np
 import pandas as pd
 import phonenumbers
+import pyarrow as pa
+import pyarrow.compute as pc
 from phonenumbers import PhoneMetadata
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
@@ -170,16 +173,28 @@ def _region(country: object, default_region: str) -> str:
 class Resolution:
     """The outcome: which customer each record belongs to, and why."""
 
-    customer_of: dict[str, str]  # record_key -> customer_id
-    rule_of: dict[str, str]  # record_key -> rule that linked it
-    via_of: dict[str, str | None]  # record_key -> the record it was linked through
+    #: One row per record (index record_key): its ``customer``, the ``rule`` that linked it
+    #: and the record it was linked ``via`` (None for a cluster's anchor).
+    table: pd.DataFrame
     blocked: dict[str, int] = field(default_factory=dict)  # "email:x" -> records carrying it
     merged_customers: dict[str, str] = field(default_factory=dict)  # old id -> survivor id
     new_customers: set[str] = field(default_factory=set)
 
+    @cached_property
+    def customer_of(self) -> dict[str, str]:
+        return dict(zip(self.table.index, self.table["customer"], strict=True))
+
+    @cached_property
+    def rule_of(self) -> dict[str, str]:
+        return dict(zip(self.table.index, self.table["rule"], strict=True))
+
+    @cached_property
+    def via_of(self) -> dict[str, str | None]:
+        return dict(zip(self.table.index, self.table["via"], strict=True))
+
     def records_merged(self) -> int:
         """Records that joined a customer through an e-mail or phone link."""
-        return sum(1 for rule in self.rule_of.values() if rule != "source_id")
+        return int((self.table["rule"] != "source_id").sum())
 
 
 def customer_id_for(anchor_record_key: str) -> str:
@@ -206,7 +221,9 @@ def resolve(
     would explain its joining as ``source_id``. Without ``batch`` the walk starts at the
     smallest record, as it always has for whole-store resolution.
     """
-    records = records.drop_duplicates("record_key").sort_values("record_key", ignore_index=True)
+    records = records.drop_duplicates("record_key")
+    by_key = pc.sort_indices(pa.array(records["record_key"], from_pandas=True, type=pa.string()))
+    records = records.take(by_key.to_numpy()).reset_index(drop=True)
     keys = records["record_key"].to_numpy(dtype=object)
     links: list[tuple[np.ndarray, np.ndarray, str]] = []
     blocked: dict[str, int] = {}
@@ -229,50 +246,53 @@ def resolve(
     rows = np.concatenate([a for a, _, _ in links] + [np.zeros(0, dtype=np.int64)]).astype(np.int64)
     cols = np.concatenate([b for _, b, _ in links] + [np.zeros(0, dtype=np.int64)]).astype(np.int64)
     graph = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n))
-    _, component = connected_components(graph, directed=False)
+    clusters, component = connected_components(graph, directed=False)
 
-    customer_of: dict[str, str] = {}
-    merged: dict[str, str] = {}
-    new: set[str] = set()
-    members_of: dict[int, list[int]] = defaultdict(list)
-    for i, c in enumerate(component):
-        members_of[int(c)].append(i)
-    for member_list in members_of.values():
-        known = sorted({existing[keys[i]] for i in member_list if keys[i] in existing})
-        if known:
-            survivor = known[0]
-            merged.update({other: survivor for other in known[1:]})
-        else:
-            survivor = customer_id_for(keys[member_list[0]])
-            new.add(survivor)
-        for i in member_list:
-            customer_of[keys[i]] = survivor
-
-    rule_of, via_of = _explain(keys, members_of, records, blocked, batch)
-    return Resolution(customer_of, rule_of, via_of, blocked, merged, new)
+    # Column-wise over every record; only multi-record clusters are walked one by one.
+    _, first_row = np.unique(component, return_index=True)  # rows are sorted: smallest key
+    owners = pd.DataFrame({"cluster": component, "owner": pd.Series(keys).map(existing)})
+    owners = owners.dropna().drop_duplicates()
+    known = owners.groupby("cluster")["owner"].min()
+    survivor = np.empty(clusters, dtype=object)
+    is_known = np.zeros(clusters, dtype=bool)
+    is_known[known.index.to_numpy(dtype=np.int64)] = True
+    fresh = np.flatnonzero(~is_known)
+    survivor[fresh] = [customer_id_for(key) for key in keys[first_row[fresh]]]
+    survivor[known.index.to_numpy(dtype=np.int64)] = known.to_numpy()
+    owners = owners[owners["owner"].to_numpy() != survivor[owners["cluster"].to_numpy()]]
+    merged = dict(zip(owners["owner"], survivor[owners["cluster"].to_numpy()], strict=True))
+    customers = survivor[component]
+    rules, vias = _explain(keys, component, records, blocked, batch)
+    table = pd.DataFrame(
+        {"customer": customers, "rule": rules, "via": vias},
+        index=pd.Index(keys, name="record_key"),
+    )
+    return Resolution(table, blocked, merged, set(survivor[fresh]))
 
 
 def _explain(
     keys: np.ndarray,
-    members_of: dict[int, list[int]],
+    component: np.ndarray,
     records: pd.DataFrame,
     blocked: dict[str, int],
     batch: set[str] | None = None,
-) -> tuple[dict[str, str], dict[str, str | None]]:
+) -> tuple[np.ndarray, np.ndarray]:
     """Walk each multi-record cluster from its anchor; each record's rule is the link found.
 
-    The anchor is the smallest record key, or with ``batch`` the smallest outside it.
+    The anchor is the smallest record key, or with ``batch`` the smallest outside it. A record
+    alone in its cluster is its own anchor: ``source_id``, through nobody.
     """
-    rule_of: dict[str, str] = {}
-    via_of: dict[str, str | None] = {}
+    rule_of = np.full(len(keys), "source_id", dtype=object)  # by row, as ``keys``
+    via_of = np.full(len(keys), None, dtype=object)
     emails = records["email"].to_numpy(dtype=object)
     phones = records["phone"].to_numpy(dtype=object)
-    for member_list in members_of.values():
+    shared = np.flatnonzero(np.bincount(component)[component] > 1)
+    shared = shared[np.argsort(component[shared], kind="stable")]  # by cluster, then by key
+    bounds = np.flatnonzero(np.diff(component[shared])) + 1
+    for members in np.split(shared, bounds) if len(shared) else ():
+        member_list = members.tolist()
         outside = [i for i in member_list if keys[i] not in batch] if batch else []
         anchor = outside[0] if outside else member_list[0]
-        rule_of[keys[anchor]], via_of[keys[anchor]] = "source_id", None
-        if len(member_list) == 1:
-            continue
         by_value: dict[tuple[str, object], list[int]] = defaultdict(list)
         for i in member_list:
             for rule, value in (("email", emails[i]), ("phone", phones[i])):
@@ -285,6 +305,6 @@ def _explain(
                 for other in by_value.get((rule, value), ()):
                     if other not in seen:
                         seen.add(other)
-                        rule_of[keys[other]], via_of[keys[other]] = rule, keys[current]
+                        rule_of[other], via_of[other] = rule, keys[current]
                         queue.append(other)
     return rule_of, via_of

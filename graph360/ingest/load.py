@@ -451,7 +451,7 @@ class _People:
         records = records.where(records.notna(), None)
         owner_of = dict(zip(existing["record_key"], existing["customer_id"], strict=True))
         resolution = identity.resolve(records, owner_of, max_shared, batch=batch)
-        owners = pd.Series(resolution.customer_of, dtype=object)
+        owners = resolution.table["customer"]
         emails = records.dropna(subset=["email"]).drop_duplicates(["email"])
         emails = emails[~("email:" + emails["email"]).isin(resolution.blocked.keys())]
         return cls(
@@ -903,11 +903,11 @@ _CUSTOMER_FIELDS = (
 
 def _stamp_identities(customers: pd.DataFrame, people: _People) -> pd.DataFrame:
     """Each record's customer and the rule and record that linked it (its IDENTIFIED_BY)."""
-    resolution = people.resolution
+    found = people.resolution.table.reindex(customers["record_key"])
     return customers.assign(
-        __customer=customers["record_key"].map(resolution.customer_of),
-        __rule=customers["record_key"].map(resolution.rule_of),
-        __via=customers["record_key"].map(resolution.via_of),
+        __customer=found["customer"].to_numpy(),
+        __rule=found["rule"].to_numpy(),
+        __via=found["via"].to_numpy(),
     )
 
 
