@@ -156,7 +156,7 @@ class _Recorder(GraphStore):
     def upsert_nodes(self, label, rows):  # type: ignore[no-untyped-def]
         raise NotImplementedError
 
-    def upsert_relationships(self, rel_type, rows):  # type: ignore[no-untyped-def]
+    def upsert_relationships(self, rel_type, rows, *, new=False):  # type: ignore[no-untyped-def]
         raise NotImplementedError
 
     def existing_keys(self, label, keys):  # type: ignore[no-untyped-def]

@@ -243,3 +243,23 @@ def test_forget_last_load(store, tmp_path: Path) -> None:
     assert not load_bundle(store, bundle, max_shared=2).unchanged_bundle
     load_bundle(store, TINY, rejects_path=tmp_path / "r.csv", max_shared=2)
     assert store.query("last_load") == []
+
+
+def test_rows_written_before_hashes_are_rewritten_once(store, tmp_path: Path) -> None:
+    """A touchpoint stored without a row hash (an older graph) compares as changed: its
+    relationships are replaced, not doubled, when the bulk path writes them without looking."""
+    bundle = tmp_path / "many"
+    bundle.mkdir()
+    (bundle / "customers.csv").write_text("source,customer_id,name\ncrm,1,Ada\ncrm,2,Alan\n")
+    lines = [f"T{i},2024-05-01T10:00:00Z,web,visit,crm,{1 + i % 2}" for i in range(600)]
+    (bundle / "touchpoints.csv").write_text(
+        "touchpoint_id,at,channel,kind,source,customer_id\n" + "\n".join(lines) + "\n"
+    )
+    load_bundle(store, bundle)
+    before = snapshot(store)
+    store.write("forget_last_load")
+    store._run("MATCH (t:Touchpoint) SET t.row_hash = NULL", {}, write=True)
+    again = load_bundle(store, bundle)
+    assert again.files["touchpoints"].changed == 600
+    assert again.relationships_created["HAD"] == 600
+    assert snapshot(store) == before

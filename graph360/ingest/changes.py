@@ -9,9 +9,12 @@ the row's whole footprint:
 
 - **unchanged** (same key, same hash): nothing is written;
 - **new** (key not in the store): written;
-- **changed** (same key, other hash): written, after deleting the relationships the row
-  implied before (:attr:`Anchor.owned`), so a touchpoint moved to another step loses its old
-  ``AT_STEP`` instead of gaining a second one.
+- **changed** (same key, other hash, or none: written before hashes were): written, after
+  deleting the relationships the row implied before (:attr:`Anchor.owned`), so a touchpoint
+  moved to another step loses its old ``AT_STEP`` instead of gaining a second one.
+
+So an owned relationship the loader writes is always new: its anchor is new, or it lost its
+old ones just before (``OWNED``); the store need not look for it first.
 
 Only keys and hashes are read back from the store: every anchor's in one scan for a big batch,
 by key for a small one (a live event must not scan ten million touchpoints).
@@ -126,6 +129,8 @@ ANCHORS: dict[str, Anchor] = {
     "relationships": Anchor("RELATED", ("__from", "__to", "kind"), ("weight", "since")),
     "campaign_members": Anchor("TARGETS", ("campaign_id", "__customer"), ("added_at",)),
 }
+#: Relationship types only ever written for their anchor (deleted first when it changed).
+OWNED: frozenset[str] = frozenset(t for a in ANCHORS.values() for t, _ in a.owned)
 #: The Customer node is not one file's row but the fold of its records: it is compared the
 #: same way, on the customer table the loader folds (before falling back to stored values).
 CUSTOMER = Anchor("Customer", ("customer_id",), ())
@@ -180,8 +185,10 @@ def compare(
     stored = _stored(store, anchor, keys)
     position = pc.index_in(keys, value_set=stored.column("identity"))
     found = position.is_valid().to_numpy(zero_copy_only=False)
-    before = pc.take(stored.column("row_hash"), position).to_numpy(zero_copy_only=False)
-    same = found & (before == frame["row_hash"].to_numpy())
+    before = pc.take(stored.column("row_hash"), position)
+    hashed = before.is_valid().to_numpy(zero_copy_only=False)  # written before hashes were
+    before = pc.fill_null(before, 0).to_numpy(zero_copy_only=False)
+    same = found & hashed & (before == frame["row_hash"].to_numpy())
     changed = found & ~same
     kept = frame[~same]
     changes = FileChanges(
@@ -235,7 +242,6 @@ def _stored(store: GraphStore, anchor: Anchor, keys: pa.Array) -> pa.Table:
             parts = [pc.fill_null(table.column(c).cast(pa.string()), "") for c in columns]
             identity = pc.binary_join_element_wise(*parts, "\x1f")
         table = pa.table({"identity": identity, "row_hash": table.column("row_hash")})
-    table = table.filter(pc.is_valid(table.column("row_hash")))
     return pa.table(
         {
             "identity": table.column("identity").combine_chunks().cast(pa.string()),

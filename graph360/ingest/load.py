@@ -273,7 +273,7 @@ def write_batch(
         for rel_type, end in changes.ANCHORS[name].owned if name in changes.ANCHORS else ():
             store.delete_relationships_of(rel_type, end, found.changed_keys)
     for rel_type, rows in batch.relationships:
-        created = store.upsert_relationships(rel_type, rows)
+        created = store.upsert_relationships(rel_type, rows, new=rel_type in changes.OWNED)
         relationships_created[rel_type] = relationships_created.get(rel_type, 0) + created
     return nodes_created, relationships_created
 

@@ -44,9 +44,10 @@ class GraphStore(ABC):
         """
 
     @abstractmethod
-    def upsert_relationships(self, rel_type: str, rows: pa.Table) -> int:
+    def upsert_relationships(self, rel_type: str, rows: pa.Table, *, new: bool = False) -> int:
         """Insert or update relationships; ``rows`` has ``from``, ``to`` (the endpoints' keys)
         and the type's properties. Identity is (from, to) plus the type's identity properties.
+        ``new``: the caller knows none of them exists, so none is looked for first.
 
         Returns how many relationships were new.
         """

@@ -180,7 +180,7 @@ class EmbeddedStore(GraphStore):
         )
         return _conform(found, node.arrow_schema())
 
-    def upsert_relationships(self, rel_type: str, rows: pa.Table) -> int:
+    def upsert_relationships(self, rel_type: str, rows: pa.Table, *, new: bool = False) -> int:
         rel = model.relationship(rel_type)
         identity = ["from", "to", *rel.identity]
         given = [p for p in rel.properties if p in rows.column_names and p not in rel.identity]
@@ -189,6 +189,9 @@ class EmbeddedStore(GraphStore):
             return 0
         if rows.num_rows <= SMALL_RELATIONSHIP_ROWS:
             return self._upsert_relationships_by_key(rel, rows, given)
+        if new:  # known absent: no look-up first
+            self._run(f"COPY {rel_type} FROM $rows", {"rows": rows})
+            return rows.num_rows
         empty = self._is_empty(
             f"MATCH (:{rel.source})-[r:{rel.type}]->(:{rel.target}) RETURN r LIMIT 1"
         )

@@ -418,7 +418,9 @@ class Neo4jStore(GraphStore):
         _, created = self._write_batches(merge_nodes_text(label, given), records, "nodes_created")
         return created
 
-    def upsert_relationships(self, rel_type: str, rows: pa.Table) -> int:
+    def upsert_relationships(self, rel_type: str, rows: pa.Table, *, new: bool = False) -> int:
+        # ``new`` changes nothing here: MERGE finds an absent relationship through the key
+        # constraint's index at the cost of a create.
         rel = model.relationship(rel_type)
         absent = [c for c in ("from", "to", *rel.identity) if c not in rows.column_names]
         if absent:
