@@ -69,6 +69,11 @@ def _load(
     return report
 
 
+def _rate(report: Any) -> str:
+    rows = sum(f.rows_read for name, f in report.files.items() if name != "Customer")
+    return f"{rows / report.seconds:,.0f} rows/s" if report.seconds else f"{rows:,} rows"
+
+
 def _show_report(report: Any) -> None:
     rows = [
         {
@@ -91,7 +96,7 @@ def _show_report(report: Any) -> None:
         f"customers created: [bold]{report.customers_created}[/bold]   "
         f"records linked to another record: [bold]{report.records_linked}[/bold]   "
         f"existing customers merged: [bold]{report.customers_merged}[/bold]   "
-        f"time: {report.seconds:.1f} s"
+        f"time: {report.seconds:.1f} s ({_rate(report)})"
     )
     if report.identifiers_blocked:
         blocked = ", ".join(f"{k} ({n} records)" for k, n in report.identifiers_blocked.items())

@@ -32,7 +32,16 @@ from graph360.store.base import GraphStore
 Progress = Callable[[str], None]
 
 #: The steps a load goes through, for progress bars.
-STEPS = ("read", "validate", "resolve identities", "write nodes", "write relationships")
+STEPS = (
+    "read",
+    "validate",
+    "resolve identities",
+    "check linked rows",
+    "compare with the graph",
+    "build tables",
+    "write nodes",
+    "write relationships",
+)
 
 
 @dataclass
@@ -236,6 +245,7 @@ def prepare_batch(
     step("resolve identities")
     references = _references(raw) if neighbourhood else None
     people = _People.resolve(store, customers, max_shared, references=references)
+    step("check linked rows")
     checked.update(_check_customer_files(raw, context, people, rejects, default_region))
     checked["customers"] = _stamp_identities(customers, people)
     if "journey_steps" in checked:
@@ -243,6 +253,7 @@ def prepare_batch(
     folded = _fold_customers(checked["customers"], people)
     # An empty store needs no hashes read back. Knowing it costs a query per label, so a live
     # event (``neighbourhood``) does without: reading back is always correct, only slower.
+    step("compare with the graph")
     fresh = not neighbourhood and store.is_empty()
     found: dict[str, changes.FileChanges] = {}
     written: dict[str, pd.DataFrame] = {}  # the rows that are new or changed
@@ -250,6 +261,7 @@ def prepare_batch(
         if name in checked:
             written[name], found[name] = changes.compare(store, anchor, checked[name], fresh=fresh)
     folded, found["Customer"] = changes.compare(store, changes.CUSTOMER, folded, fresh=fresh)
+    step("build tables")
     nodes, relationships = _graph_tables(written, folded, people, store, now)
     return Batch(checked, people, rejects, nodes, relationships, found, fresh)
 
