@@ -87,12 +87,12 @@ def test_a_mixed_batch_lands_the_good_events_and_gives_each_bad_one_its_reason(
 
 def test_an_event_sent_again_is_recorded_once(graph: GraphStore) -> None:
     first, _ = apply_events(graph, [tp("D1", source="crm", customer_id="1")], now=NOW)
-    again, _ = apply_events(
-        graph,
-        [tp("D1", source="crm", customer_id="2"), tp("D2", source="crm", customer_id="2")]
-        + [tp("D2", source="crm", customer_id="1")],
-        now=NOW,
-    )
+    repeats = [
+        tp("D1", source="crm", customer_id="2"),
+        tp("D2", source="crm", customer_id="2"),
+        tp("D2", source="crm", customer_id="1"),
+    ]
+    again, _ = apply_events(graph, repeats, now=NOW)
     assert [o.status for o in first] == ["recorded"]
     assert [o.status for o in again] == ["recorded" if i == 1 else "duplicate" for i in range(3)]
     assert had(graph, "D1") == [ADA] and had(graph, "D2") == [GRACE]
