@@ -141,7 +141,8 @@ def test_a_full_write_queue_answers_429_with_retry_after_at_once(api: Api) -> No
 def test_record_touchpoints_mutation(api: Api) -> None:
     data = api.gql(
         """mutation($batch: [TouchpointEventInput!]!) { recordTouchpoints(batch: $batch) {
-          recorded duplicate rejected events { index touchpointId status customerId reasons } } }""",
+          recorded duplicate rejected
+          events { index touchpointId status customerId reasons } } }""",
         {
             "batch": [
                 gql_tp("M1", email="grace@example.org"),
@@ -175,8 +176,10 @@ def test_an_acknowledged_event_survives_sigkill(tmp_path: Path) -> None:
     token = ring.create("killer", "agent")
     port = _free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "graph360.cli", "serve", "--store", location]
-        + ["--keys", str(ring.path), "--port", str(port)],
+        [
+            *(sys.executable, "-m", "graph360.cli", "serve", "--store", location),
+            *("--keys", str(ring.path), "--port", str(port)),
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
