@@ -7,7 +7,9 @@ departments care, crm-team, news, sales.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import shutil
 import threading
 from pathlib import Path
 from typing import Any
@@ -158,3 +160,50 @@ def test_a_poor_rating_routes_its_customer_after_the_group(graph: GraphStore) ->
     writer.close()  # finishes the routing queued after the group
     actions = graph.query("customer_actions", customer_id=GRACE)
     assert [a["action_id"] for a in actions] == ["action:poor_rating:R1"]
+
+
+def test_an_event_compares_unchanged_when_its_row_later_arrives_in_a_bundle(
+    graph: GraphStore, tmp_path: Path
+) -> None:
+    """Events carry the loader's row hashes: the nightly bundle that holds the same rows
+    (touchpoints and a new person's record) finds them unchanged and writes nothing of them."""
+    mary = {"source": "desk", "customer_id": "42", "name": "Mary", "email": "mary@example.org"}
+    events = [
+        tp(
+            "B1",
+            source="crm",
+            customer_id="1",
+            step_id="buy-1",
+            value=12.5,
+            rating=4,
+            rating_scale=5,
+        ),
+        tp("B2", email="GRACE@example.org", department_id="sales", sentiment=-0.25),
+        tp("B3", source="desk", customer_id="42", customer=mary, campaign_id="CMP1"),
+    ]
+    outcomes, _ = apply_events(graph, events, max_shared=2, now=NOW)
+    assert [o.status for o in outcomes] == ["recorded"] * 3
+    folder = tmp_path / "nightly"
+    shutil.copytree(TINY, folder)
+    _append(
+        folder / "touchpoints.csv",
+        [{k: v for k, v in e.items() if k != "customer"} for e in events],
+    )
+    _append(folder / "customers.csv", [mary])
+    before = graph.counts()
+    report = load_bundle(graph, folder, rejects_path=tmp_path / "r2.csv", max_shared=2)
+    touchpoints, records = report.files["touchpoints"], report.files["customers"]
+    assert (touchpoints.new, touchpoints.changed) == (0, 0)
+    assert touchpoints.unchanged == touchpoints.loaded == 6 + 3
+    assert (records.new, records.changed) == (0, 0)
+    assert (report.files["Customer"].new, report.files["Customer"].changed) == (0, 0)
+    assert graph.counts() == before
+
+
+def _append(path: Path, rows: list[dict[str, Any]]) -> None:
+    """``rows`` added to a bundle's CSV file, in its own columns (a missing field empty)."""
+    with path.open(newline="", encoding="utf-8") as handle:
+        columns = next(csv.reader(handle))
+    with path.open("a", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, columns, restval="")
+        writer.writerows(rows)

@@ -48,7 +48,7 @@ import pyarrow as pa
 
 from graph360 import model
 from graph360.analytics.routing import run_rules
-from graph360.ingest import identity
+from graph360.ingest import changes, identity
 from graph360.ingest.bundle import LINE
 from graph360.ingest.load import Batch, prepare_batch
 from graph360.ingest.realtime import _missing, _raw_file, _shape_problems
@@ -170,11 +170,16 @@ def _commit_group(
 
 def write_events_batch(store: GraphStore, batch: Batch) -> None:
     """``load.write_batch`` for a batch of events whose touchpoints are all new (call inside
-    ``store.atomic()``): nodes and customer relationships as the loader upserts them, the
+    ``store.atomic()``): the same steps (the last load's mark forgotten, nodes upserted with
+    their row hashes, the relationships a changed customer record implied deleted first), the
     touchpoints' own relationships created by key."""
+    store.write("forget_last_load")  # the graph no longer is what the last load left
     for label, rows in batch.nodes:
         store.upsert_nodes(label, rows)
     store.merge_nodes("Customer", batch.people.resolution.merged_customers)
+    for name, found in batch.changes.items():
+        for rel_type, end in changes.ANCHORS[name].owned if name in changes.ANCHORS else ():
+            store.delete_relationships_of(rel_type, end, found.changed_keys)
     for rel_type, rows in batch.relationships:
         if rel_type in TOUCHPOINT_RELATIONSHIPS:
             _create_relationships(store, rel_type, rows)
