@@ -48,7 +48,7 @@ import pyarrow as pa
 
 from graph360 import model
 from graph360.analytics.routing import run_rules
-from graph360.ingest import changes, identity
+from graph360.ingest import changes, identifiers, identity
 from graph360.ingest.bundle import LINE
 from graph360.ingest.load import Batch, prepare_batch
 from graph360.ingest.realtime import _missing, _raw_file, _shape_problems
@@ -171,8 +171,8 @@ def _commit_group(
 def write_events_batch(store: GraphStore, batch: Batch) -> None:
     """``load.write_batch`` for a batch of events whose touchpoints are all new (call inside
     ``store.atomic()``): the same steps (the last load's mark forgotten, nodes upserted with
-    their row hashes, the relationships a changed customer record implied deleted first), the
-    touchpoints' own relationships created by key."""
+    their row hashes, the relationships a changed customer record implied deleted first, the
+    identifier index updated), the touchpoints' own relationships created by key."""
     store.write("forget_last_load")  # the graph no longer is what the last load left
     for label, rows in batch.nodes:
         store.upsert_nodes(label, rows)
@@ -185,6 +185,7 @@ def write_events_batch(store: GraphStore, batch: Batch) -> None:
             _create_relationships(store, rel_type, rows)
         else:
             store.upsert_relationships(rel_type, rows)
+    identifiers.write_index(store, batch)
 
 
 def _split(event: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any] | None, list[str]]:
