@@ -204,7 +204,8 @@ async def sustained(
         delay = scheduled - loop.time()
         if delay > 0:
             await asyncio.sleep(delay)
-        task = asyncio.create_task(post(scheduled, [e for e, _ in made], [c for _, c in made]))
+        body, customers = [e for e, _c in made], [c for _e, c in made]
+        task = asyncio.create_task(post(scheduled, body, customers))
         tasks.add(task)
         task.add_done_callback(tasks.discard)
     if tasks:
@@ -330,8 +331,10 @@ def main(argv: list[str] | None = None) -> int:
         f"ladybug {machine['versions'].get('ladybug')}"
     )
     child = subprocess.run(
-        [sys.executable, __file__, "--store", str(args.store), "--sample-child", str(args.store)]
-        + ["--records", str(args.records)],
+        [
+            *(sys.executable, __file__, "--store", str(args.store)),
+            *("--sample-child", str(args.store), "--records", str(args.records)),
+        ],
         capture_output=True,
         text=True,
         check=True,
@@ -395,7 +398,8 @@ def main(argv: list[str] | None = None) -> int:
         ours = results["sustained"]["recorded_per_s"]
         print(
             f"peer      DuckDB keyed insert of the same rows: {peer['rows_per_s']:.0f} rows/s "
-            f"(graph360 {ours:.0f}/s asked {args.rate:.0f}/s: ratio {ours / peer['rows_per_s']:.3f})"
+            f"(graph360 {ours:.0f}/s, asked {args.rate:.0f}/s: "
+            f"ratio {ours / peer['rows_per_s']:.3f})"
         )
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / f"realtime-{time.strftime('%Y%m%d-%H%M%S')}.json"

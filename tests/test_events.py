@@ -207,3 +207,22 @@ def _append(path: Path, rows: list[dict[str, Any]]) -> None:
     with path.open("a", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, columns, restval="")
         writer.writerows(rows)
+
+
+@pytest.mark.parametrize("delay", [0.0, 60.0])
+def test_routing_waits_for_a_quiet_queue_at_most_its_delay(graph: GraphStore, delay: float) -> None:
+    """A stream that never lets the queue empty cannot starve routing: once a customer has
+    waited ``max_route_delay``, it is routed before the next group (and not before, if not)."""
+    writer = EventWriter(graph, max_route_delay=delay)
+    gate = threading.Event()
+    writer.call(lambda store: gate.wait(10))
+    rated = tp("S1", source="crm", customer_id="2", step_id="buy-2", rating="1", rating_scale="5")
+    writer.submit([rated])
+    writer.submit([tp("S2", source="crm", customer_id="1")])
+    seen = writer.call(lambda store: store.query("customer_actions", customer_id=GRACE))
+    gate.set()
+    actions = [a["action_id"] for a in seen.result(30)]
+    writer.close()
+    assert actions == (["action:poor_rating:S1"] if delay == 0.0 else [])
+    routed = [a["action_id"] for a in graph.query("customer_actions", customer_id=GRACE)]
+    assert routed == ["action:poor_rating:S1"]  # routed in the end either way
