@@ -162,3 +162,22 @@ def test_a_changed_record_moves_its_entries_as_a_clean_load_has_them(
         clean._conn.execute("MATCH (i:Identifier) DETACH DELETE i")
         assert index_stored_records(clean) == len(graph.all_nodes("Identifier"))
         assert _index(clean) == index
+
+
+def test_a_graph_loaded_before_the_index_gets_it_from_the_command(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from graph360.cli import app
+
+    db = str(tmp_path / "old.lbug")
+    with open_store(db) as old:
+        load_bundle(old, TINY, rejects_path=tmp_path / "r.csv", max_shared=2)
+        expected = _index(old)
+        old._conn.execute("MATCH (i:Identifier) DETACH DELETE i")  # as before the index
+        assert old.query("customers_by_email", email="grace@example.org") == []
+    result = CliRunner().invoke(app, ["index-identifiers", "--store", db])
+    assert result.exit_code == 0, result.output
+    assert f"indexed {len({k for _, k, _ in expected})} identifiers" in result.stdout
+    with open_store(db) as graph:
+        assert _index(graph) == expected
+        assert resolve_customer(graph, "grace@example.org") == GRACE

@@ -103,3 +103,15 @@ def _stop_on_signals(stop: threading.Event) -> dict[int, object]:
     for number in (signal.SIGINT, signal.SIGTERM):
         previous[number] = signal.signal(number, lambda *_: stop.set())
     return previous
+
+
+@app.command("index-identifiers")
+def index_identifiers(store: StoreOption = None) -> None:
+    """Build the e-mail/phone index of every source record already in the graph: once, for a
+    graph loaded before the index existed (loads and events keep it up to date after that).
+    Safe to run again."""
+    from graph360.ingest.identifiers import index_stored_records
+
+    with open_graph(store) as graph, refusals():
+        count = index_stored_records(graph)
+    console.print(f"indexed {count:,} identifiers")
