@@ -226,3 +226,14 @@ def test_routing_waits_for_a_quiet_queue_at_most_its_delay(graph: GraphStore, de
     assert actions == (["action:poor_rating:S1"] if delay == 0.0 else [])
     routed = [a["action_id"] for a in graph.query("customer_actions", customer_id=GRACE)]
     assert routed == ["action:poor_rating:S1"]  # routed in the end either way
+
+
+def test_a_complaint_without_an_outcome_flags_its_customer_after_the_group(
+    graph: GraphStore,
+) -> None:
+    writer = EventWriter(graph)
+    done = writer.submit([tp("K1", source="crm", customer_id="2", kind="ticket")])
+    assert [o.status for o in done.result(10)] == ["recorded"]
+    writer.close()
+    flags = graph.query("customer_flags", customer_id=GRACE)
+    assert "flag:unresolved_complaint:" + GRACE + ":K1" in [f["flag_id"] for f in flags]

@@ -47,7 +47,7 @@ import numpy as np
 import pyarrow as pa
 
 from graph360 import model
-from graph360.analytics.routing import run_rules
+from graph360.analytics.routing import COMPLAINT_KINDS, run_rules
 from graph360.ingest import changes, identifiers, identity
 from graph360.ingest.bundle import LINE
 from graph360.ingest.load import Batch, prepare_batch
@@ -68,7 +68,8 @@ T = TypeVar("T")
 TOUCHPOINT_RELATIONSHIPS = frozenset(
     {"HAD", "FROM_CAMPAIGN", "AT_STEP", "HANDLED_BY", "FOR_PRODUCT"}
 )
-#: The touchpoint columns the routing rules read: an event with one of them routes its customer.
+#: The touchpoint columns the routing rules read: an event with one of them routes its customer,
+#: as does a complaint (``COMPLAINT_KINDS``: one with no outcome is an unresolved complaint).
 ROUTED_COLUMNS = ("rating", "sentiment", "outcome", "resolution")
 
 
@@ -151,7 +152,9 @@ def apply_events(
     frame = batch.checked["touchpoints"]
     for index, customer_id in zip(frame[LINE] - 1, frame["__customer"], strict=True):
         outcomes[int(index)].customer_id = str(customer_id)
-    routed = frame[frame[[c for c in ROUTED_COLUMNS if c in frame]].notna().any(axis=1)]
+    rated = frame[[c for c in ROUTED_COLUMNS if c in frame]].notna().any(axis=1)
+    complaint = frame["kind"].isin(COMPLAINT_KINDS)  # as the rules match it: exactly
+    routed = frame[rated | complaint]
     _commit_group(store, batch, on_commit)
     return outcomes, set(routed["__customer"].astype(str))
 
