@@ -35,7 +35,7 @@ from graph360.api.context import Context
 from graph360.api.events import MAX_EVENTS
 from graph360.api.shapes import build, utc
 from graph360.errors import Graph360Error, InvalidRecordError, NotFoundError
-from graph360.ingest.events import Backpressure, outcome_counts
+from graph360.ingest.events import Backpressure, needs_routing, outcome_counts
 from graph360.ingest.realtime import record_touchpoint
 from graph360.store.base import GraphStore
 
@@ -1056,13 +1056,17 @@ class Mutation:
     @strawberry.mutation(
         permission_classes=needs("touchpoints:write"),
         description="Record a touchpoint now: the loader's rules and identity resolution, then "
-        "a poor rating is routed at once. Invalid input writes nothing.",
+        "a poor rating (or anything else a routing rule reads: a sentiment, an outcome, a "
+        "complaint) is routed at once. Invalid input writes nothing.",
     )
     async def record_touchpoint(
         self, info: Info, touchpoint: TouchpointInput, customer: CustomerRecordInput | None = None
     ) -> RecordedTouchpoint:
         row, record = _given(touchpoint), _given(customer) if customer else None
-        done = await ctx(info).write(lambda s: record_touchpoint(s, row, customer=record))
+        route = needs_routing(row)  # a page view raises nothing: no rules on its way
+        done = await ctx(info).write(
+            lambda s: record_touchpoint(s, row, customer=record, route=route)
+        )
         return build(RecordedTouchpoint, done.to_dict())
 
     @strawberry.mutation(

@@ -59,6 +59,7 @@ __all__ = [
     "EventOutcome",
     "EventWriter",
     "apply_events",
+    "needs_routing",
 ]
 
 log = logging.getLogger(__name__)
@@ -157,6 +158,15 @@ def apply_events(
     routed = frame[rated | complaint]
     _commit_group(store, batch, on_commit)
     return outcomes, set(routed["__customer"].astype(str))
+
+
+def needs_routing(touchpoint: Mapping[str, Any]) -> bool:
+    """Whether a touchpoint carries something a routing rule reads (``ROUTED_COLUMNS``, or a
+    complaint's kind): one that does not cannot raise a flag or an action, so its write need
+    not wait for the rules (1.1 s at 1M customers)."""
+    if touchpoint.get("kind") in COMPLAINT_KINDS:
+        return True
+    return any(not _missing(touchpoint.get(column)) for column in ROUTED_COLUMNS)
 
 
 def _commit_group(
