@@ -263,14 +263,14 @@ def duckdb_peer(bundle: Path, events: Events, rate: float, batch: int, seconds: 
         con = duckdb.connect(str(Path(folder) / "peer.duckdb"))
         started = time.perf_counter()
         con.execute(
-            "CREATE TABLE touchpoints (touchpoint_id VARCHAR PRIMARY KEY, at TIMESTAMP, "
+            'CREATE TABLE touchpoints (touchpoint_id VARCHAR PRIMARY KEY, "at" TIMESTAMP, '
             "channel VARCHAR, kind VARCHAR, source VARCHAR, customer_id VARCHAR, "
             "step_id VARCHAR, rating DOUBLE)"
         )
         con.execute(
-            "INSERT INTO touchpoints SELECT touchpoint_id, CAST(replace(at, 'Z', '') AS "
-            "TIMESTAMP), channel, kind, source, customer_id, step_id, rating FROM read_csv(?, "
-            "all_varchar = true)",
+            "INSERT INTO touchpoints SELECT touchpoint_id, CAST(replace(\"at\", 'Z', '') AS "
+            "TIMESTAMP), channel, kind, source, customer_id, step_id, CAST(rating AS DOUBLE) "
+            "FROM read_csv(?, all_varchar = true)",
             [str(bundle / "touchpoints.csv")],
         )
         setup = time.perf_counter() - started
@@ -392,6 +392,10 @@ def main(argv: list[str] | None = None) -> int:
             results["server_memory"] = server.memory()
         finally:
             server.stop()
+    args.out.mkdir(parents=True, exist_ok=True)
+    path = args.out / f"realtime-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    results["args"] = {k: str(v) for k, v in vars(args).items()}
+    path.write_text(json.dumps(results, indent=2, default=str))
     if args.peer_bundle:
         peer = duckdb_peer(args.peer_bundle, events, args.rate, args.batch, args.seconds)
         results["peer_duckdb"] = peer
@@ -401,9 +405,6 @@ def main(argv: list[str] | None = None) -> int:
             f"(graph360 {ours:.0f}/s, asked {args.rate:.0f}/s: "
             f"ratio {ours / peer['rows_per_s']:.3f})"
         )
-    args.out.mkdir(parents=True, exist_ok=True)
-    path = args.out / f"realtime-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    results["args"] = {k: str(v) for k, v in vars(args).items()}
     path.write_text(json.dumps(results, indent=2, default=str))
     print(f"figures   {path}")
     return 0

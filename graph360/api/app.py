@@ -71,7 +71,10 @@ class ApiSettings:
     max_depth: int = 10
     max_tokens: int = 2000
     max_aliases: int = 15
-    max_pending_events: int = 10_000  # events waiting to be written; more: 429 (POST /events)
+    #: Events waiting to be written; more: 429 (POST /events). About two seconds of what the
+    #: writer takes at 1M customers (~900/s, bench/realtime.py): 10,000 let acknowledgements
+    #: wait 10-13 s under overload before anything was refused.
+    max_pending_events: int = 2_000
 
 
 def build_schema(settings: ApiSettings | None = None) -> strawberry.Schema:
