@@ -402,6 +402,10 @@ class EventWriter:
         self._thread.join()
 
     def _run(self) -> None:
+        # The writes are key look-ups and single-row creates: one core each, so that the other
+        # core stays free for the cards read meanwhile (2 cores: a parallel plan gains nothing
+        # on these and takes the readers' core).
+        self.store.for_short_queries()
         while True:
             with self._lock:
                 while not self._queue and not self._to_route and not self._closed:
