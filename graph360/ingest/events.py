@@ -294,20 +294,24 @@ def _create_relationships(store: GraphStore, rel_type: str, rows: pa.Table) -> N
         conn.execute(statement, params)
 
 
-_PREPARED: dict[tuple[int, str], Any] = {}
-
-
 def _prepared(conn: Any, text: str) -> Any:
     """``conn.prepare(text)`` once per connection (LadybugDB deprecates the call, but the
-    statement is planned once: measured 0.3 against 0.5-1 ms a row by key)."""
-    key = (id(conn), text)
-    statement = _PREPARED.get(key)
+    statement is planned once: measured 0.3 against 0.5-1 ms a row by key).
+
+    The statements live on the connection itself, so they go with it: a module-level cache
+    kept every connection (and its database's 8 TiB address-space reservation) alive after its
+    store closed, until the test suite's process could open no more databases, and could hand
+    a new connection that reused a dead one's id() a statement of the dead one."""
+    cache = getattr(conn, "_graph360_prepared", None)
+    if cache is None:
+        cache = conn._graph360_prepared = {}
+    statement = cache.get(text)
     if statement is None:
         import warnings
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)
-            statement = _PREPARED[key] = conn.prepare(text)
+            statement = cache[text] = conn.prepare(text)
     return statement
 
 
@@ -402,10 +406,6 @@ class EventWriter:
         self._thread.join()
 
     def _run(self) -> None:
-        # The writes are key look-ups and single-row creates: one core each, so that the other
-        # core stays free for the cards read meanwhile (2 cores: a parallel plan gains nothing
-        # on these and takes the readers' core).
-        self.store.for_short_queries()
         while True:
             with self._lock:
                 while not self._queue and not self._to_route and not self._closed:
