@@ -97,6 +97,8 @@ def test_the_look_ups_read_the_index_not_the_records(graph: GraphStore) -> None:
     for name, params in (
         ("customers_by_email", {"email": "grace@example.org"}),
         ("identity_records_carrying", {"key": "grace@example.org"}),
+        ("identifiers_of_record", {"record_key": "crm:2"}),
+        ("drop_uncarried_identifier", {"key": "grace@example.org"}),
     ):
         plan = graph._conn.execute("EXPLAIN " + queries.get(name, "ladybug").text, params)
         operators = set(re.findall(r"([A-Z_]{4,})\[\d+\]", plan.get_as_df().iloc[0, 0]))
@@ -114,6 +116,33 @@ def test_identifiers_of_records(graph: GraphStore) -> None:
         {"key": "+442079460001", "record_key": "support:Z9"},
         {"key": "grace@example.org", "record_key": "crm:2"},
     ]
+
+
+def test_identifiers_of_record(graph: GraphStore) -> None:
+    assert graph.query("identifiers_of_record", record_key="crm:2") == [
+        {"key": "+12125550100", "record_key": "crm:2"},
+        {"key": "grace@example.org", "record_key": "crm:2"},
+    ]
+    assert graph.query("identifiers_of_record", record_key="crm:99") == []
+
+
+def test_a_load_of_many_changed_records_reads_their_old_entries_in_one_query(
+    graph: GraphStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past BY_KEY_RECORDS changed records the list query is used: the same index after."""
+    from graph360.ingest import identifiers
+
+    monkeypatch.setattr(identifiers, "BY_KEY_RECORDS", 0)
+    test_a_changed_record_moves_its_entries_as_a_clean_load_has_them(graph, tmp_path)
+
+
+def test_drop_uncarried_identifier(graph: GraphStore) -> None:
+    orphan = {"key": ["lost@example.org"], "kind": ["email"], "value": ["lost@example.org"]}
+    graph.upsert_nodes("Identifier", pa.table(orphan))
+    graph.write("drop_uncarried_identifier", key="lost@example.org")
+    graph.write("drop_uncarried_identifier", key="ada@example.org")  # carried: kept
+    keys = set(graph.all_nodes("Identifier")["key"])
+    assert "lost@example.org" not in keys and "ada@example.org" in keys
 
 
 def test_drop_uncarried_identifiers(graph: GraphStore) -> None:

@@ -36,6 +36,9 @@ if TYPE_CHECKING:
 
 __all__ = ["KINDS", "identifier_tables", "index_stored_records", "records_carrying", "write_index"]
 
+#: Up to this many changed records (or old identifiers), they are read and dropped by key (a
+#: probe each, about 0.5 ms at 1M), else in one scan (about 0.2 s at 1M).
+BY_KEY_RECORDS = 400
 #: The identifier kinds, each a normalised column of SourceRecord.
 KINDS = ("email", "phone")
 
@@ -89,7 +92,11 @@ def write_index(store: GraphStore, batch: Batch) -> None:
     old: list[str] = []
     if changed is not None and len(changed.changed_keys):
         keys = changed.changed_keys.to_pylist()
-        old = [row["key"] for row in store.query("identifiers_of_records", record_keys=keys)]
+        if len(keys) <= BY_KEY_RECORDS:  # a live event's few records: probes, no scan
+            rows = [r for k in keys for r in store.query("identifiers_of_record", record_key=k)]
+        else:  # a load's thousands: one scan is cheaper than thousands of probes
+            rows = store.query("identifiers_of_records", record_keys=keys)
+        old = [row["key"] for row in rows]
         store.delete_relationships_of("IDENTIFIES", "target", changed.changed_keys)
     written = [rows for label, rows in batch.nodes if label == "SourceRecord"]
     if written:
@@ -99,7 +106,10 @@ def write_index(store: GraphStore, batch: Batch) -> None:
         nodes, links = identifier_tables(records)
         store.upsert_nodes("Identifier", nodes)
         store.upsert_relationships("IDENTIFIES", links)
-    if old:
+    if len(set(old)) <= BY_KEY_RECORDS:
+        for key in sorted(set(old)):
+            store.write("drop_uncarried_identifier", key=key)
+    else:
         store.write("drop_uncarried_identifiers", keys=sorted(set(old)))
 
 
