@@ -199,6 +199,10 @@ NODES: dict[str, NodeType] = {
         # What the last load of a whole bundle left (graph360.ingest.changes.bundle_digest):
         # loading the same bundle into the graph that load left is then a digest comparison.
         NodeType("LastLoad", "digest", {"report": STRING, "loaded_at": TIMESTAMP}),
+        # An e-mail or phone, keyed by its normalised form (an address, or E.164: the two never
+        # collide): found by its primary key, where a property of SourceRecord would be a scan
+        # (graph360.ingest.identifiers).
+        NodeType("Identifier", "key", {"kind": STRING, "value": STRING}),
         NodeType(
             "Action",
             "action_id",
@@ -222,6 +226,7 @@ RELATIONSHIPS: dict[str, RelType] = {
             "SourceRecord",
             {"rule": STRING, "via": STRING, "at": TIMESTAMP},
         ),
+        RelType("IDENTIFIES", "Identifier", "SourceRecord"),
         RelType("HOLDS", "Customer", "Account", {"role": STRING, **ROW_HASH}),
         RelType("MANAGED_BY", "Account", "Department"),
         RelType(

@@ -47,6 +47,7 @@ from strawberry.schema.config import StrawberryConfig
 from graph360.analytics.offers import offer_model
 from graph360.api.auth import KeyRing, Principal
 from graph360.api.context import Context, StoreRunner
+from graph360.api.events import mount_events
 from graph360.api.schema import PUBLIC_ERRORS, Mutation, PermissionDenied, Query
 from graph360.api.views import basic_key, mount_views
 from graph360.store import open_store, resolve_location
@@ -70,6 +71,10 @@ class ApiSettings:
     max_depth: int = 10
     max_tokens: int = 2000
     max_aliases: int = 15
+    #: Events waiting to be written; more: 429 (POST /events). About two seconds of what the
+    #: writer takes at 1M customers (~900/s, bench/realtime.py): 10,000 let acknowledgements
+    #: wait 10-13 s under overload before anything was refused.
+    max_pending_events: int = 2_000
 
 
 def build_schema(settings: ApiSettings | None = None) -> strawberry.Schema:
@@ -148,7 +153,10 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        app.state.runner = runner = StoreRunner(open_store(resolve_location(settings.store)))
+        app.state.runner = runner = StoreRunner(
+            open_store(resolve_location(settings.store)),
+            max_pending_events=settings.max_pending_events,
+        )
         # The offer model now, not on the first agent's card (seconds at 1M customers).
         await runner.run(lambda store: offer_model(store, refresh=True), analytics=True)
         # Everything made so far lives as long as the server: out of the garbage collector's
@@ -244,6 +252,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         return keys.authenticate(token or request.headers.get("x-api-key"))
 
     mount_views(app, authenticate)
+    mount_events(app, authenticate)
     return app
 
 

@@ -25,30 +25,44 @@ from typing import Any, TypeVar
 from strawberry.dataloader import DataLoader
 
 from graph360.api.auth import Principal
+from graph360.ingest.events import EventWriter
 from graph360.store.base import GraphStore
 
 T = TypeVar("T")
 
 
 class StoreRunner:
-    """Runs store work off the event loop: reads, writes and analytics on their own threads."""
+    """Runs store work off the event loop: reads, writes and analytics on their own threads.
 
-    def __init__(self, store: GraphStore, *, readers: int = 2) -> None:
+    Every write goes through ``events`` (graph360.ingest.events.EventWriter), the one writing
+    thread: streamed events are group-committed there, other writes run there in order.
+    """
+
+    def __init__(
+        self, store: GraphStore, *, readers: int = 2, max_pending_events: int = 10_000
+    ) -> None:
         self.store = store
         self._reads = ThreadPoolExecutor(
             readers, thread_name_prefix="graph360-read", initializer=store.for_short_queries
         )
-        self._writes = ThreadPoolExecutor(1, thread_name_prefix="graph360-write")
+        self.events = EventWriter(store, max_pending=max_pending_events)
         self._analytics = ThreadPoolExecutor(1, thread_name_prefix="graph360-analytics")
 
     async def run(
         self, work: Callable[[GraphStore], T], *, analytics: bool = False, write: bool = False
     ) -> T:
-        pool = self._writes if write else self._analytics if analytics else self._reads
+        if write:
+            return await asyncio.wrap_future(self.events.call(work))
+        pool = self._analytics if analytics else self._reads
         return await asyncio.get_running_loop().run_in_executor(pool, work, self.store)
 
+    async def record_events(self, events: list[Any]) -> list[Any]:
+        """Outcomes of ``events`` once their group has committed (Backpressure when full)."""
+        return await asyncio.wrap_future(self.events.submit(events))
+
     def close(self) -> None:
-        for pool in (self._reads, self._writes, self._analytics):
+        self.events.close()
+        for pool in (self._reads, self._analytics):
             pool.shutdown(wait=True)
         self.store.close()
 

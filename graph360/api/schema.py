@@ -32,8 +32,10 @@ from graph360.analytics.offers import next_best_offers
 from graph360.analytics.routing import FLAG_KINDS
 from graph360.api import analytics_types as at
 from graph360.api.context import Context
+from graph360.api.events import MAX_EVENTS
 from graph360.api.shapes import build, utc
 from graph360.errors import Graph360Error, InvalidRecordError, NotFoundError
+from graph360.ingest.events import Backpressure, needs_routing, outcome_counts
 from graph360.ingest.realtime import record_touchpoint
 from graph360.store.base import GraphStore
 
@@ -992,6 +994,42 @@ class RecordedTouchpoint:
         return await customer_by_id(info, self.customer_id)
 
 
+@strawberry.input
+class TouchpointEventInput(TouchpointInput):
+    """A streamed touchpoint: a TouchpointInput, with its person's record if they may be new."""
+
+    customer: CustomerRecordInput | None = None
+
+
+@strawberry.type
+class RecordedEvent:
+    """One event of a batch: ``status`` is recorded, duplicate (its touchpoint_id was recorded
+    before: nothing changed) or rejected (``reasons``; nothing of it was written)."""
+
+    index: int
+    touchpoint_id: strawberry.ID | None
+    status: str
+    customer_id: strawberry.ID | None
+    reasons: list[str]
+
+
+@strawberry.type
+class RecordedEvents:
+    recorded: int
+    duplicate: int
+    rejected: int
+    events: list[RecordedEvent]
+
+
+def _event(data: TouchpointEventInput) -> dict[str, Any]:
+    """An event as ``graph360.ingest.events`` takes it: the touchpoint's columns, its record
+    under ``customer``."""
+    row = _given(data)
+    if data.customer is not None:
+        row["customer"] = _given(data.customer)
+    return row
+
+
 def _given(data: object) -> dict[str, Any]:
     """An input's fields that were given, as the loader's columns (times as UTC)."""
     values = {k: v for k, v in vars(data).items() if v is not None}
@@ -1018,14 +1056,36 @@ class Mutation:
     @strawberry.mutation(
         permission_classes=needs("touchpoints:write"),
         description="Record a touchpoint now: the loader's rules and identity resolution, then "
-        "a poor rating is routed at once. Invalid input writes nothing.",
+        "a poor rating (or anything else a routing rule reads: a sentiment, an outcome, a "
+        "complaint) is routed at once. Invalid input writes nothing.",
     )
     async def record_touchpoint(
         self, info: Info, touchpoint: TouchpointInput, customer: CustomerRecordInput | None = None
     ) -> RecordedTouchpoint:
         row, record = _given(touchpoint), _given(customer) if customer else None
-        done = await ctx(info).write(lambda s: record_touchpoint(s, row, customer=record))
+        route = needs_routing(row)  # a page view raises nothing: no rules on its way
+        done = await ctx(info).write(
+            lambda s: record_touchpoint(s, row, customer=record, route=route)
+        )
         return build(RecordedTouchpoint, done.to_dict())
+
+    @strawberry.mutation(
+        permission_classes=needs("touchpoints:write"),
+        description="Record a batch of touchpoints (as POST /events): the loader's rules and "
+        "identity resolution, one transaction shared with concurrent callers; a bad event gets "
+        "its reasons and the good ones still land; a touchpoint_id already recorded is a "
+        "duplicate. Routing follows right after. A full write queue refuses the batch.",
+    )
+    async def record_touchpoints(
+        self, info: Info, batch: list[TouchpointEventInput]
+    ) -> RecordedEvents:
+        if len(batch) > MAX_EVENTS:
+            raise InvalidRequestError(f"{len(batch)} events: send at most {MAX_EVENTS} a batch")
+        outcomes = await ctx(info).runner.record_events([_event(e) for e in batch])
+        return RecordedEvents(
+            **outcome_counts(outcomes),
+            events=[RecordedEvent(**o.to_dict()) for o in outcomes],
+        )
 
     @strawberry.mutation(permission_classes=needs("ownership:write"))
     async def assign_step_owner(
@@ -1176,4 +1236,5 @@ PUBLIC_ERRORS: tuple[type[Exception], ...] = (
     InvalidRecordError,
     NotFoundError,
     engagement_data.EngagementError,
+    Backpressure,
 )

@@ -24,7 +24,7 @@ import pyarrow.compute as pc
 
 from graph360 import model
 from graph360.errors import BundleError
-from graph360.ingest import changes, identity, validate
+from graph360.ingest import changes, identifiers, identity, validate
 from graph360.ingest.bundle import FILES, RawFile, Reject, find_file, read_bundle
 from graph360.ingest.validate import Checker
 from graph360.store.base import GraphStore
@@ -287,6 +287,7 @@ def write_batch(
     for rel_type, rows in batch.relationships:
         created = store.upsert_relationships(rel_type, rows, new=rel_type in changes.OWNED)
         relationships_created[rel_type] = relationships_created.get(rel_type, 0) + created
+    identifiers.write_index(store, batch)  # the e-mail/phone index of the records written
     return nodes_created, relationships_created
 
 
@@ -593,9 +594,7 @@ def _neighbourhood(store: GraphStore, new: pd.DataFrame, references: _References
     phones = set(new["phone"].dropna()) | set(stored["phone"].dropna())
     found = [by_key]
     if emails or phones:
-        carriers = store.frame(
-            "identity_records_carrying", emails=sorted(emails), phones=sorted(phones)
-        )
+        carriers = identifiers.records_carrying(store, emails | phones)  # by index, no scan
         found.append(carriers.reindex(columns=by_key.columns))
     records = pd.concat(found, ignore_index=True).drop_duplicates("record_key")
     records = records.astype(object)
