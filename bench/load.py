@@ -749,6 +749,7 @@ def duckdb_peer(bundle: Path) -> dict[str, Any]:
     code = (
         "import duckdb, sys, time, resource, json, pathlib\n"
         "t = time.perf_counter(); c = duckdb.connect()\n"
+        "c.execute('SET enable_progress_bar = false')\n"
         "for p in sorted(pathlib.Path(sys.argv[1]).glob('*.csv')):\n"
         '    c.execute(f"CREATE TABLE {p.stem} AS SELECT * FROM "\n'
         "              f\"read_csv('{p}', sample_size=-1)\")\n"
@@ -764,7 +765,7 @@ def duckdb_peer(bundle: Path) -> dict[str, Any]:
         return {"failed": said[-1] if said else f"exit code {error.returncode}"}
     except OSError as error:
         return {"failed": str(error)}
-    return json.loads(done.stdout)
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 # --- the child process: one load, measured -------------------------------------------------
