@@ -68,8 +68,10 @@ __all__ = [
     "bump_version",
     "current",
     "facts_dir",
+    "graph_counts",
     "graph_version",
     "invalidate",
+    "is_current",
     "join",
     "load",
     "micros",
@@ -128,6 +130,8 @@ class Facts:
     built_at: dt.datetime
     location: str
     tables: dict[str, pa.Table]
+    #: Nodes per label and relationships per type when it was read (``facts_counts``).
+    counts: dict[str, int] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
     _columns: dict[tuple[str, str], np.ndarray] = field(default_factory=dict, repr=False)
 
@@ -202,6 +206,18 @@ def graph_version(store: GraphStore) -> tuple[int, dt.datetime | None]:
     return int(rows[0]["version"] or 0), rows[0]["written_at"]
 
 
+def graph_counts(store: GraphStore) -> dict[str, int]:
+    """Nodes per label and relationships per type of what the projection reads (zeros left
+    out, so an engine that drops an empty count and one that returns 0 agree)."""
+    return {r["name"]: int(r["n"]) for r in store.query("facts_counts") if r["n"]}
+
+
+def is_current(store: GraphStore, facts: Facts) -> bool:
+    """Whether ``facts`` reflects the graph as it is: the same version and the same counts
+    (the counts catch inserts and deletes by a writer that did not bump the version)."""
+    return graph_version(store)[0] == facts.version and graph_counts(store) == facts.counts
+
+
 def bump_version(store: GraphStore, now: dt.datetime | None = None) -> int:
     """Bump the graph's version; call it inside the writer's ``store.atomic()`` block, so the
     bump commits (or rolls back) with the write. Returns the new version."""
@@ -263,8 +279,10 @@ def build(store: GraphStore) -> Facts:
     """
     for _attempt in range(3):
         version, written_at = graph_version(store)
+        counts = graph_counts(store)
         facts = _build_once(store, version, written_at)
-        if graph_version(store)[0] == version:
+        facts.counts = counts
+        if graph_version(store)[0] == version and graph_counts(store) == counts:
             return facts
     raise StoreError("the graph kept changing while its facts were read; try again")
 
@@ -346,6 +364,7 @@ def save(facts: Facts, folder: Path) -> None:
         "built_at": facts.built_at.isoformat(),
         "location": facts.location,
         "rows": {name: table.num_rows for name, table in facts.tables.items()},
+        "counts": facts.counts,
     }
     (staging / _MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True))
     old = folder.with_name(f"{folder.name}.old-{os.getpid()}-{threading.get_ident()}")
@@ -376,6 +395,7 @@ def load(folder: Path) -> Facts | None:
         built_at=dt.datetime.fromisoformat(manifest["built_at"]),
         location=manifest["location"],
         tables=tables,
+        counts={k: int(v) for k, v in manifest.get("counts", {}).items()},
     )
 
 
@@ -393,13 +413,20 @@ def current(store: GraphStore, *, rebuild: bool = True) -> Facts:
     is false.
     """
     version, _ = graph_version(store)
+    counts = graph_counts(store)
+
+    def fresh(facts: Facts | None) -> bool:
+        return facts is not None and facts.version == version and facts.counts == counts
+
     with _lock:
         kept = _cache.get(store.location)
-        if kept is not None and kept.version == version:
+        if fresh(kept):
+            assert kept is not None
             return kept
         folder = facts_dir(store)
         stored = load(folder)
-        if stored is not None and stored.version == version:
+        if fresh(stored):
+            assert stored is not None
             _cache[store.location] = stored
             return stored
         if not rebuild:
