@@ -452,8 +452,9 @@ def modularity(adjacency: sp.spmatrix, community: np.ndarray) -> float:
 
 def _igraph(adjacency: sp.spmatrix) -> tuple[igraph.Graph, list[float] | None]:
     """The undirected weighted igraph of a symmetric adjacency: each pair once, the diagonal
-    dropped."""
+    dropped (the lower triangle mirrors it)."""
     upper = sp.triu(sp.csr_matrix(adjacency, dtype=np.float64), k=1).tocoo()
+    upper.sum_duplicates()  # canonical (row, column) order: the same graph, the same igraph
     graph = igraph.Graph(n=adjacency.shape[0], edges=np.column_stack([upper.row, upper.col]))
     return graph, upper.data.tolist() if upper.nnz else None
 
