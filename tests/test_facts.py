@@ -70,6 +70,7 @@ def test_facts_node_tables(tiny_store: GraphStore) -> None:
 def test_facts_pair_tables(tiny_store: GraphStore) -> None:
     """facts_had … facts_next: every relationship, its ends as codes of the right nodes."""
     projection = facts.build(tiny_store)
+    touchpoints = tiny_store.all_nodes("Touchpoint").set_index("touchpoint_id")
     for table, (rel_type, props) in facts.PAIR_TABLES.items():
         rel = model.relationship(rel_type)
         source_table = {label: t for t, (label, _) in facts.NODE_TABLES.items()}[rel.source]
@@ -86,11 +87,7 @@ def test_facts_pair_tables(tiny_store: GraphStore) -> None:
                     )
                 return _decoded(projection, table_name, "key")[code]
 
-            def stored_ident(
-                key: str,
-                label: str,
-                nodes: Any = tiny_store.all_nodes("Touchpoint").set_index("touchpoint_id"),
-            ) -> Any:
+            def stored_ident(key: str, label: str, nodes: Any = touchpoints) -> Any:
                 if label == "Touchpoint":
                     return (nodes.loc[key, "at"].to_pydatetime(), nodes.loc[key, "kind"])
                 return key
