@@ -329,7 +329,7 @@ def _build_once(store: GraphStore, version: int, written_at: dt.datetime | None)
         tables[name] = pa.table(columns)
         seconds[name] = time.perf_counter() - started
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    return Facts(version, written_at, now, store.location, tables, seconds)
+    return Facts(version, written_at, now, store.location, tables, seconds=seconds)
 
 
 # --- files ---------------------------------------------------------------------------------------
