@@ -550,20 +550,25 @@ def _response_rates(
     start = projection.start
     end = min(projection.end, NO_END - dt.timedelta(days=RESPONSE_DAYS))
     end += dt.timedelta(days=RESPONSE_DAYS)
-    bought = _frame(
-        store,
-        "overlap_purchases",
-        ["customer_id", "at"],
-        since=start,
-        until=end,
-        void_outcomes=list(VOID_OUTCOMES),
-    )
+    if isinstance(store, from_facts.Reader):  # customer codes already: no id lookups
+        pcust, pmicros = from_facts.purchase_codes(store.facts, start, end, list(VOID_OUTCOMES))
+        psecs = np.floor_divide(pmicros, 1_000_000)
+    else:
+        bought = _frame(
+            store,
+            "overlap_purchases",
+            ["customer_id", "at"],
+            since=start,
+            until=end,
+            void_outcomes=list(VOID_OUTCOMES),
+        )
+        pcust = pd.Index(projection.customers).get_indexer(bought["customer_id"])
+        psecs = _seconds(bought["at"])
     contacts = np.bincount(unit, minlength=k)
     responded = np.zeros(k, dtype=np.int64)
-    pcust = pd.Index(projection.customers).get_indexer(bought["customer_id"])
     known = pcust >= 0
     if known.any():
-        pcust, psecs = pcust[known], _seconds(bought["at"])[known]
+        pcust, psecs = pcust[known], psecs[known]
         order = np.lexsort((psecs, pcust))
         pcust, psecs = pcust[order], psecs[order]
         low = min(int(secs.min()), int(psecs.min()))
@@ -698,7 +703,10 @@ def _cross_sell(
     bought[brow[ok], bcol[ok]] = True
 
     # Who is active with which units in the period, and how many contacts they had.
-    row_of = index.get_indexer(projection.customers)
+    if isinstance(store, from_facts.Reader):  # the same customers in the same order
+        row_of = np.arange(len(projection.customers))
+    else:
+        row_of = index.get_indexer(projection.customers)
     rows_reached = row_of[projection.reach_cust]
     known = rows_reached >= 0
     active = np.zeros((n, k), dtype=bool)

@@ -134,6 +134,34 @@ class Facts:
     counts: dict[str, int] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
     _columns: dict[tuple[str, str], np.ndarray] = field(default_factory=dict, repr=False)
+    _codes: dict[tuple[str, str], tuple[np.ndarray, list[Any]]] = field(
+        default_factory=dict, repr=False
+    )
+    _lookups: dict[tuple[str, str], np.ndarray | None] = field(default_factory=dict, repr=False)
+
+    def join(self, left: np.ndarray, table: str, end: str) -> tuple[np.ndarray, np.ndarray]:
+        """:func:`join` of ``left`` with the ``end`` column of the pair table ``table``; the
+        lookup array for a unique column is made once and kept (a touchpoint's one
+        department, its one campaign)."""
+        key = (table, end)
+        if key not in self._lookups:
+            right = self.column(table, end)
+            size = int(right.max()) + 1 if len(right) else 0
+            unique = len(right) == 0 or np.bincount(right, minlength=size).max() <= 1
+            lookup = None
+            if unique:
+                lookup = np.full(size, -1, dtype=np.int64)
+                lookup[right] = np.arange(len(right))
+            self._lookups[key] = lookup
+        lookup = self._lookups[key]
+        if lookup is None:
+            return join(left, self.column(table, end))
+        left = np.asarray(left, dtype=np.int64)
+        inside = left < len(lookup)
+        j = np.full(len(left), -1, dtype=np.int64)
+        j[inside] = lookup[left[inside]]
+        i = np.flatnonzero(j >= 0)
+        return i, j[i]
 
     @property
     def as_of(self) -> dict[str, Any]:
@@ -157,7 +185,14 @@ class Facts:
         return cached
 
     def codes(self, table: str, name: str) -> tuple[np.ndarray, list[Any]]:
-        """A dictionary-encoded string column as (int64 codes, -1 for null; its values)."""
+        """A dictionary-encoded string column as (int64 codes, -1 for null; its values),
+        decoded once and kept."""
+        cached = self._codes.get((table, name))
+        if cached is None:
+            cached = self._codes[(table, name)] = self._decode_codes(table, name)
+        return cached
+
+    def _decode_codes(self, table: str, name: str) -> tuple[np.ndarray, list[Any]]:
         column = self.tables[table].column(name)
         if not pa.types.is_dictionary(column.type):
             column = pc.dictionary_encode(column)
