@@ -107,6 +107,8 @@ HUB_DEGREE = 512
 MAX_HUBS = 1024
 #: Paths expanded per block of rows in the reach product (bounds its memory).
 REACH_BLOCK_PATHS = 20_000_000
+#: Community detection stops when a Leiden iteration raises modularity by less than this.
+MIN_MODULARITY_GAIN = 1e-3
 #: Rows per UNWIND when scores are written to Neo4j.
 STORE_BATCH = 10_000
 
@@ -400,9 +402,11 @@ def communities(
     adjacency: sp.spmatrix, *, seed: int = SEED, max_levels: int = 10
 ) -> tuple[np.ndarray, int, bool]:
     """Communities of a symmetric weighted graph by the Leiden algorithm optimising Newman's
-    modularity (igraph's ``community_leiden``, C code), iterated until an iteration changes
-    nothing (or ``max_levels`` iterations): the partition Louvain's method finds, refined so
-    every community is connected.
+    modularity (igraph's ``community_leiden``, C code), one iteration at a time until an
+    iteration changes nothing or gains less than :data:`MIN_MODULARITY_GAIN` (or after
+    ``max_levels`` iterations): the partition Louvain's method finds, refined so every
+    community is connected. At a million people an iteration costs 6-7 s on 2 cores; the
+    first reaches a modularity of 0.722, the second 0.723.
 
     Returns ``(community, iterations, converged)``: ids 1… by size (largest first, ties by
     lowest node index), how many Leiden iterations ran, and whether the last one changed
@@ -424,6 +428,7 @@ def communities(
     igraph.set_random_number_generator(random.Random(seed))
     try:
         membership: list[int] | None = None
+        quality = -1.0
         iterations, converged = 0, False
         for iterations in range(1, max_levels + 1):  # noqa: B007 (reported below)
             found = graph.community_leiden(
@@ -431,11 +436,13 @@ def communities(
                 weights=weights,
                 n_iterations=1,
                 initial_membership=membership,
-            ).membership
-            if found == membership:
+            )
+            gain = found.modularity - quality
+            unchanged = found.membership == membership
+            membership, quality = found.membership, found.modularity
+            if unchanged or gain < MIN_MODULARITY_GAIN:
                 converged = True
                 break
-            membership = found
     finally:
         igraph.set_random_number_generator(random)
         random.setstate(previous)
