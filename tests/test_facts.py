@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -304,5 +305,88 @@ def test_influence_from_facts_is_influence_from_cypher(
             np.testing.assert_allclose(ours.table["pagerank"], direct.table["pagerank"], rtol=1e-12)
             assert ours.modularity == pytest.approx(direct.modularity, abs=1e-12)
             assert ours.relationships == direct.relationships
+        finally:
+            store.close()
+
+
+@st.composite
+def journey_graphs(draw: st.DrawFn) -> dict[str, Any]:
+    steps = draw(st.integers(1, 5))
+    customers = draw(st.integers(1, 8))
+    touchpoints = draw(
+        st.lists(
+            st.tuples(
+                st.integers(0, customers - 1),
+                st.integers(0, steps),  # steps: no step (an orphan touchpoint)
+                st.integers(0, 20 * 24),  # hours into 2026
+            ),
+            max_size=40,
+        )
+    )
+    return {"steps": steps, "customers": customers, "touchpoints": touchpoints}
+
+
+def _load_journey(store: GraphStore, data: dict[str, Any]) -> None:
+    steps = [f"s{i}" for i in range(data["steps"])]
+    store.upsert_nodes("Journey", pa.table({"journey_id": ["j"], "name": ["J"]}))
+    store.upsert_nodes(
+        "JourneyStep",
+        pa.table(
+            {
+                "step_id": steps,
+                "name": [f"Step {s}" for s in steps],
+                "position": list(range(1, len(steps) + 1)),
+                "journey_id": ["j"] * len(steps),
+            }
+        ),
+    )
+    store.upsert_relationships("HAS_STEP", pa.table({"from": ["j"] * len(steps), "to": steps}))
+    people = [f"c{i}" for i in range(data["customers"])]
+    store.upsert_nodes("Customer", pa.table({"customer_id": people}))
+    rows = data["touchpoints"]
+    if not rows:
+        return
+    ids = [f"t{i}" for i in range(len(rows))]
+    start = dt.datetime(2026, 1, 1)
+    store.upsert_nodes(
+        "Touchpoint",
+        pa.table({"touchpoint_id": ids, "at": [start + dt.timedelta(hours=h) for _, _, h in rows]}),
+    )
+    store.upsert_relationships(
+        "HAD", pa.table({"from": [people[c] for c, _, _ in rows], "to": ids})
+    )
+    placed = [(t, steps[s]) for t, (_, s, _) in zip(ids, rows, strict=True) if s < len(steps)]
+    if placed:
+        store.upsert_relationships(
+            "AT_STEP", pa.table({"from": [t for t, _ in placed], "to": [s for _, s in placed]})
+        )
+
+
+@settings(PROPERTY, max_examples=8)
+@given(data=journey_graphs())
+def test_funnel_from_facts_is_funnel_from_cypher(data: dict[str, Any]) -> None:
+    from graph360.analytics import journeys
+
+    with tempfile.TemporaryDirectory() as folder:
+        store = open_store(str(Path(folder) / "g.lbug"))
+        try:
+            _load_journey(store, data)
+            for period in (
+                {},
+                {"since": dt.datetime(2026, 1, 5), "until": dt.datetime(2026, 1, 15)},
+            ):
+                ours = journeys.journey_funnel(store, "j", **period).to_dict()
+                direct = journeys.journey_funnel(store, "j", use_facts=False, **period).to_dict()
+                assert ours.pop("as_of") is not None and direct.pop("as_of") is None
+                assert ours == direct
+                steps = journeys.journey_steps(store)
+                a = journeys.customer_steps(store, steps, **period)
+                b = journeys.customer_steps(store, steps, use_facts=False, **period)
+                order = ["customer_id", "step_id"]
+                ids = {"customer_id": object, "step_id": object}  # Cypher's are categories
+                pd.testing.assert_frame_equal(
+                    a.astype(ids).sort_values(order).reset_index(drop=True),
+                    b.astype(ids).sort_values(order).reset_index(drop=True),
+                )
         finally:
             store.close()
