@@ -111,6 +111,8 @@ REACH_BLOCK_PATHS = 20_000_000
 MIN_MODULARITY_GAIN = 1e-3
 #: Rows per UNWIND when scores are written to Neo4j.
 STORE_BATCH = 10_000
+#: The keys of those rows' maps: the properties they set (Neo4j's linter checks map keys).
+_NEO4J_COLUMNS = ("customer_id", "pagerank", "influence_rank", "reach", "community", "influence_at")
 
 _POPCOUNT = np.array([bin(i).count("1") for i in range(256)], dtype=np.int64)
 
@@ -633,8 +635,9 @@ def store_influence(store: GraphStore, result: InfluenceResult) -> int:
         if store.backend == "ladybug":
             store.write("influence_store", rows=rows)
         else:
+            named = rows.rename_columns(list(_NEO4J_COLUMNS))  # map keys: the properties
             for start in range(0, rows.num_rows, STORE_BATCH):
-                store.write("influence_store", rows=rows.slice(start, STORE_BATCH).to_pylist())
+                store.write("influence_store", rows=named.slice(start, STORE_BATCH).to_pylist())
     return rows.num_rows
 
 
