@@ -52,10 +52,12 @@ def tiny_store(store: GraphStore) -> GraphStore:
     return store
 
 
-def test_facts_node_tables(tiny_store: GraphStore) -> None:
-    """facts_customers … facts_touchpoints: every node with the properties read, once."""
+def _check_node_tables(tiny_store: GraphStore, *chosen: str) -> None:
+    """The node tables ``chosen`` (all when none): every node with the properties read, once."""
     projection = facts.build(tiny_store)
     for table, (label, props) in facts.NODE_TABLES.items():
+        if chosen and table not in chosen:
+            continue
         nodes = tiny_store.all_nodes(label)
         expected = Counter(
             tuple(_plain(row[p]) for p in props)
@@ -68,11 +70,14 @@ def test_facts_node_tables(tiny_store: GraphStore) -> None:
             assert sorted(_decoded(projection, table, "key")) == sorted(nodes[key]), table
 
 
-def test_facts_pair_tables(tiny_store: GraphStore) -> None:
-    """facts_had … facts_next: every relationship, its ends as codes of the right nodes."""
+def _check_pair_tables(tiny_store: GraphStore, *chosen: str) -> None:
+    """The pair tables ``chosen`` (all when none): every relationship, its ends as codes of
+    the right nodes, its properties."""
     projection = facts.build(tiny_store)
     touchpoints = tiny_store.all_nodes("Touchpoint").set_index("touchpoint_id")
     for table, (rel_type, props) in facts.PAIR_TABLES.items():
+        if chosen and table not in chosen:
+            continue
         rel = model.relationship(rel_type)
         source_table = {label: t for t, (label, _) in facts.NODE_TABLES.items()}[rel.source]
         target_table = {label: t for t, (label, _) in facts.NODE_TABLES.items()}[rel.target]
@@ -123,6 +128,90 @@ def test_facts_pair_tables(tiny_store: GraphStore) -> None:
             )
         assert got == expected, table
         assert sum(expected.values()) > 0 or table in ("next",), table
+
+
+def test_facts_customers(tiny_store: GraphStore) -> None:
+    _check_node_tables(tiny_store, "customers")
+
+
+def test_facts_departments(tiny_store: GraphStore) -> None:
+    _check_node_tables(tiny_store, "departments")
+
+
+def test_facts_campaigns(tiny_store: GraphStore) -> None:
+    _check_node_tables(tiny_store, "campaigns")
+
+
+def test_facts_steps(tiny_store: GraphStore) -> None:
+    _check_node_tables(tiny_store, "steps")
+
+
+def test_facts_journeys(tiny_store: GraphStore) -> None:
+    _check_node_tables(tiny_store, "journeys")
+
+
+def test_facts_products(tiny_store: GraphStore) -> None:
+    _check_node_tables(tiny_store, "products")
+
+
+def test_facts_accounts(tiny_store: GraphStore) -> None:
+    _check_node_tables(tiny_store, "accounts")
+
+
+def test_facts_touchpoints(tiny_store: GraphStore) -> None:
+    _check_node_tables(tiny_store, "touchpoints")
+
+
+def test_facts_had(tiny_store: GraphStore) -> None:
+    _check_pair_tables(tiny_store, "had")
+
+
+def test_facts_handled_by(tiny_store: GraphStore) -> None:
+    _check_pair_tables(tiny_store, "handled_by")
+
+
+def test_facts_from_campaign(tiny_store: GraphStore) -> None:
+    _check_pair_tables(tiny_store, "from_campaign")
+
+
+def test_facts_at_step(tiny_store: GraphStore) -> None:
+    _check_pair_tables(tiny_store, "at_step")
+
+
+def test_facts_for_product(tiny_store: GraphStore) -> None:
+    _check_pair_tables(tiny_store, "for_product")
+
+
+def test_facts_run_by(tiny_store: GraphStore) -> None:
+    _check_pair_tables(tiny_store, "run_by")
+
+
+def test_facts_targets(tiny_store: GraphStore) -> None:
+    _check_pair_tables(tiny_store, "targets")
+
+
+def test_facts_related(tiny_store: GraphStore) -> None:
+    _check_pair_tables(tiny_store, "related")
+
+
+def test_facts_holds(tiny_store: GraphStore) -> None:
+    _check_pair_tables(tiny_store, "holds")
+
+
+def test_facts_managed_by(tiny_store: GraphStore) -> None:
+    _check_pair_tables(tiny_store, "managed_by")
+
+
+def test_facts_owned_by(tiny_store: GraphStore) -> None:
+    _check_pair_tables(tiny_store, "owned_by")
+
+
+def test_facts_has_step(tiny_store: GraphStore) -> None:
+    _check_pair_tables(tiny_store, "has_step")
+
+
+def test_facts_next(tiny_store: GraphStore) -> None:
+    _check_pair_tables(tiny_store, "next")
 
 
 def test_facts_counts(tiny_store: GraphStore) -> None:
@@ -420,3 +509,47 @@ def test_funnel_from_facts_is_funnel_from_cypher(data: dict[str, Any]) -> None:
                 )
         finally:
             store.close()
+
+
+def test_influence_store(store: GraphStore) -> None:
+    """influence_store writes the five scores on the customers it names, nothing else."""
+    store.upsert_nodes(
+        "Customer", pa.table({"customer_id": ["a", "b", "c"], "name": ["A", "B", "C"]})
+    )
+    at = dt.datetime(2026, 12, 2, 9)
+    result = inf.InfluenceResult(
+        kinds=model.RELATIONSHIP_KINDS,
+        computed_at=at,
+        customers=2,
+        relationships=0,
+        pagerank=inf.pagerank(inf.sp.csr_matrix((2, 2))),
+        community_rounds=0,
+        communities_converged=True,
+        table=pd.DataFrame(
+            {
+                "customer_id": ["b", "a"],
+                "pagerank": [0.75, 0.25],
+                "influence_rank": [1, 2],
+                "reach": [3, 0],
+                "community": [1, 2],
+                "community_size": [1, 1],
+            }
+        ),
+    )
+    assert inf.store_influence(store, result) == 2
+    nodes = store.all_nodes("Customer").set_index("customer_id")
+    assert nodes.loc["b", ["pagerank", "influence_rank", "reach", "community"]].tolist() == [
+        0.75,
+        1,
+        3,
+        1,
+    ]
+    assert nodes.loc["a", ["pagerank", "influence_rank", "reach", "community"]].tolist() == [
+        0.25,
+        2,
+        0,
+        2,
+    ]
+    assert nodes.loc["a", "influence_at"] == at and nodes.loc["b", "influence_at"] == at
+    assert nodes.loc["c", ["pagerank", "influence_rank"]].isna().all()
+    assert nodes.loc["c", "name"] == "C"
