@@ -203,6 +203,9 @@ NODES: dict[str, NodeType] = {
         # collide): found by its primary key, where a property of SourceRecord would be a scan
         # (graph360.ingest.identifiers).
         NodeType("Identifier", "key", {"kind": STRING, "value": STRING}),
+        # The graph's version: every committed write bumps it (graph360.facts.bump_version), so
+        # the analytics' columnar projection knows which state of the graph it reflects.
+        NodeType("Meta", "name", {"version": INT64, "written_at": TIMESTAMP}),
         NodeType(
             "Action",
             "action_id",

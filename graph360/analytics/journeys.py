@@ -42,6 +42,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from graph360 import facts as facts_
 from graph360.errors import NotFoundError
 from graph360.store.base import GraphStore
 
@@ -116,6 +117,8 @@ class Funnel:
     steps: list[FunnelStep]
     paths: list[JourneyPath] = field(default_factory=list)
     distinct_paths: int = 0
+    #: The graph version the answer reflects (None: read straight from the store).
+    as_of: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -158,30 +161,28 @@ def customer_steps(
     steps: pd.DataFrame,
     since: dt.datetime | None = None,
     until: dt.datetime | None = None,
+    *,
+    use_facts: bool = True,
 ) -> pd.DataFrame:
     """The (customer, step) projection of ``steps`` (rows of :func:`journey_steps`) over the
     touchpoints in ``[since, until)``.
 
     Columns: journey_id, customer_id, step_id, position, first_at, last_at (the customer's
-    first and last touchpoint there), touchpoints (how many). One named query pulls
-    (customer, step, time) per touchpoint; the grouping happens here.
+    first and last touchpoint there), touchpoints (how many). From the facts projection's
+    codes (:func:`_grouped_from_facts`), or with ``use_facts`` false one named query pulls
+    (customer, step, time) per touchpoint and the grouping happens here.
     """
     step_ids = sorted(steps["step_id"].dropna().unique())
+    if use_facts:
+        grouped = _grouped_from_facts(
+            facts_.current(store), step_ids, since or EARLIEST, until or LATEST
+        )
+        return _placed(grouped, steps) if len(grouped) else _no_projection()
     raw = store.frame(
         "journey_touchpoints", step_ids=step_ids, since=since or EARLIEST, until=until or LATEST
     )
     if raw.empty:
-        return pd.DataFrame(
-            {
-                "journey_id": pd.Series(dtype=object),
-                "customer_id": pd.Series(dtype=object),
-                "step_id": pd.Series(dtype=object),
-                "position": pd.Series(dtype="int64"),
-                "first_at": pd.Series(dtype="datetime64[us]"),
-                "last_at": pd.Series(dtype="datetime64[us]"),
-                "touchpoints": pd.Series(dtype="int64"),
-            }
-        )
+        return _no_projection()
     at = pd.to_datetime(raw["at"])
     # categories: the ids are factorised once, and every later grouping works on their codes
     customer = raw["customer_id"].astype("category")
@@ -192,6 +193,61 @@ def customer_steps(
         .set_axis(["first_at", "last_at", "touchpoints"], axis=1)
         .reset_index()
     )
+    return _placed(grouped, steps)
+
+
+def _no_projection() -> pd.DataFrame:
+    """The projection with no rows, typed as one with rows."""
+    return pd.DataFrame(
+        {
+            "journey_id": pd.Series(dtype=object),
+            "customer_id": pd.Series(dtype=object),
+            "step_id": pd.Series(dtype=object),
+            "position": pd.Series(dtype="int64"),
+            "first_at": pd.Series(dtype="datetime64[us]"),
+            "last_at": pd.Series(dtype="datetime64[us]"),
+            "touchpoints": pd.Series(dtype="int64"),
+        }
+    )
+
+
+def _grouped_from_facts(
+    projection: facts_.Facts, step_ids: list[str], since: dt.datetime, until: dt.datetime
+) -> pd.DataFrame:
+    """``journey_touchpoints`` grouped by (customer, step) from the facts' codes: the
+    AT_STEP pairs of the chosen steps in the period, joined to their customers (HAD), sorted
+    once by (customer, step, time); ids are looked up only for the groups."""
+    step_keys = projection.keys("steps")
+    chosen = np.isin(step_keys, np.asarray(step_ids, dtype=object))
+    tp = projection.column("at_step", "source")
+    step = projection.column("at_step", "target")
+    at = projection.column("touchpoints", "at")[tp]
+    keep = chosen[step] & (at != facts_.NO_TIME) & (at >= facts_.micros(since))
+    keep &= at < facts_.micros(until)
+    tp, step, at = tp[keep], step[keep], at[keep]
+    i, j = projection.join(tp, "had", "target")
+    customer, step, at = projection.column("had", "source")[j], step[i], at[i]
+    n_steps = max(len(step_keys), 1)
+    key = customer * n_steps + step
+    order = np.lexsort((at, key))
+    key, at = key[order], at[order]
+    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if len(key) else np.zeros(0, int)
+    ends = np.r_[starts[1:], len(key)].astype(np.int64)
+    last = at[ends - 1] if len(key) else at[:0]
+    group = key[starts]
+    return pd.DataFrame(
+        {
+            "customer_id": projection.keys("customers")[group // n_steps],
+            "step_id": step_keys[group % n_steps],
+            "first_at": pd.to_datetime(at[starts], unit="us").astype("datetime64[us]"),
+            "last_at": pd.to_datetime(last, unit="us").astype("datetime64[us]"),
+            "touchpoints": (ends - starts).astype(np.int64),
+        }
+    )
+
+
+def _placed(grouped: pd.DataFrame, steps: pd.DataFrame) -> pd.DataFrame:
+    """The grouped (customer, step) rows with each step's journey and position."""
     placed = steps.dropna(subset=["step_id"])[["journey_id", "step_id", "position"]]
     grouped["step_id"] = grouped["step_id"].astype(object)
     frame = grouped.merge(placed, on="step_id", how="inner")
@@ -224,9 +280,11 @@ def journey_funnel(
     since: dt.datetime | None = None,
     until: dt.datetime | None = None,
     paths: int = 10,
+    use_facts: bool = True,
 ) -> Funnel:
     """The funnel of ``journey_id`` over touchpoints in ``[since, until)``, with the ``paths``
-    most common actual paths (definitions in the module docstring).
+    most common actual paths (definitions in the module docstring). ``use_facts`` false
+    reads the touchpoints with multi-hop Cypher instead of the facts projection.
 
     Raises NotFoundError for a journey the graph does not have.
     """
@@ -238,10 +296,11 @@ def journey_funnel(
     name = steps["journey"].iloc[0]
     steps = steps.dropna(subset=["step_id"]).sort_values(["position", "step_id"])
     steps = steps.reset_index(drop=True)
-    projection = customer_steps(store, steps, since, until)
+    projection = customer_steps(store, steps, since, until, use_facts=use_facts)
     funnel = funnel_from_projection(
         journey_id, steps, projection, since=since, until=until, paths=paths
     )
+    funnel.as_of = facts_.current(store).as_of if use_facts else None
     funnel.journey = name if isinstance(name, str) else None
     return funnel
 

@@ -72,6 +72,8 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from graph360 import facts as facts_
+from graph360.facts import overlap as from_facts
 from graph360.store.base import GraphStore
 
 __all__ = [
@@ -118,6 +120,19 @@ NO_END = dt.datetime(9999, 12, 31)
 UNKNOWN = "(unknown)"
 #: A list that matches no value (an empty list parameter has no type to infer on LadybugDB).
 _NOTHING = ["<graph360: no value>"]
+
+
+def _reader(store: GraphStore | from_facts.Reader, use_facts: bool) -> Any:
+    """What the measures read through: the facts projection at the graph's current version
+    (rebuilt first when stale), or, with ``use_facts`` false, the store's multi-hop named
+    queries (the direct path the property tests compare the projection with)."""
+    if isinstance(store, from_facts.Reader) or not use_facts:
+        return store
+    return from_facts.Reader(store, facts_.current(store))
+
+
+def _as_of(reader: Any) -> dict[str, Any] | None:
+    return reader.facts.as_of if isinstance(reader, from_facts.Reader) else None
 
 
 # --- periods ---------------------------------------------------------------------------------
@@ -189,7 +204,7 @@ class Units:
         return lookup[found]
 
 
-def units(store: GraphStore, by: By = "department") -> Units:
+def units(store: GraphStore, by: By = "department", *, use_facts: bool = True) -> Units:
     """The units of ``by``: every department (by id), or every division.
 
     Divisions are named by the departments' ``division``; a department with none is a unit of
@@ -197,6 +212,7 @@ def units(store: GraphStore, by: By = "department") -> Units:
     """
     if by not in ("department", "division"):
         raise ValueError(f"by must be 'department' or 'division', not {by!r}")
+    store = _reader(store, use_facts)
     frame = _frame(store, "overlap_units", ["department_id", "name", "division"])
     name = frame["name"].where(frame["name"].notna() & (frame["name"] != ""), frame.department_id)
     if by == "department":
@@ -223,6 +239,8 @@ class Reach:
     matrix: sparse.csr_matrix
     since: dt.datetime | None = None
     until: dt.datetime | None = None
+    #: The graph version the answer reflects (None: read straight from the store).
+    as_of: dict[str, Any] | None = None
 
     @property
     def sizes(self) -> np.ndarray:
@@ -235,9 +253,13 @@ def reach(
     by: By = "department",
     since: dt.date | dt.datetime | None = None,
     until: dt.date | dt.datetime | None = None,
+    use_facts: bool = True,
 ) -> Reach:
     """The customers each unit reached in the period (campaign targets and touchpoints)."""
-    return _reach(_project(store, by, since, until))
+    reader = _reader(store, use_facts)
+    reached = _reach(_project(reader, by, since, until))
+    reached.as_of = _as_of(reader)
+    return reached
 
 
 def pairwise_overlap(reached: Reach) -> list[dict[str, Any]]:
@@ -335,11 +357,13 @@ def contact_collisions(
     until: dt.date | dt.datetime | None = None,
     window_hours: float = 48,
     top: int = 10,
+    use_facts: bool = True,
 ) -> Collisions:
     """Customers contacted by two or more units within ``window_hours`` of each other.
 
     See the module docstring for contact, collision, offender and sequence definitions.
     """
+    store = _reader(store, use_facts)
     projection = _project(store, by, since, until, targets=False)
     return _collisions(store, projection, window_hours, top)
 
@@ -526,20 +550,25 @@ def _response_rates(
     start = projection.start
     end = min(projection.end, NO_END - dt.timedelta(days=RESPONSE_DAYS))
     end += dt.timedelta(days=RESPONSE_DAYS)
-    bought = _frame(
-        store,
-        "overlap_purchases",
-        ["customer_id", "at"],
-        since=start,
-        until=end,
-        void_outcomes=list(VOID_OUTCOMES),
-    )
+    if isinstance(store, from_facts.Reader):  # customer codes already: no id lookups
+        pcust, pmicros = from_facts.purchase_codes(store.facts, start, end, list(VOID_OUTCOMES))
+        psecs = np.floor_divide(pmicros, 1_000_000)
+    else:
+        bought = _frame(
+            store,
+            "overlap_purchases",
+            ["customer_id", "at"],
+            since=start,
+            until=end,
+            void_outcomes=list(VOID_OUTCOMES),
+        )
+        pcust = pd.Index(projection.customers).get_indexer(bought["customer_id"])
+        psecs = _seconds(bought["at"])
     contacts = np.bincount(unit, minlength=k)
     responded = np.zeros(k, dtype=np.int64)
-    pcust = pd.Index(projection.customers).get_indexer(bought["customer_id"])
     known = pcust >= 0
     if known.any():
-        pcust, psecs = pcust[known], _seconds(bought["at"])[known]
+        pcust, psecs = pcust[known], psecs[known]
         order = np.lexsort((psecs, pcust))
         pcust, psecs = pcust[order], psecs[order]
         low = min(int(secs.min()), int(psecs.min()))
@@ -625,11 +654,13 @@ def cross_sell_candidates(
     min_lift: float = 1.0,
     profile: tuple[str, ...] = PROFILE,
     prior: float = PRIOR_CUSTOMERS,
+    use_facts: bool = True,
 ) -> list[dict[str, Any]]:
     """Per unit, the best ``top`` customers active elsewhere who look like its buyers.
 
     See the module docstring for buyers, profile cells and lift.
     """
+    store = _reader(store, use_facts)
     projection = _project(store, by, since, until)
     return _cross_sell(store, projection, top, min_lift, profile, prior)
 
@@ -672,7 +703,10 @@ def _cross_sell(
     bought[brow[ok], bcol[ok]] = True
 
     # Who is active with which units in the period, and how many contacts they had.
-    row_of = index.get_indexer(projection.customers)
+    if isinstance(store, from_facts.Reader):  # the same customers in the same order
+        row_of = np.arange(len(projection.customers))
+    else:
+        row_of = index.get_indexer(projection.customers)
     rows_reached = row_of[projection.reach_cust]
     known = rows_reached >= 0
     active = np.zeros((n, k), dtype=bool)
@@ -778,6 +812,8 @@ class OverlapReport:
     intersections: list[dict[str, Any]]
     collisions: Collisions
     cross_sell: list[dict[str, Any]]
+    #: The graph version the answer reflects (None: read straight from the store).
+    as_of: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -792,13 +828,16 @@ def overlap_report(
     window_hours: float = 48,
     top: int = 10,
     min_lift: float = 1.0,
+    use_facts: bool = True,
 ) -> OverlapReport:
     """Overlap, intersections, collisions and cross-sell from one pull of the projections.
 
     ``since`` / ``until`` are period bounds: a date includes its whole day; a datetime
     ``until`` is exclusive. ``top`` limits the worst offenders and the cross-sell candidates
-    per unit; pairs and intersections are always complete.
+    per unit; pairs and intersections are always complete. ``use_facts`` false reads the store
+    with multi-hop Cypher instead of the facts projection (same answers, much slower at scale).
     """
+    store = _reader(store, use_facts)
     projection = _project(store, by, since, until)
     chosen = projection.units
     k = len(chosen.ids)
@@ -833,6 +872,7 @@ def overlap_report(
         intersections=exclusive_intersections(reached),
         collisions=_collisions(store, projection, window_hours, top),
         cross_sell=_cross_sell(store, projection, top, min_lift, PROFILE, PRIOR_CUSTOMERS),
+        as_of=_as_of(store),
     )
 
 
@@ -871,6 +911,8 @@ def _project(
     """Pull the touchpoints (and campaign targets) of the period and code them."""
     chosen = units(store, by)
     start, end = _bounds(since, until)
+    if isinstance(store, from_facts.Reader):
+        return _project_facts(store.facts, chosen, start, end, since, until, targets=targets)
     touchpoints = _frame(
         store,
         "overlap_touchpoints",
@@ -913,6 +955,50 @@ def _project(
         contact_cust=t_cust[contact],
         contact_unit=t_unit[contact],
         contact_secs=_seconds(touchpoints["at"])[contact],
+    )
+
+
+def _project_facts(
+    facts: facts_.Facts,
+    chosen: Units,
+    start: dt.datetime,
+    end: dt.datetime,
+    since: dt.date | dt.datetime | None,
+    until: dt.date | dt.datetime | None,
+    *,
+    targets: bool,
+) -> _Projection:
+    """:func:`_project` from the facts: the same rows as the named queries, kept as codes
+    (customers are the facts' customer codes; units come through a department lookup)."""
+    touched = from_facts.touchpoints(
+        facts,
+        start,
+        end,
+        list(NOT_REACHED_KINDS) or _NOTHING,
+        list(NOT_REACHED_OUTCOMES) or _NOTHING,
+    )
+    unit_of = chosen.codes(pd.Series(facts.keys("departments"), dtype=object))
+    t_unit = unit_of[touched.department] if len(unit_of) else touched.department
+    t_cust = touched.customer
+    if targets:
+        listed = from_facts.targets(facts, start, end, since is None and until is None)
+        l_unit = unit_of[listed.department] if len(unit_of) else listed.department
+        l_cust = listed.customer
+    else:
+        l_unit = l_cust = np.zeros(0, dtype=np.int64)
+    contact = touched.contact & (t_unit >= 0)
+    return _Projection(
+        units=chosen,
+        start=start,
+        end=end,
+        since=None if since is None else start,
+        until=None if until is None else end,
+        customers=facts.keys("customers"),
+        reach_cust=np.concatenate([t_cust[t_unit >= 0], l_cust[l_unit >= 0]]),
+        reach_unit=np.concatenate([t_unit[t_unit >= 0], l_unit[l_unit >= 0]]),
+        contact_cust=t_cust[contact],
+        contact_unit=t_unit[contact],
+        contact_secs=np.floor_divide(touched.at[contact], 1_000_000),
     )
 
 

@@ -53,8 +53,10 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from graph360 import facts as facts_
 from graph360.analytics.journeys import current_steps, customer_steps, journey_steps
 from graph360.errors import NotFoundError
+from graph360.facts import ownership as from_facts
 from graph360.store.base import GraphStore
 
 __all__ = [
@@ -128,6 +130,8 @@ class OwnershipAudit:
     touchpoints_at_steps: int = 0
     scope: str | None = None  # the one journey audited, or None for all
     summary: dict[str, Any] = field(default_factory=dict)
+    #: The graph version the audit reflects (None: read straight from the store).
+    graph_as_of: dict[str, Any] | None = None
 
     @property
     def unowned(self) -> list[StepAudit]:
@@ -166,6 +170,7 @@ def ownership_audit(
     *,
     as_of: dt.datetime | None = None,
     top: int = 5,
+    use_facts: bool = True,
 ) -> OwnershipAudit:
     """Audit the ownership of every journey's steps (or of ``journey_id``'s only).
 
@@ -188,23 +193,25 @@ def ownership_audit(
     )
     steps = steps.dropna(subset=["step_id"]).reset_index(drop=True)
     window = {"since": since, "until": as_of}
+    projection_ = facts_.current(store) if use_facts else None
+    reader: Any = store if projection_ is None else from_facts.Reader(store, projection_)
 
     traffic = _frame(
-        store,
+        reader,
         "ownership_step_traffic",
         ["step_id", "channel", "touchpoints", "first_at", "last_at", "value", "window_value"],
         **window,
     )
     handlers = _frame(
-        store,
+        reader,
         "ownership_step_handlers",
         ["step_id", "department_id", "department", "via", "touchpoints"],
     )
-    projection = customer_steps(store, steps)
+    projection = customer_steps(store, steps, use_facts=use_facts)
     current = current_steps(projection)
-    values = _frame(store, "ownership_customer_value", ["customer_id", "value"], **window)
+    values = _frame(reader, "ownership_customer_value", ["customer_id", "value"], **window)
     step_values = _frame(
-        store, "ownership_customer_step_value", ["customer_id", "step_id", "value"], **window
+        reader, "ownership_customer_step_value", ["customer_id", "step_id", "value"], **window
     )
 
     key = ["journey_id", "step_id"]
@@ -284,7 +291,7 @@ def ownership_audit(
     orphans = None
     if journey_id is None:
         orphan_rows = _frame(
-            store,
+            reader,
             "ownership_orphans",
             ["channel", "kind", "touchpoints", "value", "first_at", "last_at"],
         )
@@ -309,6 +316,7 @@ def ownership_audit(
         orphans=orphans,
         touchpoints_at_steps=int(traffic["touchpoints"].sum()) if journey_id is None else 0,
         scope=journey_id,
+        graph_as_of=None if projection_ is None else projection_.as_of,
     )
     audit.summary = _summary(audit)
     return audit

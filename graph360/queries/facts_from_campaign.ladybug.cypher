@@ -1,0 +1,6 @@
+// The facts projection's FROM_CAMPAIGN pairs (graph360.facts): one row per
+// (Touchpoint)-[:FROM_CAMPAIGN]->(Campaign), its ends as the handles their node queries give them: offsets.
+// params: none
+// returns: one row per relationship: source, target
+MATCH (a:Touchpoint)-[:FROM_CAMPAIGN]->(b:Campaign)
+RETURN offset(id(a)) AS source, offset(id(b)) AS target

@@ -1,0 +1,6 @@
+// The facts projection's MANAGED_BY pairs (graph360.facts): one row per
+// (Account)-[:MANAGED_BY]->(Department), its ends as the handles their node queries give them: offsets.
+// params: none
+// returns: one row per relationship: source, target
+MATCH (a:Account)-[:MANAGED_BY]->(b:Department)
+RETURN offset(id(a)) AS source, offset(id(b)) AS target

@@ -1,0 +1,9 @@
+// The facts projection's Touchpoint table (graph360.facts): every Touchpoint node with the
+// properties the analytics read. h is the handle the relationship queries name it by:
+// its key, touchpoint_id (Neo4j has no dense node offsets).
+// params: none
+// returns: one row per Touchpoint: h, at, channel, kind, outcome, value, rating, rating_scale, source
+MATCH (t:Touchpoint)
+RETURN t.touchpoint_id AS h, t.at AS at, t.channel AS channel, t.kind AS kind,
+       t.outcome AS outcome, t.value AS value, t.rating AS rating,
+       t.rating_scale AS rating_scale, t.source AS source
