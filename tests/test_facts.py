@@ -553,3 +553,25 @@ def test_influence_store(store: GraphStore) -> None:
     assert nodes.loc["a", "influence_at"] == at and nodes.loc["b", "influence_at"] == at
     assert nodes.loc["c", ["pagerank", "influence_rank"]].isna().all()
     assert nodes.loc["c", "name"] == "C"
+
+
+def test_every_write_of_the_facts_bumps_the_graph_version(store: GraphStore) -> None:
+    """A load, a recorded touchpoint and a batch of events each bump the version in their own
+    transaction, so a projection read before them is never answered from afterwards."""
+    from graph360.ingest.events import apply_events
+    from graph360.ingest.realtime import record_touchpoint
+
+    with tempfile.TemporaryDirectory() as folder:
+        load_bundle(store, TINY, rejects_path=Path(folder) / "r.csv", max_shared=2)
+    loaded = facts.graph_version(store)[0]
+    assert loaded >= 1
+    before = facts.current(store)
+    event = {"at": "2024-05-02T09:00:00Z", "channel": "web", "kind": "visit", "source": "crm"}
+    record_touchpoint(store, {**event, "touchpoint_id": "L1", "customer_id": "1"}, max_shared=2)
+    recorded = facts.graph_version(store)[0]
+    assert recorded > loaded
+    apply_events(store, [{**event, "touchpoint_id": "L2", "customer_id": "1"}], max_shared=2)
+    assert facts.graph_version(store)[0] > recorded
+    after = facts.current(store)
+    assert after.version == facts.graph_version(store)[0] != before.version
+    assert after.size("touchpoints") == before.size("touchpoints") + 2

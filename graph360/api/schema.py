@@ -22,6 +22,7 @@ from strawberry.permission import BasePermission
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from graph360 import facts
 from graph360.analytics import card as card_data
 from graph360.analytics import engagement as engagement_data
 from graph360.analytics import influence as influence_data
@@ -1036,6 +1037,15 @@ def _given(data: object) -> dict[str, Any]:
     return {k: _naive(v) if isinstance(v, dt.datetime) else v for k, v in values.items()}
 
 
+def _owners_changed(store: GraphStore, name: str, **params: Any) -> list[dict[str, Any]]:
+    """Run the step-owner write ``name`` with the graph's version bumped in its transaction:
+    the analytics' projection holds the owners."""
+    with store.atomic():
+        rows = store.write(name, **params)
+        facts.bump_version(store)
+    return rows
+
+
 async def _step_now(info: Info, step_id: str) -> JourneyStep:
     rows = await ctx(info).run(lambda s: s.query("step_detail", step_id=step_id))
     if not rows:
@@ -1092,8 +1102,8 @@ class Mutation:
         self, info: Info, step_id: strawberry.ID, department_id: strawberry.ID
     ) -> JourneyStep:
         rows = await ctx(info).write(
-            lambda s: s.write(
-                "step_owner_assign", step_id=str(step_id), department_id=str(department_id)
+            lambda s: _owners_changed(
+                s, "step_owner_assign", step_id=str(step_id), department_id=str(department_id)
             )
         )
         if not rows:
@@ -1107,8 +1117,8 @@ class Mutation:
     ) -> JourneyStep:
         step = await _step_now(info, str(step_id))
         rows = await ctx(info).write(
-            lambda s: s.write(
-                "step_owner_remove", step_id=str(step_id), department_id=str(department_id)
+            lambda s: _owners_changed(
+                s, "step_owner_remove", step_id=str(step_id), department_id=str(department_id)
             )
         )
         if not rows:

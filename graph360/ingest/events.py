@@ -46,7 +46,7 @@ from typing import Any, TypeVar
 import numpy as np
 import pyarrow as pa
 
-from graph360 import model
+from graph360 import facts, model
 from graph360.analytics.routing import COMPLAINT_KINDS, run_rules
 from graph360.ingest import changes, identifiers, identity
 from graph360.ingest.bundle import LINE
@@ -187,6 +187,7 @@ def write_events_batch(store: GraphStore, batch: Batch) -> None:
     their row hashes, the relationships a changed customer record implied deleted first, the
     identifier index updated), the touchpoints' own relationships created by key."""
     store.write("forget_last_load")  # the graph no longer is what the last load left
+    facts.bump_version(store)  # nor what the analytics' projection holds
     for label, rows in batch.nodes:
         store.upsert_nodes(label, rows)
     store.merge_nodes("Customer", batch.people.resolution.merged_customers)

@@ -22,7 +22,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from graph360 import model
+from graph360 import facts, model
 from graph360.errors import BundleError
 from graph360.ingest import changes, identifiers, identity, validate
 from graph360.ingest.bundle import FILES, RawFile, Reject, find_file, read_bundle
@@ -275,6 +275,7 @@ def write_batch(
     nodes_created: dict[str, int] = {}
     relationships_created: dict[str, int] = {}
     store.write("forget_last_load")  # the graph is about to differ from what that load left
+    facts.bump_version(store)  # and from the analytics' projection of it
     step("write nodes")
     for label, rows in batch.nodes:
         created = store.upsert_nodes(label, rows)
