@@ -83,11 +83,12 @@ def tiny(
 
 def snapshot(graph: GraphStore) -> dict[str, list[dict]]:
     """The whole graph as plain rows, for comparing two graphs exactly; without the last
-    load's mark, which says which bundle and when, not what the graph holds."""
+    load's mark and the graph's version, which say which bundle, how many writes and when,
+    not what the graph holds."""
     from graph360 import model
 
     shot = {}
-    for label in set(model.NODES) - {"LastLoad"}:
+    for label in set(model.NODES) - {"LastLoad", "Meta"}:
         shot[label] = (
             graph.all_nodes(label)
             .astype(object)
