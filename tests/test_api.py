@@ -365,6 +365,20 @@ def test_every_analytics_question_answers(api: Api) -> None:
     assert [i["rank"] for i in data["influencers"]] == [1, 2, 3, 4, 5]
 
 
+def test_analytics_answers_say_which_graph_they_reflect(api: Api) -> None:
+    data = api.gql(
+        """{
+      overlap(by: DIVISION) { asOf { graphVersion writtenAt projectedAt } }
+      funnel(journey: "online_purchase") { asOf { graphVersion writtenAt projectedAt } }
+    }""",
+        role="analyst",
+    )
+    overlap, funnel = data["overlap"]["asOf"], data["funnel"]["asOf"]
+    assert overlap["graphVersion"] >= 1  # the demo's load bumped it
+    assert overlap["graphVersion"] == funnel["graphVersion"]
+    assert overlap["writtenAt"] and overlap["projectedAt"]
+
+
 def test_analytics_refusals_are_graphql_errors(api: Api) -> None:
     assert api.errors('{ funnel(journey: "nope") { journeyId } }')[0].startswith("no journey")
     assert "windowHours" in api.errors("{ collisions(windowHours: 0) { customers } }")[0]

@@ -126,6 +126,15 @@ class CrossSell:
     reason: str | None
 
 
+@strawberry.type(description="Which state of the graph an answer reflects.")
+class GraphAsOf:
+    graph_version: int = strawberry.field(description="Committed writes so far")
+    written_at: dt.datetime | None = strawberry.field(description="When the last one was")
+    projected_at: dt.datetime | None = strawberry.field(
+        description="When the analytics' projection of that state was read"
+    )
+
+
 @strawberry.type
 class OverlapReport:
     by: str
@@ -137,6 +146,7 @@ class OverlapReport:
     intersections: list[Intersection]
     collisions: Collisions
     cross_sell: list[CrossSell]
+    as_of: GraphAsOf | None
 
 
 # --- ownership audit -------------------------------------------------------------------------
@@ -266,6 +276,7 @@ class Funnel:
     steps: list[FunnelStep]
     paths: list[JourneyPath]
     distinct_paths: int
+    as_of: GraphAsOf | None
 
 
 # --- engagement ------------------------------------------------------------------------------
