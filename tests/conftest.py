@@ -45,6 +45,13 @@ def _open(backend: str, tmp_path: Path) -> GraphStore:
     return graph
 
 
+@pytest.fixture(autouse=True)
+def _in_a_scratch_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test runs in its own folder, so what a command writes by default into the
+    current folder (graph360-rejects.csv, say) never lands in the checkout."""
+    monkeypatch.chdir(tmp_path)
+
+
 @pytest.fixture(params=BACKENDS)
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[GraphStore]:
     """An empty store on each available backend."""
