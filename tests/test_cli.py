@@ -151,3 +151,12 @@ def test_every_command_is_in_the_readme() -> None:
     readme = (Path(__file__).parent.parent / "README.md").read_text()
     commands = typer.main.get_command(app).commands  # type: ignore[attr-defined]
     assert [name for name in commands if f"graph360 {name}" not in readme] == []
+
+
+def test_the_readme_commands_fit_an_80_column_terminal() -> None:
+    """Every line of the README's code blocks fits 80 columns: nothing is cut off or wrapped
+    where a new user copies it."""
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    blocks = readme.split("```")[1::2]
+    wide = [line for block in blocks for line in block.splitlines() if len(line) > 80]
+    assert wide == []
