@@ -24,6 +24,7 @@ from graph360.api.app import ApiSettings, create_app
 from graph360.api.auth import ROLES, KeyRing
 from graph360.demo import generate_demo
 from graph360.ingest.load import load_bundle
+from graph360.privacy import OPERATOR
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # starlette's notice about httpx versions
@@ -45,7 +46,8 @@ def load_demo(backend: str, folder: Path) -> tuple[str, dict[str, dict]]:
         run_rules(graph)
         refs = [TOP, *graph.frame("demo_sample_customers", limit=4)["ref"]]
         cards = {
-            ref: customer_card(graph, ref, touchpoints=1000, relationships=1000) for ref in refs
+            ref: customer_card(graph, ref, touchpoints=1000, relationships=1000, audience=OPERATOR)
+            for ref in refs
         }
         return graph.location, cards
     finally:

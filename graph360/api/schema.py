@@ -10,7 +10,10 @@ import base64
 import binascii
 import dataclasses
 import datetime as dt
+import hashlib
+import hmac
 import json
+import secrets
 import uuid
 from collections.abc import Callable
 from enum import Enum
@@ -126,6 +129,16 @@ def decode_cursor(cursor: str, kinds: tuple[type, ...]) -> list[Any]:
         raise InvalidRequestError(f"invalid cursor {cursor!r}: use a cursor from a page") from error
 
 
+#: Keys the digests in touchpoint cursors: an id never travels in a cursor (it can be an
+#: e-mail address), so a cursor holds the page's last time and this process's digest of its id.
+_CURSOR_KEY = secrets.token_bytes(32)
+
+
+def id_digest(value: str) -> str:
+    """A keyed digest of an id, for a cursor: it names the id without showing it."""
+    return hmac.new(_CURSOR_KEY, value.encode(), hashlib.sha256).hexdigest()[:32]
+
+
 def connection(items: list[T], cursors: list[str], more: bool, total: int | None = None):
     edges = [Edge(cursor=c, node=i) for c, i in zip(cursors, items, strict=True)]
     info = PageInfo(has_next_page=more, end_cursor=cursors[-1] if cursors else None)
@@ -195,16 +208,8 @@ class SourceRecord:
     linked_at: dt.datetime | None
     loaded_at: dt.datetime | None
     attributes: JSON | None
-    _email: strawberry.Private[str | None]
-    _phone: strawberry.Private[str | None]
-
-    @strawberry.field
-    def email(self, info: Info) -> str | None:
-        return ctx(info).contact(self._email)
-
-    @strawberry.field
-    def phone(self, info: Info) -> str | None:
-        return ctx(info).contact(self._phone)
+    email: str | None
+    phone: str | None
 
 
 @strawberry.type
@@ -264,16 +269,8 @@ class Touchpoint:
     campaign: str | None
     step: str | None
     department: str | None
-    _text: strawberry.Private[str | None]
-    _resolution: strawberry.Private[str | None]
-
-    @strawberry.field
-    def text(self, info: Info) -> str | None:
-        return ctx(info).text(self._text)
-
-    @strawberry.field
-    def resolution(self, info: Info) -> str | None:
-        return ctx(info).text(self._resolution)
+    text: str | None
+    resolution: str | None
 
 
 @strawberry.type
@@ -283,11 +280,7 @@ class Flag:
     severity: str | None
     raised_at: dt.datetime | None
     status: str | None
-    _reason: strawberry.Private[str | None]
-
-    @strawberry.field
-    def reason(self, info: Info) -> str | None:
-        return ctx(info).text(self._reason)
+    reason: str | None
 
 
 @strawberry.type
@@ -298,11 +291,7 @@ class Action:
     due_at: dt.datetime | None
     created_at: dt.datetime | None
     department: str | None
-    _reason: strawberry.Private[str | None]
-
-    @strawberry.field
-    def reason(self, info: Info) -> str | None:
-        return ctx(info).text(self._reason)
+    reason: str | None
 
 
 @strawberry.type
@@ -315,18 +304,20 @@ class Offer:
     reason: str | None
 
 
-def _flag(row: dict[str, Any]) -> Flag:
+def _flag(info: Info, row: dict[str, Any]) -> Flag:
+    (row,) = card_data.with_reasons([row], ctx(info).audience)
     return Flag(
         id=row["flag_id"],
         kind=row["kind"],
         severity=row["severity"],
         raised_at=utc(row["raised_at"]),
         status=row["status"],
-        _reason=row["reason"],
+        reason=row["reason"],
     )
 
 
-def _action(row: dict[str, Any]) -> Action:
+def _action(info: Info, row: dict[str, Any]) -> Action:
+    (row,) = card_data.with_reasons([row], ctx(info).audience)
     return Action(
         id=row["action_id"],
         kind=row["kind"],
@@ -334,11 +325,12 @@ def _action(row: dict[str, Any]) -> Action:
         due_at=utc(row["due_at"]),
         created_at=utc(row["created_at"]),
         department=row["department"],
-        _reason=row["reason"],
+        reason=row["reason"],
     )
 
 
 def _touchpoint(row: dict[str, Any]) -> Touchpoint:
+    """A touchpoint row already shaped for its audience (card_data.shown_touchpoints)."""
     fields = ("channel", "kind", "value", "rating", "rating_scale", "sentiment", "outcome")
     return Touchpoint(
         id=row["touchpoint_id"],
@@ -348,8 +340,8 @@ def _touchpoint(row: dict[str, Any]) -> Touchpoint:
         campaign=row["campaign"],
         step=row["step"],
         department=row["department"],
-        _text=row["text"],
-        _resolution=row["resolution"],
+        text=row["text"],
+        resolution=row["resolution"],
     )
 
 
@@ -382,11 +374,11 @@ class Customer:
 
     @strawberry.field
     def email(self, info: Info) -> str | None:
-        return ctx(info).contact(self._get("email"))
+        return ctx(info).audience.contact(self._get("email"))
 
     @strawberry.field
     def phone(self, info: Info) -> str | None:
-        return ctx(info).contact(self._get("phone"))
+        return ctx(info).audience.contact(self._get("phone"))
 
     @strawberry.field
     def gender(self) -> str | None:
@@ -424,9 +416,7 @@ class Customer:
     @strawberry.field
     def attributes(self, info: Info) -> JSON | None:
         text = self._get("attributes")
-        if not text:
-            return None
-        return json.loads(text if ctx(info).sees_contacts else ctx(info).text(text))
+        return ctx(info).audience.attributes(text) if text else None
 
     @strawberry.field
     def value(self) -> Value:
@@ -451,20 +441,8 @@ class Customer:
     async def records(self, info: Info) -> list[SourceRecord]:
         rows = await ctx(info).rows("customer_records", "customer_id", self.id)
         return [
-            SourceRecord(
-                record_key=r["record_key"],
-                source=r["source"],
-                source_id=r["source_id"],
-                name=r["name"],
-                rule=r["rule"],
-                via=r["via"],
-                linked_at=utc(r["linked_at"]),
-                loaded_at=utc(r["loaded_at"]),
-                attributes=json.loads(r["attributes"]) if r["attributes"] else None,
-                _email=r["email"],
-                _phone=r["phone"],
-            )
-            for r in rows
+            build(SourceRecord, r | {"attributes": r["attributes"] or None})
+            for r in card_data.source_records(rows, ctx(info).audience)
         ]
 
     @strawberry.field
@@ -560,9 +538,16 @@ class Customer:
         until: dt.datetime | None = None,
     ) -> Connection[Touchpoint]:
         size = page_size(first)
-        before = tuple(decode_cursor(after, (dt.datetime, str))) if after else None
+        cursor = decode_cursor(after, (dt.datetime, str)) if after else None
 
         def work(store: GraphStore) -> list[dict[str, Any]]:
+            before = None
+            if cursor is not None:
+                at, digest = cursor
+                ids = store.query("customer_touchpoint_ids_at", customer_id=self.id, at=_naive(at))
+                # the page's last touchpoint; if it is gone, go on after its time
+                found = [r["touchpoint_id"] for r in ids if id_digest(r["touchpoint_id"]) == digest]
+                before = (_naive(at), found[0] if found else "")
             return card_data.recent_touchpoints(
                 store,
                 self.id,
@@ -576,18 +561,19 @@ class Customer:
 
         rows = await ctx(info).run(work)
         page = rows[:size]
-        cursors = [encode_cursor(r["at"], r["touchpoint_id"]) for r in page]
-        return connection([_touchpoint(r) for r in page], cursors, len(rows) > size)
+        cursors = [encode_cursor(r["at"], id_digest(r["touchpoint_id"])) for r in page]
+        shown = card_data.shown_touchpoints(page, ctx(info).audience)
+        return connection([_touchpoint(r) for r in shown], cursors, len(rows) > size)
 
     @strawberry.field
     async def flags(self, info: Info, status: str | None = None) -> list[Flag]:
         rows = await ctx(info).rows("customer_flags", "customer_id", self.id)
-        return [_flag(r) for r in rows if status is None or r["status"] == status]
+        return [_flag(info, r) for r in rows if status is None or r["status"] == status]
 
     @strawberry.field
     async def actions(self, info: Info, status: str | None = None) -> list[Action]:
         rows = await ctx(info).rows("customer_actions", "customer_id", self.id)
-        return [_action(r) for r in rows if status is None or r["status"] == status]
+        return [_action(info, r) for r in rows if status is None or r["status"] == status]
 
     @strawberry.field
     async def next_best_offers(self, info: Info, first: int = 3) -> list[Offer]:
@@ -1163,7 +1149,7 @@ class Mutation:
 
         await ctx(info).write(work)
         rows = await ctx(info).run(lambda s: s.query("customer_flags", customer_id=customer.id))
-        return _flag(next(r for r in rows if r["flag_id"] == flag_id))
+        return _flag(info, next(r for r in rows if r["flag_id"] == flag_id))
 
     @strawberry.mutation(permission_classes=needs("flags:write"))
     async def resolve_flag(self, info: Info, flag_id: strawberry.ID) -> Flag:
@@ -1172,7 +1158,7 @@ class Mutation:
         )
         if not rows:
             raise NotFoundError(f"no flag {flag_id!r}")
-        return _flag(rows[0])
+        return _flag(info, rows[0])
 
     @strawberry.mutation(permission_classes=needs("actions:write"))
     async def create_action(
@@ -1228,7 +1214,7 @@ class Mutation:
             rows = store.query("customer_actions", customer_id=customer.id)
             return next(r for r in rows if r["action_id"] == action_id)
 
-        return _action(await ctx(info).write(work))
+        return _action(info, await ctx(info).write(work))
 
     @strawberry.mutation(permission_classes=needs("actions:write"))
     async def complete_action(self, info: Info, action_id: strawberry.ID) -> Action:
@@ -1237,7 +1223,7 @@ class Mutation:
         )
         if not rows:
             raise NotFoundError(f"no action {action_id!r}")
-        return _action(rows[0])
+        return _action(info, rows[0])
 
 
 #: Errors whose messages are meant for the caller; every other error is masked.

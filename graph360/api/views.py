@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from graph360.api.auth import Principal
 from graph360.api.context import StoreRunner
 from graph360.errors import NotFoundError
+from graph360.privacy import Audience
 from graph360.views import VIEWS, ViewParameterError, index_page
 
 PERMISSION = "views:read"
@@ -70,7 +71,10 @@ def mount_views(app: FastAPI, authenticate: Callable[[Request], Principal | None
             )
         runner: StoreRunner = request.app.state.runner
         try:
-            page = await runner.run(lambda store: found.render(store, **params), analytics=True)
+            audience = Audience(sees_contacts=principal.can("pii:read"))
+            page = await runner.run(
+                lambda store: found.render(store, audience=audience, **params), analytics=True
+            )
         except ViewParameterError as error:
             return JSONResponse({"error": str(error)}, 400)
         except NotFoundError as error:

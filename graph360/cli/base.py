@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 from graph360.errors import Graph360Error
+from graph360.privacy import MASKED, OPERATOR, Audience
 from graph360.store import GraphStore, open_store
 
 EXIT_REFUSED, EXIT_REJECTS, EXIT_FOUND = 1, 3, 4
@@ -50,6 +51,20 @@ StoreOption = Annotated[
 ]
 CustomerRef = Annotated[str, typer.Argument(help="Customer id, source:source_id, or e-mail")]
 FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format")]
+MaskedOption = Annotated[
+    bool,
+    typer.Option(
+        "--masked",
+        help="Mask e-mail addresses and phone numbers everywhere, as an analyst's API key "
+        "sees them: for output you will pass to someone who may not see contact details",
+    ),
+]
+
+
+def audience(masked: bool) -> Audience:
+    """Whose eyes the output is for: the operator at this machine (who can open the database
+    itself, so sees everything), or, with ``--masked``, someone without ``pii:read``."""
+    return MASKED if masked else OPERATOR
 
 
 @contextmanager

@@ -11,8 +11,10 @@ from graph360.cli.base import (
     CustomerRef,
     Format,
     FormatOption,
+    MaskedOption,
     StoreOption,
     app,
+    audience,
     console,
     open_graph,
     print_csv,
@@ -49,12 +51,13 @@ def customer(
     store: StoreOption = None,
     touchpoints: Annotated[int, typer.Option(help="How many recent touchpoints to show")] = 10,
     format: FormatOption = Format.table,
+    masked: MaskedOption = False,
 ) -> None:
-    """Print the 360 card of one customer."""
+    """Print the 360 card of one customer (contact details in full unless --masked)."""
     from graph360.analytics.card import customer_card
 
     with open_graph(store, read_only=True) as graph, refusals():
-        card = customer_card(graph, ref, touchpoints=touchpoints)
+        card = customer_card(graph, ref, touchpoints=touchpoints, audience=audience(masked))
     if format is Format.table:
         _show_card(card)
     else:

@@ -12,10 +12,22 @@ from typing import Annotated, Any
 
 import typer
 
-from graph360.cli.base import CustomerRef, StoreOption, app, errors, open_graph, refusals
+from graph360.cli.base import (
+    CustomerRef,
+    MaskedOption,
+    StoreOption,
+    app,
+    audience,
+    errors,
+    open_graph,
+    refusals,
+)
+from graph360.privacy import OPERATOR, Audience
 
 view_app = typer.Typer(
-    help="Interactive graph views as self-contained HTML files (they work with no network).",
+    help="Interactive graph views as self-contained HTML files (they work with no network). "
+    "A file is for the eyes of someone who may see what it shows: the customer view shows "
+    "contact details in full unless --masked, as an analyst's key sees it at /views/.",
     no_args_is_help=True,
 )
 app.add_typer(view_app, name="view")
@@ -28,13 +40,16 @@ Since = Annotated[str | None, typer.Option(help="Start of the period, e.g. 2026-
 Until = Annotated[str | None, typer.Option(help="End of the period; a date includes its whole day")]
 
 
-def _write(name: str, output: Path, store: str | None, **params: Any) -> None:
-    """Render the view ``name`` and write it; bad parameters are refused in one line."""
+def _write(
+    name: str, output: Path, store: str | None, who: Audience = OPERATOR, **params: Any
+) -> None:
+    """Render the view ``name`` for ``who`` and write it; bad parameters are refused in one
+    line."""
     from graph360.views import VIEWS
 
     with open_graph(store, read_only=True) as graph, refusals():
         try:
-            html = VIEWS[name].render(graph, **params)
+            html = VIEWS[name].render(graph, audience=who, **params)
         except ValueError as error:
             errors.print(f"[red]error:[/red] {error}", highlight=False)
             raise typer.Exit(2) from None
@@ -50,12 +65,15 @@ def customer(
     relationships: Annotated[int, typer.Option(help="Heaviest relationships shown")] = 25,
     touchpoints: Annotated[int, typer.Option(help="Most recent touchpoints shown")] = 20,
     store: StoreOption = None,
+    masked: MaskedOption = False,
 ) -> None:
-    """One customer's neighbourhood to two hops, the customer in the centre."""
+    """One customer's neighbourhood to two hops, the customer in the centre (contact details
+    in full unless --masked)."""
     _write(
         "customer",
         output,
         store,
+        audience(masked),
         ref=ref,
         relationships=relationships,
         touchpoints=touchpoints,
@@ -119,7 +137,9 @@ def write_all(
         pages = [("overlap", "overlap.html", {}), ("influence", "influence.html", {})]
         pages += [("journey", f"journey-{j}.html", {"journey": j}) for j in journeys]
         for name, file, params in pages:
-            (folder / file).write_text(VIEWS[name].render(graph, **params), encoding="utf-8")
+            (folder / file).write_text(
+                VIEWS[name].render(graph, audience=OPERATOR, **params), encoding="utf-8"
+            )
             links[f"{name}/{params['journey']}" if params else name] = file
             errors.print(f"wrote {folder / file}", highlight=False)
     (folder / "index.html").write_text(index_page(links), encoding="utf-8")

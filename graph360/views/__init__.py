@@ -2,11 +2,12 @@
 
 The registry :data:`VIEWS` is what the CLI (``graph360 view …``) and the API (``/views/…``)
 serve, and all they need: each :class:`View` has a name, a title, a description, the
-parameters it takes, the GraphQL query that gives its data, and ``render(store, **params)``
-returning the complete page. No HTTP here: parameters arrive as Python values or as the
-strings of a query string (converted by :meth:`View.render`); a bad one raises
-:class:`ViewParameterError` (a ValueError), an unknown customer or journey
-:class:`graph360.errors.NotFoundError`.
+parameters it takes, the GraphQL query that gives its data, and
+``render(store, audience=..., **params)`` returning the complete page as that audience may see
+it (:class:`graph360.privacy.Audience`: the API passes the caller's, the CLI the operator's).
+No HTTP here: parameters arrive as Python values or as the strings of a query string
+(converted by :meth:`View.render`); a bad one raises :class:`ViewParameterError` (a
+ValueError), an unknown customer or journey :class:`graph360.errors.NotFoundError`.
 
 Each view lives in its own module (``customer``, ``overlap``, ``journey``, ``influence``) with
 its ``GRAPHQL`` text and a ``build`` function returning the data the page is drawn from
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from graph360.privacy import Audience
 from graph360.store.base import GraphStore
 from graph360.views import customer, influence, journey, overlap
 from graph360.views.render import index_html
@@ -72,6 +74,8 @@ class View:
     params: tuple[Param, ...]
     graphql: str
     build: Callable[..., Any]
+    #: Whether the page shows a person's details (its build takes the ``audience``).
+    personal: bool = False
 
     def arguments(self, params: Mapping[str, Any]) -> dict[str, Any]:
         """The parameters checked and converted; unknown or missing ones are refused."""
@@ -91,8 +95,16 @@ class View:
                 out[_snake(name)] = value
         return out
 
-    def render(self, store: GraphStore, /, now: dt.datetime | None = None, **params: Any) -> str:
-        """The complete HTML page of this view over ``store`` (read-only).
+    def render(
+        self,
+        store: GraphStore,
+        /,
+        *,
+        audience: Audience,
+        now: dt.datetime | None = None,
+        **params: Any,
+    ) -> str:
+        """The complete HTML page of this view over ``store`` (read-only), for ``audience``.
 
         ``now`` is the page's "data as of" time (default: the current time, UTC); it is not a
         view parameter, so text from a query string is refused.
@@ -102,7 +114,10 @@ class View:
         if now is not None and not isinstance(now, dt.datetime):
             raise ViewParameterError("now is not a view parameter")
 
-        return to_html(self.build(store, now=now, **self.arguments(params)))
+        arguments = self.arguments(params)
+        if self.personal:
+            arguments["audience"] = audience
+        return to_html(self.build(store, now=now, **arguments))
 
 
 def _snake(name: str) -> str:
@@ -131,6 +146,7 @@ VIEWS: dict[str, View] = {
             ),
             graphql=customer.GRAPHQL,
             build=customer.build,
+            personal=True,
         ),
         View(
             name="overlap",

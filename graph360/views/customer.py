@@ -20,6 +20,7 @@ from collections import Counter
 from typing import Any
 
 from graph360.analytics.card import customer_card
+from graph360.privacy import Audience
 from graph360.store.base import GraphStore
 from graph360.views.render import Graph, LegendItem, cap, lines, scale, text
 
@@ -86,6 +87,7 @@ def build(
     store: GraphStore,
     ref: str,
     *,
+    audience: Audience,
     relationships: int = 25,
     touchpoints: int = 20,
     max_nodes: int = 300,
@@ -97,10 +99,17 @@ def build(
     ``relationships``: the card's heaviest relationships (hop one); ``touchpoints``: the most
     recent touchpoints; above ``max_nodes`` / ``max_edges`` the second-hop people with the
     least influence and the weakest relationships are left out, and the page says so.
+    Everything shown comes from the card as ``audience`` may see it.
     """
     now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
     card = customer_card(
-        store, ref, relationships=relationships, touchpoints=touchpoints, offers=0, now=now
+        store,
+        ref,
+        relationships=relationships,
+        touchpoints=touchpoints,
+        offers=0,
+        now=now,
+        audience=audience,
     )
     cid = card["customer_id"]
     identity, influence, value = card["identity"], card["influence"], card["value"]
@@ -228,8 +237,8 @@ def build(
             "_rank": ALWAYS,
         }
         _edge(edges, _c(cid), chid, "channel", color=CHANNEL)
-    for t in recent:
-        tid = f"t:{t['touchpoint_id']}"
+    for number, t in enumerate(recent):
+        tid = f"t:{number}"  # an id as shown may be masked: two could look alike
         channel = t["channel"] or "(no channel)"
         nodes[tid] = {
             "id": tid,
