@@ -49,7 +49,10 @@ MASKED_FORMATS = [
     ("tel:+442079460018", "tel:•••• 18"),
     ("mobile 07700900461", "mobile •••• 61"),
     ("mail kim.lee@mail.example now", "mail k•••@mail.example now"),
-    ("https://x.example/?e=kim.lee%40mail.example&u=1", "https://x.example/?e=k•••@mail.example&u=1"),
+    (
+        "https://x.example/?e=kim.lee%40mail.example&u=1",
+        "https://x.example/?e=k•••@mail.example&u=1",
+    ),
     ("root jane@localhost", "root j•••@localhost"),
     ("wide kim\uff20mail.example", "wide k•••@mail.example"),
 ]
@@ -125,12 +128,12 @@ def planted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
     for api in serve(location, folder):
         reason = f"asked to ring {TEXT[23:]}"
         api.gql(
-            "mutation($c: ID!, $r: String!) { raiseFlag(customerId: $c, kind: \"callback\", "
+            'mutation($c: ID!, $r: String!) { raiseFlag(customerId: $c, kind: "callback", '
             "severity: AMBER, reason: $r) { id } }",
             {"c": KIM, "r": reason},
         )
         api.gql(
-            "mutation($c: ID!, $r: String!) { createAction(customerId: $c, kind: \"call\", "
+            'mutation($c: ID!, $r: String!) { createAction(customerId: $c, kind: "call", '
             "reason: $r) { id } }",
             {"c": KIM, "r": reason},
         )
