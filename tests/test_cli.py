@@ -160,3 +160,33 @@ def test_the_readme_commands_fit_an_80_column_terminal() -> None:
     blocks = readme.split("```")[1::2]
     wide = [line for block in blocks for line in block.splitlines() if len(line) > 80]
     assert wide == []
+
+
+def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised(tmp_path: Path) -> None:
+    """CSV injection (OWASP): a name like ``=HYPERLINK(…)`` reaches the file as text."""
+    import shutil
+
+    from graph360.cli.base import csv_text
+
+    rows = [{"name": v, "n": -2} for v in ('=HYPERLINK("x")', "+SUM(A1)", "-2+3", "@x", "Ada")]
+    assert csv_text(rows).splitlines() == [
+        "name,n",
+        '"\'=HYPERLINK(""x"")",-2',
+        "'+SUM(A1),-2",
+        "'-2+3,-2",
+        "'@x,-2",
+        "Ada,-2",
+    ]
+    bundle = tmp_path / "bundle"
+    shutil.copytree(TINY, bundle)
+    with (bundle / "customers.csv").open("a", encoding="utf-8") as handle:
+        handle.write(
+            'crm,9,=HYPERLINK("http://evil.example"),eve@example.org,,,,,,,,,2023-03-01,\n'
+        )
+    with (bundle / "relationships.csv").open("a", encoding="utf-8") as handle:
+        handle.write("crm,1,9,follows,,\n")
+    store = str(tmp_path / "graph.lbug")
+    runner.invoke(app, ["load", str(bundle), "--store", store])
+    done = _invoke("influence", "--store", store, "--format", "csv", "--top", "10")
+    assert done.exit_code == 0, done.output
+    assert "'=HYPERLINK" in done.output and ",=HYPERLINK" not in done.output

@@ -326,9 +326,10 @@ def _zone(name: str | None) -> zoneinfo.ZoneInfo | None:
         return None
     try:
         return zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as error:
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError) as error:  # OSError: too long
+        shown = name if len(name) <= 60 else name[:60] + "…"
         raise EngagementError(
-            f"unknown time zone {name!r} (an IANA name such as Europe/London)"
+            f"unknown time zone {shown!r} (an IANA name such as Europe/London)"
         ) from error
 
 

@@ -16,9 +16,11 @@ router, because the specification's status codes depend on the response media ty
 
 from __future__ import annotations
 
+import functools
 import gc
 import json
 import logging
+from collections.abc import Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from importlib import resources
@@ -30,8 +32,7 @@ from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
-from graphql import GraphQLError, OperationType, parse
-from graphql.error import GraphQLSyntaxError
+from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
     AddValidationRules,
@@ -45,7 +46,7 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 
 from graph360.analytics.offers import offer_model
-from graph360.api.auth import KeyRing, Principal
+from graph360.api.auth import KeyFileError, KeyRing, Principal
 from graph360.api.context import Context, StoreRunner
 from graph360.api.events import mount_events
 from graph360.api.schema import PUBLIC_ERRORS, Mutation, PermissionDenied, Query
@@ -75,6 +76,13 @@ class ApiSettings:
     #: writer takes at 1M customers (~900/s, bench/realtime.py): 10,000 let acknowledgements
     #: wait 10-13 s under overload before anything was refused.
     max_pending_events: int = 2_000
+    #: Request bodies larger than this are refused with 413 before they are read whole:
+    #: GraphQL and the views' requests, and POST /events (up to 5,000 events a request).
+    max_body_bytes: int = 2 << 20
+    max_events_body_bytes: int = 16 << 20
+    #: The most values (every item and field, counted through lists and objects) the
+    #: variables of one GraphQL request may hold: the token limit counts the document only.
+    max_variable_values: int = 100_000
 
 
 def build_schema(settings: ApiSettings | None = None) -> strawberry.Schema:
@@ -222,8 +230,25 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         if isinstance(parsed, Response):
             return parsed
         query, variables, operation = parsed
+        if variables is not None and _count_values(variables) > settings.max_variable_values:
+            return JSONResponse(
+                {
+                    "errors": [
+                        {
+                            "message": f"the variables hold more than "
+                            f"{settings.max_variable_values:,} values: send less at once"
+                        }
+                    ]
+                },
+                413,
+            )
+        operations = _operations(query, settings.max_tokens)
+        refusal = _unrunnable(operations, operation)
+        if refusal is not None:
+            return JSONResponse({"errors": [{"message": refusal}]}, 400)
         if request.method == "GET":
-            kind = _operation_kind(query, operation)
+            kinds = dict(operations)
+            kind = kinds.get(operation) if operation else next(iter(kinds.values()), None)
             if kind is not None and kind is not OperationType.QUERY:
                 return JSONResponse(
                     {"errors": [{"message": "only queries may be sent by GET: POST a mutation"}]},
@@ -253,7 +278,82 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
 
     mount_views(app, authenticate)
     mount_events(app, authenticate)
+
+    @app.exception_handler(KeyFileError)
+    async def unreadable_keys(request: Request, error: KeyFileError) -> Response:
+        log.error("cannot check API keys: %s", error)
+        return JSONResponse(
+            {
+                "errors": [
+                    {
+                        "message": "the server cannot read its API key file; its operator "
+                        "must repair it (the server's log says what is wrong)"
+                    }
+                ]
+            },
+            503,
+            headers={"Retry-After": "60"},
+        )
+
+    app.add_middleware(
+        BodyLimit,
+        limit=lambda path: (
+            settings.max_events_body_bytes if path == "/events" else settings.max_body_bytes
+        ),
+    )
     return app
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class BodyLimit:
+    """Refuses a request body over its path's limit with 413: at once when Content-Length says
+    so, else as soon as the bytes received pass it (a chunked body never sits whole in memory)."""
+
+    def __init__(self, app: Any, limit: Callable[[str], int]) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.limit(scope["path"])
+        declared = dict(scope["headers"]).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > limit:
+            await self._refuse(send, limit)
+            return
+        received, started = 0, False
+
+        async def counted() -> dict:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise BodyTooLarge
+            return message
+
+        async def watched(message: dict) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counted, watched)
+        except BodyTooLarge:
+            if not started:
+                await self._refuse(send, limit)
+
+    @staticmethod
+    async def _refuse(send: Callable, limit: int) -> None:
+        body = json.dumps(
+            {"errors": [{"message": f"the request body is over {limit:,} bytes: send less"}]}
+        ).encode()
+        headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]
+        await send({"type": "http.response.start", "status": 413, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
 
 
 def _wants_html(request: Request) -> bool:
@@ -300,8 +400,14 @@ async def _read_request(request: Request) -> tuple[str, dict | None, str | None]
             data = json.loads(await request.body())
         except ValueError:
             return bad("the body is not JSON")
+        except RecursionError:
+            return bad("the body nests too deeply to be a GraphQL request")
         if not isinstance(data, dict):
             return bad("the body must be a JSON object with a query")
+        try:
+            json.dumps(data, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            return bad("the body holds a lone surrogate (U+D800 to U+DFFF): not Unicode text")
     query, variables, operation = (
         data.get("query"),
         data.get("variables"),
@@ -316,18 +422,47 @@ async def _read_request(request: Request) -> tuple[str, dict | None, str | None]
     return query, variables, operation
 
 
-def _operation_kind(query: str, operation: str | None) -> OperationType | None:
-    """The type of the operation a GET would run (None when the document does not parse: the
-    schema reports that as usual)."""
+@functools.lru_cache(maxsize=256)
+def _operations(query: str, max_tokens: int) -> tuple[tuple[str | None, OperationType], ...]:
+    """(name, type) of each operation in the document; empty when it does not parse (the
+    schema then reports why, as usual)."""
     try:
-        document = parse(query)
-    except GraphQLSyntaxError:
+        document = parse(query, max_tokens=max_tokens)
+    except GraphQLError:
+        return ()
+    return tuple(
+        (op.name.value if op.name else None, op.operation)
+        for op in document.definitions
+        if isinstance(op, OperationDefinitionNode)
+    )
+
+
+def _unrunnable(
+    operations: tuple[tuple[str | None, OperationType], ...], name: str | None
+) -> str | None:
+    """Why the document cannot run as asked (GraphQL over HTTP: an operationName that names no
+    operation, or several operations and none named), or None."""
+    if not operations:
         return None
-    ops = [d for d in document.definitions if hasattr(d, "operation")]
-    for op in ops:
-        if operation is None or (op.name and op.name.value == operation):
-            return op.operation
+    if name is not None and name not in {n for n, _ in operations}:
+        names = ", ".join(repr(n) for n, _ in operations if n) or "none"
+        return f"no operation named {name[:60]!r} in the document (its operations: {names})"
+    if name is None and len(operations) > 1:
+        return "the document has several operations: name the one to run in operationName"
     return None
+
+
+def _count_values(value: Any) -> int:
+    """How many values ``value`` holds, itself included, through lists and objects."""
+    count, stack = 0, [value]
+    while stack:
+        item = stack.pop()
+        count += 1
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return count
 
 
 def _graphiql_page() -> str:

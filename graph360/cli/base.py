@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import json
 import sys
 from collections.abc import Iterator
@@ -98,14 +99,41 @@ def print_json(data: Any) -> None:
 
 
 def print_csv(rows: list[dict[str, Any]]) -> None:
-    if not rows:
-        return
-    writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]), lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow(
-            {k: jsonable(v) if isinstance(v, dt.datetime) else v for k, v in row.items()}
-        )
+    """``rows`` as CSV on stdout (see :func:`csv_text`)."""
+    sys.stdout.write(csv_text(rows))
+
+
+def csv_text(rows: list[dict[str, Any]]) -> str:
+    """``rows`` as CSV, every text cell safe to open in a spreadsheet (:func:`safe_cell`)."""
+    out = io.StringIO()
+    if rows:
+        writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow(
+                {
+                    k: jsonable(v) if isinstance(v, dt.datetime) else safe_cell(v)
+                    for k, v in row.items()
+                }
+            )
+    return out.getvalue()
+
+
+def _cell(value: Any) -> Any:
+    return jsonable(value) if isinstance(value, dt.datetime) else safe_cell(value)
+
+
+#: What a spreadsheet reads as the start of a formula (OWASP's list for CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: Any) -> Any:
+    """A text cell a spreadsheet would run as a formula (``=HYPERLINK(…)``, ``+SUM(A1)``,
+    ``-2+3``) with a leading apostrophe, as OWASP advises, so it reads as text; numbers and
+    other text as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def text(value: Any) -> str:
