@@ -190,3 +190,10 @@ def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised(tmp_path: Path) 
     done = _invoke("influence", "--store", store, "--format", "csv", "--top", "10")
     assert done.exit_code == 0, done.output
     assert "'=HYPERLINK" in done.output and ",=HYPERLINK" not in done.output
+
+
+def test_load_of_a_missing_folder_names_the_folder(tmp_path: Path) -> None:
+    done = _invoke("load", str(tmp_path / "nowhere"), "--store", str(tmp_path / "g.lbug"))
+    assert done.exit_code == EXIT_REFUSED
+    assert "nowhere: no such folder" in done.output
+    assert not (tmp_path / "g.lbug").exists()  # checked before the store was opened

@@ -11,6 +11,7 @@ from rich.panel import Panel
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from graph360.cli.base import (
+    EXIT_REFUSED,
     EXIT_REJECTS,
     Format,
     FormatOption,
@@ -35,6 +36,7 @@ def _load(
     max_shared: int,
     region: str,
     recheck: bool = False,
+    allow_outside: bool = False,
 ):
     from graph360.ingest.load import STEPS, load_bundle
 
@@ -63,6 +65,7 @@ def _load(
             max_shared=max_shared,
             default_region=region,
             recheck=recheck,
+            allow_outside=allow_outside,
             progress=step,
         )
         progress.update(task, completed=len(STEPS))
@@ -129,11 +132,25 @@ def load(
     recheck: Annotated[
         bool, typer.Option(help="Compare every row even when the bundle is the last one loaded")
     ] = False,
+    allow_outside: Annotated[
+        bool,
+        typer.Option(
+            help="Let bundle.toml (and symlinks) read exports and mappings outside the bundle "
+            "folder"
+        ),
+    ] = False,
     format: FormatOption = Format.table,
 ) -> None:
     """Load a bundle: validate every row, resolve identities, upsert in bulk."""
+    if not bundle.is_dir():  # before the store's lock, so the real problem is the one named
+        errors.print(
+            f"[red]error:[/red] {bundle}: no such folder (a bundle is a folder of CSV or "
+            "Parquet files, or of exports listed in bundle.toml)",
+            highlight=False,
+        )
+        raise typer.Exit(EXIT_REFUSED)
     with open_graph(store) as graph, refusals():
-        report = _load(graph, bundle, rejects, max_shared, region, recheck)
+        report = _load(graph, bundle, rejects, max_shared, region, recheck, allow_outside)
     if format is Format.json:
         print_json(report.to_dict())
     else:

@@ -104,9 +104,14 @@ def load_bundle(
     max_shared: int = identity.DEFAULT_MAX_SHARED,
     default_region: str = identity.DEFAULT_REGION,
     recheck: bool = False,
+    allow_outside: bool = False,
     progress: Progress | None = None,
 ) -> LoadReport:
     """Load the bundle in ``folder`` (canonical files, or exports listed in bundle.toml).
+
+    A bundle reads only files inside its folder (a symlink or a ``bundle.toml`` entry that
+    leads out of it is refused) and mappings shipped by name or kept inside it, unless
+    ``allow_outside``.
 
     The bundle the last load brought into this very graph (same bytes, settings and loader,
     and nothing written since) is known unchanged by its digest alone; ``recheck`` compares it
@@ -117,8 +122,13 @@ def load_bundle(
     report = LoadReport(bundle=str(folder), store=store.location)
     with tempfile.TemporaryDirectory(prefix="graph360-bundle-") as staging:
         step("read")
-        canonical = _materialize(folder, Path(staging))
-        present = [path for name in FILES if (path := find_file(canonical, name)) is not None]
+        canonical = _materialize(folder, Path(staging), allow_outside)
+        own = canonical != folder
+        present = [
+            path
+            for name in FILES
+            if (path := find_file(canonical, name, allow_outside=allow_outside)) is not None
+        ]
         digest = changes.bundle_digest(
             present, max_shared=max_shared, default_region=default_region
         )
@@ -126,7 +136,7 @@ def load_bundle(
             report.seconds = round(time.perf_counter() - started, 3)
             return report
         check_memory(canonical)
-        raw = read_bundle(canonical)
+        raw = read_bundle(canonical, own=own, allow_outside=allow_outside)
         for name, file in raw.items():
             report.files[name] = FileReport(rows_read=file.rows_read)
         batch = prepare_batch(
@@ -324,13 +334,13 @@ def _available_memory() -> int | None:
     return None
 
 
-def _materialize(folder: Path, staging: Path) -> Path:
+def _materialize(folder: Path, staging: Path, allow_outside: bool) -> Path:
     """A canonical bundle folder: ``folder`` itself, or its exports mapped into ``staging``."""
     if not (folder / "bundle.toml").exists():
         return folder
     from graph360.ingest.mapping import materialize
 
-    return materialize(folder, staging)
+    return materialize(folder, staging, allow_outside=allow_outside)
 
 
 def write_rejects(path: Path, rejects: list[Reject]) -> None:
