@@ -147,6 +147,7 @@ def load(
             f"[red]error:[/red] {bundle}: no such folder (a bundle is a folder of CSV or "
             "Parquet files, or of exports listed in bundle.toml)",
             highlight=False,
+            soft_wrap=True,
         )
         raise typer.Exit(EXIT_REFUSED)
     with open_graph(store) as graph, refusals():
