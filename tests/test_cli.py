@@ -134,7 +134,7 @@ def test_the_readme_demo_runs_and_its_suggestions_work(tmp_path: Path) -> None:
     result = _invoke("demo", "--customers", "60", "--dir", exports, "--store", db, "--no-serve")
     assert result.exit_code == 0, result.stdout + result.stderr
     assert "graph360 demo" in result.stdout
-    suggested = [r for r in re.findall(r"graph360 customer (\S+)", result.stdout) if r != "--help"]
+    suggested = re.findall(r"^  \S.* customer (\S+)$", result.stdout, re.MULTILINE)
     assert len(suggested) == 3
     for ref in suggested:
         card = _invoke("customer", ref, "--store", db, "--format", "json")
@@ -197,3 +197,73 @@ def test_load_of_a_missing_folder_names_the_folder(tmp_path: Path) -> None:
     assert done.exit_code == EXIT_REFUSED
     assert "nowhere: no such folder" in done.output
     assert not (tmp_path / "g.lbug").exists()  # checked before the store was opened
+
+
+def test_the_demo_key_works_from_a_narrow_terminal_and_from_its_file(tmp_path: Path) -> None:
+    """The demo's key on a line of its own (never cut by an 80-column terminal or a file), and
+    written to --key-file (0600); the commands it suggests name a program that runs."""
+    import os
+    import signal
+    import socket
+    import time
+
+    import httpx
+
+    script = Path(sys.executable).parent / "graph360"  # what the README's install made
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    out, key_file = tmp_path / "demo.out", tmp_path / "demo.key"
+    demo = subprocess.Popen(
+        [
+            *(str(script), "demo", "--customers", "60", "--dir", str(tmp_path / "exports")),
+            *("--store", str(tmp_path / "demo.lbug"), "--port", str(port)),
+            *("--key-file", str(key_file)),
+        ],
+        stdout=out.open("w"),
+        stderr=subprocess.STDOUT,
+        env=os.environ | {"COLUMNS": "80", "GRAPH360_KEYS": str(tmp_path / "keys.json")},
+        cwd=tmp_path,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}/graphql"
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline and demo.poll() is None, out.read_text()
+            time.sleep(0.2)
+        printed = out.read_text().splitlines()
+        key = printed[printed.index("API key (admin, for this demo), on the next line:") + 1]
+        assert key == key_file.read_text().strip()
+        assert key_file.stat().st_mode & 0o777 == 0o600
+        answer = httpx.post(
+            url,
+            json={"query": "{ departments { id } }"},
+            headers={"Authorization": f"Bearer {key}"},
+            timeout=30,
+        )
+        assert answer.status_code == 200 and answer.json()["data"]["departments"]
+        first = next(line for line in printed if " customer " in line and line.startswith("  "))
+        program = first.split(" customer ")[0].strip()
+        assert program in ("graph360", str(script)), first
+        ran = subprocess.run(
+            [*program.split(), "--help"], capture_output=True, text=True, cwd=tmp_path
+        )
+        assert ran.returncode == 0, ran.stderr
+    finally:
+        demo.send_signal(signal.SIGINT)
+        try:
+            demo.wait(30)
+        except subprocess.TimeoutExpired:
+            demo.kill()
+
+
+def test_a_format_a_command_cannot_do_is_refused() -> None:
+    """``customer --format csv`` once printed JSON and exited 0: a nested answer has no CSV."""
+    for command in (["customer", "x"], ["load", "."], ["facts", "status"], ["ingest", "-"]):
+        done = runner.invoke(app, [*command, "--format", "csv"])
+        assert done.exit_code == 2 and "csv" in done.output, (command, done.output)

@@ -9,10 +9,12 @@ import csv
 import datetime as dt
 import io
 import json
+import shutil
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -41,6 +43,14 @@ class Format(StrEnum):
     csv = "csv"
 
 
+class Shape(StrEnum):
+    """The formats of a command whose answer is nested (a card, a report): no CSV, so
+    ``--format csv`` is refused as an invalid choice rather than answered in JSON."""
+
+    table = "table"
+    json = "json"
+
+
 StoreOption = Annotated[
     str | None,
     typer.Option(
@@ -52,6 +62,7 @@ StoreOption = Annotated[
 ]
 CustomerRef = Annotated[str, typer.Argument(help="Customer id, source:source_id, or e-mail")]
 FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format")]
+ShapeOption = Annotated[Shape, typer.Option("--format", "-f", help="Output format")]
 MaskedOption = Annotated[
     bool,
     typer.Option(
@@ -60,6 +71,19 @@ MaskedOption = Annotated[
         "sees them: for output you will pass to someone who may not see contact details",
     ),
 ]
+
+
+def command() -> str:
+    """How to run graph360 again from this terminal: ``graph360`` when that is on PATH and is
+    this very program, else the path this one was started by (``.venv/bin/graph360`` after the
+    README's install), else ``python -m graph360``."""
+    started = Path(sys.argv[0])
+    on_path = shutil.which("graph360")
+    if on_path and started.exists() and Path(on_path).resolve() == started.resolve():
+        return "graph360"
+    if started.name == "graph360" and started.exists():
+        return str(started) if started.is_absolute() or "/" in sys.argv[0] else f"./{started}"
+    return f"{sys.executable} -m graph360.cli"
 
 
 def audience(masked: bool) -> Audience:

@@ -12,6 +12,8 @@ from graph360.cli.base import (
     Format,
     FormatOption,
     MaskedOption,
+    Shape,
+    ShapeOption,
     StoreOption,
     app,
     audience,
@@ -50,7 +52,7 @@ def customer(
     ref: CustomerRef,
     store: StoreOption = None,
     touchpoints: Annotated[int, typer.Option(help="How many recent touchpoints to show")] = 10,
-    format: FormatOption = Format.table,
+    format: ShapeOption = Shape.table,
     masked: MaskedOption = False,
 ) -> None:
     """Print the 360 card of one customer (contact details in full unless --masked)."""
@@ -58,7 +60,7 @@ def customer(
 
     with open_graph(store, read_only=True) as graph, refusals():
         card = customer_card(graph, ref, touchpoints=touchpoints, audience=audience(masked))
-    if format is Format.table:
+    if format is Shape.table:
         _show_card(card)
     else:
         print_json(card)
