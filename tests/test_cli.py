@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -113,17 +114,21 @@ def test_a_second_writer_is_told_which_process_holds_the_database(tmp_path: Path
     db = tmp_path / "g.lbug"
     holder = open_store(str(db))
     try:
-        result = subprocess.run(
-            [sys.executable, "-m", "graph360.cli", "load", str(TINY), "--store", str(db)],
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        results = [
+            subprocess.run(
+                [sys.executable, "-m", "graph360.cli", *command, "--store", str(db)],
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+            for command in (["load", str(TINY)], ["serve", "--port", "1"])
+        ]
     finally:
         holder.close()
-    assert result.returncode == EXIT_REFUSED
-    assert "is open for writing by process" in result.stderr
-    assert "Traceback" not in result.stderr
+    for result in results:  # a load, and a server started during a load
+        assert result.returncode == EXIT_REFUSED, result.stderr
+        assert f"is open for writing by process {os.getpid()}" in result.stderr
+        assert "Traceback" not in result.stderr
 
 
 def test_the_readme_demo_runs_and_its_suggestions_work(tmp_path: Path) -> None:

@@ -86,7 +86,10 @@ def run_api(settings: ApiSettings, host: str, port: int) -> None:
     import uvicorn
 
     from graph360.api.app import create_app
+    from graph360.store import open_store, resolve_location
 
+    with refusals():  # who holds the store, in one line, rather than the server's traceback
+        open_store(resolve_location(settings.store)).close()
     errors.print(f"graph360 API on http://{host}:{port}/graphql (Ctrl-C stops it)")
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=False)
 
