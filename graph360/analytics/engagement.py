@@ -60,7 +60,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from graph360.errors import Graph360Error, NotFoundError
+from graph360.errors import InvalidRequestError, NotFoundError
 from graph360.store.base import GraphStore
 
 __all__ = [
@@ -151,7 +151,7 @@ _ANSWERS = frozenset().union(*(d.responses for d in DELIVERIES.values()))
 Measure = Literal["auto", "rate", "activity"]
 
 
-class EngagementError(Graph360Error):
+class EngagementError(InvalidRequestError):
     """An engagement question that cannot be answered as asked (a malformed window, a
     comparison of channels that send nothing, an unknown time zone)."""
 

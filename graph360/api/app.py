@@ -49,8 +49,9 @@ from graph360.analytics.offers import offer_model
 from graph360.api.auth import KeyFileError, KeyRing, Principal
 from graph360.api.context import Context, StoreRunner
 from graph360.api.events import mount_events
-from graph360.api.schema import PUBLIC_ERRORS, Mutation, PermissionDenied, Query
+from graph360.api.schema import Mutation, PermissionDenied, Query
 from graph360.api.views import basic_key, mount_views
+from graph360.errors import Graph360Error
 from graph360.store import open_store, resolve_location
 
 log = logging.getLogger(__name__)
@@ -139,7 +140,8 @@ def _is_public(error: GraphQLError) -> bool:
         original is None
         or not error.path  # a request error (syntax, validation, variable coercion)
         or isinstance(error, PermissionDenied)
-        or isinstance(original, (*PUBLIC_ERRORS, PermissionDenied))
+        or isinstance(original, PermissionDenied)
+        or (isinstance(original, Graph360Error) and original.public)
     )
 
 
@@ -279,21 +281,22 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     mount_views(app, authenticate)
     mount_events(app, authenticate)
 
-    @app.exception_handler(KeyFileError)
-    async def unreadable_keys(request: Request, error: KeyFileError) -> Response:
-        log.error("cannot check API keys: %s", error)
-        return JSONResponse(
-            {
-                "errors": [
-                    {
-                        "message": "the server cannot read its API key file; its operator "
-                        "must repair it (the server's log says what is wrong)"
-                    }
-                ]
-            },
-            503,
-            headers={"Retry-After": "60"},
-        )
+    @app.exception_handler(Graph360Error)
+    async def refused(request: Request, error: Graph360Error) -> Response:
+        """An error that escaped a route, answered as its class says (a key file that cannot
+        be read: 503, the detail in the log only)."""
+        if error.public:
+            message = str(error)
+        else:
+            log.error("%s %s: %s", request.method, request.url.path, error)
+            message = (
+                "the server cannot read its API key file; its operator must repair it (the "
+                "server's log says what is wrong)"
+                if isinstance(error, KeyFileError)
+                else "the server could not answer: its log says why"
+            )
+        retry = {"Retry-After": "60"} if error.http_status in (429, 503) else None
+        return JSONResponse({"errors": [{"message": message}]}, error.http_status, headers=retry)
 
     app.add_middleware(
         BodyLimit,

@@ -58,7 +58,11 @@ ROLES: dict[str, frozenset[str]] = {
 
 
 class KeyFileError(Graph360Error):
-    """A key file that cannot be read or a key command that cannot be done."""
+    """A key file that cannot be read or a key command that cannot be done. An API caller is
+    told only that the server cannot check keys (the operator's log has the detail)."""
+
+    http_status = 503
+    public = False
 
 
 @dataclass(frozen=True)

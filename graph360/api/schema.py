@@ -38,8 +38,8 @@ from graph360.api import analytics_types as at
 from graph360.api.context import Context
 from graph360.api.events import MAX_EVENTS
 from graph360.api.shapes import build, utc
-from graph360.errors import Graph360Error, InvalidRecordError, NotFoundError
-from graph360.ingest.events import Backpressure, needs_routing, outcome_counts
+from graph360.errors import InvalidRequestError, NotFoundError
+from graph360.ingest.events import needs_routing, outcome_counts
 from graph360.ingest.realtime import record_touchpoint
 from graph360.store.base import GraphStore
 
@@ -48,10 +48,6 @@ MAX_PAGE = 100
 DEFAULT_PAGE = 20
 
 T = TypeVar("T")
-
-
-class InvalidRequestError(Graph360Error):
-    """A request the API refuses as it stands (a bad cursor, a filter out of range)."""
 
 
 # --- permissions -----------------------------------------------------------------------------
@@ -1229,13 +1225,3 @@ class Mutation:
         if not rows:
             raise NotFoundError(f"no action {action_id!r}")
         return _action(info, rows[0])
-
-
-#: Errors whose messages are meant for the caller; every other error is masked.
-PUBLIC_ERRORS: tuple[type[Exception], ...] = (
-    InvalidRequestError,
-    InvalidRecordError,
-    NotFoundError,
-    engagement_data.EngagementError,
-    Backpressure,
-)

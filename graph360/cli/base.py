@@ -94,12 +94,13 @@ def audience(masked: bool) -> Audience:
 
 @contextmanager
 def refusals() -> Iterator[None]:
-    """A graph360 error becomes one line on stderr and exit code 1, never a traceback."""
+    """A graph360 error becomes one line on stderr and the exit code its class carries (1, or
+    2 for an argument to change), never a traceback."""
     try:
         yield
     except Graph360Error as error:
         errors.print(f"[red]error:[/red] {error}", highlight=False, soft_wrap=True)
-        raise typer.Exit(EXIT_REFUSED) from None
+        raise typer.Exit(error.exit_code) from None
 
 
 @contextmanager

@@ -48,11 +48,7 @@ def _write(
     from graph360.views import VIEWS
 
     with open_graph(store, read_only=True) as graph, refusals():
-        try:
-            html = VIEWS[name].render(graph, audience=who, **params)
-        except ValueError as error:
-            errors.print(f"[red]error:[/red] {error}", highlight=False)
-            raise typer.Exit(2) from None
+        html = VIEWS[name].render(graph, audience=who, **params)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(html, encoding="utf-8")
     errors.print(f"wrote the {name} view to {output} ({len(html) / 1e6:.1f} MB)", highlight=False)

@@ -6,8 +6,8 @@ parameters it takes, the GraphQL query that gives its data, and
 ``render(store, audience=..., **params)`` returning the complete page as that audience may see
 it (:class:`graph360.privacy.Audience`: the API passes the caller's, the CLI the operator's).
 No HTTP here: parameters arrive as Python values or as the strings of a query string
-(converted by :meth:`View.render`); a bad one raises :class:`ViewParameterError` (a
-ValueError), an unknown customer or journey :class:`graph360.errors.NotFoundError`.
+(converted by :meth:`View.render`); a bad one raises :class:`ViewParameterError` (an
+InvalidRequestError), an unknown customer or journey :class:`graph360.errors.NotFoundError`.
 
 Each view lives in its own module (``customer``, ``overlap``, ``journey``, ``influence``) with
 its ``GRAPHQL`` text and a ``build`` function returning the data the page is drawn from
@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from graph360.errors import InvalidRequestError
 from graph360.privacy import Audience
 from graph360.store.base import GraphStore
 from graph360.views import customer, influence, journey, overlap
@@ -31,7 +32,7 @@ from graph360.views.render import index_html
 __all__ = ["VIEWS", "Param", "View", "ViewParameterError", "index_page"]
 
 
-class ViewParameterError(ValueError):
+class ViewParameterError(InvalidRequestError):
     """A view was given a parameter it does not take, or a value it cannot use."""
 
 
