@@ -73,7 +73,7 @@ def test_deep_nesting_and_lone_surrogates_are_400(api: Api) -> None:
 def test_times_past_the_end_of_time_are_refused(api: Api) -> None:
     late = "9999-12-31T23:59:59-14:00"
     (message,) = api.errors(
-        'query($t: DateTime!) { funnel(journey: "buy", until: $t) { journey } }', {"t": late}
+        'query($t: DateOrTime!) { funnel(journey: "buy", until: $t) { journey } }', {"t": late}
     )
     assert "out of range" in message
     (message,) = api.errors(

@@ -49,7 +49,7 @@ from graph360.analytics.offers import offer_model
 from graph360.api.auth import KeyFileError, KeyRing, Principal
 from graph360.api.context import Context, StoreRunner
 from graph360.api.events import mount_events
-from graph360.api.schema import Mutation, PermissionDenied, Query
+from graph360.api.schema import WHEN_SCALAR, Mutation, PermissionDenied, Query, When
 from graph360.api.views import basic_key, mount_views
 from graph360.errors import Graph360Error
 from graph360.store import open_store, resolve_location
@@ -124,7 +124,10 @@ def build_schema(settings: ApiSettings | None = None) -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         extensions=extensions,
-        config=StrawberryConfig(disable_field_suggestions=not settings.introspection),
+        config=StrawberryConfig(
+            disable_field_suggestions=not settings.introspection,
+            scalar_map={When: WHEN_SCALAR},
+        ),
     )
 
 

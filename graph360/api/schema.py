@@ -17,7 +17,7 @@ import secrets
 import uuid
 from collections.abc import Callable
 from enum import Enum
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, NewType, TypeVar
 
 import pyarrow as pa
 import strawberry
@@ -25,7 +25,7 @@ from strawberry.permission import BasePermission
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from graph360 import facts
+from graph360 import facts, periods
 from graph360.analytics import card as card_data
 from graph360.analytics import engagement as engagement_data
 from graph360.analytics import influence as influence_data
@@ -42,6 +42,22 @@ from graph360.errors import InvalidRequestError, NotFoundError
 from graph360.ingest.events import needs_routing, outcome_counts
 from graph360.ingest.realtime import record_touchpoint
 from graph360.store.base import GraphStore
+
+#: A period bound as people write it (graph360.periods): a date or a time.
+When = NewType("When", object)
+WHEN_SCALAR = strawberry.scalar(
+    name="DateOrTime",
+    description="A date (2026-01-31: as an `until`, that whole day is included) or an ISO "
+    "time (2026-01-31T10:00Z: exact; an `until` excludes it). The same rule as the CLI's "
+    "--since / --until and the views'.",
+    serialize=lambda value: value.isoformat(),
+    parse_value=lambda value: periods.parse_bound(value) if isinstance(value, str) else _no(value),
+)
+
+
+def _no(value: object) -> None:
+    raise InvalidRequestError(f"a date or time is written as text, not {type(value).__name__}")
+
 
 #: Lists are paginated: a page holds at most this many items.
 MAX_PAGE = 100
@@ -530,11 +546,12 @@ class Customer:
         after: str | None = None,
         channel: str | None = None,
         kind: str | None = None,
-        since: dt.datetime | None = None,
-        until: dt.datetime | None = None,
+        since: When | None = None,
+        until: When | None = None,
     ) -> Connection[Touchpoint]:
         size = page_size(first)
         cursor = decode_cursor(after, (dt.datetime, str)) if after else None
+        period = periods.parse_period(since, until)
 
         def work(store: GraphStore) -> list[dict[str, Any]]:
             before = None
@@ -550,8 +567,8 @@ class Customer:
                 size + 1,
                 channel=channel,
                 kind=kind,
-                since=_naive(since),
-                until=_naive(until),
+                since=period.since,
+                until=period.until,
                 before=before,
             )
 
@@ -747,8 +764,8 @@ class Query:
         self,
         info: Info,
         by: Grouping = Grouping.DEPARTMENT,
-        since: dt.datetime | None = None,
-        until: dt.datetime | None = None,
+        since: When | None = None,
+        until: When | None = None,
         window_hours: float = 48,
         top: int = 10,
     ) -> at.OverlapReport:
@@ -764,8 +781,8 @@ class Query:
         self,
         info: Info,
         by: Grouping = Grouping.DEPARTMENT,
-        since: dt.datetime | None = None,
-        until: dt.datetime | None = None,
+        since: When | None = None,
+        until: When | None = None,
         window_hours: float = 48,
         top: int = 10,
     ) -> at.Collisions:
@@ -795,15 +812,16 @@ class Query:
         self,
         info: Info,
         journey: str,
-        since: dt.datetime | None = None,
-        until: dt.datetime | None = None,
+        since: When | None = None,
+        until: When | None = None,
         paths: int = 10,
     ) -> at.Funnel:
         size = page_size(paths)
+        period = periods.parse_period(since, until)
         found = await _analytics(
             info,
             lambda s: journey_data.journey_funnel(
-                s, journey, since=_naive(since), until=_naive(until), paths=size
+                s, journey, since=period.since, until=period.until, paths=size
             ),
         )
         return build(at.Funnel, found.to_dict())
@@ -818,8 +836,8 @@ class Query:
         info: Info,
         channels: list[str] | None = None,
         by_department: bool = False,
-        since: dt.datetime | None = None,
-        until: dt.datetime | None = None,
+        since: When | None = None,
+        until: When | None = None,
         timezone: str | None = None,
         min_volume: int = engagement_data.MIN_VOLUME,
         top: int = 3,
@@ -828,14 +846,15 @@ class Query:
         size = page_size(top)
         if compare_channels is not None and len(compare_channels) != 2:
             raise InvalidRequestError("compareChannels takes exactly two channels")
+        period = periods.parse_period(since, until)
         report = await _analytics(
             info,
             lambda s: engagement_data.engagement(
                 s,
                 channels=channels,
                 by="department" if by_department else None,
-                since=_naive(since),
-                until=_naive(until),
+                since=period.since,
+                until=period.until,
                 timezone=timezone,
                 min_volume=min_volume,
                 top=size,
@@ -884,22 +903,15 @@ def _step(row: dict[str, Any]) -> JourneyStep:
 
 
 def _overlap_args(
-    by: Grouping,
-    since: dt.datetime | None,
-    until: dt.datetime | None,
-    window_hours: float,
-    top: int,
+    by: Grouping, since: When | None, until: When | None, window_hours: float, top: int
 ) -> dict[str, Any]:
-    """The overlap module's arguments from the GraphQL ones, checked."""
-    if not 0 < window_hours <= 24 * 365:
-        raise InvalidRequestError(
-            f"windowHours must be above 0 and at most a year, not {window_hours}"
-        )
+    """The overlap module's arguments from the GraphQL ones, checked as every surface does."""
+    period = periods.parse_period(since, until)
     return {
         "by": by.value,
-        "since": _naive(since),
-        "until": _naive(until),
-        "window_hours": window_hours,
+        "since": period.since,
+        "until": period.until,
+        "window_hours": periods.parse_window(window_hours),
         "top": page_size(top),
     }
 

@@ -63,6 +63,22 @@ StoreOption = Annotated[
 CustomerRef = Annotated[str, typer.Argument(help="Customer id, source:source_id, or e-mail")]
 FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format")]
 ShapeOption = Annotated[Shape, typer.Option("--format", "-f", help="Output format")]
+#: A period, as graph360.periods reads it on every surface.
+SinceOption = Annotated[
+    str | None,
+    typer.Option(metavar="DATE|TIME", help="Period start, inclusive: 2026-01-01 or an ISO time"),
+]
+UntilOption = Annotated[
+    str | None,
+    typer.Option(
+        metavar="DATE|TIME",
+        help="Period end: a date includes that whole day, an ISO time is exclusive",
+    ),
+]
+WindowOption = Annotated[
+    float,
+    typer.Option(help="Contacts from two units at most this many hours apart collide"),
+]
 MaskedOption = Annotated[
     bool,
     typer.Option(

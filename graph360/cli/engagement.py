@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -13,7 +12,9 @@ from rich.table import Table
 from graph360.cli.base import (
     Format,
     FormatOption,
+    SinceOption,
     StoreOption,
+    UntilOption,
     app,
     console,
     errors,
@@ -23,6 +24,7 @@ from graph360.cli.base import (
     refusals,
     table,
 )
+from graph360.periods import Period, parse_period
 
 
 class By(StrEnum):
@@ -42,18 +44,8 @@ def engagement(
         typer.Option("--channel", "-c", help="Channel to show, repeatable [default: all]"),
     ] = None,
     by: Annotated[By | None, typer.Option("--by", help="One grid per department too")] = None,
-    since: Annotated[
-        dt.datetime | None,
-        typer.Option(
-            formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"], help="From this UTC date/time (inclusive)"
-        ),
-    ] = None,
-    until: Annotated[
-        dt.datetime | None,
-        typer.Option(
-            formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"], help="Until this UTC date/time (exclusive)"
-        ),
-    ] = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
     compare_channels: Annotated[
         tuple[str, str] | None,
         typer.Option(
@@ -103,13 +95,15 @@ def engagement(
     if compare_channels and compare_windows:
         errors.print("[red]error:[/red] give --compare-channels or --compare-windows, not both")
         raise typer.Exit(1)
+    with refusals():
+        period = parse_period(since, until)
     with open_graph(store, read_only=True) as graph, refusals():
         report = answer(
             graph,
             channels=channel,
             by=by.value if by else None,
-            since=since,
-            until=until,
+            since=period.since,
+            until=period.until,
             timezone=timezone,
             measure=measure.value,
             min_volume=min_volume,
@@ -188,9 +182,7 @@ _BEST_COLUMNS = ["channel", "department", "measure", "weekday", "hours", "value"
 
 
 def _period(report: Any) -> str:
-    lo = f"{report.since:%Y-%m-%d}" if report.since else "start"
-    hi = f"{report.until:%Y-%m-%d}" if report.until else "end"
-    return f"{lo} to {hi}"
+    return str(Period(report.since, report.until))
 
 
 def _grid(grid: Any, min_volume: int, clock: str) -> Table:

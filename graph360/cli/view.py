@@ -15,7 +15,10 @@ import typer
 from graph360.cli.base import (
     CustomerRef,
     MaskedOption,
+    SinceOption,
     StoreOption,
+    UntilOption,
+    WindowOption,
     app,
     audience,
     errors,
@@ -36,8 +39,6 @@ Output = Annotated[
     Path,
     typer.Option("--output", "-o", help="The HTML file to write", dir_okay=False, writable=True),
 ]
-Since = Annotated[str | None, typer.Option(help="Start of the period, e.g. 2026-01-01 (inclusive)")]
-Until = Annotated[str | None, typer.Option(help="End of the period; a date includes its whole day")]
 
 
 def _write(
@@ -80,9 +81,9 @@ def customer(
 def overlap(
     output: Output,
     by: Annotated[str, typer.Option(help="department or division")] = "department",
-    since: Since = None,
-    until: Until = None,
-    window_hours: Annotated[int, typer.Option(help="Collision window in hours")] = 48,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    window_hours: WindowOption = 48,
     store: StoreOption = None,
 ) -> None:
     """Departments (or divisions) by audience, joined by shared customers and collisions."""
@@ -93,8 +94,8 @@ def overlap(
 def journey(
     journey_id: Annotated[str, typer.Argument(help="The journey's id")],
     output: Output,
-    since: Since = None,
-    until: Until = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
     store: StoreOption = None,
 ) -> None:
     """A journey's steps with their owners; unowned and conflicting steps marked."""
