@@ -272,3 +272,25 @@ def test_a_format_a_command_cannot_do_is_refused() -> None:
     for command in (["customer", "x"], ["load", "."], ["facts", "status"], ["ingest", "-"]):
         done = runner.invoke(app, [*command, "--format", "csv"])
         assert done.exit_code == 2 and "csv" in done.output, (command, done.output)
+
+
+def test_a_filtered_influence_run_leaves_the_stored_scores(tmp_path: Path) -> None:
+    """``influence --kind referred`` once replaced the stored ranking every card shows."""
+    store = str(tmp_path / "g.lbug")
+    runner.invoke(app, ["load", str(TINY), "--store", store, "--rejects", str(tmp_path / "r")])
+    assert _invoke("influence", "--store", store).exit_code == 0
+
+    def stored() -> list:
+        graph = open_store(store, read_only=True)
+        try:
+            frame = graph.all_nodes("Customer")[["customer_id", "pagerank", "influence_rank"]]
+            return sorted(frame.astype(object).where(frame.notna(), None).values.tolist())
+        finally:
+            graph.close()
+
+    before = stored()
+    filtered = _invoke("influence", "--store", store, "--kind", "referred", "--format", "json")
+    assert filtered.exit_code == 0
+    assert stored() == before
+    saved = _invoke("influence", "--store", store, "--kind", "referred", "--save")
+    assert saved.exit_code == 0 and stored() != before  # when asked to
