@@ -130,3 +130,34 @@ def test_keys_are_written_0600_never_through_a_symlink(tmp_path: Path) -> None:
     assert not (tmp_path / "planted.txt").exists()
     assert not ring.path.is_symlink() and ring.path.stat().st_mode & 0o777 == 0o600
     assert sorted(k.name for k in ring.keys().values()) == ["first", "second"]
+
+
+def test_a_document_that_could_cost_too_much_is_refused_before_it_runs(api: Api) -> None:
+    aliased = " ".join(
+        f"c{i}: customers(first: 100) {{ edges {{ node {{ card {{ touchpoints(first: 100) "
+        f"{{ edges {{ node {{ id text }} }} }} }} }} }} }}"
+        for i in range(15)
+    )
+    (message,) = api.errors("{ " + aliased + " }")
+    assert "over the limit of 65,000" in message
+    analytics = " ".join(f"o{i}: overlap {{ by }}" for i in range(7))
+    (message,) = api.errors("{ " + analytics + " }")
+    assert "over the limit" in message
+    card = """query($id: ID!) { customer(id: $id) { name relationships(first: 25) {
+      edges { node { customer { name relationships { edges { node { kind } } } } } } }
+      touchpoints(first: 20) { edges { node { id text } } } flags { reason } } }"""
+    answered = api.post(card, {"id": "nobody"}).json()  # the customer view's kind of query
+    assert [e["message"] for e in answered["errors"]] == ["no customer 'nobody'"]
+
+
+def test_a_key_over_its_rate_gets_429_at_once(tmp_path: Path) -> None:
+    graph = open_store(str(tmp_path / "graph.lbug"))
+    load_bundle(graph, TINY, rejects_path=tmp_path / "rejects.csv", max_shared=2)
+    location = graph.location
+    graph.close()
+    for api in serve(location, tmp_path, rate_per_key=1.0, rate_burst=3):
+        statuses = [api.post("{ departments { id } }", role="agent").status_code for _ in range(5)]
+        assert statuses[:3] == [200, 200, 200] and statuses[3:] == [429, 429]
+        refused = api.post("{ departments { id } }", role="agent")
+        assert refused.headers["Retry-After"] == "1" and "too many requests" in refused.text
+        assert api.post("{ departments { id } }", role="admin").status_code == 200  # per key

@@ -49,7 +49,16 @@ from graph360.analytics.offers import offer_model
 from graph360.api.auth import KeyFileError, KeyRing, Principal
 from graph360.api.context import Context, StoreRunner
 from graph360.api.events import mount_events
-from graph360.api.schema import WHEN_SCALAR, Mutation, PermissionDenied, Query, When
+from graph360.api.limits import RateLimited, RateLimiter, cost_limit
+from graph360.api.schema import (
+    DEFAULT_PAGE,
+    MAX_PAGE,
+    WHEN_SCALAR,
+    Mutation,
+    PermissionDenied,
+    Query,
+    When,
+)
 from graph360.api.views import basic_key, mount_views
 from graph360.errors import Graph360Error
 from graph360.store import open_store, resolve_location
@@ -84,6 +93,14 @@ class ApiSettings:
     #: The most values (every item and field, counted through lists and objects) the
     #: variables of one GraphQL request may hold: the token limit counts the document only.
     max_variable_values: int = 100_000
+    #: The most a document may cost (graph360.api.limits: fields times the pages they repeat
+    #: in; an analytics field 10,000): a card costs a few hundred.
+    max_cost: int = 65_000
+    #: Requests a second one key may make on average, and at once (beyond: 429).
+    rate_per_key: float = 200.0
+    rate_burst: int = 400
+    #: Connections and requests in flight the server takes at once (beyond: 503).
+    max_connections: int = 1_000
 
 
 def build_schema(settings: ApiSettings | None = None) -> strawberry.Schema:
@@ -98,6 +115,7 @@ def build_schema(settings: ApiSettings | None = None) -> strawberry.Schema:
     rules = [
         *QueryDepthLimiter(max_depth=settings.max_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
+        cost_limit(settings.max_cost, MAX_PAGE, DEFAULT_PAGE),
     ]
     if not settings.introspection:
         rules.append(NoSchemaIntrospectionCustomRule)
@@ -163,6 +181,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     settings = settings or ApiSettings()
     schema = build_schema(settings)
     keys = KeyRing(settings.keys)
+    limiter = RateLimiter(settings.rate_per_key, settings.rate_burst)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -277,9 +296,13 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         return Response(json.dumps(body, default=str), status, media_type=media)
 
     def authenticate(request: Request) -> Principal | None:
+        """The caller, or None; RateLimited when this key is over its rate."""
         header = request.headers.get("authorization", "")
         token = header[7:].strip() if header.lower().startswith("bearer ") else basic_key(header)
-        return keys.authenticate(token or request.headers.get("x-api-key"))
+        principal = keys.authenticate(token or request.headers.get("x-api-key"))
+        if principal is not None and (wait := limiter.wait_needed(principal.name)) > 0:
+            raise RateLimited(wait)
+        return principal
 
     mount_views(app, authenticate)
     mount_events(app, authenticate)
@@ -298,7 +321,8 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
                 if isinstance(error, KeyFileError)
                 else "the server could not answer: its log says why"
             )
-        retry = {"Retry-After": "60"} if error.http_status in (429, 503) else None
+        wait = getattr(error, "retry_after", "60")
+        retry = {"Retry-After": str(wait)} if error.http_status in (429, 503) else None
         return JSONResponse({"errors": [{"message": message}]}, error.http_status, headers=retry)
 
     app.add_middleware(
