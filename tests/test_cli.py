@@ -294,3 +294,26 @@ def test_a_filtered_influence_run_leaves_the_stored_scores(tmp_path: Path) -> No
     assert stored() == before
     saved = _invoke("influence", "--store", store, "--kind", "referred", "--save")
     assert saved.exit_code == 0 and stored() != before  # when asked to
+
+
+def test_times_say_their_clock_and_follow_timezone(tmp_path: Path, monkeypatch) -> None:
+    """Times once printed in UTC with no label; scores sat beside money like money."""
+    from graph360 import display
+
+    store = str(tmp_path / "g.lbug")
+    runner.invoke(app, ["load", str(TINY), "--store", store, "--rejects", str(tmp_path / "r")])
+    ada = customer_id_for("crm:1")
+    try:
+        utc = _invoke("customer", ada, "--store", store)
+        assert "last 2024-03-11 10:00 UTC" in utc.stdout, utc.stdout
+        paris = _invoke("--timezone", "Europe/Paris", "customer", ada, "--store", store)
+        assert "last 2024-03-11 11:00 CET" in paris.stdout
+        monkeypatch.setenv("GRAPH360_TIMEZONE", "America/New_York")
+        assert "last 2024-03-11 06:00 EDT" in _invoke("customer", ada, "--store", store).stdout
+        bad = runner.invoke(app, ["--timezone", "Mars/Olympus", "stats", "--store", store])
+        assert bad.exit_code == 2 and "unknown time zone 'Mars/Olympus'" in bad.output
+    finally:
+        display.use_timezone(None)
+    assert display.share(0.873) == "87%" and display.money(1234.5) == "1,234.50"
+    monkeypatch.setenv("GRAPH360_CURRENCY", "gbp")
+    assert display.money(1234.5) == "GBP 1,234.50"

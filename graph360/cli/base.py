@@ -21,6 +21,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from graph360 import display
+from graph360.display import text
 from graph360.errors import Graph360Error
 from graph360.privacy import MASKED, OPERATOR, Audience
 from graph360.store import GraphStore, open_store
@@ -35,6 +37,22 @@ app = typer.Typer(
 )
 console = Console()
 errors = Console(stderr=True)
+
+
+@app.callback()
+def _settings(
+    timezone: Annotated[
+        str | None,
+        typer.Option(
+            envvar="GRAPH360_TIMEZONE",
+            help="Show times on this zone's clock, e.g. Europe/London (UTC when not given); "
+            "JSON and CSV stay in UTC",
+        ),
+    ] = None,
+) -> None:
+    """Options for every command."""
+    with refusals():
+        display.use_timezone(timezone)
 
 
 class Format(StrEnum):
@@ -175,20 +193,6 @@ def safe_cell(value: Any) -> Any:
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
-
-
-def text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime):
-        return (
-            value.strftime("%Y-%m-%d %H:%M") if value.time() != dt.time() else f"{value:%Y-%m-%d}"
-        )
-    if isinstance(value, float):
-        return f"{value:,.2f}"
-    if isinstance(value, list):
-        return ", ".join(map(text, value))
-    return str(value)
 
 
 def table(title: str, rows: list[dict[str, Any]], columns: list[str] | None = None) -> Table:

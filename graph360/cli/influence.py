@@ -94,6 +94,12 @@ def influence(
         f"{state} in {summary['iterations']} iterations "
         f"(L1 change {summary['delta']:.1e} < {summary['tolerance']:.0e}). "
         f"{summary['communities']:,} communities. "
-        + ("Stored on every customer." if save else "Not stored (--no-save)."),
+        + (
+            "Stored on every customer."
+            if save
+            else "Not stored: a ranking over some kinds only (--save stores it)."
+            if kind
+            else "Not stored (--no-save)."
+        ),
         highlight=False,
     )

@@ -25,6 +25,7 @@ from graph360.cli.base import (
     table,
     text,
 )
+from graph360.display import money, share
 
 # --- reading ---------------------------------------------------------------------------------
 
@@ -98,8 +99,9 @@ def _show_card(card: dict[str, Any]) -> None:
         head.append("value: not computed yet (run graph360 value)")
     else:
         head.append(
-            f"value: current {text(value['current'])} · potential {text(value['potential'])} · "
-            f"at risk {value['at_risk']:.2f} (as of {text(value['computed_at'])})"
+            f"value a year: current {money(value['current'])} · potential "
+            f"{money(value['potential'])} · chance of drifting away {share(value['at_risk'])} "
+            f"(as of {text(value['computed_at'])})"
         )
     if influence["pagerank"] is not None:
         head.append(

@@ -20,6 +20,7 @@ from collections import Counter
 from typing import Any
 
 from graph360.analytics.card import customer_card
+from graph360.display import money, share
 from graph360.privacy import Audience
 from graph360.store.base import GraphStore
 from graph360.views.render import Graph, LegendItem, cap, lines, scale, text
@@ -126,9 +127,9 @@ def build(
             ("Customer id", cid),
             ("Segment", identity["segment"]),
             ("Lifecycle", identity["lifecycle_stage"]),
-            ("Current value", value["current"]),
-            ("Potential value", value["potential"]),
-            ("At risk", value["at_risk"]),
+            ("Current value a year", money(value["current"])),
+            ("Potential value a year", money(value["potential"])),
+            ("Chance of drifting away", share(value["at_risk"])),
             ("PageRank", _score(influence["pagerank"])),
             ("Influence rank", influence["influence_rank"]),
             ("Reach (2 hops)", influence["reach"]),
@@ -314,7 +315,7 @@ def build(
         ("Customer", name),
         ("Customer id", cid),
         ("Segment", identity["segment"] or "—"),
-        ("Current value", text(value["current"]) if value["current"] is not None else "—"),
+        ("Current value a year", money(value["current"])),
         (
             "Influence rank",
             text(influence["influence_rank"]) if influence["influence_rank"] else "—",

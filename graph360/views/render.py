@@ -37,6 +37,8 @@ from typing import Any
 
 import jinja2
 
+from graph360.display import text
+
 __all__ = [
     "BIG",
     "FONT",
@@ -136,21 +138,6 @@ def lines(*facts: tuple[str, Any] | str | None) -> str:
             continue
         out.append(f"{label}: {text(value)}")
     return "\n".join(out)
-
-
-def text(value: Any) -> str:
-    """A value as a person reads it (dates to the minute, floats with separators)."""
-    if isinstance(value, dt.datetime):
-        if value.time() == dt.time():
-            return f"{value:%Y-%m-%d}"
-        return f"{value:%Y-%m-%d %H:%M}"
-    if isinstance(value, float):
-        return f"{value:,.2f}"
-    if isinstance(value, int) and not isinstance(value, bool):
-        return f"{value:,}"
-    if isinstance(value, list | tuple):
-        return ", ".join(text(v) for v in value)
-    return str(value)
 
 
 def scale(value: float, top: float, *, low: float = 10, high: float = 50) -> float:
