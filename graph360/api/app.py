@@ -417,6 +417,8 @@ async def _read_request(request: Request) -> tuple[str, dict | None, str | None]
             variables = json.loads(raw_variables) if raw_variables else None
         except ValueError:
             return bad("variables is not JSON")
+        except RecursionError:
+            return bad("variables nest too deeply")
         data: dict[str, Any] = {
             "query": params.get("query"),
             "variables": variables,
@@ -434,10 +436,12 @@ async def _read_request(request: Request) -> tuple[str, dict | None, str | None]
             return bad("the body nests too deeply to be a GraphQL request")
         if not isinstance(data, dict):
             return bad("the body must be a JSON object with a query")
-        try:
-            json.dumps(data, ensure_ascii=False).encode("utf-8")
-        except UnicodeEncodeError:
-            return bad("the body holds a lone surrogate (U+D800 to U+DFFF): not Unicode text")
+    try:  # a JSON escape can spell half a UTF-16 pair, which no store can take as text
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return bad("the request holds a lone surrogate (U+D800 to U+DFFF): not Unicode text")
+    except RecursionError:
+        return bad("the request nests too deeply to be a GraphQL request")
     query, variables, operation = (
         data.get("query"),
         data.get("variables"),
