@@ -205,6 +205,7 @@ def test_last_load(store, tmp_path: Path) -> None:
         },
         "records_linked": 1,
         "identifiers_blocked": {},
+        "identity_conflicts": {},
     }
     before = snapshot(store)
     again = load_bundle(store, bundle, max_shared=2)

@@ -522,3 +522,42 @@ def test_parquet_files_that_cannot_be_read_say_so(store, tmp_path: Path) -> None
     pq.write_table(table, typed / "customers.parquet")
     with pytest.raises(BundleError, match="column 'tags' holds list<"):
         load_bundle(store, typed, rejects_path=tmp_path / "r.csv")
+
+
+def test_a_landline_two_people_share_keeps_them_apart_and_says_so(store, tmp_path: Path) -> None:
+    """Hannah Scott and Daniel Evans share the landline 0117 496 0555 (issue: once one customer,
+    and Daniel's card showed Hannah)."""
+    from graph360.analytics.card import customer_card
+    from graph360.privacy import OPERATOR
+
+    _write(
+        tmp_path / "b",
+        "customers.csv",
+        """
+        source,customer_id,name,email,phone,country
+        hubspot,1,Hannah Scott,,0117 496 0555,GB
+        hubspot,2,Daniel Evans,dan.evans@example.com,0117 496 0555,GB
+        hubspot,3,Anna Berg,family@example.com,,SE
+        hubspot,4,Erik Berg,family@example.com,,SE
+        """,
+    )
+    _write(
+        tmp_path / "b",
+        "touchpoints.csv",
+        """
+        touchpoint_id,at,channel,kind,email
+        T1,2024-03-01T10:00:00Z,email,open,dan.evans@example.com
+        T2,2024-03-01T10:00:00Z,email,open,family@example.com
+        """,
+    )
+    report = load_bundle(store, tmp_path / "b", rejects_path=tmp_path / "r.csv")
+    assert store.counts()["nodes"]["Customer"] == 4
+    assert report.identity_conflicts == {
+        "email:family@example.com": [["hubspot:3"], ["hubspot:4"]],
+        "phone:+441174960555": [["hubspot:1"], ["hubspot:2"]],
+    }
+    card = customer_card(store, "dan.evans@example.com", audience=OPERATOR)
+    assert card["identity"]["name"] == "Daniel Evans"
+    (reject,) = _rejects(tmp_path / "r.csv")
+    assert reject["line"] == "3" and "family@example.com" in reject["reason"]
+    assert "shared by people whose names disagree" in reject["reason"]

@@ -56,6 +56,7 @@ def test_identity_records(tiny) -> None:
     }
     assert rows["support:Z9"]["phone"] == "+442079460001"
     assert rows["shop:A-77"]["email"] == "ada@example.org"
+    assert (rows["support:Z9"]["name"], rows["crm:2"]["name"]) == ("A. Lovelace", "Grace Hopper")
 
 
 def test_customer_profile(tiny) -> None:

@@ -108,6 +108,18 @@ def _show_report(report: Any) -> None:
         console.print(
             f"[yellow]blocked placeholder identifiers[/yellow] (merged nobody): {blocked}"
         )
+    if report.identity_conflicts:
+        shown = list(report.identity_conflicts.items())[:5]
+        console.print(
+            f"[yellow]{len(report.identity_conflicts)} identifiers shared by people whose names "
+            "disagree[/yellow], not merged through them (a household, a shared inbox): "
+            + "; ".join(
+                f"{key} ({' | '.join(', '.join(g) for g in groups)})" for key, groups in shown
+            )
+            + (" …" if len(report.identity_conflicts) > len(shown) else ""),
+            highlight=False,
+            markup=True,
+        )
     if report.rejected:
         console.print(
             f"[red]{report.rejected} rows rejected[/red]: file, line and reason in "

@@ -66,6 +66,9 @@ class LoadReport:
     customers_merged: int = 0
     records_linked: int = 0
     identifiers_blocked: dict[str, int] = field(default_factory=dict)
+    #: Identifiers shared by records whose names disagree, not followed: "phone:+44…" -> the
+    #: record keys of each group of agreeing names (graph360.ingest.identity).
+    identity_conflicts: dict[str, list[list[str]]] = field(default_factory=dict)
     nodes_created: dict[str, int] = field(default_factory=dict)
     relationships_created: dict[str, int] = field(default_factory=dict)
     rejected: int = 0
@@ -147,6 +150,7 @@ def load_bundle(
         report.customers_merged = len(resolution.merged_customers)
         report.records_linked = resolution.records_merged()
         report.identifiers_blocked = resolution.blocked
+        report.identity_conflicts = resolution.conflicts
         for name, frame in batch.checked.items():
             report.files[name].loaded = len(frame)
         for reject in batch.rejects:
@@ -188,6 +192,7 @@ def _unchanged_since_last_load(store: GraphStore, digest: str, report: LoadRepor
     report.unchanged_bundle = True
     report.records_linked = previous["records_linked"]
     report.identifiers_blocked = previous["identifiers_blocked"]
+    report.identity_conflicts = previous.get("identity_conflicts", {})
     for name, counts in previous["files"].items():
         report.files[name] = FileReport(
             rows_read=counts["rows_read"], loaded=counts["loaded"], unchanged=counts["loaded"]
@@ -203,6 +208,7 @@ def _mark_loaded(store: GraphStore, digest: str, report: LoadReport) -> None:
         },
         "records_linked": report.records_linked,
         "identifiers_blocked": report.identifiers_blocked,
+        "identity_conflicts": report.identity_conflicts,
     }
     mark = {
         "digest": [digest],
@@ -445,6 +451,11 @@ class _People:
     def blocked_emails(self) -> set[str]:
         return {key[len("email:") :] for key in self.resolution.blocked if key.startswith("email:")}
 
+    @property
+    def shared_emails(self) -> set[str]:
+        """E-mails carried by records whose names disagree: they name nobody in particular."""
+        return {k[len("email:") :] for k in self.resolution.conflicts if k.startswith("email:")}
+
     @classmethod
     def resolve(
         cls,
@@ -456,7 +467,8 @@ class _People:
     ) -> _People:
         """Resolve ``customers`` against the records in the store: every one of them, or with
         ``references`` only the batch's identity neighbourhood (:func:`_neighbourhood`)."""
-        new = customers[["record_key", "email_norm", "phone_norm"]].rename(
+        named = ["name"] if "name" in customers else []
+        new = customers[["record_key", "email_norm", "phone_norm", *named]].rename(
             columns={"email_norm": "email", "phone_norm": "phone"}
         )
         if references is None:
@@ -466,18 +478,21 @@ class _People:
             existing = _neighbourhood(store, new, references)
             batch = set(new["record_key"])
         if existing.empty:
-            existing = pd.DataFrame(columns=["record_key", "email", "phone", "customer_id"])
+            existing = pd.DataFrame(columns=["record_key", "email", "phone", "name", "customer_id"])
         # A record in the batch is resolved by what it says now, not by what it said when it
         # was stored (a changed e-mail links by the new address, as a clean load would).
         stored = existing[~existing["record_key"].isin(new["record_key"])]
-        records = pd.concat([stored[["record_key", "email", "phone"]], new], ignore_index=True)
-        records = records.astype({"email": "object", "phone": "object"})
+        records = pd.concat(
+            [stored[["record_key", "email", "phone", "name"]], new], ignore_index=True
+        )
+        records = records.astype({"email": "object", "phone": "object", "name": "object"})
         records = records.where(records.notna(), None)
         owner_of = dict(zip(existing["record_key"], existing["customer_id"], strict=True))
         resolution = identity.resolve(records, owner_of, max_shared, batch=batch)
         owners = resolution.table["customer"]
         emails = records.dropna(subset=["email"]).drop_duplicates(["email"])
-        emails = emails[~("email:" + emails["email"]).isin(resolution.blocked.keys())]
+        refused = resolution.blocked.keys() | resolution.conflicts.keys()
+        emails = emails[~("email:" + emails["email"]).isin(refused)]
         return cls(
             resolution,
             set(owner_of),
@@ -516,11 +531,22 @@ class _People:
             result = by_record.fillna(by_email)
             blocked = normalized.isin(self.blocked_emails).fillna(False).astype(bool)
             unresolved = by_record.isna() & normalized.notna() & result.isna()
+            shared = normalized.isin(self.shared_emails).fillna(False).astype(bool)
             checker.fail(
                 unresolved & blocked,
                 lambda rows: "e-mail " + validate.quoted(rows[email]) + " is a blocked placeholder",
             )
-            checker.fail(unresolved & ~blocked, validate.quoting("no customer with e-mail ", email))
+            checker.fail(
+                unresolved & shared,
+                lambda rows: (
+                    "e-mail " + validate.quoted(rows[email]) + " is shared by people whose names "
+                    "disagree: give " + source + " and " + customer_id
+                ),
+            )
+            checker.fail(
+                unresolved & ~blocked & ~shared,
+                validate.quoting("no customer with e-mail ", email),
+            )
             checker.fail(given & normalized.isna() & result.isna(), invalid)
         checker.fail(
             ~has_key & ~given,
@@ -599,7 +625,7 @@ def _neighbourhood(store: GraphStore, new: pd.DataFrame, references: _References
     """
     keys = sorted(set(new["record_key"]) | references.record_keys)
     rows = [row for key in keys for row in store.query("identity_record", record_key=key)]
-    by_key = pd.DataFrame(rows, columns=["record_key", "email", "phone", "customer_id"])
+    by_key = pd.DataFrame(rows, columns=["record_key", "email", "phone", "name", "customer_id"])
     stored = by_key[by_key["record_key"].isin(set(new["record_key"]))]
     emails = set(new["email"].dropna()) | references.emails | set(stored["email"].dropna())
     phones = set(new["phone"].dropna()) | set(stored["phone"].dropna())
