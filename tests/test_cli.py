@@ -317,3 +317,23 @@ def test_times_say_their_clock_and_follow_timezone(tmp_path: Path, monkeypatch) 
     assert display.share(0.873) == "87%" and display.money(1234.5) == "1,234.50"
     monkeypatch.setenv("GRAPH360_CURRENCY", "gbp")
     assert display.money(1234.5) == "GBP 1,234.50"
+
+
+def test_each_view_command_takes_exactly_its_views_parameters() -> None:
+    """The view commands are made from the registry: nothing restated by hand to drift."""
+    import typer.main
+
+    from graph360.views import VIEWS
+
+    group = typer.main.get_command(app).commands["view"]  # type: ignore[attr-defined]
+    for name, view in VIEWS.items():
+        command = group.commands[name]
+        given = {p.name for p in command.params} - {"output", "store", "masked"}
+        assert given == {re.sub(r"(?<!^)([A-Z])", r"_\1", p.name).lower() for p in view.params}
+        for param in view.params:
+            option = next(
+                p for p in command.params if p.name.replace("_", "") == param.name.lower()
+            )
+            assert option.required == param.required and (
+                param.required or option.default == param.default
+            )

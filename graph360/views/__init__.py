@@ -17,6 +17,7 @@ its ``GRAPHQL`` text and a ``build`` function returning the data the page is dra
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -26,7 +27,6 @@ from urllib.parse import urlsplit
 from graph360.errors import InvalidRequestError
 from graph360.privacy import Audience
 from graph360.store.base import GraphStore
-from graph360.views import customer, influence, journey, overlap
 from graph360.views.render import index_html
 
 __all__ = ["VIEWS", "Param", "View", "ViewParameterError", "index_page"]
@@ -47,6 +47,8 @@ class Param:
     required: bool = False
     default: Any = None
     choices: tuple[str, ...] = ()
+    #: The CLI's spellings of the option (default: ``--`` and the name in kebab case).
+    flags: tuple[str, ...] = ()
 
     def convert(self, value: Any) -> Any:
         """``value`` as this parameter's type (query strings arrive as text)."""
@@ -65,18 +67,41 @@ class Param:
         return converted
 
 
+#: The influence view's caps (kept here, with the parameters, so the registry is all the CLI
+#: needs: it imports no view module, and so no analytics, until a page is drawn).
+INFLUENCE_MAX_NODES = 1500
+INFLUENCE_MAX_EDGES = 5000
+
+
 @dataclass(frozen=True)
 class View:
-    """One graph view: what it shows, what it takes, the GraphQL query for its data."""
+    """One graph view: what it shows, what it takes, the GraphQL query for its data.
+
+    Its module (``graph360.views.<name>``, with ``GRAPHQL`` and ``build``) is imported when a
+    page is drawn, not when the registry is read: the CLI builds its commands from the
+    registry on every start, and the modules bring in the analytics (igraph, scipy).
+    """
 
     name: str
     title: str
     description: str
     params: tuple[Param, ...]
-    graphql: str
-    build: Callable[..., Any]
     #: Whether the page shows a person's details (its build takes the ``audience``).
     personal: bool = False
+
+    @property
+    def module(self) -> Any:
+        return importlib.import_module(f"graph360.views.{self.name}")
+
+    @property
+    def graphql(self) -> str:
+        """The GraphQL query that gives this view's data."""
+        return self.module.GRAPHQL
+
+    @property
+    def build(self) -> Callable[..., Any]:
+        """The function returning the data the page is drawn from."""
+        return self.module.build
 
     def arguments(self, params: Mapping[str, Any]) -> dict[str, Any]:
         """The parameters checked and converted; unknown or missing ones are refused."""
@@ -145,8 +170,6 @@ VIEWS: dict[str, View] = {
                 Param("relationships", int, "heaviest relationships shown", default=25),
                 Param("touchpoints", int, "most recent touchpoints shown", default=20),
             ),
-            graphql=customer.GRAPHQL,
-            build=customer.build,
             personal=True,
         ),
         View(
@@ -169,8 +192,6 @@ VIEWS: dict[str, View] = {
                 _UNTIL,
                 Param("windowHours", float, "collision window in hours", default=48.0),
             ),
-            graphql=overlap.GRAPHQL,
-            build=overlap.build,
         ),
         View(
             name="journey",
@@ -181,8 +202,6 @@ VIEWS: dict[str, View] = {
                 "arrows."
             ),
             params=(Param("journey", str, "journey id", required=True), _SINCE, _UNTIL),
-            graphql=journey.GRAPHQL,
-            build=journey.build,
         ),
         View(
             name="influence",
@@ -192,12 +211,10 @@ VIEWS: dict[str, View] = {
                 "by community."
             ),
             params=(
-                Param("first", int, "how many top influencers", default=25),
-                Param("maxNodes", int, "cap on people shown", default=influence.MAX_NODES),
-                Param("maxEdges", int, "cap on relationships shown", default=influence.MAX_EDGES),
+                Param("first", int, "how many top influencers", default=25, flags=("--top", "-n")),
+                Param("maxNodes", int, "cap on people shown", default=INFLUENCE_MAX_NODES),
+                Param("maxEdges", int, "cap on relationships shown", default=INFLUENCE_MAX_EDGES),
             ),
-            graphql=influence.GRAPHQL,
-            build=influence.build,
         ),
     ]
 }

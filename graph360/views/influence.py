@@ -23,6 +23,7 @@ import pandas as pd
 
 from graph360.analytics.influence import compute_influence
 from graph360.store.base import GraphStore
+from graph360.views import INFLUENCE_MAX_EDGES, INFLUENCE_MAX_NODES
 from graph360.views.customer import DIRECTED, KIND_COLOUR
 from graph360.views.render import (
     BIG,
@@ -61,8 +62,7 @@ query InfluenceView($first: Int) {
 """
 
 #: Default caps: a page a browser lays out in seconds.
-MAX_NODES = 1500
-MAX_EDGES = 5000
+MAX_NODES, MAX_EDGES = INFLUENCE_MAX_NODES, INFLUENCE_MAX_EDGES
 #: People beyond this many (by PageRank) are drawn without a label (name in the tooltip).
 LABELLED = 150
 
