@@ -220,3 +220,23 @@ def test_cli_card_and_view_mask_on_request(planted: Api, tmp_path: Path) -> None
         assert leaks(page.read_text(encoding="utf-8")) == expected
     help_text = runner.invoke(cli, ["view", "--help"], env={"COLUMNS": "200"}).output
     assert "for the eyes of someone who may see what it shows" in help_text
+
+
+def test_an_agent_finds_the_caller_by_phone_in_any_format(planted: Api) -> None:
+    """An agent on a call has the caller's number, not an e-mail (and an analyst may not look
+    anyone up by it)."""
+    query = "query($r: String!) { customer(ref: $r) { id name } }"
+    for typed in ("+44 7700 900 461", "07700 900461", "(07700) 900-461", "+447700900461"):
+        assert planted.gql(query, {"r": typed}, role="agent")["customer"]["id"] == KIM
+        search = planted.gql(
+            "query($s: String) { customers(search: $s) { edges { node { id } } } }",
+            {"s": typed},
+            role="agent",
+        )
+        assert [e["node"]["id"] for e in search["customers"]["edges"]] == [KIM]
+    (refused,) = planted.errors(query, {"r": "07700 900461"}, role="analyst")
+    assert "needs 'pii:read'" in refused and "900461" not in refused
+    (missing,) = planted.errors(query, {"r": "07700 900000"}, role="agent")
+    assert missing == "no customer with phone 07700 900000"
+    done = CliRunner().invoke(cli, ["customer", "07700 900 461", "--store", planted.location])
+    assert done.exit_code == 0 and "Kim Lee" in done.output

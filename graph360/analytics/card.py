@@ -13,22 +13,38 @@ surface alike or on none.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import pandas as pd
 
 from graph360.analytics.offers import next_best_offers
 from graph360.errors import NotFoundError
-from graph360.ingest.identity import normalize_emails
+from graph360.ingest.identity import DEFAULT_REGION, normalize_emails, normalize_phones
 from graph360.privacy import Audience
 from graph360.store.base import GraphStore
 
 CURRENT_VALUE_DAYS = 365
 
 
-def resolve_customer(store: GraphStore, ref: str) -> str:
-    """The customer id for ``ref``: a customer id, ``source:source_id``, or an e-mail address."""
+#: What a phone number typed by a person looks like (before phonenumbers reads it).
+PHONE_LIKE = re.compile(r"^\+?[\d\s().\-/]{6,}$")
+
+
+def is_contact(ref: str) -> bool:
+    """Whether ``ref`` names someone by a contact detail (e-mail or phone): only a caller who
+    may see contact details may look people up that way."""
     ref = ref.strip()
+    return "@" in ref or bool(PHONE_LIKE.match(ref) and sum(c.isdigit() for c in ref) >= 6)
+
+
+def resolve_customer(store: GraphStore, ref: str, *, region: str = DEFAULT_REGION) -> str:
+    """The customer id for ``ref``: a customer id, ``source:source_id``, an e-mail address, or
+    a phone number in any format (read in ``region`` without a country code): an agent on a
+    call has the caller's number."""
+    ref = ref.strip()
+    if "@" not in ref and is_contact(ref) and not store.query("customer_profile", customer_id=ref):
+        return _by_phone(store, ref, region)
     if "@" in ref:
         email = normalize_emails(pd.Series([ref]))[0][0]
         if pd.isna(email):  # not an address at all: nobody can have it
@@ -46,7 +62,25 @@ def resolve_customer(store: GraphStore, ref: str) -> str:
         rows = store.query("customer_by_record", record_key=ref)
         if rows:
             return rows[0]["customer_id"]
-    raise NotFoundError(f"no customer {ref!r} (give a customer id, source:source_id or an e-mail)")
+    raise NotFoundError(
+        f"no customer {ref!r} (give a customer id, source:source_id, an e-mail or a phone)"
+    )
+
+
+def _by_phone(store: GraphStore, ref: str, region: str) -> str:
+    number = normalize_phones(pd.Series([ref]), default_region=region)[0][0]
+    if pd.isna(number):
+        raise NotFoundError(f"no customer with phone {ref} (not a valid number)")
+    customers = sorted(
+        {r["customer_id"] for r in store.query("identity_records_carrying", key=number)}
+    )
+    if len(customers) > 1:
+        raise NotFoundError(
+            f"{ref} belongs to several customers ({', '.join(customers)}): give a customer id"
+        )
+    if not customers:
+        raise NotFoundError(f"no customer with phone {ref}")
+    return customers[0]
 
 
 def customer_card(

@@ -679,9 +679,9 @@ class Query:
         if id is not None:
             return await customer_by_id(info, str(id))
         assert ref is not None
-        if "@" in ref and not ctx(info).sees_contacts:
+        if card_data.is_contact(ref) and not ctx(info).sees_contacts:
             raise PermissionDenied(
-                "permission denied: looking a customer up by e-mail needs 'pii:read'"
+                "permission denied: looking a customer up by e-mail or phone needs 'pii:read'"
             )
         found = await ctx(info).run(lambda s: card_data.resolve_customer(s, ref))
         return await customer_by_id(info, found)
@@ -704,9 +704,11 @@ class Query:
         size = page_size(first)
         text = exact = (search or "").strip()
         by_name = True
-        if "@" in text:  # an e-mail names one customer: search for their id
+        if card_data.is_contact(text):  # an e-mail or phone names one customer: their id
             if not ctx(info).sees_contacts:
-                raise PermissionDenied("permission denied: searching by e-mail needs 'pii:read'")
+                raise PermissionDenied(
+                    "permission denied: searching by e-mail or phone needs 'pii:read'"
+                )
             try:
                 exact = await ctx(info).run(lambda s: card_data.resolve_customer(s, text))
             except NotFoundError:

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
+from graph360.analytics.card import is_contact
 from graph360.api.auth import Principal
 from graph360.api.context import StoreRunner
 from graph360.errors import Graph360Error
@@ -68,9 +69,10 @@ def mount_views(app: FastAPI, authenticate: Callable[[Request], Principal | None
             return JSONResponse({"error": f"no view {name!r}: see /views/"}, 404)
         params = dict(request.query_params)
         principal: Principal = request.state.principal
-        if "@" in params.get("ref", "") and not principal.can("pii:read"):
+        if is_contact(params.get("ref", "")) and not principal.can("pii:read"):
             return JSONResponse(
-                {"error": "permission denied: a customer by e-mail needs 'pii:read'"}, 403
+                {"error": "permission denied: a customer by e-mail or phone needs 'pii:read'"},
+                403,
             )
         runner: StoreRunner = request.app.state.runner
         audience = Audience(sees_contacts=principal.can("pii:read"))
