@@ -175,7 +175,10 @@ def test_no_http_request_gives_a_server_error(api: Api) -> None:
                 for k, v in data.items()
                 if v is not None
             }
-            response = api.client.get("/graphql", params=params, headers=auth)
+            try:
+                response = api.client.get("/graphql", params=params, headers=auth)
+            except UnicodeEncodeError:  # a lone surrogate cannot even be put in a URL
+                return
         else:
             response = api.client.post(
                 "/graphql", content=body, headers=auth | {"content-type": "application/json"}

@@ -161,3 +161,12 @@ def test_a_key_over_its_rate_gets_429_at_once(tmp_path: Path) -> None:
         refused = api.post("{ departments { id } }", role="agent")
         assert refused.headers["Retry-After"] == "1" and "too many requests" in refused.text
         assert api.post("{ departments { id } }", role="admin").status_code == 200  # per key
+
+
+def test_null_for_an_argument_with_a_default_is_a_request_error(api: Api) -> None:
+    """``$top: Int`` given null for ``top: Int! = 3``: found by the HTTP fuzzer as a masked
+    'unexpected error'; it is the caller's mistake and says so."""
+    (message,) = api.errors(
+        "query($top: Int) { engagement(top: $top) { timezone } }", {"top": None}
+    )
+    assert "not to be None" in message

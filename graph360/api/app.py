@@ -160,6 +160,7 @@ def _is_public(error: GraphQLError) -> bool:
     return (
         original is None
         or not error.path  # a request error (syntax, validation, variable coercion)
+        or isinstance(original, GraphQLError)  # an argument coerced at execution (null to Int!)
         or isinstance(error, PermissionDenied)
         or isinstance(original, PermissionDenied)
         or (isinstance(original, Graph360Error) and original.public)
