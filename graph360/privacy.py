@@ -28,8 +28,7 @@ from typing import Any
 
 import phonenumbers
 
-#: The region a phone number without a country code is read in (the loader's default).
-DEFAULT_REGION = "GB"
+from graph360.contacts import DEFAULT_REGION
 
 MASK = "•••"
 _EMAIL = re.compile(r"[\w.+'-]+(?:@|\uff20|%40)[\w-]+(?:\.[\w-]+)*", re.IGNORECASE)

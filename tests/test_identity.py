@@ -100,7 +100,7 @@ def test_resolution_does_not_depend_on_row_order() -> None:
 
 
 def test_the_vectorised_national_path_agrees_with_the_phonenumbers_parser() -> None:
-    from graph360.ingest.identity import _parse_phone
+    from graph360.contacts import _parse_phone
 
     samples = [
         (pattern.format(n), region)

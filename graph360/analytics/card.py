@@ -19,8 +19,8 @@ from typing import Any
 import pandas as pd
 
 from graph360.analytics.offers import next_best_offers
+from graph360.contacts import DEFAULT_REGION, normalize_emails, normalize_phones
 from graph360.errors import NotFoundError
-from graph360.ingest.identity import DEFAULT_REGION, normalize_emails, normalize_phones
 from graph360.privacy import Audience
 from graph360.store.base import GraphStore
 

@@ -24,156 +24,39 @@ existing customers, the one with the smaller id survives and the other is folded
 Each record's ``IDENTIFIED_BY`` says which rule linked it and through which record (``via``),
 found by a breadth-first walk from the cluster's anchor preferring e-mail links over phone links.
 
-Normalising is vectorised for the common shapes (an address that is plainly ``local@domain``,
-a number written with its ``+`` country code) and falls back to the ``email-validator`` and
-``phonenumbers`` libraries for everything else, which is where they earn their cost.
+The identifiers are normalised first (``graph360.contacts``: e-mails lower-cased and checked,
+phones in E.164).
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from functools import cached_property
 
-import email_validator
 import numpy as np
 import pandas as pd
-import phonenumbers
 import pyarrow as pa
 import pyarrow.compute as pc
-from phonenumbers import PhoneMetadata
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-DEFAULT_MAX_SHARED = 8
-DEFAULT_REGION = "GB"
+from graph360.contacts import DEFAULT_REGION, normalize_emails, normalize_phones
 
-_SIMPLE_EMAIL = re.compile(r"^[a-z0-9._%+'-]+@[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}$")
-_PHONE_PUNCTUATION = re.compile(r"[\s().\-/]")
+DEFAULT_MAX_SHARED = 8
+#: The normalisers are graph360.contacts'; they are named here too because every loader step
+#: that resolves identities normalises first.
+__all__ = [
+    "DEFAULT_REGION",
+    "Resolution",
+    "customer_id_for",
+    "normalize_emails",
+    "normalize_phones",
+    "resolve",
+]
 #: Words before a first name that are not one.
 _TITLES = r"^\W*(?:(?:mr|mrs|ms|miss|mx|dr|prof|sir|dame|rev)\b\W*)+"
-
-
-# --- normalising ---------------------------------------------------------------------------
-
-
-def normalize_emails(values: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """(normalised address or None, reason it is invalid or None) for each value."""
-    lowered = values.astype("string").str.strip().str.lower()
-    simple = lowered.str.fullmatch(_SIMPLE_EMAIL.pattern).fillna(False).astype(bool)
-    fixed: dict[object, str] = {}
-    reasons: dict[object, str] = {}
-    for index, value in lowered[~simple & lowered.notna()].items():
-        try:
-            checked = email_validator.validate_email(value, check_deliverability=False)
-            fixed[index] = checked.normalized.lower()
-        except email_validator.EmailNotValidError as error:
-            reasons[index] = f"invalid e-mail {values[index]!r}: {error}"
-    return _filled(lowered.where(simple), fixed), _reasons(values.index, reasons)
-
-
-def normalize_phones(
-    values: pd.Series, regions: pd.Series | None = None, default_region: str = DEFAULT_REGION
-) -> tuple[pd.Series, pd.Series]:
-    """(E.164 number or None, reason it is invalid or None) for each value.
-
-    A national number is read in the record's country (``regions``, ISO 3166 alpha-2 or a
-    country name the phonenumbers library knows), else in ``default_region``.
-    """
-    text = values.astype("string").str.strip()
-    compact = text.str.replace(_PHONE_PUNCTUATION.pattern, "", regex=True)
-    compact = compact.str.replace(r"^00", "+", regex=True)
-    international = compact.str.fullmatch(r"\+[1-9]\d{7,14}").fillna(False).astype(bool)
-    national = text.notna() & ~international
-    region_of = pd.Series(default_region, index=values.index)
-    if regions is not None and national.any():
-        region_of[national] = regions[national].map(lambda c: _region(c, default_region))
-    normalized = compact.where(international)
-    for region, rows in region_of[national].groupby(region_of[national]).groups.items():
-        normalized = normalized.fillna(_national_numbers(compact[rows], str(region)))
-    fixed: dict[object, str] = {}
-    reasons: dict[object, str] = {}
-    parsed: dict[tuple[str, str], tuple[str | None, str | None]] = {}
-    for index, value in text[national & normalized.isna()].items():
-        region = region_of[index]
-        if (value, region) not in parsed:
-            parsed[(value, region)] = _parse_phone(value, region)
-        number, problem = parsed[(value, region)]
-        if number is not None:
-            fixed[index] = number
-        else:
-            reasons[index] = f"invalid phone {values[index]!r}: {problem}"
-    return _filled(normalized, fixed), _reasons(values.index, reasons)
-
-
-def _national_numbers(compact: pd.Series, region: str) -> pd.Series:
-    """E.164 for numbers written plainly in ``region``'s national format, by the rules of the
-    phonenumbers metadata (trunk prefix, number pattern, lengths) applied to a whole column;
-    anything else is left empty for the library's full parser."""
-    metadata = PhoneMetadata.metadata_for_region(region)
-    if metadata is None:
-        return pd.Series(None, index=compact.index, dtype=compact.dtype)
-    digits = compact.where(compact.str.fullmatch(r"\d+").fillna(False).astype(bool))
-    prefix = metadata.national_prefix_for_parsing or metadata.national_prefix
-    if prefix:
-        digits = digits.str.replace(f"^(?:{prefix})", "", regex=True)
-    pattern = metadata.general_desc.national_number_pattern
-    lengths = metadata.general_desc.possible_length
-    plausible = digits.str.fullmatch(pattern).fillna(False).astype(bool) & digits.str.len().isin(
-        lengths
-    )
-    return ("+" + str(metadata.country_code) + digits).where(plausible)
-
-
-def _parse_phone(text: str, region: str) -> tuple[str | None, str | None]:
-    """(E.164, None) or (None, what is wrong), by the phonenumbers library."""
-    try:
-        number = phonenumbers.parse(text, region)
-    except phonenumbers.NumberParseException as error:
-        return None, str(error)
-    if not phonenumbers.is_possible_number(number):
-        return None, "not a possible number"
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), None
-
-
-def _filled(values: pd.Series, fixed: dict[object, str]) -> pd.Series:
-    """``values`` with the slow-path results put in at once (one by one is O(n) each)."""
-    if not fixed:
-        return values
-    return values.fillna(pd.Series(fixed, dtype=values.dtype))
-
-
-def _reasons(index: pd.Index, reasons: dict[object, str]) -> pd.Series:
-    return pd.Series(reasons, dtype="object").reindex(index)
-
-
-_COUNTRY_NAMES = {
-    "united kingdom": "GB",
-    "uk": "GB",
-    "great britain": "GB",
-    "england": "GB",
-    "united states": "US",
-    "usa": "US",
-    "germany": "DE",
-    "france": "FR",
-    "spain": "ES",
-    "italy": "IT",
-    "netherlands": "NL",
-    "ireland": "IE",
-    "belgium": "BE",
-    "sweden": "SE",
-}
-
-
-def _region(country: object, default_region: str) -> str:
-    if not isinstance(country, str) or not country.strip():
-        return default_region
-    text = country.strip()
-    if len(text) == 2 and text.upper() in phonenumbers.SUPPORTED_REGIONS:
-        return text.upper()
-    return _COUNTRY_NAMES.get(text.lower(), default_region)
 
 
 # --- resolving -----------------------------------------------------------------------------
