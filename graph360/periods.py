@@ -46,6 +46,11 @@ class Period:
         return f"{start} to before {_shown(self.until)}"
 
 
+def utc_now() -> dt.datetime:
+    """Now, as the store keeps times: UTC without a zone."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
 def parse_period(since: Bound = None, until: Bound = None) -> Period:
     """The period ``since``/``until`` name, by the rule above (text, dates or datetimes)."""
     start, end = _bound(since, "since", end=False), _bound(until, "until", end=True)

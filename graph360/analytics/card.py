@@ -21,6 +21,7 @@ import pandas as pd
 from graph360.analytics.offers import next_best_offers
 from graph360.contacts import DEFAULT_REGION, normalize_emails, normalize_phones
 from graph360.errors import NotFoundError
+from graph360.periods import utc_now
 from graph360.privacy import Audience
 from graph360.store.base import GraphStore
 
@@ -104,7 +105,7 @@ def customer_card(
         found = store.query("customer_profile", customer_id=resolve_customer(store, ref))
     profile = found[0]
     customer_id = profile["customer_id"]
-    now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    now = now or utc_now()
     since = now - dt.timedelta(days=CURRENT_VALUE_DAYS)
     activity = store.query("customer_activity", customer_id=customer_id, since=since)[0]
     related = sorted(

@@ -41,6 +41,7 @@ from graph360.api.shapes import build, utc
 from graph360.errors import InvalidRequestError, NotFoundError
 from graph360.ingest.events import needs_routing, outcome_counts
 from graph360.ingest.realtime import record_touchpoint
+from graph360.periods import utc_now
 from graph360.store.base import GraphStore
 
 #: A period bound as people write it (graph360.periods): a date or a time.
@@ -459,9 +460,7 @@ class Customer:
 
     @strawberry.field
     async def activity(self, info: Info) -> Activity:
-        since = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(
-            days=card_data.CURRENT_VALUE_DAYS
-        )
+        since = utc_now() - dt.timedelta(days=card_data.CURRENT_VALUE_DAYS)
 
         def work(store: GraphStore) -> dict[str, Any]:
             return store.query("customer_activity", customer_id=self.id, since=since)[0]
@@ -1140,7 +1139,7 @@ class Mutation:
                 "or empty: choose another kind"
             )
         customer = await customer_by_id(info, str(customer_id))
-        now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        now = utc_now()
         flag_id = f"flag:manual:{customer.id}:{uuid.uuid4().hex[:12]}"
 
         def work(store: GraphStore) -> None:
@@ -1189,7 +1188,7 @@ class Mutation:
         if not kind.strip():
             raise InvalidRequestError("an action needs a kind")
         customer = await customer_by_id(info, str(customer_id))
-        now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        now = utc_now()
         action_id = f"action:manual:{uuid.uuid4().hex[:16]}"
 
         def work(store: GraphStore) -> dict[str, Any]:

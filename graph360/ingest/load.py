@@ -27,6 +27,7 @@ from graph360.errors import BundleError
 from graph360.ingest import changes, identifiers, identity, validate
 from graph360.ingest.bundle import FILES, RawFile, Reject, find_file, read_bundle
 from graph360.ingest.validate import Checker
+from graph360.periods import utc_now
 from graph360.store.base import GraphStore
 
 Progress = Callable[[str], None]
@@ -213,7 +214,7 @@ def _mark_loaded(store: GraphStore, digest: str, report: LoadReport) -> None:
     mark = {
         "digest": [digest],
         "report": [json.dumps(kept, sort_keys=True)],
-        "loaded_at": [dt.datetime.now(dt.UTC).replace(tzinfo=None)],
+        "loaded_at": [utc_now()],
     }
     store.upsert_nodes("LastLoad", pa.table(mark, schema=model.node("LastLoad").arrow_schema()))
 
@@ -756,7 +757,7 @@ def _graph_tables(
 ) -> tuple[list[tuple[str, pa.Table]], list[tuple[str, pa.Table]]]:
     nodes: list[tuple[str, pa.Table]] = []
     rels: list[tuple[str, pa.Table]] = []
-    now = pd.Timestamp(when or dt.datetime.now(dt.UTC).replace(tzinfo=None))
+    now = pd.Timestamp(when or utc_now())
 
     if "departments" in checked:
         nodes.append(

@@ -25,6 +25,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from graph360.errors import InvalidRequestError
+from graph360.periods import utc_now
 from graph360.privacy import Audience
 from graph360.store.base import GraphStore
 from graph360.views.render import index_html
@@ -243,4 +244,4 @@ def index_page(links: dict[str, str], now: dt.datetime | None = None) -> str:
                 "description": view.description if view else "",
             }
         )
-    return index_html(entries, now or dt.datetime.now(dt.UTC).replace(tzinfo=None))
+    return index_html(entries, now or utc_now())

@@ -21,6 +21,7 @@ from typing import Any
 
 from graph360.analytics.card import customer_card
 from graph360.display import money, share
+from graph360.periods import utc_now
 from graph360.privacy import Audience
 from graph360.store.base import GraphStore
 from graph360.views.render import Graph, LegendItem, cap, lines, scale, text
@@ -102,7 +103,7 @@ def build(
     least influence and the weakest relationships are left out, and the page says so.
     Everything shown comes from the card as ``audience`` may see it.
     """
-    now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    now = now or utc_now()
     card = customer_card(
         store,
         ref,

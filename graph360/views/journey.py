@@ -17,7 +17,7 @@ from typing import Any
 
 from graph360.analytics.journeys import journey_funnel
 from graph360.analytics.ownership import ownership_audit
-from graph360.periods import parse_period
+from graph360.periods import parse_period, utc_now
 from graph360.store.base import GraphStore
 from graph360.views.render import Graph, LegendItem, lines, scale, text
 
@@ -66,7 +66,7 @@ def build(
     now: dt.datetime | None = None,
 ) -> Graph:
     """The view's graph for the journey ``journey`` (NotFoundError for an unknown one)."""
-    now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    now = now or utc_now()
     period = parse_period(since, until)
     start, end = period.since, period.until
     funnel = journey_funnel(store, journey, since=start, until=end)

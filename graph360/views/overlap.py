@@ -19,7 +19,7 @@ from graph360.analytics.overlap import (
     reach,
     units,
 )
-from graph360.periods import Period, parse_period, parse_window
+from graph360.periods import Period, parse_period, parse_window, utc_now
 from graph360.store.base import GraphStore
 from graph360.views.render import PALETTE, Graph, LegendItem, lines, scale, text
 
@@ -60,7 +60,7 @@ def build(
     now: dt.datetime | None = None,
 ) -> Graph:
     """The view's graph: one node per unit, one edge per pair sharing customers."""
-    now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    now = now or utc_now()
     period, window_hours = parse_period(since, until), parse_window(window_hours)
     start, end = period.since, period.until
     reached = reach(store, by=by, since=start, until=end)
