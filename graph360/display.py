@@ -65,6 +65,16 @@ def share(value: float | None) -> str:
     return "—" if value is None else f"{value:.0%}"
 
 
+def jsonable(value: Any) -> Any:
+    """A value JSON cannot write, for machines (``json.dumps(default=jsonable)``): times and
+    dates as ISO 8601, numpy scalars as Python numbers."""
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+
 def text(value: Any) -> str:
     """Any value as a person reads it: times as :func:`when`, floats with two decimals and
     separators, integers with separators, lists joined, nothing as an empty string."""

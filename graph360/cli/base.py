@@ -22,7 +22,7 @@ from rich.console import Console
 from rich.table import Table
 
 from graph360 import display
-from graph360.display import text
+from graph360.display import jsonable, text
 from graph360.errors import Graph360Error
 from graph360.privacy import MASKED, OPERATOR, Audience
 from graph360.store import GraphStore, open_store
@@ -145,12 +145,6 @@ def open_graph(location: str | None, *, read_only: bool = False) -> Iterator[Gra
             yield store
         finally:
             store.close()
-
-
-def jsonable(value: Any) -> Any:
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
 
 def print_json(data: Any) -> None:

@@ -37,7 +37,7 @@ from typing import Any
 
 import jinja2
 
-from graph360.display import text
+from graph360.display import jsonable, text
 
 __all__ = [
     "BIG",
@@ -291,7 +291,7 @@ def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
 def script_json(data: Any) -> str:
     """JSON safe inside a ``<script>`` element: no ``<``, ``>``, ``&`` or line separators
     appear literally, so no value can end the element or open a comment."""
-    encoded = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=_jsonable)
+    encoded = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=jsonable)
     return (
         encoded.replace("&", "\\u0026")
         .replace("<", "\\u003c")
@@ -299,14 +299,6 @@ def script_json(data: Any) -> str:
         .replace("\u2028", "\\u2028")
         .replace("\u2029", "\\u2029")
     )
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    if hasattr(value, "item"):  # numpy scalars
-        return value.item()
-    raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
 
 def _public(items: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -330,7 +322,7 @@ def to_html(graph: Graph) -> str:
             graph=graph,
             as_of=_as_of(graph.as_of),
             data_json=script_json(payload),
-            variables_json=json.dumps(graph.variables, indent=2, default=_jsonable),
+            variables_json=json.dumps(graph.variables, indent=2, default=jsonable),
             csp=_csp(assets),
             vis_js=assets["vis_js"],
             vis_css=assets["vis_css"],
