@@ -93,3 +93,45 @@ def serve(
     app = create_app(ApiSettings(store=location, keys=ring.path, **settings))
     with TestClient(app) as client:
         yield Api(client, tokens, ring, location, cards or {})
+
+
+def tiny_api(folder: Path, **settings: Any) -> Iterator[Api]:
+    """The tiny bundle (tests/bundles/tiny) loaded on the embedded store, served: for the tests
+    of the HTTP side that need a real graph but not the demo's."""
+    from conftest import TINY
+
+    graph = _open("ladybug", folder)
+    load_bundle(graph, TINY, rejects_path=folder / "rejects.csv", max_shared=2)
+    location = graph.location
+    graph.close()
+    yield from serve(location, folder, **settings)
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on now, for a server a test starts."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until_ready(
+    port: int, process: Any, seconds: float = 120, log: Path | None = None
+) -> None:
+    """Until the server on ``port`` answers /readyz (failing if ``process`` ends first)."""
+    import time
+
+    import httpx
+
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        assert time.monotonic() < deadline and process.poll() is None, (
+            log.read_text() if log else "the server did not start"
+        )
+        time.sleep(0.2)

@@ -17,15 +17,12 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from api_support import Api, serve
-from conftest import TINY
+from api_support import Api, tiny_api
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from graph360.api.app import MASKED
 from graph360.ingest.identity import customer_id_for
-from graph360.ingest.load import load_bundle
-from graph360.store import open_store
 
 BUDGET_SECONDS = float(os.environ.get("GRAPH360_FUZZ_SECONDS", "25"))
 ADA = customer_id_for("crm:1")
@@ -131,12 +128,7 @@ def _bodies() -> st.SearchStrategy[tuple[str, bytes]]:
 
 @pytest.fixture(scope="module")
 def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
-    folder = tmp_path_factory.mktemp("httpfuzz")
-    graph = open_store(str(folder / "graph.lbug"))
-    load_bundle(graph, TINY, rejects_path=folder / "rejects.csv", max_shared=2)
-    location = graph.location
-    graph.close()
-    yield from serve(location, folder, rate_per_key=1e6, rate_burst=10**6)
+    yield from tiny_api(tmp_path_factory.mktemp("httpfuzz"), rate_per_key=1e6, rate_burst=10**6)
 
 
 class OutOfTime(Exception):

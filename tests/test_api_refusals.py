@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from api_support import Api, serve
+from api_support import Api, serve, tiny_api
 from conftest import TINY
 
 from graph360.api.auth import KeyRing
@@ -21,12 +21,7 @@ JSON = {"content-type": "application/json"}
 
 @pytest.fixture(scope="module")
 def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
-    folder = tmp_path_factory.mktemp("refusals")
-    graph = open_store(str(folder / "graph.lbug"))
-    load_bundle(graph, TINY, rejects_path=folder / "rejects.csv", max_shared=2)
-    location = graph.location
-    graph.close()
-    yield from serve(location, folder)
+    yield from tiny_api(tmp_path_factory.mktemp("refusals"))
 
 
 def raw(api: Api, body: bytes, role: str = "admin"):

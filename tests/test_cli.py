@@ -207,17 +207,13 @@ def test_load_of_a_missing_folder_names_the_folder(tmp_path: Path) -> None:
 def test_the_demo_key_works_from_a_narrow_terminal_and_from_its_file(tmp_path: Path) -> None:
     """The demo's key on a line of its own (never cut by an 80-column terminal or a file), and
     written to --key-file (0600); the commands it suggests name a program that runs."""
-    import os
     import signal
-    import socket
-    import time
 
     import httpx
+    from api_support import free_port, wait_until_ready
 
     script = Path(sys.executable).parent / "graph360"  # what the README's install made
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     out, key_file = tmp_path / "demo.out", tmp_path / "demo.key"
     demo = subprocess.Popen(
         [
@@ -232,15 +228,7 @@ def test_the_demo_key_works_from_a_narrow_terminal_and_from_its_file(tmp_path: P
     )
     try:
         url = f"http://127.0.0.1:{port}/graphql"
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline and demo.poll() is None, out.read_text()
-            time.sleep(0.2)
+        wait_until_ready(port, demo, log=out)
         printed = out.read_text().splitlines()
         key = printed[printed.index("API key (admin, for this demo), on the next line:") + 1]
         assert key == key_file.read_text().strip()

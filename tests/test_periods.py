@@ -16,15 +16,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from api_support import Api, serve
-from conftest import TINY
+from api_support import Api, tiny_api
 from typer.testing import CliRunner
 
 from graph360.cli import app as cli
 from graph360.errors import InvalidRequestError
-from graph360.ingest.load import load_bundle
 from graph360.periods import Period, parse_period, parse_window
-from graph360.store import open_store
 from graph360.views import VIEWS
 
 
@@ -65,12 +62,7 @@ def test_a_bad_window_is_refused(hours: object) -> None:
 
 @pytest.fixture(scope="module")
 def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
-    folder = tmp_path_factory.mktemp("periods")
-    graph = open_store(str(folder / "graph.lbug"))
-    load_bundle(graph, TINY, rejects_path=folder / "rejects.csv", max_shared=2)
-    location = graph.location
-    graph.close()
-    yield from serve(location, folder)
+    yield from tiny_api(tmp_path_factory.mktemp("periods"))
 
 
 FUNNEL = (
