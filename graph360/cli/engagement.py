@@ -186,24 +186,32 @@ def _period(report: Any) -> str:
 
 
 def _grid(grid: Any, min_volume: int, clock: str) -> Table:
-    """Hours down (00-23), weekdays across; percentages; thin cells dimmed."""
+    """Hours down, weekdays across; percentages; thin cells dimmed. Hours with nothing in
+    them on any day are left out (the caption says how many), so a channel active from 8 to
+    20 takes 13 lines, not 24 mostly empty ones."""
     rate = grid.measure == "response_rate"
     what = "response rate by send time" if rate else "share of responses"
+    volume = grid.base if rate else grid.count
+    hours = [hour for hour in range(24) if volume[:, hour].sum() > 0]
+    quiet = 24 - len(hours)
     out = Table(
         title=f"{grid.label}: {what} ({clock}; n = {grid.total:,})",
         title_justify="left",
+        caption=f"{quiet} hours with nothing on any day left out" if quiet else None,
+        caption_justify="left",
     )
     out.add_column("hour")
     for day in ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"):
         out.add_column(day, justify="right")
     value = grid.value
-    volume = grid.base if rate else grid.count
-    for hour in range(24):
+    for hour in hours:
         cells = []
         for day in range(7):
             v = value[day, hour]
             if v != v:  # no deliveries in the cell
                 cells.append("[dim]-[/dim]")
+            elif volume[day, hour] == 0:  # nothing at all: a dot reads faster than 0.0%
+                cells.append("[dim]·[/dim]")
             elif volume[day, hour] < min_volume:
                 cells.append(f"[dim]{v:.1%}[/dim]")
             else:
