@@ -325,3 +325,11 @@ def test_each_view_command_takes_exactly_its_views_parameters() -> None:
             assert option.required == param.required and (
                 param.required or option.default == param.default
             )
+
+
+def test_serve_names_a_corrupt_key_file_before_it_starts(tmp_path: Path) -> None:
+    keys = tmp_path / "keys.json"
+    keys.write_text("{corrupt")
+    done = runner.invoke(app, ["serve", "--keys", str(keys), "--store", str(tmp_path / "g")])
+    assert done.exit_code == EXIT_REFUSED
+    assert "not a graph360 key file" in done.output and "Traceback" not in done.output
