@@ -257,7 +257,7 @@ def test_events_create_touchpoints(pair) -> None:
         frame = frame[frame["from"].isin(["Q1", "Q2"]) | frame["to"].isin(["Q1", "Q2"])]
         return sorted(zip(frame["from"], frame["to"], strict=True))
 
-    assert ends("HAD") == [(ADA, "Q1"), (GRACE, "Q2")]
+    assert ends("HAD") == sorted([(ADA, "Q1"), (GRACE, "Q2")])
     assert ends("AT_STEP") == [("Q1", "buy-1")]
     assert ends("HANDLED_BY") == [("Q1", "care")]
     assert ends("FROM_CAMPAIGN") == [("Q2", "CMP1")]
@@ -267,7 +267,6 @@ def test_events_create_touchpoints(pair) -> None:
         [{"customer": "nobody", "touchpoint_id": "Q3", "at": at, "channel": "web", "kind": "v"}],
         schema=TOUCHPOINT_ROW,
     )
-    with pytest.raises(StoreError, match="1 of 1 touchpoints name a customer"):
-        with graph.atomic():
-            create_touchpoints(graph, ghost)
+    with pytest.raises(StoreError, match="1 of 1 touchpoints name a customer"), graph.atomic():
+        create_touchpoints(graph, ghost)
     assert graph.counts() == before
