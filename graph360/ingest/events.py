@@ -48,10 +48,16 @@ import pyarrow as pa
 
 from graph360 import facts
 from graph360.analytics.routing import COMPLAINT_KINDS, run_rules
-from graph360.errors import StoreError
 from graph360.ingest import changes, identifiers, identity
 from graph360.ingest.bundle import LINE
-from graph360.ingest.lean import REFERENCES, TOUCHPOINT_ROW, LeanGroup, prepare_lean
+from graph360.ingest.lean import (
+    REFERENCES,
+    TOUCHPOINT_ROW,
+    LeanGroup,
+    create_touchpoints,
+    prepare_lean,
+    write_lean,
+)
 from graph360.ingest.load import Batch, prepare_batch
 from graph360.ingest.realtime import _missing, _raw_file, _shape_problems
 from graph360.store.base import GraphStore
@@ -66,8 +72,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-#: Rows per UNWIND of ``events_create_touchpoints`` on Neo4j.
-NEO4J_SLICE = 1_000
 
 #: Relationship types whose rows start at a touchpoint of the batch (or end at one: HAD).
 TOUCHPOINT_RELATIONSHIPS = frozenset(
@@ -201,9 +205,7 @@ def _commit_lean(store: GraphStore, lean: LeanGroup) -> None:
     writes for touchpoints of known customers (no records, so no customer, merge or
     identifier index changes)."""
     with store.atomic():
-        store.write("forget_last_load")
-        facts.bump_version(store)
-        create_touchpoints(store, lean.rows)
+        write_lean(store, lean)
 
 
 def write_events_batch(store: GraphStore, batch: Batch) -> None:
@@ -246,32 +248,6 @@ def _touchpoint_rows(batch: Batch) -> pa.Table:
         else:
             columns[spec.name] = table.column(spec.name).cast(spec.type)
     return pa.table(columns, schema=TOUCHPOINT_ROW)
-
-
-def create_touchpoints(store: GraphStore, rows: pa.Table) -> None:
-    """Create new touchpoints with their relationships (``events_create_touchpoints``: one
-    LOAD FROM on LadybugDB, 0.2 ms a touchpoint at 1M/10M against 0.7-0.9 ms for a prepared
-    ``CREATE`` a relationship; an UNWIND a slice at a time on Neo4j). Raises StoreError when
-    a row's customer is missing, so the group rolls back instead of losing a touchpoint."""
-    if rows.num_rows == 0:
-        return
-    if store.backend == "ladybug":
-        answers = store.write("events_create_touchpoints", rows=rows)
-    else:
-        answers = [
-            answer
-            for start in range(0, rows.num_rows, NEO4J_SLICE)
-            for answer in store.write(
-                "events_create_touchpoints", rows=rows.slice(start, NEO4J_SLICE).to_pylist()
-            )
-        ]
-    created = sum(answer["created"] for answer in answers)
-    if created != rows.num_rows:
-        raise StoreError(
-            f"{rows.num_rows - created} of {rows.num_rows} touchpoints name a customer the "
-            "graph does not hold",
-            query="events_create_touchpoints",
-        )
 
 
 def _split(event: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any] | None, list[str]]:

@@ -25,6 +25,7 @@ hypothesis among them) write the same events both ways and compare the graphs an
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 from collections.abc import Mapping
@@ -34,16 +35,27 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
-from graph360 import model
+from graph360 import facts, model
+from graph360.errors import StoreError
 from graph360.ingest import changes, identifiers, identity, validate
 from graph360.ingest.bundle import DATE, FILES, INTEGER, NUMBER
-from graph360.ingest.realtime import _text
 from graph360.ingest.rowhash import row_hashes
 from graph360.store.base import GraphStore
 
-__all__ = ["REFERENCES", "TOUCHPOINT_ROW", "LeanGroup", "prepare_lean"]
+__all__ = [
+    "REFERENCES",
+    "TOUCHPOINT_ROW",
+    "LeanGroup",
+    "create_touchpoints",
+    "missing",
+    "prepare_lean",
+    "text",
+    "write_lean",
+]
 
 _SPEC = FILES["touchpoints"]
+#: Rows per UNWIND of ``events_create_touchpoints`` on Neo4j.
+NEO4J_SLICE = 1_000
 #: Reference columns of a touchpoint and the label each names (the loader's ``known`` checks).
 REFERENCES = (
     ("campaign_id", "Campaign"),
@@ -82,7 +94,7 @@ def prepare_lean(
     loader would write it, or None when the loader could decide otherwise (see the module)."""
     if not touchpoints:
         return None
-    texts = [{key: _text(value) for key, value in row.items()} for row in touchpoints]
+    texts = [{key: text(value) for key, value in row.items()} for row in touchpoints]
     extra = sorted({key for row in texts for key in row} - set(_SPEC.known))
     columns: dict[str, list[Any]] = {
         name: [row.get(name) for row in texts] for name in (*_SPEC.known, *extra)
@@ -127,6 +139,42 @@ def prepare_lean(
         )
     ]
     return LeanGroup(_rows(columns, typed, attributes, customers), customers)
+
+
+def write_lean(store: GraphStore, group: LeanGroup) -> None:
+    """Write a group the lean path accepted (call inside ``store.atomic()``): what
+    ``load.write_batch`` writes for touchpoints of known customers (the last load's mark
+    forgotten, the graph's version bumped, the touchpoints and their relationships created;
+    no records, so no customer, merge or identifier index changes)."""
+    store.write("forget_last_load")
+    facts.bump_version(store)
+    create_touchpoints(store, group.rows)
+
+
+def create_touchpoints(store: GraphStore, rows: pa.Table) -> None:
+    """Create new touchpoints with their relationships (``events_create_touchpoints``: one
+    LOAD FROM on LadybugDB, 0.2 ms a touchpoint at 1M/10M against 0.7-0.9 ms for a prepared
+    ``CREATE`` a relationship; an UNWIND a slice at a time on Neo4j). Raises StoreError when
+    a row's customer is missing, so the group rolls back instead of losing a touchpoint."""
+    if rows.num_rows == 0:
+        return
+    if store.backend == "ladybug":
+        answers = store.write("events_create_touchpoints", rows=rows)
+    else:
+        answers = [
+            answer
+            for start in range(0, rows.num_rows, NEO4J_SLICE)
+            for answer in store.write(
+                "events_create_touchpoints", rows=rows.slice(start, NEO4J_SLICE).to_pylist()
+            )
+        ]
+    created = sum(answer["created"] for answer in answers)
+    if created != rows.num_rows:
+        raise StoreError(
+            f"{rows.num_rows - created} of {rows.num_rows} touchpoints name a customer the "
+            "graph does not hold",
+            query="events_create_touchpoints",
+        )
 
 
 def _within_rules(typed: dict[str, pd.Series]) -> bool:
@@ -214,3 +262,26 @@ def _rows(
     return pa.table({field.name: arrays[field.name] for field in TOUCHPOINT_ROW}).cast(
         TOUCHPOINT_ROW
     )
+
+
+def text(value: Any) -> str | None:
+    """A value as the text a CSV file would hold (naive times are UTC, as in a bundle): how
+    ``graph360.ingest.realtime`` turns an event into a bundle row, and the lean path reads it."""
+    if missing(value):
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return repr(value)
+    text = str(value).strip()
+    return text or None
+
+
+def missing(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    return isinstance(value, str) and not value.strip()
