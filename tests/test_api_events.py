@@ -220,8 +220,8 @@ def test_reads_over_the_limit_are_refused_at_once_with_503_and_retry_after(api: 
     refused at once (503 + Retry-After), a mutation still goes to the write queue, and a read
     is served again once one finishes (every request gives its place back, errors too)."""
     reads = api.client.app.state.reads  # type: ignore[attr-defined]
-    card = "query($id: ID!) { customer(id: $id) { id } }"
-    assert api.post(card, {"id": "crm:1"}).status_code == 200
+    card = "query($ref: String!) { customer(ref: $ref) { id } }"
+    assert api.post(card, {"ref": "crm:1"}).status_code == 200
     assert api.post("query { nope }").status_code == 200  # an error answer, place given back
     assert reads.in_flight == 0 and reads.limit == 8
     refused_before = reads.refused
@@ -229,7 +229,7 @@ def test_reads_over_the_limit_are_refused_at_once_with_503_and_retry_after(api: 
     try:
         busy = api.client.post(
             "/graphql",
-            json={"query": card, "variables": {"id": "crm:1"}},
+            json={"query": card, "variables": {"ref": "crm:1"}},
             headers={"Authorization": f"Bearer {api.tokens['agent']}"},
         )
         assert busy.status_code == 503
@@ -243,4 +243,4 @@ def test_reads_over_the_limit_are_refused_at_once_with_503_and_retry_after(api: 
     finally:
         reads.in_flight = 0
     assert reads.refused == refused_before + 1
-    assert api.post(card, {"id": "crm:1"}).json()["data"]["customer"]["id"]
+    assert api.post(card, {"ref": "crm:1"}).json()["data"]["customer"]["id"]
