@@ -270,3 +270,81 @@ def test_events_create_touchpoints(pair) -> None:
     with pytest.raises(StoreError, match="1 of 1 touchpoints name a customer"), graph.atomic():
         create_touchpoints(graph, ghost)
     assert graph.counts() == before
+
+
+def test_a_group_past_the_probe_and_one_by_one_sizes_lands_as_the_loader_lands_it(pair) -> None:
+    """Twelve events: the keys looked up per label and the touchpoints created by one
+    LOAD FROM (events_create_touchpoints), not one by one; a bad one among them still sends
+    the whole group the loader's way, with the same answer."""
+    lean, full = pair
+    events = [tp(f"G{i}", **GOOD[i % len(GOOD)] | {"touchpoint_id": f"G{i}"}) for i in range(12)]
+    assert prepare_lean(lean, events, max_shared=2) is not None
+    assert [o["status"] for o in both_ways(lean, full, events)] == ["recorded"] * 12
+    more = [tp(f"G{i}", source="crm", customer_id="2", step_id="buy-2") for i in range(12, 22)]
+    more.append(BAD["unknown product"])
+    assert prepare_lean(lean, more, max_shared=2) is None
+    outcomes = both_ways(lean, full, more)
+    assert [o["status"] for o in outcomes] == ["recorded"] * 10 + ["rejected"]
+
+
+def test_events_known_keys(pair) -> None:
+    graph, _ = pair
+    (row,) = graph.query(
+        "events_known_keys",
+        touchpoint_id="T1",
+        campaign_id="CMP1",
+        step_id="no-such-step",
+        department_id="care",
+        product_id=None,
+    )
+    assert row == {
+        "touchpoint_id": "T1",
+        "campaign_id": "CMP1",
+        "step_id": None,
+        "department_id": "care",
+        "product_id": None,
+    }
+    (row,) = graph.query(
+        "events_known_keys",
+        touchpoint_id="nope",
+        campaign_id=None,
+        step_id="buy-4",
+        department_id=None,
+        product_id="P1",
+    )
+    assert row == {
+        "touchpoint_id": None,
+        "campaign_id": None,
+        "step_id": "buy-4",
+        "department_id": None,
+        "product_id": "P1",
+    }
+
+
+def test_events_create_touchpoint(pair) -> None:
+    """One touchpoint with its HAD and the one end it names; a missing customer: 0 created."""
+    graph, _ = pair
+    params = {column: None for column in __import__("graph360").ingest.lean.TOUCHPOINT_ROW.names}
+    params |= {
+        "customer": GRACE,
+        "touchpoint_id": "S1",
+        "at": dt.datetime(2024, 4, 1, 10),
+        "channel": "phone",
+        "kind": "call",
+        "department_id": "care",
+        "sentiment": 0.5,
+    }
+    with graph.atomic():
+        assert graph.write("events_create_touchpoint", **params) == [{"created": 1}]
+        assert graph.write(
+            "events_create_touchpoint", **params | {"customer": "nobody", "touchpoint_id": "S2"}
+        ) == [{"created": 0}]
+    (stored,) = graph.get_nodes("Touchpoint", __import__("pyarrow").array(["S1", "S2"])).to_pylist()
+    assert (stored["channel"], stored["sentiment"], stored["value"]) == ("phone", 0.5, None)
+    had = graph.all_relationships("HAD")
+    assert had[had["to"] == "S1"]["from"].tolist() == [GRACE]
+    handled = graph.all_relationships("HANDLED_BY")
+    assert handled[handled["from"] == "S1"]["to"].tolist() == ["care"]
+    for rel_type in ("AT_STEP", "FROM_CAMPAIGN", "FOR_PRODUCT"):
+        frame = graph.all_relationships(rel_type)
+        assert (frame["from"] == "S1").sum() == 0

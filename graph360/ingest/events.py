@@ -56,6 +56,7 @@ from graph360.ingest.lean import (
     LeanGroup,
     create_touchpoints,
     prepare_lean,
+    stored_touchpoints,
     write_lean,
 )
 from graph360.ingest.load import Batch, prepare_batch
@@ -272,11 +273,7 @@ def _split(event: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any] | N
 
 
 def _stored_touchpoints(store: GraphStore, ids: list[str | None]) -> set[str]:
-    keys = [i for i in ids if i is not None]
-    if not keys:
-        return set()
-    found = store.existing_keys("Touchpoint", pa.array(keys, pa.string()))
-    return set(found.to_pylist())
+    return stored_touchpoints(store, [i for i in ids if i is not None])
 
 
 def _prepare(

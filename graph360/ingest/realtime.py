@@ -38,7 +38,7 @@ from graph360.analytics.routing import RulesReport, run_rules
 from graph360.errors import InvalidRecordError
 from graph360.ingest import identity
 from graph360.ingest.bundle import FILES, LINE, RawFile
-from graph360.ingest.lean import LeanGroup, prepare_lean, write_lean
+from graph360.ingest.lean import LeanGroup, prepare_lean, stored_touchpoints, write_lean
 from graph360.ingest.lean import missing as _missing
 from graph360.ingest.lean import text as _text
 from graph360.ingest.load import Batch, prepare_batch, write_batch
@@ -166,7 +166,7 @@ def _lean(store: GraphStore, touchpoint: dict[str, Any], max_shared: int) -> Lea
     tid = touchpoint.get("touchpoint_id")
     if _missing(tid):
         return None
-    if store.existing_keys("Touchpoint", pa.array([_text(tid)], pa.string())):
+    if stored_touchpoints(store, [str(_text(tid))]):
         return None
     return prepare_lean(store, [touchpoint], max_shared=max_shared)
 
