@@ -220,7 +220,7 @@ def test_events_create_touchpoints(pair) -> None:
     at = dt.datetime(2024, 4, 1, 10)
     rows = [
         {
-            "customer": ADA,
+            "customer_id": ADA,
             "touchpoint_id": "Q1",
             "at": at,
             "channel": "web",
@@ -230,7 +230,7 @@ def test_events_create_touchpoints(pair) -> None:
             "row_hash": 7,
         },
         {
-            "customer": GRACE,
+            "customer_id": GRACE,
             "touchpoint_id": "Q2",
             "at": at,
             "channel": "email",
@@ -264,7 +264,7 @@ def test_events_create_touchpoints(pair) -> None:
     assert ends("FOR_PRODUCT") == [("Q2", "P1")]
     before = graph.counts()
     ghost = pa.Table.from_pylist(
-        [{"customer": "nobody", "touchpoint_id": "Q3", "at": at, "channel": "web", "kind": "v"}],
+        [{"customer_id": "nobody", "touchpoint_id": "Q3", "at": at, "channel": "web", "kind": "v"}],
         schema=TOUCHPOINT_ROW,
     )
     with pytest.raises(StoreError, match="1 of 1 touchpoints name a customer"), graph.atomic():
@@ -326,7 +326,7 @@ def test_events_create_touchpoint(pair) -> None:
     graph, _ = pair
     params = {column: None for column in __import__("graph360").ingest.lean.TOUCHPOINT_ROW.names}
     params |= {
-        "customer": GRACE,
+        "customer_id": GRACE,
         "touchpoint_id": "S1",
         "at": dt.datetime(2024, 4, 1, 10),
         "channel": "phone",
@@ -337,7 +337,7 @@ def test_events_create_touchpoint(pair) -> None:
     with graph.atomic():
         assert graph.write("events_create_touchpoint", **params) == [{"created": 1}]
         assert graph.write(
-            "events_create_touchpoint", **params | {"customer": "nobody", "touchpoint_id": "S2"}
+            "events_create_touchpoint", **params | {"customer_id": "nobody", "touchpoint_id": "S2"}
         ) == [{"created": 0}]
     (stored,) = graph.get_nodes("Touchpoint", __import__("pyarrow").array(["S1", "S2"])).to_pylist()
     assert (stored["channel"], stored["sentiment"], stored["value"]) == ("phone", 0.5, None)

@@ -244,7 +244,7 @@ def _touchpoint_rows(batch: Batch) -> pa.Table:
     table = pa.concat_tables(nodes)
     frame = batch.checked["touchpoints"].set_index("touchpoint_id")
     order = table.column("touchpoint_id").to_pylist()
-    ends = {"customer": frame["__customer"]} | {name: frame[name] for name, _ in REFERENCES}
+    ends = {"customer_id": frame["__customer"]} | {name: frame[name] for name, _ in REFERENCES}
     columns = {}
     for spec in TOUCHPOINT_ROW:
         if spec.name in ends:

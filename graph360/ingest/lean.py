@@ -74,7 +74,7 @@ REFERENCES = (
 #: The columns of a row of ``events_create_touchpoints``, and their Arrow types.
 TOUCHPOINT_ROW = pa.schema(
     [
-        ("customer", pa.string()),
+        ("customer_id", pa.string()),  # the touchpoint's customer (resolved)
         *[
             (name, model.node("Touchpoint").arrow_schema().field(name).type)
             for name in model.node("Touchpoint").columns
@@ -303,7 +303,7 @@ def _rows(
     scale = typed["rating_scale"]
     arrays["rating_scale"] = pa.array(scale.astype("Int64"), pa.int64(), from_pandas=True)
     arrays["attributes"] = pa.array(attributes, pa.string())
-    arrays["__customer"] = arrays["customer"] = pa.array(customers, pa.string())
+    arrays["__customer"] = arrays["customer_id"] = pa.array(customers, pa.string())
     for column, _ in REFERENCES:
         arrays[column] = pa.array(columns[column], pa.string())
     content = {}

@@ -5,11 +5,11 @@
 // the touchpoint is new and every end it names exists; a missing customer creates nothing, so
 // the caller compares `created` with 1. A null end creates no relationship (LadybugDB skips
 // CREATE for a null OPTIONAL MATCH).
-// params: $customer, $touchpoint_id, $at, $channel, $kind, $value, $rating, $rating_scale,
+// params: $customer_id, $touchpoint_id, $at, $channel, $kind, $value, $rating, $rating_scale,
 //         $sentiment, $text, $outcome, $resolution, $source, $attributes, $row_hash,
 //         $campaign_id, $step_id, $department_id, $product_id
 // returns: one row: created (1, or 0 when the customer is missing)
-MATCH (c:Customer {customer_id: $customer})
+MATCH (c:Customer {customer_id: $customer_id})
 CREATE (c)-[:HAD]->(t:Touchpoint {
   touchpoint_id: $touchpoint_id, at: $at, channel: $channel, kind: $kind, value: $value,
   rating: $rating, rating_scale: $rating_scale, sentiment: $sentiment, text: $text,

@@ -4,12 +4,12 @@
 // caller has checked that every touchpoint is new and every end it names exists; a row whose
 // customer is missing creates nothing, so the caller compares `created` with its rows. An end
 // left null creates no relationship (FOREACH over an empty list).
-// params: $rows (list of maps: customer, touchpoint_id, at, channel, kind, value, rating,
+// params: $rows (list of maps: customer_id, touchpoint_id, at, channel, kind, value, rating,
 //         rating_scale, sentiment, text, outcome, resolution, source, attributes, row_hash,
 //         campaign_id, step_id, department_id, product_id)
 // returns: one row: created (the touchpoints created)
 UNWIND $rows AS row
-MATCH (c:Customer {customer_id: row.customer})
+MATCH (c:Customer {customer_id: row.customer_id})
 CREATE (c)-[:HAD]->(t:Touchpoint {
   touchpoint_id: row.touchpoint_id, at: row.at, channel: row.channel, kind: row.kind,
   value: row.value, rating: row.rating, rating_scale: row.rating_scale,
