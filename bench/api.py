@@ -448,7 +448,8 @@ async def closed_loop(client: Client, concurrency: int, seconds: float) -> dict[
         "completed": len(latencies),
         "failures": sum(failures.values()),
         "failure_kinds": dict(failures),
-        "throughput": len(latencies) / (loop.time() - start),
+        # cards answered in full: a refusal (503, admission control) is not a card
+        "throughput": (len(latencies) - sum(failures.values())) / (loop.time() - start),
         **_percentiles(ms),
     }
 
