@@ -213,3 +213,34 @@ def test_an_acknowledged_event_survives_sigkill(tmp_path: Path) -> None:
         graph.close()
     assert {f"S{i}" for i in range(20)} <= stored
     assert owners == {ADA}
+
+
+def test_reads_over_the_limit_are_refused_at_once_with_503_and_retry_after(api: Api) -> None:
+    """Admission control: with ``max_reads_in_flight`` reads being served, one more query is
+    refused at once (503 + Retry-After), a mutation still goes to the write queue, and a read
+    is served again once one finishes (every request gives its place back, errors too)."""
+    reads = api.client.app.state.reads  # type: ignore[attr-defined]
+    card = "query($ref: String!) { customer(ref: $ref) { id } }"
+    assert api.post(card, {"ref": "crm:1"}).status_code == 200
+    assert api.post("query { nope }").status_code == 200  # an error answer, place given back
+    assert reads.in_flight == 0 and reads.limit == 8
+    refused_before = reads.refused
+    reads.in_flight = reads.limit  # as if eight cards were being served
+    try:
+        busy = api.client.post(
+            "/graphql",
+            json={"query": card, "variables": {"ref": "crm:1"}},
+            headers={"Authorization": f"Bearer {api.tokens['agent']}"},
+        )
+        assert busy.status_code == 503
+        assert int(busy.headers["Retry-After"]) >= 1
+        assert busy.json()["errors"][0]["message"] == "the server is busy: retry shortly"
+        wrote = api.gql(
+            "mutation($b: [TouchpointEventInput!]!) { recordTouchpoints(batch: $b) { recorded } }",
+            {"b": [gql_tp("AC1", source="crm", customerId="1")]},
+        )
+        assert wrote == {"recordTouchpoints": {"recorded": 1}}
+    finally:
+        reads.in_flight = 0
+    assert reads.refused == refused_before + 1
+    assert api.post(card, {"ref": "crm:1"}).json()["data"]["customer"]["id"]

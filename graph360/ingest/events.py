@@ -12,11 +12,15 @@ identity resolution and node and relationship tables. What it adds for a stream:
   nothing, not even its customer record.
 - **Idempotence by touchpoint_id.** An event whose touchpoint is already in the graph, or that
   repeats an earlier event of the same batch, is a ``duplicate``: recorded once, first wins.
-- **One transaction for the group** (``_commit_group``): 0.8 ms a touchpoint with its
-  relationships, against 20 s for 1,000 through ``write_batch`` at 10M touchpoints, whose bulk
-  ``COPY`` into a relationship table costs time that grows with the table
-  (docs/DECISIONS.md, "Live events"). A touchpoint not yet in the graph has no relationships,
-  so its relationships are created by key (``_create_relationships``) with no look-up first.
+- **One transaction for the group** (``_commit_group``, ``_commit_lean``). A touchpoint not
+  yet in the graph has no relationships, so it and its relationships are created in one
+  statement matched by primary key (``lean.create_touchpoints``: one LOAD FROM for the group,
+  ~0.2 ms a touchpoint at 1M/10M), never through ``write_batch``'s bulk ``COPY`` into a
+  relationship table, which costs 20 s for 1,000 at 10M touchpoints (docs/DECISIONS.md).
+- **A lean path** (``graph360.ingest.lean``): a group of touchpoints of known customers with no
+  customer records is checked and resolved without the bundle's frames (~60 ms less for one
+  event at 1M customers); whatever it is not sure of goes through ``prepare_batch`` as above,
+  so the answers are the loader's either way (tests/test_lean_events.py).
 
 ``EventWriter`` is the one thread that writes to the store: requests queue in a bounded queue
 (``Backpressure`` when full, so an overloaded server refuses at once instead of queueing until
@@ -46,11 +50,20 @@ from typing import Any, TypeVar
 import numpy as np
 import pyarrow as pa
 
-from graph360 import facts, model
+from graph360 import facts
 from graph360.analytics.routing import COMPLAINT_KINDS, run_rules
 from graph360.errors import Graph360Error
 from graph360.ingest import changes, identifiers, identity
 from graph360.ingest.bundle import LINE
+from graph360.ingest.lean import (
+    REFERENCES,
+    TOUCHPOINT_ROW,
+    LeanGroup,
+    create_touchpoints,
+    prepare_lean,
+    stored_touchpoints,
+    write_lean,
+)
 from graph360.ingest.load import Batch, prepare_batch
 from graph360.ingest.realtime import _missing, _raw_file, _shape_problems
 from graph360.store.base import GraphStore
@@ -110,14 +123,16 @@ def apply_events(
     max_shared: int = identity.DEFAULT_MAX_SHARED,
     default_region: str = identity.DEFAULT_REGION,
     now: dt.datetime | None = None,
-    on_commit: Callable[[GraphStore, Batch], None] | None = None,
+    lean: bool = True,
 ) -> tuple[list[EventOutcome], set[str]]:
     """Validate, resolve and write ``events`` in one transaction; an outcome per event, and
     the customers that routing should look at (their new touchpoints carry a rating, ...).
 
     Each event is a mapping of touchpoints.csv columns, as ``record_touchpoint`` takes them,
     with its person's customers.csv row (optional) under ``"customer"``. A StoreError from the
-    store rolls the whole group back and is raised.
+    store rolls the whole group back and is raised. A group of touchpoints with no customer
+    records is tried on the lean path first (``graph360.ingest.lean``; ``lean=False`` goes
+    straight to the loader's ``prepare_batch``, which gives the same graph and outcomes).
     """
     now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
     outcomes: list[EventOutcome] = []
@@ -142,6 +157,20 @@ def apply_events(
         if outcomes[index].touchpoint_id in known:
             outcomes[index].status = "duplicate"
             del pending[index]
+    if lean and pending and all(customer is None for _, customer in pending.values()):
+        lean = prepare_lean(store, [pending[i][0] for i in pending], max_shared=max_shared)
+        if lean is not None:
+            for index, customer_id in zip(pending, lean.customers, strict=True):
+                outcomes[index].customer_id = customer_id
+            _commit_lean(store, lean)
+            routed = {
+                customer_id
+                for (touchpoint, _), customer_id in zip(
+                    pending.values(), lean.customers, strict=True
+                )
+                if needs_routing(touchpoint)
+            }
+            return outcomes, routed
     batch = None
     while pending:
         batch, rejected = _prepare(store, pending, max_shared, default_region, now)
@@ -159,7 +188,7 @@ def apply_events(
     rated = frame[[c for c in ROUTED_COLUMNS if c in frame]].notna().any(axis=1)
     complaint = frame["kind"].isin(COMPLAINT_KINDS)  # as the rules match it: exactly
     routed = frame[rated | complaint]
-    _commit_group(store, batch, on_commit)
+    _commit_group(store, batch)
     return outcomes, set(routed["__customer"].astype(str))
 
 
@@ -172,37 +201,61 @@ def needs_routing(touchpoint: Mapping[str, Any]) -> bool:
     return any(not _missing(touchpoint.get(column)) for column in ROUTED_COLUMNS)
 
 
-def _commit_group(
-    store: GraphStore, batch: Batch, on_commit: Callable[[GraphStore, Batch], None] | None
-) -> None:
-    """Write one group's batch in one transaction and commit it: the one place a group of
-    events becomes durable (``on_commit`` runs after the commit, e.g. to update a projection).
-    """
+def _commit_group(store: GraphStore, batch: Batch) -> None:
+    """Write one group's batch in one transaction and commit it: one place a group of events
+    becomes durable (``_commit_lean`` is the other)."""
     with store.atomic():
         write_events_batch(store, batch)
-    if on_commit is not None:
-        on_commit(store, batch)
+
+
+def _commit_lean(store: GraphStore, lean: LeanGroup) -> None:
+    """Write a group the lean path accepted in one transaction: what ``write_events_batch``
+    writes for touchpoints of known customers (no records, so no customer, merge or
+    identifier index changes)."""
+    with store.atomic():
+        write_lean(store, lean)
 
 
 def write_events_batch(store: GraphStore, batch: Batch) -> None:
     """``load.write_batch`` for a batch of events whose touchpoints are all new (call inside
     ``store.atomic()``): the same steps (the last load's mark forgotten, nodes upserted with
     their row hashes, the relationships a changed customer record implied deleted first, the
-    identifier index updated), the touchpoints' own relationships created by key."""
+    identifier index updated), the touchpoints and their own relationships created in one
+    statement (``create_touchpoints``)."""
     store.write("forget_last_load")  # the graph no longer is what the last load left
     facts.bump_version(store)  # nor what the analytics' projection holds
     for label, rows in batch.nodes:
-        store.upsert_nodes(label, rows)
+        if label != "Touchpoint":
+            store.upsert_nodes(label, rows)
     store.merge_nodes("Customer", batch.people.resolution.merged_customers)
     for name, found in batch.changes.items():
         for rel_type, end in changes.ANCHORS[name].owned if name in changes.ANCHORS else ():
             store.delete_relationships_of(rel_type, end, found.changed_keys)
+    create_touchpoints(store, _touchpoint_rows(batch))
     for rel_type, rows in batch.relationships:
-        if rel_type in TOUCHPOINT_RELATIONSHIPS:
-            _create_relationships(store, rel_type, rows)
-        else:
+        if rel_type not in TOUCHPOINT_RELATIONSHIPS:
             store.upsert_relationships(rel_type, rows)
     identifiers.write_index(store, batch)
+
+
+def _touchpoint_rows(batch: Batch) -> pa.Table:
+    """The batch's new touchpoints as rows of ``events_create_touchpoints``: the Touchpoint
+    node table (row hashes stamped) with each one's customer and the keys of its ends."""
+    nodes = [rows for label, rows in batch.nodes if label == "Touchpoint"]
+    if not nodes:
+        return TOUCHPOINT_ROW.empty_table()
+    table = pa.concat_tables(nodes)
+    frame = batch.checked["touchpoints"].set_index("touchpoint_id")
+    order = table.column("touchpoint_id").to_pylist()
+    ends = {"customer_id": frame["__customer"]} | {name: frame[name] for name, _ in REFERENCES}
+    columns = {}
+    for spec in TOUCHPOINT_ROW:
+        if spec.name in ends:
+            values = ends[spec.name].reindex(order).astype(object)
+            columns[spec.name] = pa.array(values.where(values.notna(), None).tolist(), spec.type)
+        else:
+            columns[spec.name] = table.column(spec.name).cast(spec.type)
+    return pa.table(columns, schema=TOUCHPOINT_ROW)
 
 
 def _split(event: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any] | None, list[str]]:
@@ -227,11 +280,7 @@ def _split(event: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any] | N
 
 
 def _stored_touchpoints(store: GraphStore, ids: list[str | None]) -> set[str]:
-    keys = [i for i in ids if i is not None]
-    if not keys:
-        return set()
-    found = store.existing_keys("Touchpoint", pa.array(keys, pa.string()))
-    return set(found.to_pylist())
+    return stored_touchpoints(store, [i for i in ids if i is not None])
 
 
 def _prepare(
@@ -263,60 +312,6 @@ def _prepare(
         reasons = rejected.setdefault(reject.line - 1, [])
         reasons += [prefix + reason for reason in reject.reason.split("; ")]
     return batch, rejected
-
-
-# --- a store capability: relationships known to be new, created by key --------------------
-
-
-def _create_relationships(store: GraphStore, rel_type: str, rows: pa.Table) -> None:
-    """Create relationships that do not exist yet, each between its two ends found by key.
-
-    On LadybugDB one prepared ``MATCH … MATCH … CREATE`` a row (0.3 ms) instead of the store's
-    upsert, whose by-key path looks each row up first and whose bulk path (over 256 rows) is a
-    ``COPY`` that costs seconds at 10M touchpoints. Other stores upsert as usual. A candidate
-    for the store itself (``GraphStore.create_relationships``).
-    """
-    if rows.num_rows == 0:
-        return
-    conn = getattr(store, "_conn", None)
-    if store.backend != "ladybug" or conn is None:
-        store.upsert_relationships(rel_type, rows)
-        return
-    rel = model.relationship(rel_type)
-    source, target = model.node(rel.source), model.node(rel.target)
-    props = [p for p in rel.properties if p in rows.column_names]
-    inside = ", ".join(f"{p}: $p{i}" for i, p in enumerate(props))
-    text = (
-        f"MATCH (a:{rel.source} {{{source.key}: $from}}) "
-        f"MATCH (b:{rel.target} {{{target.key}: $to}}) "
-        f"CREATE (a)-[:{rel.type}{f' {{{inside}}}' if inside else ''}]->(b)"
-    )
-    statement = _prepared(conn, text)
-    for row in rows.to_pylist():
-        params = {"from": row["from"], "to": row["to"]}
-        params |= {f"p{i}": row[p] for i, p in enumerate(props)}
-        conn.execute(statement, params)
-
-
-def _prepared(conn: Any, text: str) -> Any:
-    """``conn.prepare(text)`` once per connection (LadybugDB deprecates the call, but the
-    statement is planned once: measured 0.3 against 0.5-1 ms a row by key).
-
-    The statements live on the connection itself, so they go with it: a module-level cache
-    kept every connection (and its database's 8 TiB address-space reservation) alive after its
-    store closed, until the test suite's process could open no more databases, and could hand
-    a new connection that reused a dead one's id() a statement of the dead one."""
-    cache = getattr(conn, "_graph360_prepared", None)
-    if cache is None:
-        cache = conn._graph360_prepared = {}
-    statement = cache.get(text)
-    if statement is None:
-        import warnings
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)
-            statement = cache[text] = conn.prepare(text)
-    return statement
 
 
 # --- the one writing thread -----------------------------------------------------------------
@@ -353,7 +348,6 @@ class EventWriter:
         max_group: int = 2_000,
         route: bool = True,
         max_route_delay: float = 10.0,
-        on_commit: Callable[[GraphStore, Batch], None] | None = None,
         max_shared: int = identity.DEFAULT_MAX_SHARED,
         default_region: str = identity.DEFAULT_REGION,
     ) -> None:
@@ -362,7 +356,6 @@ class EventWriter:
         self.max_group = max_group
         self.route = route
         self.max_route_delay = max_route_delay
-        self.on_commit = on_commit
         self.settings = {"max_shared": max_shared, "default_region": default_region}
         self._queue: deque[_Request | _Call] = deque()
         self._pending = 0
@@ -445,9 +438,7 @@ class EventWriter:
         events = [event for request in group for event in request.events]
         started = time.perf_counter()
         try:
-            outcomes, routed = apply_events(
-                self.store, events, on_commit=self.on_commit, **self.settings
-            )
+            outcomes, routed = apply_events(self.store, events, **self.settings)
         except BaseException as error:  # the group rolled back: each caller hears why
             for request in group:
                 request.future.set_exception(error)

@@ -11,6 +11,10 @@ and relationship tables. Only two things differ, both for speed, neither for mea
 - a row that breaks a rule is not set aside in a reject file: the call raises
   :class:`~graph360.errors.InvalidRecordError` with the loader's reasons and writes nothing.
 
+A new touchpoint of a customer the graph knows, with no customer record, takes the lean path
+(``graph360.ingest.lean``): the same rules and resolution without the bundle's frames, or it
+steps aside to the pipeline above when it is not sure.
+
 The touchpoint, its customer's record, any merge and the routing of the touchpoint's customer
 (``run_rules(customer_ids=[...])``: a poor rating becomes a follow-up action for the department
 owning its step, flags raised or resolved) are written in one ``store.atomic()`` block, so a
@@ -21,7 +25,6 @@ same touchpoint twice changes nothing.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
@@ -35,6 +38,9 @@ from graph360.analytics.routing import RulesReport, run_rules
 from graph360.errors import InvalidRecordError
 from graph360.ingest import identity
 from graph360.ingest.bundle import FILES, LINE, RawFile
+from graph360.ingest.lean import LeanGroup, prepare_lean, stored_touchpoints, write_lean
+from graph360.ingest.lean import missing as _missing
+from graph360.ingest.lean import text as _text
 from graph360.ingest.load import Batch, prepare_batch, write_batch
 from graph360.store.base import GraphStore
 
@@ -119,6 +125,14 @@ def record_touchpoint(
     problems = {name: _shape_problems(row) for name, row in rows.items() if row is not None}
     if any(problems.values()):
         raise InvalidRecordError(problems)
+    if customer is None:
+        lean = _lean(store, rows["touchpoint"], max_shared)
+        if lean is not None:
+            (customer_id,) = lean.customers
+            with store.atomic():
+                write_lean(store, lean)
+                rules = _route(store, customer_id, route, fallback_department, now)
+            return _lean_result(lean, rules)
     raw = {
         INPUTS[name]: _raw_file(INPUTS[name], [] if row is None else [row])
         for name, row in rows.items()
@@ -140,14 +154,50 @@ def record_touchpoint(
     (customer_id,) = batch.checked["touchpoints"]["__customer"]
     with store.atomic():
         nodes_created, _ = write_batch(store, batch)
-        rules = (
-            run_rules(
-                store, customer_ids=[customer_id], fallback_department=fallback_department, now=now
-            )
-            if route
-            else None
-        )
+        rules = _route(store, customer_id, route, fallback_department, now)
     return _result(batch, customer_id, nodes_created.get("Touchpoint", 0) > 0, rules)
+
+
+def _lean(store: GraphStore, touchpoint: dict[str, Any], max_shared: int) -> LeanGroup | None:
+    """The lean path's group for a new touchpoint of a known customer (``graph360.ingest.lean``:
+    the loader's rules without the bundle's frames, 60 ms less at 1M customers), or None: a
+    touchpoint already stored is upserted (it may have changed) and anything else the lean
+    path is unsure of goes the loader's way, reasons and all."""
+    tid = touchpoint.get("touchpoint_id")
+    if _missing(tid):
+        return None
+    if stored_touchpoints(store, [str(_text(tid))]):
+        return None
+    return prepare_lean(store, [touchpoint], max_shared=max_shared)
+
+
+def _route(
+    store: GraphStore,
+    customer_id: str,
+    route: bool,
+    fallback_department: str | None,
+    now: dt.datetime,
+) -> RulesReport | None:
+    if not route:
+        return None
+    return run_rules(
+        store, customer_ids=[customer_id], fallback_department=fallback_department, now=now
+    )
+
+
+def _lean_result(lean: LeanGroup, rules: RulesReport | None) -> RecordResult:
+    """A new touchpoint of an existing customer, as ``_result`` tells it."""
+    changes = rules.changes if rules is not None else None
+    return RecordResult(
+        touchpoint_id=str(lean.rows.column("touchpoint_id")[0]),
+        customer_id=lean.customers[0],
+        touchpoint_created=True,
+        customer="existing",
+        flags_raised=list(changes.flags_raised) if changes else [],
+        flags_resolved=list(changes.flags_resolved) if changes else [],
+        actions=list(changes.actions_created) if changes else [],
+        warnings=list(rules.warnings) if rules is not None else [],
+    )
 
 
 def _result(
@@ -221,25 +271,3 @@ def _shape_problems(row: dict[str, Any]) -> list[str]:
                 f"{key} must be text, a number or a date/time, not {type(value).__name__}"
             )
     return problems
-
-
-def _text(value: Any) -> str | None:
-    """A value as the text a CSV file would hold (naive times are UTC, as in a bundle)."""
-    if _missing(value):
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    if isinstance(value, float):
-        return repr(value)
-    text = str(value).strip()
-    return text or None
-
-
-def _missing(value: Any) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, float) and math.isnan(value):
-        return True
-    return isinstance(value, str) and not value.strip()
