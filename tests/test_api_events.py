@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -19,7 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
-from api_support import Api, serve
+from api_support import Api, free_port, serve, wait_until_ready
 
 from graph360.api.auth import KeyRing
 from graph360.ingest.identity import customer_id_for
@@ -164,17 +163,11 @@ def test_record_touchpoints_mutation(api: Api) -> None:
 # --- durability: SIGKILL right after the answer ----------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_an_acknowledged_event_survives_sigkill(tmp_path: Path) -> None:
     location = tiny_store(tmp_path)
     ring = KeyRing(tmp_path / "keys.json")
     token = ring.create("killer", "agent")
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [
             *(sys.executable, "-m", "graph360.cli", "serve", "--store", location),
@@ -185,15 +178,7 @@ def test_an_acknowledged_event_survives_sigkill(tmp_path: Path) -> None:
     )
     try:
         url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline and server.poll() is None, "server did not start"
-            time.sleep(0.1)
+        wait_until_ready(port, server, seconds=60)
         events = [tp(f"S{i}", source="crm", customer_id="1") for i in range(20)]
         answer = httpx.post(
             f"{url}/events", json=events, headers={"Authorization": f"Bearer {token}"}, timeout=30

@@ -49,6 +49,10 @@ def serve(
         bool, typer.Option(help="Allow schema introspection and field suggestions")
     ] = False,
     debug: Annotated[bool, typer.Option(help="Show every error's message to callers")] = False,
+    rate_per_key: Annotated[
+        float,
+        typer.Option(help="Requests a second one key may make on average (beyond: 429)"),
+    ] = 200.0,
 ) -> None:
     """Serve the GraphQL API at /graphql (GraphiQL in a browser), with /healthz and /readyz."""
     from graph360.api.app import ApiSettings
@@ -77,6 +81,8 @@ def serve(
         introspection=introspection,
         debug=debug,
         cors_origins=cors_origin or [],
+        rate_per_key=rate_per_key,
+        rate_burst=max(1, int(rate_per_key * 2)),
     )
     run_api(settings, host, port)
 

@@ -66,6 +66,7 @@ from graph360.ingest.lean import (
 )
 from graph360.ingest.load import Batch, prepare_batch
 from graph360.ingest.realtime import _missing, _raw_file, _shape_problems
+from graph360.periods import utc_now
 from graph360.store.base import GraphStore
 
 __all__ = [
@@ -134,7 +135,7 @@ def apply_events(
     records is tried on the lean path first (``graph360.ingest.lean``; ``lean=False`` goes
     straight to the loader's ``prepare_batch``, which gives the same graph and outcomes).
     """
-    now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    now = now or utc_now()
     outcomes: list[EventOutcome] = []
     pending: dict[int, tuple[dict[str, Any], dict[str, Any] | None]] = {}
     seen: set[str] = set()

@@ -42,6 +42,7 @@ from graph360.ingest.lean import LeanGroup, prepare_lean, stored_touchpoints, wr
 from graph360.ingest.lean import missing as _missing
 from graph360.ingest.lean import text as _text
 from graph360.ingest.load import Batch, prepare_batch, write_batch
+from graph360.periods import utc_now
 from graph360.store.base import GraphStore
 
 __all__ = ["RecordResult", "record_touchpoint"]
@@ -115,7 +116,7 @@ def record_touchpoint(
     broken, NotFoundError when a poor rating needs a fallback department and there is none, and
     StoreError when the store fails; in each case nothing is written.
     """
-    now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    now = now or utc_now()
     rows = {"touchpoint": dict(touchpoint), "customer": dict(customer) if customer else None}
     if customer and all(
         _missing(touchpoint.get(column)) for column in ("source", "customer_id", "email")
