@@ -15,8 +15,10 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from graph360.api.auth import Principal
+from graph360.api.compute import Computing
 from graph360.api.context import StoreRunner
 from graph360.errors import NotFoundError
+from graph360.store.base import GraphStore
 from graph360.views import VIEWS, ViewParameterError, index_page
 
 PERMISSION = "views:read"
@@ -70,12 +72,26 @@ def mount_views(app: FastAPI, authenticate: Callable[[Request], Principal | None
             )
         runner: StoreRunner = request.app.state.runner
         try:
-            page = await runner.run(lambda store: found.render(store, **params), analytics=True)
+            answer = await runner.analytic(
+                "graph360.api.views:render_view", name=name, params=params
+            )
+        except Computing as error:
+            return JSONResponse(
+                {"error": str(error), "retry_after": error.retry_seconds},
+                503,
+                headers={"Retry-After": str(error.retry_seconds)},
+            )
         except ViewParameterError as error:
             return JSONResponse({"error": str(error)}, 400)
         except NotFoundError as error:
             return JSONResponse({"error": str(error)}, 404)
-        return HTMLResponse(page)
+        return HTMLResponse(answer.value)
+
+
+def render_view(store: GraphStore, name: str, params: dict[str, str]) -> str:
+    """The page of view ``name`` (run in the analytics worker: the views draw from the
+    analytics)."""
+    return VIEWS[name].render(store, **params)
 
 
 def _no_required(name: str) -> bool:
