@@ -204,7 +204,9 @@ class AnalyticsRunner:
         self.max_pending = max_pending
         self.nice = nice
         self._lock = threading.Lock()
-        self._memo: collections.OrderedDict[Hashable, Answer] = collections.OrderedDict()
+        self._memo: collections.OrderedDict[Hashable, Answer | Exception] = (
+            collections.OrderedDict()
+        )
         self._pending: dict[Hashable, tuple[concurrent.futures.Future, float]] = {}
         self._took: dict[str, float] = {}
         #: Jobs the worker ran (a remembered or joined answer is not one).
@@ -249,6 +251,8 @@ class AnalyticsRunner:
             if memo and key in self._memo:
                 self._memo.move_to_end(key)
                 found = self._memo[key]
+                if isinstance(found, Exception):
+                    raise found
                 return Answer(found.value, found.as_of, found.seconds, remembered=True)
             pending = self._pending.get(key) if memo else None
             if pending is None:
@@ -262,9 +266,13 @@ class AnalyticsRunner:
                 self._pending[key] = pending
                 pending[0].add_done_callback(lambda f: self._finished(key, function, memo, f))
         future, started = pending
+        waiting = asyncio.wrap_future(future)
+        # Retrieved even when nobody waits any more (asyncio would log it as never retrieved):
+        # the error is raised to whoever asks again.
+        waiting.add_done_callback(lambda done: done.cancelled() or done.exception())
         try:
             value, as_of, seconds = await asyncio.wait_for(
-                asyncio.shield(asyncio.wrap_future(future)), timeout=max(limit, 0.0)
+                asyncio.shield(waiting), timeout=max(limit, 0.0)
             )
         except TimeoutError:
             spent = time.monotonic() - started
@@ -281,17 +289,26 @@ class AnalyticsRunner:
     ) -> None:
         with self._lock:
             self._pending.pop(key, None)
-            if future.cancelled() or future.exception() is not None:
-                if isinstance(future.exception(), concurrent.futures.process.BrokenProcessPool):
-                    self._pool = self._new_pool()  # the worker died: a new one next time
+            if future.cancelled():
+                return
+            error = future.exception()
+            if isinstance(error, concurrent.futures.process.BrokenProcessPool):
+                self._pool = self._new_pool()  # the worker died: a new one next time
+            if error is not None:
+                # A refusal (no such journey, a bad channel) is the answer at this version.
+                if memo and isinstance(error, Graph360Error):
+                    self._remember(key, error)
                 return
             self.computed += 1
             answer = Answer(*future.result())
             self._took[function] = answer.seconds
             if memo:
-                self._memo[key] = answer
-                while len(self._memo) > self.memo_size:
-                    self._memo.popitem(last=False)
+                self._remember(key, answer)
+
+    def _remember(self, key: Hashable, answer: Answer | Exception) -> None:
+        self._memo[key] = answer
+        while len(self._memo) > self.memo_size:
+            self._memo.popitem(last=False)
 
     def _queue_seconds(self) -> float:
         now = time.monotonic()
