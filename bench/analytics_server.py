@@ -43,11 +43,12 @@ QUESTIONS = [
         '{ overlap(since: "2026-06-01T00:00:00Z") { by units { unit reached } } }',
     ),
     ("collisions 24 h", "{ collisions(windowHours: 24) { customers contacts } }"),
-    ("funnel online_purchase", '{ funnel(journey: "online_purchase") { customers } }'),
+    ("funnel JOURNEY", '{ funnel(journey: "JOURNEY") { customers } }'),
     (
         "  since 2026-06-01",
-        '{ funnel(journey: "online_purchase", since: "2026-06-01T00:00:00Z") { customers } }',
+        '{ funnel(journey: "JOURNEY", since: "2026-06-01T00:00:00Z") { customers } }',
     ),
+    ("  another journey", '{ funnel(journey: "OTHER") { customers } }'),
     ("ownership audit", "{ ownershipAudit { summary { steps unowned } } }"),
     ("engagement", "{ engagement { channels { channel responseRate } } }"),
     ("  email only", '{ engagement(channels: ["email"]) { channels { channel } } }'),
@@ -61,6 +62,7 @@ class AnalystServer(api_bench.Server):
 
     def __init__(self, db: Path, folder: Path) -> None:
         keys = folder / "keys.json"
+        keys.unlink(missing_ok=True)  # fresh keys each run
         made = subprocess.run(
             [
                 *api_bench.graph360_command(),
@@ -101,8 +103,18 @@ async def _measure(server: AnalystServer, ids: list[str], rate: float, seconds: 
     results: dict[str, Any] = {"again": {}}
     async with httpx.AsyncClient(base_url=server.url, timeout=60.0) as http:
         print(f"\nanalytics in the server (target: asked again <= {TARGET_AGAIN_SECONDS:g} s)")
-        for label, query in QUESTIONS:
+        steps = await http.post(
+            "/graphql",
+            json={"query": "{ journeySteps { journeyId } }"},
+            headers={"Authorization": f"Bearer {server.analyst}"},
+        )
+        journeys = sorted({s["journeyId"] for s in steps.json()["data"]["journeySteps"]})
+        first, other = journeys[0], journeys[-1]
+        for label, text in QUESTIONS:
+            label = label.replace("JOURNEY", first)
+            query = text.replace("JOURNEY", first).replace("OTHER", other)
             figures = results["again"][label] = await ask(http, server.analyst, query)
+
             again = label.startswith("  ")
             verdict = ""
             if again and "error" not in figures:
