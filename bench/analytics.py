@@ -97,6 +97,7 @@ def child(name: str, db: Path) -> None:
         figures["modularity"] = result.modularity
         figures["communities"] = int(result.table["community"].nunique())
         figures["pagerank_iterations"] = result.pagerank.iterations
+        figures["written"] = result.written  # rows per write-back statement
     if name == "facts rebuild":
         figures["steps"] = answer.seconds
     if name == "overlap pairs":
@@ -385,7 +386,8 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"{'':<22}modularity {figures['modularity']:.4f}, "
                 f"{figures['communities']:,} communities, "
-                f"{figures['pagerank_iterations']} PageRank iterations"
+                f"{figures['pagerank_iterations']} PageRank iterations; rows written: "
+                + ", ".join(f"{k} {v:,}" for k, v in figures.get("written", {}).items())
             )
     _peers(results, db, args.only)
     if not args.only or "card" in args.only:

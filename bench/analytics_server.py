@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import shutil
 import subprocess
 import time
@@ -131,13 +132,15 @@ async def _measure(server: AnalystServer, ids: list[str], rate: float, seconds: 
         await client.http.aclose()
     ratio = during["p99_ms"] / alone["p99_ms"] if alone["p99_ms"] else None
     results["p99_ratio"] = ratio
+    results["load_average"] = os.getloadavg()
     print(
         f"  card at {rate:g}/s, {seconds:g} s: alone p50 {alone['p50_ms']:.1f} ms, p99 "
         f"{alone['p99_ms']:.1f} ms ({alone['failures']} failures); while an overlap is computed "
         f"p50 {during['p50_ms']:.1f} ms, p99 {during['p99_ms']:.1f} ms "
         f"({during['failures']} failures): p99 x{ratio:.2f}; the overlap took "
         f"{computed['seconds']:.1f} s (answered after the cards: "
-        f"{computed['seconds'] > seconds})"
+        f"{computed['seconds'] > seconds}); machine load average {os.getloadavg()[0]:.1f} "
+        "(2 cores: other processes share them)"
     )
     return results
 
