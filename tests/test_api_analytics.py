@@ -186,5 +186,8 @@ def test_a_question_being_computed_is_joined_and_busy_workers_refuse_more(
 
     try:
         asyncio.run(scenario())
+        worker = runner.worker_pid()
     finally:
         runner.close()
+    with pytest.raises(ProcessLookupError):  # closing leaves no worker behind
+        os.kill(worker, 0)

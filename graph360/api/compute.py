@@ -116,12 +116,20 @@ _worker_location: str | None = None
 _worker_store: GraphStore | None = None
 
 
-def _start_worker(location: str, nice: int) -> None:
-    """In the worker: lower its priority; the store is opened on the first job."""
+def _start_worker(location: str, nice: int, parent: int) -> None:
+    """In the worker: lower its priority, and leave when the server does (even killed: a
+    SIGKILLed server cannot stop it); the store is opened on the first job."""
     global _worker_location
     _worker_location = location
     if nice and hasattr(os, "nice"):
         os.nice(nice)
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(0)  # nothing it holds needs saving: its store is read-only
 
 
 def _store_at(version: int) -> GraphStore:
@@ -218,7 +226,7 @@ class AnalyticsRunner:
             1,
             mp_context=multiprocessing.get_context("spawn"),  # never fork a process with a store
             initializer=_start_worker,
-            initargs=(self.location, self.nice),
+            initargs=(self.location, self.nice, os.getpid()),
         )
 
     def worker_pid(self) -> int:
@@ -327,8 +335,9 @@ class AnalyticsRunner:
 
     def close(self) -> None:
         """Stop the worker; a computation in progress is abandoned (nothing it does writes)."""
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        # shutdown() forgets its processes: take them first, so none is left behind.
         processes = list((getattr(self._pool, "_processes", None) or {}).values())
+        self._pool.shutdown(wait=False, cancel_futures=True)
         for process in processes:
             process.terminate()
         for process in processes:
