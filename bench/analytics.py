@@ -123,6 +123,7 @@ def card_child(db: Path, samples: int) -> None:
 
     from graph360.analytics.card import customer_card
     from graph360.analytics.offers import offer_model
+    from graph360.privacy import OPERATOR
     from graph360.store import open_store
 
     store = open_store(str(db), read_only=True)
@@ -134,7 +135,7 @@ def card_child(db: Path, samples: int) -> None:
     times = []
     for customer_id in chosen:
         started = time.perf_counter()
-        customer_card(store, customer_id)
+        customer_card(store, customer_id, audience=OPERATOR)
         times.append(time.perf_counter() - started)
     ms = np.array(times) * 1000
     print(

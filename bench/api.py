@@ -102,6 +102,7 @@ def sample_child(db: Path, samples: int, cards: int) -> None:
     """Counts, ``samples`` customer ids and the card function's time, from a read-only open."""
     from graph360.analytics.card import customer_card
     from graph360.analytics.offers import offer_model
+    from graph360.privacy import OPERATOR
     from graph360.store import open_store
 
     store = open_store(str(db), read_only=True)
@@ -114,7 +115,7 @@ def sample_child(db: Path, samples: int, cards: int) -> None:
     times = []
     for customer_id in chosen[:cards]:
         started = time.perf_counter()
-        customer_card(store, customer_id)
+        customer_card(store, customer_id, audience=OPERATOR)
         times.append(time.perf_counter() - started)
     store.close()
     ms = np.array(times) * 1000

@@ -24,6 +24,7 @@ from graph360.api.app import ApiSettings, create_app
 from graph360.api.auth import ROLES, KeyRing
 from graph360.demo import generate_demo
 from graph360.ingest.load import load_bundle
+from graph360.privacy import OPERATOR
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # starlette's notice about httpx versions
@@ -45,7 +46,8 @@ def load_demo(backend: str, folder: Path) -> tuple[str, dict[str, dict]]:
         run_rules(graph)
         refs = [TOP, *graph.frame("demo_sample_customers", limit=4)["ref"]]
         cards = {
-            ref: customer_card(graph, ref, touchpoints=1000, relationships=1000) for ref in refs
+            ref: customer_card(graph, ref, touchpoints=1000, relationships=1000, audience=OPERATOR)
+            for ref in refs
         }
         return graph.location, cards
     finally:
@@ -91,3 +93,45 @@ def serve(
     app = create_app(ApiSettings(store=location, keys=ring.path, **settings))
     with TestClient(app) as client:
         yield Api(client, tokens, ring, location, cards or {})
+
+
+def tiny_api(folder: Path, **settings: Any) -> Iterator[Api]:
+    """The tiny bundle (tests/bundles/tiny) loaded on the embedded store, served: for the tests
+    of the HTTP side that need a real graph but not the demo's."""
+    from conftest import TINY
+
+    graph = _open("ladybug", folder)
+    load_bundle(graph, TINY, rejects_path=folder / "rejects.csv", max_shared=2)
+    location = graph.location
+    graph.close()
+    yield from serve(location, folder, **settings)
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on now, for a server a test starts."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until_ready(
+    port: int, process: Any, seconds: float = 120, log: Path | None = None
+) -> None:
+    """Until the server on ``port`` answers /readyz (failing if ``process`` ends first)."""
+    import time
+
+    import httpx
+
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        assert time.monotonic() < deadline and process.poll() is None, (
+            log.read_text() if log else "the server did not start"
+        )
+        time.sleep(0.2)

@@ -25,7 +25,12 @@ from graph360.store import GraphStore, open_store
 
 BUNDLES = Path(__file__).parent / "bundles"
 TINY = BUNDLES / "tiny"
-BACKENDS = ["ladybug", "neo4j"]
+#: Each store-facing test runs on both, marked by backend: ``-m neo4j`` runs the Neo4j legs
+#: only, ``-m "not neo4j"`` the embedded ones.
+BACKENDS = [
+    pytest.param("ladybug", marks=pytest.mark.ladybug, id="ladybug"),
+    pytest.param("neo4j", marks=pytest.mark.neo4j, id="neo4j"),
+]
 #: How to load the current module's tiny graph again on the shared Neo4j database.
 _RELOAD_TINY: list[Callable[[], None]] = []
 

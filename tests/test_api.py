@@ -121,7 +121,7 @@ def test_touchpoints_filter_by_channel_kind_and_time(api: Api) -> None:
     everything = api.cards[TOP]["recent_touchpoints"]
     channel = everything[0]["channel"]
     middle = everything[len(everything) // 2]["at"]
-    query = """query($ref: String!, $channel: String, $since: DateTime, $kind: String) {
+    query = """query($ref: String!, $channel: String, $since: DateOrTime, $kind: String) {
       customer(ref: $ref) { touchpoints(first: 100, channel: $channel, since: $since,
         kind: $kind) { edges { node { id } } } } }"""
 
@@ -381,7 +381,10 @@ def test_analytics_answers_say_which_graph_they_reflect(api: Api) -> None:
 
 def test_analytics_refusals_are_graphql_errors(api: Api) -> None:
     assert api.errors('{ funnel(journey: "nope") { journeyId } }')[0].startswith("no journey")
-    assert "windowHours" in api.errors("{ collisions(windowHours: 0) { customers } }")[0]
+    assert (
+        "the window must be above 0"
+        in api.errors("{ collisions(windowHours: 0) { customers } }")[0]
+    )
     assert (
         "unknown time zone" in api.errors('{ engagement(timezone: "Mars/Base") { timezone } }')[0]
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -113,17 +114,21 @@ def test_a_second_writer_is_told_which_process_holds_the_database(tmp_path: Path
     db = tmp_path / "g.lbug"
     holder = open_store(str(db))
     try:
-        result = subprocess.run(
-            [sys.executable, "-m", "graph360.cli", "load", str(TINY), "--store", str(db)],
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        results = [
+            subprocess.run(
+                [sys.executable, "-m", "graph360.cli", *command, "--store", str(db)],
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+            for command in (["load", str(TINY)], ["serve", "--port", "1"])
+        ]
     finally:
         holder.close()
-    assert result.returncode == EXIT_REFUSED
-    assert "is open for writing by process" in result.stderr
-    assert "Traceback" not in result.stderr
+    for result in results:  # a load, and a server started during a load
+        assert result.returncode == EXIT_REFUSED, result.stderr
+        assert f"is open for writing by process {os.getpid()}" in result.stderr
+        assert "Traceback" not in result.stderr
 
 
 def test_the_readme_demo_runs_and_its_suggestions_work(tmp_path: Path) -> None:
@@ -134,7 +139,7 @@ def test_the_readme_demo_runs_and_its_suggestions_work(tmp_path: Path) -> None:
     result = _invoke("demo", "--customers", "60", "--dir", exports, "--store", db, "--no-serve")
     assert result.exit_code == 0, result.stdout + result.stderr
     assert "graph360 demo" in result.stdout
-    suggested = [r for r in re.findall(r"graph360 customer (\S+)", result.stdout) if r != "--help"]
+    suggested = re.findall(r"^  \S.* customer (\S+)$", result.stdout, re.MULTILINE)
     assert len(suggested) == 3
     for ref in suggested:
         card = _invoke("customer", ref, "--store", db, "--format", "json")
@@ -160,3 +165,171 @@ def test_the_readme_commands_fit_an_80_column_terminal() -> None:
     blocks = readme.split("```")[1::2]
     wide = [line for block in blocks for line in block.splitlines() if len(line) > 80]
     assert wide == []
+
+
+def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised(tmp_path: Path) -> None:
+    """CSV injection (OWASP): a name like ``=HYPERLINK(…)`` reaches the file as text."""
+    import shutil
+
+    from graph360.cli.base import csv_text
+
+    rows = [{"name": v, "n": -2} for v in ('=HYPERLINK("x")', "+SUM(A1)", "-2+3", "@x", "Ada")]
+    assert csv_text(rows).splitlines() == [
+        "name,n",
+        '"\'=HYPERLINK(""x"")",-2',
+        "'+SUM(A1),-2",
+        "'-2+3,-2",
+        "'@x,-2",
+        "Ada,-2",
+    ]
+    bundle = tmp_path / "bundle"
+    shutil.copytree(TINY, bundle)
+    with (bundle / "customers.csv").open("a", encoding="utf-8") as handle:
+        handle.write(
+            'crm,9,=HYPERLINK("http://evil.example"),eve@example.org,,,,,,,,,2023-03-01,\n'
+        )
+    with (bundle / "relationships.csv").open("a", encoding="utf-8") as handle:
+        handle.write("crm,1,9,follows,,\n")
+    store = str(tmp_path / "graph.lbug")
+    runner.invoke(app, ["load", str(bundle), "--store", store])
+    done = _invoke("influence", "--store", store, "--format", "csv", "--top", "10")
+    assert done.exit_code == 0, done.output
+    assert "'=HYPERLINK" in done.output and ",=HYPERLINK" not in done.output
+
+
+def test_load_of_a_missing_folder_names_the_folder(tmp_path: Path) -> None:
+    done = _invoke("load", str(tmp_path / "nowhere"), "--store", str(tmp_path / "g.lbug"))
+    assert done.exit_code == EXIT_REFUSED
+    assert "nowhere: no such folder" in done.output
+    assert not (tmp_path / "g.lbug").exists()  # checked before the store was opened
+
+
+def test_the_demo_key_works_from_a_narrow_terminal_and_from_its_file(tmp_path: Path) -> None:
+    """The demo's key on a line of its own (never cut by an 80-column terminal or a file), and
+    written to --key-file (0600); the commands it suggests name a program that runs."""
+    import signal
+
+    import httpx
+    from api_support import free_port, wait_until_ready
+
+    script = Path(sys.executable).parent / "graph360"  # what the README's install made
+    port = free_port()
+    out, key_file = tmp_path / "demo.out", tmp_path / "demo.key"
+    demo = subprocess.Popen(
+        [
+            *(str(script), "demo", "--customers", "60", "--dir", str(tmp_path / "exports")),
+            *("--store", str(tmp_path / "demo.lbug"), "--port", str(port)),
+            *("--key-file", str(key_file)),
+        ],
+        stdout=out.open("w"),
+        stderr=subprocess.STDOUT,
+        env=os.environ | {"COLUMNS": "80", "GRAPH360_KEYS": str(tmp_path / "keys.json")},
+        cwd=tmp_path,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}/graphql"
+        wait_until_ready(port, demo, log=out)
+        printed = out.read_text().splitlines()
+        key = printed[printed.index("API key (admin, for this demo), on the next line:") + 1]
+        assert key == key_file.read_text().strip()
+        assert key_file.stat().st_mode & 0o777 == 0o600
+        answer = httpx.post(
+            url,
+            json={"query": "{ departments { id } }"},
+            headers={"Authorization": f"Bearer {key}"},
+            timeout=30,
+        )
+        assert answer.status_code == 200 and answer.json()["data"]["departments"]
+        first = next(line for line in printed if " customer " in line and line.startswith("  "))
+        program = first.split(" customer ")[0].strip()
+        assert program in ("graph360", str(script)), first
+        ran = subprocess.run(
+            [*program.split(), "--help"], capture_output=True, text=True, cwd=tmp_path
+        )
+        assert ran.returncode == 0, ran.stderr
+    finally:
+        demo.send_signal(signal.SIGINT)
+        try:
+            demo.wait(30)
+        except subprocess.TimeoutExpired:
+            demo.kill()
+
+
+def test_a_format_a_command_cannot_do_is_refused() -> None:
+    """``customer --format csv`` once printed JSON and exited 0: a nested answer has no CSV."""
+    for command in (["customer", "x"], ["load", "."], ["facts", "status"], ["ingest", "-"]):
+        done = runner.invoke(app, [*command, "--format", "csv"])
+        assert done.exit_code == 2 and "csv" in done.output, (command, done.output)
+
+
+def test_a_filtered_influence_run_leaves_the_stored_scores(tmp_path: Path) -> None:
+    """``influence --kind referred`` once replaced the stored ranking every card shows."""
+    store = str(tmp_path / "g.lbug")
+    runner.invoke(app, ["load", str(TINY), "--store", store, "--rejects", str(tmp_path / "r")])
+    assert _invoke("influence", "--store", store).exit_code == 0
+
+    def stored() -> list:
+        graph = open_store(store, read_only=True)
+        try:
+            frame = graph.all_nodes("Customer")[["customer_id", "pagerank", "influence_rank"]]
+            return sorted(frame.astype(object).where(frame.notna(), None).values.tolist())
+        finally:
+            graph.close()
+
+    before = stored()
+    filtered = _invoke("influence", "--store", store, "--kind", "referred", "--format", "json")
+    assert filtered.exit_code == 0
+    assert stored() == before
+    saved = _invoke("influence", "--store", store, "--kind", "referred", "--save")
+    assert saved.exit_code == 0 and stored() != before  # when asked to
+
+
+def test_times_say_their_clock_and_follow_timezone(tmp_path: Path, monkeypatch) -> None:
+    """Times once printed in UTC with no label; scores sat beside money like money."""
+    from graph360 import display
+
+    store = str(tmp_path / "g.lbug")
+    runner.invoke(app, ["load", str(TINY), "--store", store, "--rejects", str(tmp_path / "r")])
+    ada = customer_id_for("crm:1")
+    try:
+        utc = _invoke("customer", ada, "--store", store)
+        assert "last 2024-03-11 10:00 UTC" in utc.stdout, utc.stdout
+        paris = _invoke("--timezone", "Europe/Paris", "customer", ada, "--store", store)
+        assert "last 2024-03-11 11:00 CET" in paris.stdout
+        monkeypatch.setenv("GRAPH360_TIMEZONE", "America/New_York")
+        assert "last 2024-03-11 06:00 EDT" in _invoke("customer", ada, "--store", store).stdout
+        bad = runner.invoke(app, ["--timezone", "Mars/Olympus", "stats", "--store", store])
+        assert bad.exit_code == 2 and "unknown time zone 'Mars/Olympus'" in bad.output
+    finally:
+        display.use_timezone(None)
+    assert display.share(0.873) == "87%" and display.money(1234.5) == "1,234.50"
+    monkeypatch.setenv("GRAPH360_CURRENCY", "gbp")
+    assert display.money(1234.5) == "GBP 1,234.50"
+
+
+def test_each_view_command_takes_exactly_its_views_parameters() -> None:
+    """The view commands are made from the registry: nothing restated by hand to drift."""
+    import typer.main
+
+    from graph360.views import VIEWS
+
+    group = typer.main.get_command(app).commands["view"]  # type: ignore[attr-defined]
+    for name, view in VIEWS.items():
+        command = group.commands[name]
+        given = {p.name for p in command.params} - {"output", "store", "masked"}
+        assert given == {re.sub(r"(?<!^)([A-Z])", r"_\1", p.name).lower() for p in view.params}
+        for param in view.params:
+            option = next(
+                p for p in command.params if p.name.replace("_", "") == param.name.lower()
+            )
+            assert option.required == param.required and (
+                param.required or option.default == param.default
+            )
+
+
+def test_serve_names_a_corrupt_key_file_before_it_starts(tmp_path: Path) -> None:
+    keys = tmp_path / "keys.json"
+    keys.write_text("{corrupt")
+    done = runner.invoke(app, ["serve", "--keys", str(keys), "--store", str(tmp_path / "g")])
+    assert done.exit_code == EXIT_REFUSED
+    assert "not a graph360 key file" in done.output and "Traceback" not in done.output

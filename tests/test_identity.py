@@ -100,7 +100,7 @@ def test_resolution_does_not_depend_on_row_order() -> None:
 
 
 def test_the_vectorised_national_path_agrees_with_the_phonenumbers_parser() -> None:
-    from graph360.ingest.identity import _parse_phone
+    from graph360.contacts import _parse_phone
 
     samples = [
         (pattern.format(n), region)
@@ -125,3 +125,62 @@ def test_the_vectorised_national_path_agrees_with_the_phonenumbers_parser() -> N
     for (value, region), got in zip(samples, normalized, strict=True):
         want, _ = _parse_phone(value, region)
         assert (got if isinstance(got, str) else None) == want, (value, region)
+
+
+# --- conflicting evidence -----------------------------------------------------------------
+
+
+def _named(rows: list[tuple[str, str | None, str | None, str | None]]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["record_key", "email", "phone", "name"])
+
+
+def test_a_shared_landline_does_not_make_two_people_one() -> None:
+    """The HubSpot case: Hannah Scott (no e-mail) and Daniel Evans share 0117 496 0555."""
+    landline = "+441174960555"
+    result = resolve(
+        _named(
+            [
+                ("hubspot:1", None, landline, "Hannah Scott"),
+                ("hubspot:2", "dan.evans@example.com", landline, "Daniel Evans"),
+                ("shop:7", "dan.evans@example.com", None, "Dan Evans"),
+            ]
+        ),
+        {},
+    )
+    customer = result.customer_of
+    assert customer["hubspot:1"] != customer["hubspot:2"] == customer["shop:7"]
+    assert result.conflicts == {f"phone:{landline}": [["hubspot:1"], ["hubspot:2"]]}
+    assert result.rule_of["shop:7"] == "email"
+
+
+def test_names_that_may_be_one_person_still_link() -> None:
+    result = resolve(
+        _named(
+            [
+                ("a:1", "jo@example.com", None, "John Smith"),
+                ("a:2", "jo@example.com", None, "Jon Smith"),  # a slip
+                ("a:3", "jo@example.com", None, "J. Smith"),  # an initial
+                ("a:4", "jo@example.com", None, "Mr John Smith"),  # a title
+                ("a:5", "jo@example.com", None, None),  # no name: no evidence against
+            ]
+        ),
+        {},
+    )
+    assert len(set(result.customer_of.values())) == 1 and result.conflicts == {}
+
+
+def test_a_shared_inbox_splits_into_groups_of_agreeing_names() -> None:
+    result = resolve(
+        _named(
+            [
+                ("m:1", "family@example.com", None, "Anna Berg"),
+                ("m:2", "family@example.com", None, "Erik Berg"),
+                ("m:3", "family@example.com", None, "Ana Berg"),
+                ("m:4", "family@example.com", None, "Erik B."),
+            ]
+        ),
+        {},
+    )
+    customer = result.customer_of
+    assert customer["m:1"] == customer["m:3"] != customer["m:2"] == customer["m:4"]
+    assert result.conflicts == {"email:family@example.com": [["m:1", "m:3"], ["m:2", "m:4"]]}

@@ -205,6 +205,7 @@ def test_last_load(store, tmp_path: Path) -> None:
         },
         "records_linked": 1,
         "identifiers_blocked": {},
+        "identity_conflicts": {},
     }
     before = snapshot(store)
     again = load_bundle(store, bundle, max_shared=2)
@@ -263,3 +264,52 @@ def test_rows_written_before_hashes_are_rewritten_once(store, tmp_path: Path) ->
     assert again.files["touchpoints"].changed == 600
     assert again.relationships_created["HAD"] == 600
     assert snapshot(store) == before
+
+
+#: A delta load that says when its relationships' bulk writes start, and when it is done.
+TIMED_LOAD = """
+import sys
+from pathlib import Path
+from graph360.ingest.load import load_bundle
+from graph360.store import open_store
+
+store = open_store(sys.argv[1])
+load_bundle(store, Path(sys.argv[2]), rejects_path=Path(sys.argv[3]) / "r.csv",
+            progress=lambda name: print(name, flush=True))
+print("done", flush=True)
+"""
+
+
+@pytest.mark.slow
+def test_a_delta_killed_inside_its_bulk_writes_leaves_the_graph_as_it_was(tmp_path: Path) -> None:
+    """SIGKILL while the relationships' COPY statements run (not between phases): a demo loaded,
+    then another demo's exports as the delta, so nearly every relationship is rewritten and the
+    phase lasts long enough to be killed inside it."""
+    import time
+
+    from graph360.demo import generate_demo
+
+    database = tmp_path / "killed.lbug"
+    first = generate_demo(tmp_path / "first", customers=3000, seed=1)
+    delta = generate_demo(tmp_path / "delta", customers=3000, seed=2)
+    with open_store(str(database)) as graph:
+        load_bundle(graph, first, rejects_path=tmp_path / "r1.csv")
+        before = snapshot(graph)
+    child = subprocess.Popen(
+        [sys.executable, "-c", TIMED_LOAD, str(database), str(delta), str(tmp_path)],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).parent.parent,
+    )
+    assert child.stdout is not None
+    for line in child.stdout:
+        if line.strip() == "write relationships":
+            break
+    time.sleep(0.3)  # inside the phase's statements
+    os.kill(child.pid, signal.SIGKILL)
+    rest = child.stdout.read()
+    child.wait()
+    assert "done" not in rest, "the delta finished before the kill: make it bigger"
+    assert child.returncode == -signal.SIGKILL
+    with open_store(str(database)) as graph:
+        assert snapshot(graph) == before

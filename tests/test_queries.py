@@ -56,6 +56,7 @@ def test_identity_records(tiny) -> None:
     }
     assert rows["support:Z9"]["phone"] == "+442079460001"
     assert rows["shop:A-77"]["email"] == "ada@example.org"
+    assert (rows["support:Z9"]["name"], rows["crm:2"]["name"]) == ("A. Lovelace", "Grace Hopper")
 
 
 def test_customer_profile(tiny) -> None:
@@ -155,6 +156,18 @@ def test_customer_touchpoints(tiny) -> None:
         graph, ADA, 10, since=dt.datetime(2024, 3, 3), before=(everything[0]["at"], "T5")
     )
     assert [r["touchpoint_id"] for r in window] == ["T3", "T2"]
+
+
+def test_customer_touchpoint_ids_at(tiny) -> None:
+    graph, _ = tiny
+    last = dt.datetime(9999, 12, 31)
+    page = dict(customer_id=ADA, channel="", kind="", since=dt.datetime(1, 1, 1), until=last)
+    _, t3 = graph.query("customer_touchpoints", **page, limit=2, before_at=last, before_id="")
+    assert graph.query("customer_touchpoint_ids_at", customer_id=ADA, at=t3["at"]) == [
+        {"touchpoint_id": "T3"}
+    ]
+    assert graph.query("customer_touchpoint_ids_at", customer_id=GRACE, at=t3["at"]) == []
+    assert graph.query("customer_touchpoint_ids_at", customer_id=ADA, at=last) == []
 
 
 def test_customer_activity(tiny) -> None:

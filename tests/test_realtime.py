@@ -507,7 +507,13 @@ def test_an_api_style_call_with_typed_values(graph: GraphStore) -> None:
 def test_identity_record(tiny) -> None:
     graph, _ = tiny
     assert graph.query("identity_record", record_key="support:Z9") == [
-        {"record_key": "support:Z9", "email": None, "phone": "+442079460001", "customer_id": ADA}
+        {
+            "record_key": "support:Z9",
+            "email": None,
+            "phone": "+442079460001",
+            "name": "A. Lovelace",
+            "customer_id": ADA,
+        }
     ]
     assert graph.query("identity_record", record_key="crm:99") == []
 
@@ -529,6 +535,7 @@ def test_identity_records_carrying(tiny) -> None:
         "record_key": "crm:2",
         "email": "grace@example.org",
         "phone": "+12125550100",
+        "name": "Grace Hopper",
         "customer_id": GRACE,
     }
 

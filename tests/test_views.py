@@ -26,6 +26,7 @@ from graph360.cli import app
 from graph360.errors import NotFoundError
 from graph360.ingest.identity import customer_id_for
 from graph360.ingest.load import load_bundle
+from graph360.privacy import OPERATOR
 from graph360.store import GraphStore, open_store
 from graph360.views import VIEWS, ViewParameterError, index_page
 from graph360.views import customer as customer_view
@@ -182,7 +183,7 @@ def test_influence_people_after_influence_is_stored(hostile) -> None:
 
 def test_customer_view_on_tiny(tiny) -> None:
     graph, _ = tiny
-    view = customer_view.build(graph, "ada@example.org", now=NOW)
+    view = customer_view.build(graph, "ada@example.org", now=NOW, audience=OPERATOR)
     ids = {n["id"] for n in view.nodes}
     assert ids == {
         f"c:{ADA}",
@@ -197,11 +198,10 @@ def test_customer_view_on_tiny(tiny) -> None:
         "ch:email",
         "ch:web",
         "ch:phone",
-        "t:T1",
-        "t:T2",
-        "t:T3",
-        "t:T5",
+        *(f"t:{n}" for n in range(4)),  # touchpoints by position, newest first
     }
+    t5, t3, t2, t1 = (view.node(f"t:{n}") for n in range(4))
+    assert [t["title"].count(f"Id: {i}") for t, i in ((t5, "T5"), (t1, "T1"))] == [1, 1]
     centre = view.node(f"c:{ADA}")
     assert (centre["x"], centre["y"], centre["fixed"]) == (0, 0, True)
     assert centre["color"] == customer_view.CENTRE and centre["size"] == 40
@@ -221,9 +221,9 @@ def test_customer_view_on_tiny(tiny) -> None:
     # Touchpoints grouped by channel; size by how many.
     assert view.node("ch:web")["label"] == "web (2)"
     assert view.node("ch:web")["size"] > view.node("ch:email")["size"]
-    assert edge(view, "ch:web", "t:T2") and edge(view, "ch:web", "t:T3")
-    assert edge(view, "ch:phone", "t:T5")
-    assert "Handled by: Customer Care" in view.node("t:T5")["title"]
+    assert edge(view, "ch:web", t2["id"]) and edge(view, "ch:web", t3["id"])
+    assert edge(view, "ch:phone", t5["id"])
+    assert "Handled by: Customer Care" in t5["title"]
     # Influence not computed: people all the same size, and the page says why.
     assert view.node(f"c:{GRACE}")["size"] == view.node(f"c:{ALAN}")["size"]
     assert any("Influence has not been computed" in n for n in view.notes)
@@ -232,7 +232,7 @@ def test_customer_view_on_tiny(tiny) -> None:
 
 
 def test_customer_view_sizes_people_by_pagerank_and_colours_flags(hostile) -> None:
-    view = customer_view.build(hostile, ADA, now=NOW)
+    view = customer_view.build(hostile, ADA, now=NOW, audience=OPERATOR)
     stored = {r["customer_id"]: r["pagerank"] for r in hostile.query("influence_stored", limit=99)}
     people = [GRACE, ALAN, MALLORY, EVE, BOB]
     by_size = sorted(people, key=lambda c: view.node(f"c:{c}")["size"])
@@ -253,10 +253,12 @@ def test_customer_view_sizes_people_by_pagerank_and_colours_flags(hostile) -> No
 
 
 def test_customer_view_caps_the_least_influential_second_hop_first(hostile) -> None:
-    full = customer_view.build(hostile, ADA, now=NOW)
+    full = customer_view.build(hostile, ADA, now=NOW, audience=OPERATOR)
     stored = {r["customer_id"]: r["pagerank"] for r in hostile.query("influence_stored", limit=99)}
     weakest = min((EVE, BOB), key=lambda c: stored[c])
-    capped = customer_view.build(hostile, ADA, now=NOW, max_nodes=len(full.nodes) - 1)
+    capped = customer_view.build(
+        hostile, ADA, now=NOW, max_nodes=len(full.nodes) - 1, audience=OPERATOR
+    )
     ids = {n["id"] for n in capped.nodes}
     assert ids == {n["id"] for n in full.nodes} - {f"c:{weakest}"}
     assert not any(weakest in (e["from"] + e["to"]) for e in capped.edges)
@@ -267,7 +269,7 @@ def test_customer_view_caps_the_least_influential_second_hop_first(hostile) -> N
 def test_customer_view_refuses_an_unknown_customer(tiny) -> None:
     graph, _ = tiny
     with pytest.raises(NotFoundError):
-        customer_view.build(graph, "nobody@example.org")
+        customer_view.build(graph, "nobody@example.org", audience=OPERATOR)
 
 
 # --- overlap view -----------------------------------------------------------------------------
@@ -430,7 +432,7 @@ def test_influence_view_caps_people_and_keeps_the_top_influencers(hostile) -> No
 @pytest.mark.parametrize("name", list(VIEWS))
 def test_each_page_is_self_contained_and_escapes_its_data(hostile, name: str) -> None:
     params = {"customer": {"ref": ADA}, "journey": {"journey": "buy"}}.get(name, {})
-    page = VIEWS[name].render(hostile, now=NOW, **params)
+    page = VIEWS[name].render(hostile, audience=OPERATOR, now=NOW, **params)
     # Nothing to fetch: no external element, no stylesheet link, no remote font or import.
     assert not re.search(r"<(link|img|iframe|object|embed|audio|video|source)\b", page, re.I)
     assert not re.search(r"<script[^>]*\bsrc=", page, re.I)
@@ -528,9 +530,9 @@ def test_registry() -> None:
     with pytest.raises(ViewParameterError, match="by must be one of"):
         VIEWS["overlap"].arguments({"by": "team"})
     with pytest.raises(ViewParameterError, match="now is not a view parameter"):
-        VIEWS["overlap"].render(None, now="2024-01-01")  # type: ignore[arg-type]
+        VIEWS["overlap"].render(None, audience=OPERATOR, now="2024-01-01")  # type: ignore[arg-type]
     with pytest.raises(ViewParameterError, match="takes no parameter store"):
-        VIEWS["overlap"].render(None, store="x")  # type: ignore[arg-type]
+        VIEWS["overlap"].render(None, audience=OPERATOR, store="x")  # type: ignore[arg-type]
 
 
 def test_index_page_links_every_view_and_refuses_script_links() -> None:

@@ -30,6 +30,7 @@ import pytest
 from graph360.analytics.influence import influence
 from graph360.demo import describe_demo, generate_demo
 from graph360.ingest.load import load_bundle
+from graph360.privacy import OPERATOR
 from graph360.store import GraphStore, open_store
 from graph360.views import VIEWS, index_page
 from tests.test_views import (
@@ -221,7 +222,7 @@ def _check_drawn(visit: Visit) -> None:
 
 @pytest.mark.parametrize("name", VIEW_NAMES)
 def test_demo_view_draws_offline(browser, demo, shots, tmp_path, name) -> None:
-    page = VIEWS[name].render(demo, **_params(name, demo, "demo"))
+    page = VIEWS[name].render(demo, audience=OPERATOR, **_params(name, demo, "demo"))
     path = _write(shots, f"demo-{name}", page)
     visit = Visit(browser, path)
     try:
@@ -258,7 +259,9 @@ PROBES = {
 
 @pytest.mark.parametrize("name", VIEW_NAMES)
 def test_markup_in_the_data_stays_text(browser, hostile, shots, name) -> None:
-    page = VIEWS[name].render(hostile, now=NOW, **_params(name, hostile, "hostile"))
+    page = VIEWS[name].render(
+        hostile, audience=OPERATOR, now=NOW, **_params(name, hostile, "hostile")
+    )
     path = _write(shots, f"hostile-{name}", page)
     visit = Visit(browser, path)
     try:

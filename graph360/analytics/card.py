@@ -3,27 +3,49 @@
 Assembled from named queries, one per section, each a key lookup plus a short walk, so the
 card costs a handful of milliseconds whatever the size of the graph. Scores the analytics
 compute (influence, potential value, risk) are read from the customer node, never recomputed.
+
+This is the one card builder: the CLI, the customer view and the API's ``Customer`` fields all
+shape a section's rows with the functions here, for an :class:`graph360.privacy.Audience`, so
+a caller sees contact details (in fields, free text, attributes and identifiers) on every
+surface alike or on none.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
+import re
 from typing import Any
 
 import pandas as pd
 
 from graph360.analytics.offers import next_best_offers
+from graph360.contacts import DEFAULT_REGION, normalize_emails, normalize_phones
 from graph360.errors import NotFoundError
-from graph360.ingest.identity import normalize_emails
+from graph360.periods import utc_now
+from graph360.privacy import Audience
 from graph360.store.base import GraphStore
 
 CURRENT_VALUE_DAYS = 365
 
 
-def resolve_customer(store: GraphStore, ref: str) -> str:
-    """The customer id for ``ref``: a customer id, ``source:source_id``, or an e-mail address."""
+#: What a phone number typed by a person looks like (before phonenumbers reads it).
+PHONE_LIKE = re.compile(r"^\+?[\d\s().\-/]{6,}$")
+
+
+def is_contact(ref: str) -> bool:
+    """Whether ``ref`` names someone by a contact detail (e-mail or phone): only a caller who
+    may see contact details may look people up that way."""
     ref = ref.strip()
+    return "@" in ref or bool(PHONE_LIKE.match(ref) and sum(c.isdigit() for c in ref) >= 6)
+
+
+def resolve_customer(store: GraphStore, ref: str, *, region: str = DEFAULT_REGION) -> str:
+    """The customer id for ``ref``: a customer id, ``source:source_id``, an e-mail address, or
+    a phone number in any format (read in ``region`` without a country code): an agent on a
+    call has the caller's number."""
+    ref = ref.strip()
+    if "@" not in ref and is_contact(ref) and not store.query("customer_profile", customer_id=ref):
+        return _by_phone(store, ref, region)
     if "@" in ref:
         email = normalize_emails(pd.Series([ref]))[0][0]
         if pd.isna(email):  # not an address at all: nobody can have it
@@ -41,7 +63,25 @@ def resolve_customer(store: GraphStore, ref: str) -> str:
         rows = store.query("customer_by_record", record_key=ref)
         if rows:
             return rows[0]["customer_id"]
-    raise NotFoundError(f"no customer {ref!r} (give a customer id, source:source_id or an e-mail)")
+    raise NotFoundError(
+        f"no customer {ref!r} (give a customer id, source:source_id, an e-mail or a phone)"
+    )
+
+
+def _by_phone(store: GraphStore, ref: str, region: str) -> str:
+    number = normalize_phones(pd.Series([ref]), default_region=region)[0][0]
+    if pd.isna(number):
+        raise NotFoundError(f"no customer with phone {ref} (not a valid number)")
+    customers = sorted(
+        {r["customer_id"] for r in store.query("identity_records_carrying", key=number)}
+    )
+    if len(customers) > 1:
+        raise NotFoundError(
+            f"{ref} belongs to several customers ({', '.join(customers)}): give a customer id"
+        )
+    if not customers:
+        raise NotFoundError(f"no customer with phone {ref}")
+    return customers[0]
 
 
 def customer_card(
@@ -52,8 +92,9 @@ def customer_card(
     relationships: int = 10,
     offers: int = 3,
     now: dt.datetime | None = None,
+    audience: Audience,
 ) -> dict[str, Any]:
-    """The whole card for the customer ``ref`` names, as plain data.
+    """The whole card for the customer ``ref`` names, as plain data, as ``audience`` may see it.
 
     Lists are capped for a screen read in seconds: the most recent ``touchpoints``, the
     ``relationships`` that weigh most (heaviest, then the most influential people; the total
@@ -64,7 +105,7 @@ def customer_card(
         found = store.query("customer_profile", customer_id=resolve_customer(store, ref))
     profile = found[0]
     customer_id = profile["customer_id"]
-    now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    now = now or utc_now()
     since = now - dt.timedelta(days=CURRENT_VALUE_DAYS)
     activity = store.query("customer_activity", customer_id=customer_id, since=since)[0]
     related = sorted(
@@ -72,22 +113,11 @@ def customer_card(
         key=relationship_order,
     )
     steps = current_journey_steps(store, customer_id)
+    records = store.query("customer_records", customer_id=customer_id)
     return {
         "customer_id": customer_id,
-        "identity": {
-            **{k: profile[k] for k in ("name", "email", "phone", "gender", "birth_date")},
-            "age": age_at(profile["birth_date"], now),
-            "location": {k: profile[k] for k in ("city", "region", "country")},
-            "segment": profile["segment"],
-            "persona": profile["persona"],
-            "lifecycle_stage": profile["lifecycle_stage"],
-            "customer_since": profile["created_at"],
-            "attributes": json.loads(profile["attributes"]) if profile["attributes"] else {},
-            "records": [
-                {**r, "attributes": json.loads(r["attributes"]) if r["attributes"] else {}}
-                for r in store.query("customer_records", customer_id=customer_id)
-            ],
-        },
+        "identity": identity(profile, audience, now)
+        | {"records": source_records(records, audience)},
         # As graph360.analytics.value defines and stores them (None until `graph360 value`).
         "value": {
             "current": profile["current_value"],
@@ -108,11 +138,67 @@ def customer_card(
         "relationships_total": len(related),
         "journeys": steps,
         "campaigns": store.query("customer_campaigns", customer_id=customer_id),
-        "recent_touchpoints": recent_touchpoints(store, customer_id, touchpoints),
-        "flags": store.query("customer_flags", customer_id=customer_id),
-        "actions": store.query("customer_actions", customer_id=customer_id),
+        "recent_touchpoints": shown_touchpoints(
+            recent_touchpoints(store, customer_id, touchpoints), audience
+        ),
+        "flags": with_reasons(store.query("customer_flags", customer_id=customer_id), audience),
+        "actions": with_reasons(store.query("customer_actions", customer_id=customer_id), audience),
         "next_best_offers": next_best_offers(store, customer_id, top=offers),
     }
+
+
+def identity(profile: dict[str, Any], audience: Audience, now: dt.datetime) -> dict[str, Any]:
+    """Who the customer is (the ``customer_profile`` row), contact details as ``audience``
+    may see them."""
+    return {
+        "name": profile["name"],
+        "email": audience.contact(profile["email"]),
+        "phone": audience.contact(profile["phone"]),
+        "gender": profile["gender"],
+        "birth_date": profile["birth_date"],
+        "age": age_at(profile["birth_date"], now),
+        "location": {k: profile[k] for k in ("city", "region", "country")},
+        "segment": profile["segment"],
+        "persona": profile["persona"],
+        "lifecycle_stage": profile["lifecycle_stage"],
+        "customer_since": profile["created_at"],
+        "attributes": audience.attributes(profile["attributes"] or "{}"),
+    }
+
+
+def source_records(rows: list[dict[str, Any]], audience: Audience) -> list[dict[str, Any]]:
+    """The ``customer_records`` rows as ``audience`` may see them: a record's key and source
+    id are often an e-mail address (an e-mail platform's export), so they are masked too."""
+    return [
+        {
+            **row,
+            "record_key": audience.text(row["record_key"]),
+            "source_id": audience.text(row["source_id"]),
+            "via": audience.text(row["via"]),
+            "email": audience.contact(row["email"]),
+            "phone": audience.contact(row["phone"]),
+            "attributes": audience.attributes(row["attributes"] or "{}"),
+        }
+        for row in rows
+    ]
+
+
+def shown_touchpoints(rows: list[dict[str, Any]], audience: Audience) -> list[dict[str, Any]]:
+    """Touchpoint rows with their words, resolution and id as ``audience`` may see them."""
+    return [
+        {
+            **row,
+            "touchpoint_id": audience.text(row["touchpoint_id"]),
+            "text": audience.text(row["text"]),
+            "resolution": audience.text(row["resolution"]),
+        }
+        for row in rows
+    ]
+
+
+def with_reasons(rows: list[dict[str, Any]], audience: Audience) -> list[dict[str, Any]]:
+    """Flag or action rows with their reasons as ``audience`` may see them."""
+    return [{**row, "reason": audience.text(row["reason"])} for row in rows]
 
 
 def relationship_order(row: dict[str, Any]) -> tuple:

@@ -60,7 +60,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from graph360.errors import Graph360Error, NotFoundError
+from graph360.errors import InvalidRequestError, NotFoundError
 from graph360.store.base import GraphStore
 
 __all__ = [
@@ -151,7 +151,7 @@ _ANSWERS = frozenset().union(*(d.responses for d in DELIVERIES.values()))
 Measure = Literal["auto", "rate", "activity"]
 
 
-class EngagementError(Graph360Error):
+class EngagementError(InvalidRequestError):
     """An engagement question that cannot be answered as asked (a malformed window, a
     comparison of channels that send nothing, an unknown time zone)."""
 
@@ -326,9 +326,10 @@ def _zone(name: str | None) -> zoneinfo.ZoneInfo | None:
         return None
     try:
         return zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as error:
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError) as error:  # OSError: too long
+        shown = name if len(name) <= 60 else name[:60] + "…"
         raise EngagementError(
-            f"unknown time zone {name!r} (an IANA name such as Europe/London)"
+            f"unknown time zone {shown!r} (an IANA name such as Europe/London)"
         ) from error
 
 

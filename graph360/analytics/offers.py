@@ -51,6 +51,7 @@ from scipy import sparse
 from graph360.analytics.routing import projection
 from graph360.analytics.value import PURCHASE_KINDS, VOID_OUTCOMES
 from graph360.errors import NotFoundError
+from graph360.periods import utc_now
 from graph360.store.base import GraphStore
 
 __all__ = ["OfferModel", "build_offer_model", "next_best_offers", "offer_model", "recommend"]
@@ -124,7 +125,7 @@ def build_offer_model(store: GraphStore) -> OfferModel:
         together=together,
         similarity=similarity,
         segments=segments,
-        built_at=dt.datetime.now(dt.UTC).replace(tzinfo=None),
+        built_at=utc_now(),
     )
 
 

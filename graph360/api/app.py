@@ -16,9 +16,11 @@ router, because the specification's status codes depend on the response media ty
 
 from __future__ import annotations
 
+import functools
 import gc
 import json
 import logging
+from collections.abc import Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from importlib import resources
@@ -30,8 +32,7 @@ from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
-from graphql import GraphQLError, OperationType, parse
-from graphql.error import GraphQLSyntaxError
+from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
     AddValidationRules,
@@ -45,12 +46,22 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 
 from graph360.analytics.offers import offer_model
-from graph360.api.auth import KeyRing, Principal
+from graph360.api.auth import KeyFileError, KeyRing, Principal
 from graph360.api.compute import WAIT_SECONDS, AnalyticsRunner
 from graph360.api.context import Context, StoreRunner
 from graph360.api.events import mount_events
-from graph360.api.schema import PUBLIC_ERRORS, Mutation, PermissionDenied, Query
+from graph360.api.limits import RateLimited, RateLimiter, cost_limit
+from graph360.api.schema import (
+    DEFAULT_PAGE,
+    MAX_PAGE,
+    WHEN_SCALAR,
+    Mutation,
+    PermissionDenied,
+    Query,
+    When,
+)
 from graph360.api.views import basic_key, mount_views
+from graph360.errors import Graph360Error
 from graph360.store import open_store, resolve_location
 
 log = logging.getLogger(__name__)
@@ -76,6 +87,21 @@ class ApiSettings:
     #: writer takes at 1M customers (~900/s, bench/realtime.py): 10,000 let acknowledgements
     #: wait 10-13 s under overload before anything was refused.
     max_pending_events: int = 2_000
+    #: Request bodies larger than this are refused with 413 before they are read whole:
+    #: GraphQL and the views' requests, and POST /events (up to 5,000 events a request).
+    max_body_bytes: int = 2 << 20
+    max_events_body_bytes: int = 16 << 20
+    #: The most values (every item and field, counted through lists and objects) the
+    #: variables of one GraphQL request may hold: the token limit counts the document only.
+    max_variable_values: int = 100_000
+    #: The most a document may cost (graph360.api.limits: fields times the pages they repeat
+    #: in; an analytics field 10,000): a card costs a few hundred.
+    max_cost: int = 65_000
+    #: Requests a second one key may make on average, and at once (beyond: 429).
+    rate_per_key: float = 200.0
+    rate_burst: int = 400
+    #: Connections and requests in flight the server takes at once (beyond: 503).
+    max_connections: int = 1_000
     #: How long a request waits for an analytic before it gets a COMPUTING error (GraphQL) or
     #: a 503 with Retry-After (views); the computation goes on (graph360.api.compute).
     analytics_wait: float = WAIT_SECONDS
@@ -93,6 +119,7 @@ def build_schema(settings: ApiSettings | None = None) -> strawberry.Schema:
     rules = [
         *QueryDepthLimiter(max_depth=settings.max_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
+        cost_limit(settings.max_cost, MAX_PAGE, DEFAULT_PAGE),
     ]
     if not settings.introspection:
         rules.append(NoSchemaIntrospectionCustomRule)
@@ -119,7 +146,10 @@ def build_schema(settings: ApiSettings | None = None) -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         extensions=extensions,
-        config=StrawberryConfig(disable_field_suggestions=not settings.introspection),
+        config=StrawberryConfig(
+            disable_field_suggestions=not settings.introspection,
+            scalar_map={When: WHEN_SCALAR},
+        ),
     )
 
 
@@ -134,8 +164,10 @@ def _is_public(error: GraphQLError) -> bool:
     return (
         original is None
         or not error.path  # a request error (syntax, validation, variable coercion)
+        or isinstance(original, GraphQLError)  # an argument coerced at execution (null to Int!)
         or isinstance(error, PermissionDenied)
-        or isinstance(original, (*PUBLIC_ERRORS, PermissionDenied))
+        or isinstance(original, PermissionDenied)
+        or (isinstance(original, Graph360Error) and original.public)
     )
 
 
@@ -154,6 +186,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     settings = settings or ApiSettings()
     schema = build_schema(settings)
     keys = KeyRing(settings.keys)
+    limiter = RateLimiter(settings.rate_per_key, settings.rate_burst)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -230,8 +263,25 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         if isinstance(parsed, Response):
             return parsed
         query, variables, operation = parsed
+        if variables is not None and _count_values(variables) > settings.max_variable_values:
+            return JSONResponse(
+                {
+                    "errors": [
+                        {
+                            "message": f"the variables hold more than "
+                            f"{settings.max_variable_values:,} values: send less at once"
+                        }
+                    ]
+                },
+                413,
+            )
+        operations = _operations(query, settings.max_tokens)
+        refusal = _unrunnable(operations, operation)
+        if refusal is not None:
+            return JSONResponse({"errors": [{"message": refusal}]}, 400)
         if request.method == "GET":
-            kind = _operation_kind(query, operation)
+            kinds = dict(operations)
+            kind = kinds.get(operation) if operation else next(iter(kinds.values()), None)
             if kind is not None and kind is not OperationType.QUERY:
                 return JSONResponse(
                     {"errors": [{"message": "only queries may be sent by GET: POST a mutation"}]},
@@ -255,13 +305,94 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         return Response(json.dumps(body, default=str), status, media_type=media)
 
     def authenticate(request: Request) -> Principal | None:
+        """The caller, or None; RateLimited when this key is over its rate."""
         header = request.headers.get("authorization", "")
         token = header[7:].strip() if header.lower().startswith("bearer ") else basic_key(header)
-        return keys.authenticate(token or request.headers.get("x-api-key"))
+        principal = keys.authenticate(token or request.headers.get("x-api-key"))
+        if principal is not None and (wait := limiter.wait_needed(principal.name)) > 0:
+            raise RateLimited(wait)
+        return principal
 
     mount_views(app, authenticate)
     mount_events(app, authenticate)
+
+    @app.exception_handler(Graph360Error)
+    async def refused(request: Request, error: Graph360Error) -> Response:
+        """An error that escaped a route, answered as its class says (a key file that cannot
+        be read: 503, the detail in the log only)."""
+        if error.public:
+            message = str(error)
+        else:
+            log.error("%s %s: %s", request.method, request.url.path, error)
+            message = (
+                "the server cannot read its API key file; its operator must repair it (the "
+                "server's log says what is wrong)"
+                if isinstance(error, KeyFileError)
+                else "the server could not answer: its log says why"
+            )
+        wait = getattr(error, "retry_after", "60")
+        retry = {"Retry-After": str(wait)} if error.http_status in (429, 503) else None
+        return JSONResponse({"errors": [{"message": message}]}, error.http_status, headers=retry)
+
+    app.add_middleware(
+        BodyLimit,
+        limit=lambda path: (
+            settings.max_events_body_bytes if path == "/events" else settings.max_body_bytes
+        ),
+    )
     return app
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class BodyLimit:
+    """Refuses a request body over its path's limit with 413: at once when Content-Length says
+    so, else as soon as the bytes received pass it (a chunked body never sits whole in memory)."""
+
+    def __init__(self, app: Any, limit: Callable[[str], int]) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.limit(scope["path"])
+        declared = dict(scope["headers"]).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > limit:
+            await self._refuse(send, limit)
+            return
+        received, started = 0, False
+
+        async def counted() -> dict:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise BodyTooLarge
+            return message
+
+        async def watched(message: dict) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counted, watched)
+        except BodyTooLarge:
+            if not started:
+                await self._refuse(send, limit)
+
+    @staticmethod
+    async def _refuse(send: Callable, limit: int) -> None:
+        body = json.dumps(
+            {"errors": [{"message": f"the request body is over {limit:,} bytes: send less"}]}
+        ).encode()
+        headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]
+        await send({"type": "http.response.start", "status": 413, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
 
 
 def _wants_html(request: Request) -> bool:
@@ -295,6 +426,8 @@ async def _read_request(request: Request) -> tuple[str, dict | None, str | None]
             variables = json.loads(raw_variables) if raw_variables else None
         except ValueError:
             return bad("variables is not JSON")
+        except RecursionError:
+            return bad("variables nest too deeply")
         data: dict[str, Any] = {
             "query": params.get("query"),
             "variables": variables,
@@ -308,8 +441,16 @@ async def _read_request(request: Request) -> tuple[str, dict | None, str | None]
             data = json.loads(await request.body())
         except ValueError:
             return bad("the body is not JSON")
+        except RecursionError:
+            return bad("the body nests too deeply to be a GraphQL request")
         if not isinstance(data, dict):
             return bad("the body must be a JSON object with a query")
+    try:  # a JSON escape can spell half a UTF-16 pair, which no store can take as text
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return bad("the request holds a lone surrogate (U+D800 to U+DFFF): not Unicode text")
+    except RecursionError:
+        return bad("the request nests too deeply to be a GraphQL request")
     query, variables, operation = (
         data.get("query"),
         data.get("variables"),
@@ -324,18 +465,47 @@ async def _read_request(request: Request) -> tuple[str, dict | None, str | None]
     return query, variables, operation
 
 
-def _operation_kind(query: str, operation: str | None) -> OperationType | None:
-    """The type of the operation a GET would run (None when the document does not parse: the
-    schema reports that as usual)."""
+@functools.lru_cache(maxsize=256)
+def _operations(query: str, max_tokens: int) -> tuple[tuple[str | None, OperationType], ...]:
+    """(name, type) of each operation in the document; empty when it does not parse (the
+    schema then reports why, as usual)."""
     try:
-        document = parse(query)
-    except GraphQLSyntaxError:
+        document = parse(query, max_tokens=max_tokens)
+    except GraphQLError:
+        return ()
+    return tuple(
+        (op.name.value if op.name else None, op.operation)
+        for op in document.definitions
+        if isinstance(op, OperationDefinitionNode)
+    )
+
+
+def _unrunnable(
+    operations: tuple[tuple[str | None, OperationType], ...], name: str | None
+) -> str | None:
+    """Why the document cannot run as asked (GraphQL over HTTP: an operationName that names no
+    operation, or several operations and none named), or None."""
+    if not operations:
         return None
-    ops = [d for d in document.definitions if hasattr(d, "operation")]
-    for op in ops:
-        if operation is None or (op.name and op.name.value == operation):
-            return op.operation
+    if name is not None and name not in {n for n, _ in operations}:
+        names = ", ".join(repr(n) for n, _ in operations if n) or "none"
+        return f"no operation named {name[:60]!r} in the document (its operations: {names})"
+    if name is None and len(operations) > 1:
+        return "the document has several operations: name the one to run in operationName"
     return None
+
+
+def _count_values(value: Any) -> int:
+    """How many values ``value`` holds, itself included, through lists and objects."""
+    count, stack = 0, [value]
+    while stack:
+        item = stack.pop()
+        count += 1
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return count
 
 
 def _graphiql_page() -> str:

@@ -16,6 +16,7 @@ import hmac
 import json
 import os
 import secrets
+import tempfile
 import threading
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -57,7 +58,11 @@ ROLES: dict[str, frozenset[str]] = {
 
 
 class KeyFileError(Graph360Error):
-    """A key file that cannot be read or a key command that cannot be done."""
+    """A key file that cannot be read or a key command that cannot be done. An API caller is
+    told only that the server cannot check keys (the operator's log has the detail)."""
+
+    http_status = 503
+    public = False
 
 
 @dataclass(frozen=True)
@@ -155,12 +160,21 @@ class KeyRing:
         """Write atomically, readable by the owner only (the digests are not secrets, but the
         list of who has access is nobody else's business)."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        partial = self.path.with_suffix(self.path.suffix + ".partial")
         body = json.dumps({"keys": [asdict(k) for k in keys.values()]}, indent=2)
-        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(body + "\n")
-        os.replace(partial, self.path)
+        # A new file of a random name (O_EXCL: never one planted there, never through a
+        # symlink), made 0600 whatever the umask or a leftover, then renamed over the key file
+        # (which replaces a symlink there rather than writing through it).
+        fd, partial = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
+        try:
+            os.fchmod(fd, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                out.write(body + "\n")
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(partial, self.path)
+        except BaseException:
+            Path(partial).unlink(missing_ok=True)
+            raise
         with self._lock:
             self._stamp = None
 

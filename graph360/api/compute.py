@@ -81,6 +81,8 @@ class Computing(Graph360Error):
     """The answer is being computed and the request's limit has passed: ask again after
     ``retry_after`` seconds (the computation goes on; its answer is kept)."""
 
+    http_status = 503
+
     def __init__(self, message: str, retry_after: float) -> None:
         super().__init__(message)
         self.retry_after = retry_after

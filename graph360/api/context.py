@@ -18,7 +18,6 @@ over a second), so the loader's batch asks key by key on the store's thread.
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -30,6 +29,7 @@ from graph360 import facts
 from graph360.api.auth import Principal
 from graph360.api.compute import AnalyticsRunner, Answer
 from graph360.ingest.events import EventWriter
+from graph360.privacy import Audience
 from graph360.store.base import GraphStore
 
 T = TypeVar("T")
@@ -101,6 +101,11 @@ class Context:
     def sees_contacts(self) -> bool:
         return self.can("pii:read")
 
+    @property
+    def audience(self) -> Audience:
+        """How this caller sees contact details, on every field and in every text."""
+        return Audience(sees_contacts=self.sees_contacts)
+
     async def run(self, work: Callable[[GraphStore], T], *, analytics: bool = False) -> T:
         """Read: ``work`` must not write (it may run beside other reads)."""
         return await self.runner.run(work, analytics=analytics)
@@ -128,30 +133,3 @@ class Context:
             return await self.run(work)
 
         return load
-
-    def contact(self, value: str | None) -> str | None:
-        """An e-mail address or phone number as this caller may see it."""
-        return value if value is None or self.sees_contacts else mask_contact(value)
-
-    def text(self, value: str | None) -> str | None:
-        """Free text (a ticket's words, a reason) with contact details masked for this caller."""
-        return value if value is None or self.sees_contacts else mask_text(value)
-
-
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_PHONE = re.compile(r"\+?\d[\d ()./-]{6,}\d")
-
-
-def mask_contact(value: str) -> str:
-    """``a•••@example.com`` for an e-mail address, ``•••• 34`` for a phone number."""
-    if "@" in value:
-        local, _, domain = value.partition("@")
-        return f"{local[:1]}•••@{domain}"
-    digits = re.sub(r"\D", "", value)
-    return f"•••• {digits[-2:]}" if len(digits) > 2 else "••••"
-
-
-def mask_text(value: str) -> str:
-    """Every e-mail address and phone-like number in ``value`` masked."""
-    value = _EMAIL.sub(lambda m: mask_contact(m.group()), value)
-    return _PHONE.sub(lambda m: mask_contact(m.group()), value)

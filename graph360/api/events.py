@@ -49,11 +49,15 @@ def parse_events(body: bytes, content_type: str) -> list[Any] | str:
                 events.append(json.loads(line))
             except ValueError:
                 return f"line {number} is not JSON"
+            except RecursionError:
+                return f"line {number} nests too deeply to be an event"
         return events
     try:
         data = json.loads(body)
     except ValueError:
         return "the body is not JSON"
+    except RecursionError:
+        return "the body nests too deeply to be events"
     if isinstance(data, dict):
         return [data]
     if not isinstance(data, list):

@@ -10,10 +10,13 @@ import base64
 import binascii
 import dataclasses
 import datetime as dt
+import hashlib
+import hmac
 import json
+import secrets
 import uuid
 from enum import Enum
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, NewType, TypeVar
 
 import pyarrow as pa
 import strawberry
@@ -21,31 +24,44 @@ from strawberry.permission import BasePermission
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from graph360 import facts
+from graph360 import facts, periods
 from graph360.analytics import card as card_data
 from graph360.analytics import engagement as engagement_data
 from graph360.analytics import journeys as journey_data
 from graph360.analytics.offers import next_best_offers
 from graph360.analytics.routing import FLAG_KINDS
 from graph360.api import analytics_types as at
-from graph360.api.compute import Answer, Computing
+from graph360.api.compute import Answer
 from graph360.api.context import Context
 from graph360.api.events import MAX_EVENTS
 from graph360.api.shapes import build, utc
-from graph360.errors import Graph360Error, InvalidRecordError, NotFoundError
-from graph360.ingest.events import Backpressure, needs_routing, outcome_counts
+from graph360.errors import InvalidRequestError, NotFoundError
+from graph360.ingest.events import needs_routing, outcome_counts
 from graph360.ingest.realtime import record_touchpoint
+from graph360.periods import utc_now
 from graph360.store.base import GraphStore
+
+#: A period bound as people write it (graph360.periods): a date or a time.
+When = NewType("When", object)
+WHEN_SCALAR = strawberry.scalar(
+    name="DateOrTime",
+    description="A date (2026-01-31: as an `until`, that whole day is included) or an ISO "
+    "time (2026-01-31T10:00Z: exact; an `until` excludes it). The same rule as the CLI's "
+    "--since / --until and the views'.",
+    serialize=lambda value: value.isoformat(),
+    parse_value=lambda value: periods.parse_bound(value) if isinstance(value, str) else _no(value),
+)
+
+
+def _no(value: object) -> None:
+    raise InvalidRequestError(f"a date or time is written as text, not {type(value).__name__}")
+
 
 #: Lists are paginated: a page holds at most this many items.
 MAX_PAGE = 100
 DEFAULT_PAGE = 20
 
 T = TypeVar("T")
-
-
-class InvalidRequestError(Graph360Error):
-    """A request the API refuses as it stands (a bad cursor, a filter out of range)."""
 
 
 # --- permissions -----------------------------------------------------------------------------
@@ -123,6 +139,16 @@ def decode_cursor(cursor: str, kinds: tuple[type, ...]) -> list[Any]:
         raise InvalidRequestError(f"invalid cursor {cursor!r}: use a cursor from a page") from error
 
 
+#: Keys the digests in touchpoint cursors: an id never travels in a cursor (it can be an
+#: e-mail address), so a cursor holds the page's last time and this process's digest of its id.
+_CURSOR_KEY = secrets.token_bytes(32)
+
+
+def id_digest(value: str) -> str:
+    """A keyed digest of an id, for a cursor: it names the id without showing it."""
+    return hmac.new(_CURSOR_KEY, value.encode(), hashlib.sha256).hexdigest()[:32]
+
+
 def connection(items: list[T], cursors: list[str], more: bool, total: int | None = None):
     edges = [Edge(cursor=c, node=i) for c, i in zip(cursors, items, strict=True)]
     info = PageInfo(has_next_page=more, end_cursor=cursors[-1] if cursors else None)
@@ -192,16 +218,8 @@ class SourceRecord:
     linked_at: dt.datetime | None
     loaded_at: dt.datetime | None
     attributes: JSON | None
-    _email: strawberry.Private[str | None]
-    _phone: strawberry.Private[str | None]
-
-    @strawberry.field
-    def email(self, info: Info) -> str | None:
-        return ctx(info).contact(self._email)
-
-    @strawberry.field
-    def phone(self, info: Info) -> str | None:
-        return ctx(info).contact(self._phone)
+    email: str | None
+    phone: str | None
 
 
 @strawberry.type
@@ -261,16 +279,8 @@ class Touchpoint:
     campaign: str | None
     step: str | None
     department: str | None
-    _text: strawberry.Private[str | None]
-    _resolution: strawberry.Private[str | None]
-
-    @strawberry.field
-    def text(self, info: Info) -> str | None:
-        return ctx(info).text(self._text)
-
-    @strawberry.field
-    def resolution(self, info: Info) -> str | None:
-        return ctx(info).text(self._resolution)
+    text: str | None
+    resolution: str | None
 
 
 @strawberry.type
@@ -280,11 +290,7 @@ class Flag:
     severity: str | None
     raised_at: dt.datetime | None
     status: str | None
-    _reason: strawberry.Private[str | None]
-
-    @strawberry.field
-    def reason(self, info: Info) -> str | None:
-        return ctx(info).text(self._reason)
+    reason: str | None
 
 
 @strawberry.type
@@ -295,11 +301,7 @@ class Action:
     due_at: dt.datetime | None
     created_at: dt.datetime | None
     department: str | None
-    _reason: strawberry.Private[str | None]
-
-    @strawberry.field
-    def reason(self, info: Info) -> str | None:
-        return ctx(info).text(self._reason)
+    reason: str | None
 
 
 @strawberry.type
@@ -312,18 +314,20 @@ class Offer:
     reason: str | None
 
 
-def _flag(row: dict[str, Any]) -> Flag:
+def _flag(info: Info, row: dict[str, Any]) -> Flag:
+    (row,) = card_data.with_reasons([row], ctx(info).audience)
     return Flag(
         id=row["flag_id"],
         kind=row["kind"],
         severity=row["severity"],
         raised_at=utc(row["raised_at"]),
         status=row["status"],
-        _reason=row["reason"],
+        reason=row["reason"],
     )
 
 
-def _action(row: dict[str, Any]) -> Action:
+def _action(info: Info, row: dict[str, Any]) -> Action:
+    (row,) = card_data.with_reasons([row], ctx(info).audience)
     return Action(
         id=row["action_id"],
         kind=row["kind"],
@@ -331,11 +335,12 @@ def _action(row: dict[str, Any]) -> Action:
         due_at=utc(row["due_at"]),
         created_at=utc(row["created_at"]),
         department=row["department"],
-        _reason=row["reason"],
+        reason=row["reason"],
     )
 
 
 def _touchpoint(row: dict[str, Any]) -> Touchpoint:
+    """A touchpoint row already shaped for its audience (card_data.shown_touchpoints)."""
     fields = ("channel", "kind", "value", "rating", "rating_scale", "sentiment", "outcome")
     return Touchpoint(
         id=row["touchpoint_id"],
@@ -345,8 +350,8 @@ def _touchpoint(row: dict[str, Any]) -> Touchpoint:
         campaign=row["campaign"],
         step=row["step"],
         department=row["department"],
-        _text=row["text"],
-        _resolution=row["resolution"],
+        text=row["text"],
+        resolution=row["resolution"],
     )
 
 
@@ -379,11 +384,11 @@ class Customer:
 
     @strawberry.field
     def email(self, info: Info) -> str | None:
-        return ctx(info).contact(self._get("email"))
+        return ctx(info).audience.contact(self._get("email"))
 
     @strawberry.field
     def phone(self, info: Info) -> str | None:
-        return ctx(info).contact(self._get("phone"))
+        return ctx(info).audience.contact(self._get("phone"))
 
     @strawberry.field
     def gender(self) -> str | None:
@@ -421,9 +426,7 @@ class Customer:
     @strawberry.field
     def attributes(self, info: Info) -> JSON | None:
         text = self._get("attributes")
-        if not text:
-            return None
-        return json.loads(text if ctx(info).sees_contacts else ctx(info).text(text))
+        return ctx(info).audience.attributes(text) if text else None
 
     @strawberry.field
     def value(self) -> Value:
@@ -448,27 +451,13 @@ class Customer:
     async def records(self, info: Info) -> list[SourceRecord]:
         rows = await ctx(info).rows("customer_records", "customer_id", self.id)
         return [
-            SourceRecord(
-                record_key=r["record_key"],
-                source=r["source"],
-                source_id=r["source_id"],
-                name=r["name"],
-                rule=r["rule"],
-                via=r["via"],
-                linked_at=utc(r["linked_at"]),
-                loaded_at=utc(r["loaded_at"]),
-                attributes=json.loads(r["attributes"]) if r["attributes"] else None,
-                _email=r["email"],
-                _phone=r["phone"],
-            )
-            for r in rows
+            build(SourceRecord, r | {"attributes": r["attributes"] or None})
+            for r in card_data.source_records(rows, ctx(info).audience)
         ]
 
     @strawberry.field
     async def activity(self, info: Info) -> Activity:
-        since = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(
-            days=card_data.CURRENT_VALUE_DAYS
-        )
+        since = utc_now() - dt.timedelta(days=card_data.CURRENT_VALUE_DAYS)
 
         def work(store: GraphStore) -> dict[str, Any]:
             return store.query("customer_activity", customer_id=self.id, since=since)[0]
@@ -553,38 +542,47 @@ class Customer:
         after: str | None = None,
         channel: str | None = None,
         kind: str | None = None,
-        since: dt.datetime | None = None,
-        until: dt.datetime | None = None,
+        since: When | None = None,
+        until: When | None = None,
     ) -> Connection[Touchpoint]:
         size = page_size(first)
-        before = tuple(decode_cursor(after, (dt.datetime, str))) if after else None
+        cursor = decode_cursor(after, (dt.datetime, str)) if after else None
+        period = periods.parse_period(since, until)
 
         def work(store: GraphStore) -> list[dict[str, Any]]:
+            before = None
+            if cursor is not None:
+                at, digest = cursor
+                ids = store.query("customer_touchpoint_ids_at", customer_id=self.id, at=_naive(at))
+                # the page's last touchpoint; if it is gone, go on after its time
+                found = [r["touchpoint_id"] for r in ids if id_digest(r["touchpoint_id"]) == digest]
+                before = (_naive(at), found[0] if found else "")
             return card_data.recent_touchpoints(
                 store,
                 self.id,
                 size + 1,
                 channel=channel,
                 kind=kind,
-                since=_naive(since),
-                until=_naive(until),
+                since=period.since,
+                until=period.until,
                 before=before,
             )
 
         rows = await ctx(info).run(work)
         page = rows[:size]
-        cursors = [encode_cursor(r["at"], r["touchpoint_id"]) for r in page]
-        return connection([_touchpoint(r) for r in page], cursors, len(rows) > size)
+        cursors = [encode_cursor(r["at"], id_digest(r["touchpoint_id"])) for r in page]
+        shown = card_data.shown_touchpoints(page, ctx(info).audience)
+        return connection([_touchpoint(r) for r in shown], cursors, len(rows) > size)
 
     @strawberry.field
     async def flags(self, info: Info, status: str | None = None) -> list[Flag]:
         rows = await ctx(info).rows("customer_flags", "customer_id", self.id)
-        return [_flag(r) for r in rows if status is None or r["status"] == status]
+        return [_flag(info, r) for r in rows if status is None or r["status"] == status]
 
     @strawberry.field
     async def actions(self, info: Info, status: str | None = None) -> list[Action]:
         rows = await ctx(info).rows("customer_actions", "customer_id", self.id)
-        return [_action(r) for r in rows if status is None or r["status"] == status]
+        return [_action(info, r) for r in rows if status is None or r["status"] == status]
 
     @strawberry.field
     async def next_best_offers(self, info: Info, first: int = 3) -> list[Offer]:
@@ -597,7 +595,12 @@ def _naive(value: dt.datetime | None) -> dt.datetime | None:
     """A time as the store keeps it: UTC without a zone."""
     if value is None or value.tzinfo is None:
         return value
-    return value.astimezone(dt.UTC).replace(tzinfo=None)
+    try:
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
+    except OverflowError:  # 9999-12-31T23:59:59-14:00 is after the last time there is
+        raise InvalidRequestError(
+            f"the time {value.isoformat()} is out of range once in UTC (years 1 to 9999)"
+        ) from None
 
 
 async def customer_by_id(info: Info, customer_id: str) -> Customer:
@@ -680,9 +683,9 @@ class Query:
         if id is not None:
             return await customer_by_id(info, str(id))
         assert ref is not None
-        if "@" in ref and not ctx(info).sees_contacts:
+        if card_data.is_contact(ref) and not ctx(info).sees_contacts:
             raise PermissionDenied(
-                "permission denied: looking a customer up by e-mail needs 'pii:read'"
+                "permission denied: looking a customer up by e-mail or phone needs 'pii:read'"
             )
         found = await ctx(info).run(lambda s: card_data.resolve_customer(s, ref))
         return await customer_by_id(info, found)
@@ -705,9 +708,11 @@ class Query:
         size = page_size(first)
         text = exact = (search or "").strip()
         by_name = True
-        if "@" in text:  # an e-mail names one customer: search for their id
+        if card_data.is_contact(text):  # an e-mail or phone names one customer: their id
             if not ctx(info).sees_contacts:
-                raise PermissionDenied("permission denied: searching by e-mail needs 'pii:read'")
+                raise PermissionDenied(
+                    "permission denied: searching by e-mail or phone needs 'pii:read'"
+                )
             try:
                 exact = await ctx(info).run(lambda s: card_data.resolve_customer(s, text))
             except NotFoundError:
@@ -769,8 +774,8 @@ class Query:
         self,
         info: Info,
         by: Grouping = Grouping.DEPARTMENT,
-        since: dt.datetime | None = None,
-        until: dt.datetime | None = None,
+        since: When | None = None,
+        until: When | None = None,
         window_hours: float = 48,
         top: int = 10,
     ) -> at.OverlapReport:
@@ -786,8 +791,8 @@ class Query:
         self,
         info: Info,
         by: Grouping = Grouping.DEPARTMENT,
-        since: dt.datetime | None = None,
-        until: dt.datetime | None = None,
+        since: When | None = None,
+        until: When | None = None,
         window_hours: float = 48,
         top: int = 10,
     ) -> at.Collisions:
@@ -818,17 +823,18 @@ class Query:
         self,
         info: Info,
         journey: str,
-        since: dt.datetime | None = None,
-        until: dt.datetime | None = None,
+        since: When | None = None,
+        until: When | None = None,
         paths: int = 10,
     ) -> at.Funnel:
         size = page_size(paths)
+        period = periods.parse_period(since, until)
         answer = await _analytic(
             info,
             "graph360.analytics.journeys:journey_funnel",
             journey_id=journey,
-            since=_naive(since),
-            until=_naive(until),
+            since=period.since,
+            until=period.until,
             paths=size,
         )
         return build(at.Funnel, _answer(answer, answer.value.to_dict()))
@@ -843,8 +849,8 @@ class Query:
         info: Info,
         channels: list[str] | None = None,
         by_department: bool = False,
-        since: dt.datetime | None = None,
-        until: dt.datetime | None = None,
+        since: When | None = None,
+        until: When | None = None,
         timezone: str | None = None,
         min_volume: int = engagement_data.MIN_VOLUME,
         top: int = 3,
@@ -853,13 +859,14 @@ class Query:
         size = page_size(top)
         if compare_channels is not None and len(compare_channels) != 2:
             raise InvalidRequestError("compareChannels takes exactly two channels")
+        period = periods.parse_period(since, until)
         answer = await _analytic(
             info,
             "graph360.analytics.engagement:engagement",
             channels=channels,
             by="department" if by_department else None,
-            since=_naive(since),
-            until=_naive(until),
+            since=period.since,
+            until=period.until,
             timezone=timezone,
             min_volume=min_volume,
             top=size,
@@ -907,22 +914,15 @@ def _step(row: dict[str, Any]) -> JourneyStep:
 
 
 def _overlap_args(
-    by: Grouping,
-    since: dt.datetime | None,
-    until: dt.datetime | None,
-    window_hours: float,
-    top: int,
+    by: Grouping, since: When | None, until: When | None, window_hours: float, top: int
 ) -> dict[str, Any]:
-    """The overlap module's arguments from the GraphQL ones, checked."""
-    if not 0 < window_hours <= 24 * 365:
-        raise InvalidRequestError(
-            f"windowHours must be above 0 and at most a year, not {window_hours}"
-        )
+    """The overlap module's arguments from the GraphQL ones, checked as every surface does."""
+    period = periods.parse_period(since, until)
     return {
         "by": by.value,
-        "since": _naive(since),
-        "until": _naive(until),
-        "window_hours": window_hours,
+        "since": period.since,
+        "until": period.until,
+        "window_hours": periods.parse_window(window_hours),
         "top": page_size(top),
     }
 
@@ -1149,7 +1149,7 @@ class Mutation:
                 "or empty: choose another kind"
             )
         customer = await customer_by_id(info, str(customer_id))
-        now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        now = utc_now()
         flag_id = f"flag:manual:{customer.id}:{uuid.uuid4().hex[:12]}"
 
         def work(store: GraphStore) -> None:
@@ -1173,7 +1173,7 @@ class Mutation:
 
         await ctx(info).write(work)
         rows = await ctx(info).run(lambda s: s.query("customer_flags", customer_id=customer.id))
-        return _flag(next(r for r in rows if r["flag_id"] == flag_id))
+        return _flag(info, next(r for r in rows if r["flag_id"] == flag_id))
 
     @strawberry.mutation(permission_classes=needs("flags:write"))
     async def resolve_flag(self, info: Info, flag_id: strawberry.ID) -> Flag:
@@ -1182,7 +1182,7 @@ class Mutation:
         )
         if not rows:
             raise NotFoundError(f"no flag {flag_id!r}")
-        return _flag(rows[0])
+        return _flag(info, rows[0])
 
     @strawberry.mutation(permission_classes=needs("actions:write"))
     async def create_action(
@@ -1198,7 +1198,7 @@ class Mutation:
         if not kind.strip():
             raise InvalidRequestError("an action needs a kind")
         customer = await customer_by_id(info, str(customer_id))
-        now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        now = utc_now()
         action_id = f"action:manual:{uuid.uuid4().hex[:16]}"
 
         def work(store: GraphStore) -> dict[str, Any]:
@@ -1238,7 +1238,7 @@ class Mutation:
             rows = store.query("customer_actions", customer_id=customer.id)
             return next(r for r in rows if r["action_id"] == action_id)
 
-        return _action(await ctx(info).write(work))
+        return _action(info, await ctx(info).write(work))
 
     @strawberry.mutation(permission_classes=needs("actions:write"))
     async def complete_action(self, info: Info, action_id: strawberry.ID) -> Action:
@@ -1247,15 +1247,4 @@ class Mutation:
         )
         if not rows:
             raise NotFoundError(f"no action {action_id!r}")
-        return _action(rows[0])
-
-
-#: Errors whose messages are meant for the caller; every other error is masked.
-PUBLIC_ERRORS: tuple[type[Exception], ...] = (
-    Computing,
-    InvalidRequestError,
-    InvalidRecordError,
-    NotFoundError,
-    engagement_data.EngagementError,
-    Backpressure,
-)
+        return _action(info, rows[0])

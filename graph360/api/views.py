@@ -9,17 +9,22 @@ from __future__ import annotations
 
 import base64
 import binascii
+import logging
 from collections.abc import Callable
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
+from graph360.analytics.card import is_contact
 from graph360.api.auth import Principal
 from graph360.api.compute import Computing
 from graph360.api.context import StoreRunner
-from graph360.errors import NotFoundError
+from graph360.errors import Graph360Error
+from graph360.privacy import Audience
 from graph360.store.base import GraphStore
-from graph360.views import VIEWS, ViewParameterError, index_page
+from graph360.views import VIEWS, index_page
+
+log = logging.getLogger(__name__)
 
 PERMISSION = "views:read"
 CHALLENGE = {"WWW-Authenticate": 'Basic realm="graph360 views (password: your API key)"'}
@@ -66,14 +71,16 @@ def mount_views(app: FastAPI, authenticate: Callable[[Request], Principal | None
             return JSONResponse({"error": f"no view {name!r}: see /views/"}, 404)
         params = dict(request.query_params)
         principal: Principal = request.state.principal
-        if "@" in params.get("ref", "") and not principal.can("pii:read"):
+        if is_contact(params.get("ref", "")) and not principal.can("pii:read"):
             return JSONResponse(
-                {"error": "permission denied: a customer by e-mail needs 'pii:read'"}, 403
+                {"error": "permission denied: a customer by e-mail or phone needs 'pii:read'"},
+                403,
             )
         runner: StoreRunner = request.app.state.runner
+        audience = Audience(sees_contacts=principal.can("pii:read"))
         try:
             answer = await runner.analytic(
-                "graph360.api.views:render_view", name=name, params=params
+                "graph360.api.views:render_view", name=name, params=params, audience=audience
             )
         except Computing as error:
             return JSONResponse(
@@ -81,17 +88,18 @@ def mount_views(app: FastAPI, authenticate: Callable[[Request], Principal | None
                 503,
                 headers={"Retry-After": str(error.retry_seconds)},
             )
-        except ViewParameterError as error:
-            return JSONResponse({"error": str(error)}, 400)
-        except NotFoundError as error:
-            return JSONResponse({"error": str(error)}, 404)
+        except Graph360Error as error:  # reported as its class says
+            if not error.public:
+                log.error("view %s failed: %s", name, error)
+            message = str(error) if error.public else "the view could not be drawn: see the log"
+            return JSONResponse({"error": message}, error.http_status)
         return HTMLResponse(answer.value)
 
 
-def render_view(store: GraphStore, name: str, params: dict[str, str]) -> str:
-    """The page of view ``name`` (run in the analytics worker: the views draw from the
-    analytics)."""
-    return VIEWS[name].render(store, **params)
+def render_view(store: GraphStore, name: str, params: dict[str, str], audience: Audience) -> str:
+    """The page of view ``name`` for ``audience`` (run in the analytics worker: the views draw
+    from the analytics)."""
+    return VIEWS[name].render(store, audience=audience, **params)
 
 
 def _no_required(name: str) -> bool:

@@ -3,9 +3,7 @@ it costs; ``--fail-on-unowned`` / ``--fail-on-conflict`` make it a pipeline gate
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 from enum import StrEnum
 from pathlib import Path
@@ -20,6 +18,7 @@ from graph360.cli.base import (
     StoreOption,
     app,
     console,
+    csv_text,
     errors,
     jsonable,
     open_graph,
@@ -89,7 +88,7 @@ def audit(
         elif format is AuditFormat.json:
             body = json.dumps(result.to_dict(), default=jsonable, indent=2) + "\n"
         else:
-            body = _csv(result.step_rows())
+            body = csv_text(result.step_rows())
         if output:
             output.write_text(body, encoding="utf-8")
         else:
@@ -110,18 +109,6 @@ def audit(
     if failed:
         errors.print("[red]ownership gaps:[/red] " + "; ".join(failed), highlight=False)
         raise typer.Exit(EXIT_FOUND)
-
-
-def _csv(rows: list[dict[str, Any]]) -> str:
-    out = io.StringIO()
-    if rows:
-        writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
-        writer.writeheader()
-        for row in rows:
-            writer.writerow(
-                {k: jsonable(v) if isinstance(v, dt.datetime) else v for k, v in row.items()}
-            )
-    return out.getvalue()
 
 
 _STATUS = {

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -13,7 +12,9 @@ from rich.table import Table
 from graph360.cli.base import (
     Format,
     FormatOption,
+    SinceOption,
     StoreOption,
+    UntilOption,
     app,
     console,
     errors,
@@ -23,6 +24,7 @@ from graph360.cli.base import (
     refusals,
     table,
 )
+from graph360.periods import Period, parse_period
 
 
 class By(StrEnum):
@@ -42,18 +44,8 @@ def engagement(
         typer.Option("--channel", "-c", help="Channel to show, repeatable [default: all]"),
     ] = None,
     by: Annotated[By | None, typer.Option("--by", help="One grid per department too")] = None,
-    since: Annotated[
-        dt.datetime | None,
-        typer.Option(
-            formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"], help="From this UTC date/time (inclusive)"
-        ),
-    ] = None,
-    until: Annotated[
-        dt.datetime | None,
-        typer.Option(
-            formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"], help="Until this UTC date/time (exclusive)"
-        ),
-    ] = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
     compare_channels: Annotated[
         tuple[str, str] | None,
         typer.Option(
@@ -103,13 +95,15 @@ def engagement(
     if compare_channels and compare_windows:
         errors.print("[red]error:[/red] give --compare-channels or --compare-windows, not both")
         raise typer.Exit(1)
+    with refusals():
+        period = parse_period(since, until)
     with open_graph(store, read_only=True) as graph, refusals():
         report = answer(
             graph,
             channels=channel,
             by=by.value if by else None,
-            since=since,
-            until=until,
+            since=period.since,
+            until=period.until,
             timezone=timezone,
             measure=measure.value,
             min_volume=min_volume,
@@ -188,30 +182,36 @@ _BEST_COLUMNS = ["channel", "department", "measure", "weekday", "hours", "value"
 
 
 def _period(report: Any) -> str:
-    lo = f"{report.since:%Y-%m-%d}" if report.since else "start"
-    hi = f"{report.until:%Y-%m-%d}" if report.until else "end"
-    return f"{lo} to {hi}"
+    return str(Period(report.since, report.until))
 
 
 def _grid(grid: Any, min_volume: int, clock: str) -> Table:
-    """Hours down (00-23), weekdays across; percentages; thin cells dimmed."""
+    """Hours down, weekdays across; percentages; thin cells dimmed. Hours with nothing in
+    them on any day are left out (the caption says how many), so a channel active from 8 to
+    20 takes 13 lines, not 24 mostly empty ones."""
     rate = grid.measure == "response_rate"
     what = "response rate by send time" if rate else "share of responses"
+    volume = grid.base if rate else grid.count
+    hours = [hour for hour in range(24) if volume[:, hour].sum() > 0]
+    quiet = 24 - len(hours)
     out = Table(
         title=f"{grid.label}: {what} ({clock}; n = {grid.total:,})",
         title_justify="left",
+        caption=f"{quiet} hours with nothing on any day left out" if quiet else None,
+        caption_justify="left",
     )
     out.add_column("hour")
     for day in ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"):
         out.add_column(day, justify="right")
     value = grid.value
-    volume = grid.base if rate else grid.count
-    for hour in range(24):
+    for hour in hours:
         cells = []
         for day in range(7):
             v = value[day, hour]
             if v != v:  # no deliveries in the cell
                 cells.append("[dim]-[/dim]")
+            elif volume[day, hour] == 0:  # nothing at all: a dot reads faster than 0.0%
+                cells.append("[dim]·[/dim]")
             elif volume[day, hour] < min_volume:
                 cells.append(f"[dim]{v:.1%}[/dim]")
             else:

@@ -6,7 +6,7 @@ import time
 
 import typer
 
-from graph360.cli.base import Format, FormatOption, StoreOption, app, console, open_graph, table
+from graph360.cli.base import Shape, ShapeOption, StoreOption, app, console, open_graph, table
 from graph360.cli.base import print_json as _print_json
 
 facts_app = typer.Typer(help="The facts projection the analytics answer from: rebuild, status.")
@@ -14,7 +14,7 @@ app.add_typer(facts_app, name="facts")
 
 
 @facts_app.command("rebuild")
-def rebuild(store: StoreOption = None, format: FormatOption = Format.table) -> None:
+def rebuild(store: StoreOption = None, format: ShapeOption = Shape.table) -> None:
     """Read the facts projection afresh from the graph and store it beside the database.
 
     The analytics rebuild it by themselves when the graph's version moved on; this is for a
@@ -31,7 +31,7 @@ def rebuild(store: StoreOption = None, format: FormatOption = Format.table) -> N
 
 
 @facts_app.command("status")
-def status(store: StoreOption = None, format: FormatOption = Format.table) -> None:
+def status(store: StoreOption = None, format: ShapeOption = Shape.table) -> None:
     """Which graph version the stored projection reflects, against the graph's own."""
     from graph360 import facts
 
@@ -48,18 +48,18 @@ def status(store: StoreOption = None, format: FormatOption = Format.table) -> No
         "projected_at": None if stored is None else stored.built_at,
         "current": fresh,
     }
-    if format is Format.json:
+    if format is Shape.json:
         _print_json(data)
         return
     console.print(table("facts projection", [data]))
 
 
-def _show(projection: object, folder: str, seconds: float, format: Format) -> None:
+def _show(projection: object, folder: str, seconds: float, format: Shape) -> None:
     from graph360.facts import Facts
 
     assert isinstance(projection, Facts)
     rows = [{"table": name, "rows": t.num_rows} for name, t in projection.tables.items()]
-    if format is Format.json:
+    if format is Shape.json:
         _print_json(
             {"folder": folder, "seconds": seconds, "as_of": projection.as_of, "tables": rows}
         )

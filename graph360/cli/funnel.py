@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Annotated
 
@@ -11,7 +10,9 @@ import typer
 from graph360.cli.base import (
     Format,
     FormatOption,
+    SinceOption,
     StoreOption,
+    UntilOption,
     app,
     console,
     errors,
@@ -21,25 +22,14 @@ from graph360.cli.base import (
     refusals,
     table,
 )
-
-DATE_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]
+from graph360.periods import parse_period
 
 
 @app.command()
 def funnel(
     journey: Annotated[str, typer.Argument(help="Journey id (see `graph360 audit`)")],
-    since: Annotated[
-        dt.datetime | None,
-        typer.Option(
-            formats=DATE_FORMATS, metavar="<date>", help="Only touchpoints at or after this time"
-        ),
-    ] = None,
-    until: Annotated[
-        dt.datetime | None,
-        typer.Option(
-            formats=DATE_FORMATS, metavar="<date>", help="Only touchpoints before this time"
-        ),
-    ] = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
     paths: Annotated[int, typer.Option("--paths", help="How many common paths to show")] = 10,
     plot: Annotated[
         Path | None, typer.Option("--plot", help="Draw the funnel to this file (PNG)")
@@ -53,8 +43,10 @@ def funnel(
     common actual paths (csv: the steps only)."""
     from graph360.analytics.journeys import journey_funnel
 
+    with refusals():
+        period = parse_period(since, until)
     with open_graph(store, read_only=True) as graph, refusals():
-        result = journey_funnel(graph, journey, since=since, until=until, paths=paths)
+        result = journey_funnel(graph, journey, since=period.since, until=period.until, paths=paths)
     if plot is not None:
         from graph360.plots.funnel import plot_funnel
 
@@ -68,7 +60,7 @@ def funnel(
         return
     window = ""
     if since or until:
-        window = f" · touchpoints {_day(since) or 'from the start'} to {_day(until) or 'now'}"
+        window = f" · touchpoints {period}"
     console.print(
         f"[bold]{result.journey or result.journey_id}[/bold] ({result.journey_id}) · "
         f"{result.customers:,} customers · {result.out_of_order_customers:,} took steps out of "
@@ -109,12 +101,6 @@ def funnel(
                 ],
             )
         )
-
-
-def _day(value: dt.datetime | None) -> str:
-    if value is None:
-        return ""
-    return f"{value:%Y-%m-%d}" if value.time() == dt.time() else f"{value:%Y-%m-%d %H:%M}"
 
 
 def _count(value: int | None) -> str:

@@ -35,23 +35,28 @@ def influence(
         ),
     ] = None,
     save: Annotated[
-        bool,
+        bool | None,
         typer.Option(
             "--save/--no-save",
-            help="Store pagerank, rank, reach and community on every customer",
+            help="Store pagerank, rank, reach and community on every customer (what the card "
+            "shows) [default: save, unless --kind filters the network]",
+            show_default=False,
         ),
-    ] = True,
+    ] = None,
     store: StoreOption = None,
     format: FormatOption = Format.table,
 ) -> None:
     """Who influences whom: weighted PageRank (damping 0.85), reach within two hops, community.
 
     Relationships point towards the person who holds the influence (follower -> followed,
-    referred -> referrer; knows, household and colleague both ways). Results are stored on
-    the customers, so the 360 card shows them without recomputing.
+    referred -> referrer; knows, household and colleague both ways). Unfiltered results are
+    stored on the customers, so the 360 card shows them without recomputing.
     """
     from graph360.analytics.influence import influence as compute
 
+    # A ranking over some kinds only is a question, not the stored influence every card shows:
+    # it replaces the stored scores only when asked to.
+    save = not kind if save is None else save
     with open_graph(store, read_only=not save) as graph, refusals():
         result, rows = compute(graph, top=top, kinds=kind, save=save)
     summary = result.summary()
@@ -89,6 +94,12 @@ def influence(
         f"{state} in {summary['iterations']} iterations "
         f"(L1 change {summary['delta']:.1e} < {summary['tolerance']:.0e}). "
         f"{summary['communities']:,} communities. "
-        + ("Stored on every customer." if save else "Not stored (--no-save)."),
+        + (
+            "Stored on every customer."
+            if save
+            else "Not stored: a ranking over some kinds only (--save stores it)."
+            if kind
+            else "Not stored (--no-save)."
+        ),
         highlight=False,
     )

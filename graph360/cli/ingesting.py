@@ -11,8 +11,8 @@ import typer
 
 from graph360.cli.base import (
     EXIT_REJECTS,
-    Format,
-    FormatOption,
+    Shape,
+    ShapeOption,
     StoreOption,
     app,
     console,
@@ -47,7 +47,7 @@ def ingest(
     route: Annotated[
         bool, typer.Option(help="Run the routing rules for customers whose events call for it")
     ] = True,
-    format: FormatOption = Format.table,
+    format: ShapeOption = Shape.table,
 ) -> None:
     """Record touchpoint events, one JSON object a line (touchpoints.csv columns, a customers.csv
     row under "customer"), through the loader's rules, in batches: each rejected line on stderr
@@ -86,7 +86,7 @@ def ingest(
     finally:
         for number, handler in previous.items():
             signal.signal(number, handler)
-    if format is Format.json:
+    if format is Shape.json:
         print_json(summary.to_dict() | {"stopped": stop.is_set()})
     else:
         console.print(table(f"Ingested {source}", [summary.to_dict()]))

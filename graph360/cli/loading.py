@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 from typing import Annotated, Any
@@ -11,11 +12,13 @@ from rich.panel import Panel
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from graph360.cli.base import (
+    EXIT_REFUSED,
     EXIT_REJECTS,
-    Format,
-    FormatOption,
+    Shape,
+    ShapeOption,
     StoreOption,
     app,
+    command,
     console,
     errors,
     open_graph,
@@ -35,6 +38,7 @@ def _load(
     max_shared: int,
     region: str,
     recheck: bool = False,
+    allow_outside: bool = False,
 ):
     from graph360.ingest.load import STEPS, load_bundle
 
@@ -63,6 +67,7 @@ def _load(
             max_shared=max_shared,
             default_region=region,
             recheck=recheck,
+            allow_outside=allow_outside,
             progress=step,
         )
         progress.update(task, completed=len(STEPS))
@@ -103,6 +108,18 @@ def _show_report(report: Any) -> None:
         console.print(
             f"[yellow]blocked placeholder identifiers[/yellow] (merged nobody): {blocked}"
         )
+    if report.identity_conflicts:
+        shown = list(report.identity_conflicts.items())[:5]
+        console.print(
+            f"[yellow]{len(report.identity_conflicts)} identifiers shared by people whose names "
+            "disagree[/yellow], not merged through them (a household, a shared inbox): "
+            + "; ".join(
+                f"{key} ({' | '.join(', '.join(g) for g in groups)})" for key, groups in shown
+            )
+            + (" …" if len(report.identity_conflicts) > len(shown) else ""),
+            highlight=False,
+            markup=True,
+        )
     if report.rejected:
         console.print(
             f"[red]{report.rejected} rows rejected[/red]: file, line and reason in "
@@ -129,12 +146,27 @@ def load(
     recheck: Annotated[
         bool, typer.Option(help="Compare every row even when the bundle is the last one loaded")
     ] = False,
-    format: FormatOption = Format.table,
+    allow_outside: Annotated[
+        bool,
+        typer.Option(
+            help="Let bundle.toml (and symlinks) read exports and mappings outside the bundle "
+            "folder"
+        ),
+    ] = False,
+    format: ShapeOption = Shape.table,
 ) -> None:
     """Load a bundle: validate every row, resolve identities, upsert in bulk."""
+    if not bundle.is_dir():  # before the store's lock, so the real problem is the one named
+        errors.print(
+            f"[red]error:[/red] {bundle}: no such folder (a bundle is a folder of CSV or "
+            "Parquet files, or of exports listed in bundle.toml)",
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(EXIT_REFUSED)
     with open_graph(store) as graph, refusals():
-        report = _load(graph, bundle, rejects, max_shared, region, recheck)
-    if format is Format.json:
+        report = _load(graph, bundle, rejects, max_shared, region, recheck, allow_outside)
+    if format is Shape.json:
         print_json(report.to_dict())
     else:
         _show_report(report)
@@ -155,9 +187,13 @@ def demo(
         bool, typer.Option("--no-serve", help="Stop after loading instead of serving the API")
     ] = False,
     port: Annotated[int, typer.Option(help="Port for the API")] = 8000,
+    key_file: Annotated[
+        Path | None,
+        typer.Option(help="Also write the demo's API key to this file (mode 600)", dir_okay=False),
+    ] = None,
 ) -> None:
     """Generate a realistic data set from several source systems, load it, and serve the API
-    on 127.0.0.1 with a fresh admin key (printed)."""
+    on 127.0.0.1 with a fresh admin key (printed on a line of its own)."""
     from graph360.demo import generate_demo
 
     location = resolve_location(store)
@@ -179,37 +215,59 @@ def demo(
             f"{sum(counts['relationships'].values()):,} relationships.\n"
             f"The source exports and their mappings are in [bold]{folder}/[/bold]; the rows the "
             "loader refused (planted on purpose) are in "
-            f"[bold]{report.rejects_path or 'none'}[/bold].\n\nTry next:\n"
-            + "".join(f"  graph360 customer {ref}\n" for ref in sample["ref"])
-            + "  graph360 audit            which journey steps nobody owns\n"
-            + "  graph360 overlap          departments hitting the same people\n"
-            + "  graph360 funnel online_purchase\n"
-            + "  graph360 --help           everything else",
+            f"[bold]{report.rejects_path or 'none'}[/bold].",
             title="graph360 demo",
         )
     )
+    # Commands outside the panel, so a narrow terminal never cuts them, with the program's
+    # name as this terminal can run it (the README's install does not put it on PATH).
+    me = command()
+    console.print("Try next:", highlight=False)
+    for line in [
+        *(f"{me} customer {ref}" for ref in sample["ref"]),
+        f"{me} audit      (which journey steps nobody owns)",
+        f"{me} overlap    (departments hitting the same people)",
+        f"{me} funnel online_purchase",
+        f"{me} --help     (everything else)",
+    ]:
+        console.print(f"  {line}", highlight=False, soft_wrap=True, markup=False)
     if not no_serve:
-        _serve_demo(location, port)
+        _serve_demo(location, port, key_file)
 
 
-def _serve_demo(location: str, port: int) -> None:
+def _serve_demo(location: str, port: int, key_file: Path | None) -> None:
     from graph360.api.app import ApiSettings
     from graph360.cli.serve import demo_key, run_api
 
     with refusals():
         key = demo_key(None)
+        if key_file is not None:
+            write_secret(key_file, key)
     url = f"http://127.0.0.1:{port}/graphql"
-    console.print(
-        Panel.fit(
-            f"GraphiQL: [bold]{url}[/bold] (put the key in its Headers tab)\n"
-            f"API key (admin, for this demo): [bold]{key}[/bold]\n\n"
-            f"curl -s {url} -H 'Authorization: Bearer {key}' -H 'Content-Type: application/json'"
-            """ -d '{"query": "{ influencers(first: 3) { name score rank } }"}'""",
-            title="graph360 API",
-        ),
-        soft_wrap=True,
-    )
+    bearer = f"$(cat {key_file})" if key_file else key
+    # A secret is printed on a line of its own, never inside a table or panel: a narrow
+    # terminal, or output sent to a file, would cut it.
+    for line in [
+        f"GraphiQL: {url} (put the key in its Headers tab)",
+        "API key (admin, for this demo), on the next line:",
+        key,
+        *([f"(also written to {key_file})"] if key_file else []),
+        "Try it:",
+        f'curl -s {url} -H "Authorization: Bearer {bearer}" '
+        """-H 'Content-Type: application/json' """
+        """-d '{"query": "{ influencers(first: 3) { name score rank } }"}'""",
+    ]:
+        console.print(line, highlight=False, soft_wrap=True, markup=False)
     run_api(ApiSettings(store=location, introspection=True), "127.0.0.1", port)
+
+
+def write_secret(path: Path, secret: str) -> None:
+    """``secret`` into ``path``, readable by its owner only (a new file, never through a
+    symlink that was there)."""
+    path.unlink(missing_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(secret + "\n")
 
 
 def _analyse(graph: GraphStore) -> None:

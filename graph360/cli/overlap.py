@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -12,7 +11,10 @@ import typer
 from graph360.cli.base import (
     Format,
     FormatOption,
+    SinceOption,
     StoreOption,
+    UntilOption,
+    WindowOption,
     app,
     console,
     errors,
@@ -23,6 +25,7 @@ from graph360.cli.base import (
     table,
     text,
 )
+from graph360.periods import Period, parse_period, parse_window
 
 
 class By(StrEnum):
@@ -40,37 +43,14 @@ class Section(StrEnum):
     cross_sell = "cross-sell"
 
 
-def _when(value: str | None) -> str | None:
-    from graph360.analytics.overlap import parse_when
-
-    try:
-        parse_when(value)
-    except ValueError:
-        raise typer.BadParameter(
-            f"{value!r} is not a date (YYYY-MM-DD) or an ISO time (YYYY-MM-DDTHH:MM)"
-        ) from None
-    return value
-
-
 @app.command()
 def overlap(
     by: Annotated[By, typer.Option("--by", help="Count by department or by division")] = (
         By.department
     ),
-    since: Annotated[
-        str | None,
-        typer.Option(help="Period start, inclusive: YYYY-MM-DD or an ISO time", callback=_when),
-    ] = None,
-    until: Annotated[
-        str | None,
-        typer.Option(
-            help="Period end: a date includes that whole day, an ISO time is exclusive",
-            callback=_when,
-        ),
-    ] = None,
-    window_hours: Annotated[
-        float, typer.Option(help="Contacts from two units at most this many hours apart collide")
-    ] = 48,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    window_hours: WindowOption = 48,
     top: Annotated[
         int, typer.Option(help="How many worst-hit customers, intersections and candidates")
     ] = 10,
@@ -94,7 +74,7 @@ def overlap(
     Reach = customers a unit's campaigns targeted or whose touchpoints it handled (or that came
     from its campaigns) in the period; a collision = contacts from two units within the window.
     """
-    from graph360.analytics.overlap import overlap_report, parse_when
+    from graph360.analytics.overlap import overlap_report
 
     chosen = list(dict.fromkeys(section or list(Section)))
     if format is Format.csv and len(chosen) != 1:
@@ -103,13 +83,15 @@ def overlap(
             f"({', '.join(s.value for s in Section)})",
             param_hint="--section",
         )
+    with refusals():  # a bad period or window, before the store is opened
+        period, window = parse_period(since, until), parse_window(window_hours)
     with open_graph(store, read_only=True) as graph, refusals():
         report = overlap_report(
             graph,
             by=by.value,
-            since=parse_when(since),
-            until=parse_when(until),
-            window_hours=window_hours,
+            since=period.since,
+            until=period.until,
+            window_hours=window,
             top=top,
         )
     if plot is not None:
@@ -176,7 +158,7 @@ def _flat(value: Any) -> Any:
 
 def _show(report: Any, chosen: list[Section], top: int) -> None:
     unit = report.by
-    period = _period(report.since, report.until)
+    period = Period(report.since, report.until)
     console.print(
         f"[bold]Overlap by {unit}[/bold] · {period} · collision window {report.window_hours:g} h"
     )
@@ -285,15 +267,3 @@ def _show(report: Any, chosen: list[Section], top: int) -> None:
 
 def _num(value: float | None) -> str:
     return "" if value is None else f"{value:.3f}"
-
-
-def _period(since: dt.datetime | None, until: dt.datetime | None) -> str:
-    """The period as people say it: a midnight end is shown as the (inclusive) day before."""
-    if since is None and until is None:
-        return "all time"
-    start = f"from {text(since)}" if since else "everything"
-    if until is None:
-        return f"{start} on"
-    if until.time() == dt.time():
-        return f"{start} to {until - dt.timedelta(days=1):%Y-%m-%d}"
-    return f"{start} before {text(until)}"

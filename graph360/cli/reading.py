@@ -11,8 +11,12 @@ from graph360.cli.base import (
     CustomerRef,
     Format,
     FormatOption,
+    MaskedOption,
+    Shape,
+    ShapeOption,
     StoreOption,
     app,
+    audience,
     console,
     open_graph,
     print_csv,
@@ -21,6 +25,7 @@ from graph360.cli.base import (
     table,
     text,
 )
+from graph360.display import money, share
 
 # --- reading ---------------------------------------------------------------------------------
 
@@ -48,14 +53,15 @@ def customer(
     ref: CustomerRef,
     store: StoreOption = None,
     touchpoints: Annotated[int, typer.Option(help="How many recent touchpoints to show")] = 10,
-    format: FormatOption = Format.table,
+    format: ShapeOption = Shape.table,
+    masked: MaskedOption = False,
 ) -> None:
-    """Print the 360 card of one customer."""
+    """Print the 360 card of one customer (contact details in full unless --masked)."""
     from graph360.analytics.card import customer_card
 
     with open_graph(store, read_only=True) as graph, refusals():
-        card = customer_card(graph, ref, touchpoints=touchpoints)
-    if format is Format.table:
+        card = customer_card(graph, ref, touchpoints=touchpoints, audience=audience(masked))
+    if format is Shape.table:
         _show_card(card)
     else:
         print_json(card)
@@ -93,8 +99,9 @@ def _show_card(card: dict[str, Any]) -> None:
         head.append("value: not computed yet (run graph360 value)")
     else:
         head.append(
-            f"value: current {text(value['current'])} · potential {text(value['potential'])} · "
-            f"at risk {value['at_risk']:.2f} (as of {text(value['computed_at'])})"
+            f"value a year: current {money(value['current'])} · potential "
+            f"{money(value['potential'])} · chance of drifting away {share(value['at_risk'])} "
+            f"(as of {text(value['computed_at'])})"
         )
     if influence["pagerank"] is not None:
         head.append(

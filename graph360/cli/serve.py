@@ -86,9 +86,22 @@ def run_api(settings: ApiSettings, host: str, port: int) -> None:
     import uvicorn
 
     from graph360.api.app import create_app
+    from graph360.store import open_store, resolve_location
 
+    with refusals():  # who holds the store, in one line, rather than the server's traceback
+        open_store(resolve_location(settings.store)).close()
     errors.print(f"graph360 API on http://{host}:{port}/graphql (Ctrl-C stops it)")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=False)
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_level="info",
+        access_log=False,
+        # Connections and requests in flight beyond this are answered 503 at once, and an idle
+        # connection is closed after 5 s: half-open connections cannot pile up without bound.
+        limit_concurrency=settings.max_connections,
+        timeout_keep_alive=5,
+    )
 
 
 @app.command()

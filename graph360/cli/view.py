@@ -1,21 +1,36 @@
 """``graph360 view …``: write an interactive graph view to a self-contained HTML file.
 
-Each subcommand renders one entry of ``graph360.views.VIEWS`` (the same pages the API serves
-at ``/views/…``) from a store opened read-only; ``graph360 view all DIR`` writes every view
-that needs no argument, plus the index page.
+Each subcommand is made from one entry of ``graph360.views.VIEWS`` (the same pages the API
+serves at ``/views/…``), its options from the view's own parameters, and renders it from a
+store opened read-only; ``graph360 view all DIR`` writes every view that needs no argument,
+plus the index page.
 """
 
 from __future__ import annotations
 
+import inspect
+import re
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from graph360.cli.base import CustomerRef, StoreOption, app, errors, open_graph, refusals
+from graph360.cli.base import (
+    MaskedOption,
+    StoreOption,
+    app,
+    audience,
+    errors,
+    open_graph,
+    refusals,
+)
+from graph360.privacy import OPERATOR, Audience
+from graph360.views import VIEWS, View
 
 view_app = typer.Typer(
-    help="Interactive graph views as self-contained HTML files (they work with no network).",
+    help="Interactive graph views as self-contained HTML files (they work with no network). "
+    "A file is for the eyes of someone who may see what it shows: the customer view shows "
+    "contact details in full unless --masked, as an analyst's key sees it at /views/.",
     no_args_is_help=True,
 )
 app.add_typer(view_app, name="view")
@@ -24,79 +39,76 @@ Output = Annotated[
     Path,
     typer.Option("--output", "-o", help="The HTML file to write", dir_okay=False, writable=True),
 ]
-Since = Annotated[str | None, typer.Option(help="Start of the period, e.g. 2026-01-01 (inclusive)")]
-Until = Annotated[str | None, typer.Option(help="End of the period; a date includes its whole day")]
 
 
-def _write(name: str, output: Path, store: str | None, **params: Any) -> None:
-    """Render the view ``name`` and write it; bad parameters are refused in one line."""
-    from graph360.views import VIEWS
-
+def _write(
+    name: str, output: Path, store: str | None, who: Audience = OPERATOR, **params: Any
+) -> None:
+    """Render the view ``name`` for ``who`` and write it; bad parameters are refused in one
+    line."""
     with open_graph(store, read_only=True) as graph, refusals():
-        try:
-            html = VIEWS[name].render(graph, **params)
-        except ValueError as error:
-            errors.print(f"[red]error:[/red] {error}", highlight=False)
-            raise typer.Exit(2) from None
+        html = VIEWS[name].render(graph, audience=who, **params)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(html, encoding="utf-8")
     errors.print(f"wrote the {name} view to {output} ({len(html) / 1e6:.1f} MB)", highlight=False)
 
 
-@view_app.command("customer")
-def customer(
-    ref: CustomerRef,
-    output: Output,
-    relationships: Annotated[int, typer.Option(help="Heaviest relationships shown")] = 25,
-    touchpoints: Annotated[int, typer.Option(help="Most recent touchpoints shown")] = 20,
-    store: StoreOption = None,
-) -> None:
-    """One customer's neighbourhood to two hops, the customer in the centre."""
-    _write(
-        "customer",
-        output,
-        store,
-        ref=ref,
-        relationships=relationships,
-        touchpoints=touchpoints,
+def _command(view: View) -> None:
+    """``graph360 view NAME``, made from the view's own parameters: a required one is an
+    argument, the others options named after them (``windowHours``: ``--window-hours``), so
+    the CLI cannot drift from what the view takes."""
+
+    def run(**given: Any) -> None:
+        output, store = given.pop("output"), given.pop("store")
+        who = audience(given.pop("masked")) if view.personal else OPERATOR
+        chosen = {p.name: given[_python(p.name)] for p in view.params}
+        _write(view.name, output, store, who, **{k: v for k, v in chosen.items() if v is not None})
+
+    required = [p for p in view.params if p.required]
+    optional = [p for p in view.params if not p.required]
+    parameters = [
+        _parameter(p.name, Annotated[p.type, typer.Argument(help=p.help, metavar=p.name.upper())])
+        for p in required
+    ]
+    parameters.append(_parameter("output", Output))
+    parameters += [
+        _parameter(
+            p.name,
+            Annotated[
+                p.type | None,
+                typer.Option(*(p.flags or (_flag(p.name),)), help=p.help, show_default=True),
+            ],
+            p.default,
+        )
+        for p in optional
+    ]
+    parameters.append(_parameter("store", StoreOption, None))
+    if view.personal:
+        parameters.append(_parameter("masked", MaskedOption, False))
+    run.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+    run.__annotations__ = {p.name: p.annotation for p in parameters} | {"return": None}
+    run.__doc__ = view.description + (
+        " Contact details in full unless --masked." if view.personal else ""
+    )
+    view_app.command(view.name)(run)
+
+
+def _parameter(name: str, annotation: Any, default: Any = inspect.Parameter.empty) -> Any:
+    return inspect.Parameter(
+        _python(name), inspect.Parameter.KEYWORD_ONLY, annotation=annotation, default=default
     )
 
 
-@view_app.command("overlap")
-def overlap(
-    output: Output,
-    by: Annotated[str, typer.Option(help="department or division")] = "department",
-    since: Since = None,
-    until: Until = None,
-    window_hours: Annotated[int, typer.Option(help="Collision window in hours")] = 48,
-    store: StoreOption = None,
-) -> None:
-    """Departments (or divisions) by audience, joined by shared customers and collisions."""
-    _write("overlap", output, store, by=by, since=since, until=until, windowHours=window_hours)
+def _python(name: str) -> str:
+    return re.sub(r"(?<!^)([A-Z])", r"_\1", name).lower()
 
 
-@view_app.command("journey")
-def journey(
-    journey_id: Annotated[str, typer.Argument(help="The journey's id")],
-    output: Output,
-    since: Since = None,
-    until: Until = None,
-    store: StoreOption = None,
-) -> None:
-    """A journey's steps with their owners; unowned and conflicting steps marked."""
-    _write("journey", output, store, journey=journey_id, since=since, until=until)
+def _flag(name: str) -> str:
+    return "--" + _python(name).replace("_", "-")
 
 
-@view_app.command("influence")
-def influence(
-    output: Output,
-    top: Annotated[int, typer.Option("--top", "-n", help="How many top influencers")] = 25,
-    max_nodes: Annotated[int, typer.Option(help="Cap on the people shown")] = 1500,
-    max_edges: Annotated[int, typer.Option(help="Cap on the relationships shown")] = 5000,
-    store: StoreOption = None,
-) -> None:
-    """The top influencers and their network: size by PageRank, colour by community."""
-    _write("influence", output, store, first=top, maxNodes=max_nodes, maxEdges=max_edges)
+for _view in VIEWS.values():
+    _command(_view)
 
 
 @view_app.command("all")
@@ -110,7 +122,7 @@ def write_all(
 ) -> None:
     """Every view that needs no customer (overlap, influence, each journey) and the index."""
     from graph360.analytics.journeys import journey_steps
-    from graph360.views import VIEWS, index_page
+    from graph360.views import index_page
 
     folder.mkdir(parents=True, exist_ok=True)
     links: dict[str, str] = {}
@@ -119,7 +131,9 @@ def write_all(
         pages = [("overlap", "overlap.html", {}), ("influence", "influence.html", {})]
         pages += [("journey", f"journey-{j}.html", {"journey": j}) for j in journeys]
         for name, file, params in pages:
-            (folder / file).write_text(VIEWS[name].render(graph, **params), encoding="utf-8")
+            (folder / file).write_text(
+                VIEWS[name].render(graph, audience=OPERATOR, **params), encoding="utf-8"
+            )
             links[f"{name}/{params['journey']}" if params else name] = file
             errors.print(f"wrote {folder / file}", highlight=False)
     (folder / "index.html").write_text(index_page(links), encoding="utf-8")

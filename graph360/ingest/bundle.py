@@ -206,36 +206,80 @@ class RawFile:
         return [c for c in self.frame.columns if c not in self.spec.known and c not in ROW_FACTS]
 
 
-def find_file(folder: Path, name: str) -> Path | None:
-    for suffix in (".csv", ".parquet"):
-        path = folder / f"{name}{suffix}"
-        if path.exists():
-            return path
-    return None
+def find_file(folder: Path, name: str, *, allow_outside: bool = False) -> Path | None:
+    """The bundle file ``name`` (``customers``: customers.csv or customers.parquet) in
+    ``folder``, or None when there is none.
+
+    Nothing is skipped without a word: both spellings present, a folder, or a symlink that
+    leads nowhere (or round in a loop) is a BundleError, and so is a file whose real place is
+    outside ``folder`` (a symlink out of it) unless ``allow_outside``.
+    """
+    present = [folder / f"{name}{s}" for s in (".csv", ".parquet")]
+    present = [p for p in present if p.is_symlink() or p.exists()]
+    if len(present) > 1:
+        raise BundleError(
+            f"{folder}: both {present[0].name} and {present[1].name}: keep one (which one to "
+            "load is not guessed)"
+        )
+    if not present:
+        return None
+    path = present[0]
+    try:
+        real = path.resolve(strict=True)
+    except (OSError, RuntimeError):  # broken, or a loop
+        raise BundleError(f"{path.name}: a symlink that leads to no file") from None
+    if not real.is_file():
+        what = "a folder" if real.is_dir() else "not a regular file"
+        raise BundleError(f"{path.name}: {what}: a bundle file is a CSV or Parquet file")
+    if not allow_outside and not real.is_relative_to(folder.resolve()):
+        raise BundleError(
+            f"{path.name}: leads outside the bundle folder (to {real}); give --allow-outside "
+            "to read files outside it"
+        )
+    return path
 
 
-def read_bundle(folder: Path) -> dict[str, RawFile]:
+def read_bundle(
+    folder: Path, *, own: bool = False, allow_outside: bool = False
+) -> dict[str, RawFile]:
     """Every canonical file present in ``folder``; fails fast on a missing customers file or
-    a file without its required columns (naming both)."""
+    a file without its required columns (naming both).
+
+    ``own``: the folder is one graph360 wrote (exports mapped into canonical files), whose
+    rows may carry the loader's own columns (``_origin``, ``_error``); a user's file may not.
+    """
     if not folder.is_dir():
         raise BundleError(f"{folder}: not a folder (a bundle is a folder of CSV or Parquet files)")
-    if find_file(folder, "customers") is None:
+    paths = {name: find_file(folder, name, allow_outside=allow_outside) for name in FILES}
+    if paths["customers"] is None:
         raise BundleError(f"{folder}: customers.csv (or customers.parquet) is required")
-    found = {}
-    for name, spec in FILES.items():
-        path = find_file(folder, name)
-        if path is not None:
-            found[name] = read_file(path, spec)
-    return found
+    return {
+        name: read_file(path, FILES[name], own=own)
+        for name, path in paths.items()
+        if path is not None
+    }
 
 
-def read_file(path: Path, spec: FileSpec) -> RawFile:
+def read_file(path: Path, spec: FileSpec, *, own: bool = False) -> RawFile:
     if path.suffix == ".parquet":
-        return _read_parquet(path, spec)
-    return _read_csv(path, spec)
+        return _read_parquet(path, spec, own)
+    return _read_csv(path, spec, own)
 
 
-def _check_columns(path: Path, spec: FileSpec, columns: list[str]) -> None:
+def check_not_reserved(path: Path, columns: list[str]) -> None:
+    """A user's columns never collide with the loader's own: a column named ``_error`` would
+    reject rows with its cell as the reason, ``_origin`` rewrite where a reject came from."""
+    taken = [c for c in columns if c in ROW_FACTS]
+    if taken:
+        raise BundleError(
+            f"{path.name}: column(s) {', '.join(taken)} have names graph360 keeps for its own "
+            f"({', '.join(ROW_FACTS)}): rename them in the file"
+        )
+
+
+def _check_columns(path: Path, spec: FileSpec, columns: list[str], own: bool = False) -> None:
+    if not own:
+        check_not_reserved(path, columns)
     missing = [c for c in spec.required if c not in columns]
     if missing:
         raise BundleError(
@@ -249,15 +293,29 @@ def _check_columns(path: Path, spec: FileSpec, columns: list[str]) -> None:
         seen.add(column)
 
 
-def _read_parquet(path: Path, spec: FileSpec) -> RawFile:
-    table = pq.read_table(path)
-    _check_columns(path, spec, table.column_names)
+def _read_parquet(path: Path, spec: FileSpec, own: bool = False) -> RawFile:
+    try:
+        table = pq.read_table(path)
+    except (pa.ArrowException, OSError) as error:
+        raise BundleError(f"{path.name}: cannot be read as Parquet ({error})") from None
+    _check_columns(path, spec, table.column_names, own)
     text = pa.table(
-        {name: _blank_to_null(_as_text(table.column(name))) for name in table.column_names}
+        {name: _blank_to_null(_parquet_text(path, table, name)) for name in table.column_names}
     )
     frame = text.to_pandas()
     frame[LINE] = np.arange(1, len(frame) + 1)
     return RawFile(spec, path, frame, rows_read=len(frame))
+
+
+def _parquet_text(path: Path, table: pa.Table, name: str) -> pa.ChunkedArray:
+    column = table.column(name)
+    try:
+        return _as_text(column)
+    except pa.ArrowException:
+        raise BundleError(
+            f"{path.name}: column {name!r} holds {column.type}, which a bundle cannot take "
+            "(give text, numbers, dates or booleans)"
+        ) from None
 
 
 def _as_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
@@ -273,9 +331,9 @@ def _header(path: Path) -> list[str]:
     return [c.strip() for c in first]
 
 
-def _read_csv(path: Path, spec: FileSpec) -> RawFile:
+def _read_csv(path: Path, spec: FileSpec, own: bool = False) -> RawFile:
     header = _header(path)
-    _check_columns(path, spec, header)
+    _check_columns(path, spec, header, own)
     skipped: list[str] = []
 
     def on_invalid_row(row: pacsv.InvalidRow) -> str:

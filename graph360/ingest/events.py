@@ -48,6 +48,7 @@ import pyarrow as pa
 
 from graph360 import facts, model
 from graph360.analytics.routing import COMPLAINT_KINDS, run_rules
+from graph360.errors import Graph360Error
 from graph360.ingest import changes, identifiers, identity
 from graph360.ingest.bundle import LINE
 from graph360.ingest.load import Batch, prepare_batch
@@ -74,8 +75,10 @@ TOUCHPOINT_RELATIONSHIPS = frozenset(
 ROUTED_COLUMNS = ("rating", "sentiment", "outcome", "resolution")
 
 
-class Backpressure(Exception):
+class Backpressure(Graph360Error):
     """The write queue is full: try again after ``retry_after`` seconds."""
+
+    http_status = 429
 
     def __init__(self, pending: int, limit: int, retry_after: int = 1) -> None:
         super().__init__(

@@ -125,12 +125,12 @@ def index_stored_records(store: GraphStore) -> int:
 
 def records_carrying(store: GraphStore, identifiers: set[str]) -> pd.DataFrame:
     """Every source record carrying one of these normalised e-mails or phones, with its
-    customer (``record_key``, ``email``, ``phone``, ``customer_id``): a primary-key probe of
-    the index per identifier, never a scan of the records."""
+    customer (``record_key``, ``email``, ``phone``, ``name``, ``customer_id``): a primary-key
+    probe of the index per identifier, never a scan of the records."""
     rows = [
         row
         for key in sorted(identifiers)
         for row in store.query("identity_records_carrying", key=key)
     ]
-    columns = ["record_key", "email", "phone", "customer_id"]
+    columns = ["record_key", "email", "phone", "name", "customer_id"]
     return pd.DataFrame(rows, columns=columns).drop_duplicates("record_key", ignore_index=True)

@@ -9,6 +9,14 @@ Rules (DESIGN.md §5), applied in this order of preference when explaining a lin
 An identifier carried by more than ``max_shared`` distinct records is a placeholder
 (``test@example.com``, ``0000 000000``): it is blocked, reported, and links nobody.
 
+**Conflicting evidence stops a link.** Two records sharing an e-mail or phone are not linked
+through it when their first names clearly disagree: both given, neither an initial or a
+shortening (``Dan``) of the other, and more than one typing slip apart (``Jon``/``John`` is a
+slip, ``Hannah``/``Daniel`` two people). A family's landline or a couple's shared address is
+evidence of a household, not of one person. Such an identifier splits its records into groups
+of agreeing names, each linked within itself; the disagreement is reported (``conflicts``). A
+record linked by other evidence still joins (only this link is refused).
+
 Resolution is deterministic: clusters are the connected components of records linked by
 unblocked identifiers; a new cluster's id is derived from its smallest record key; a cluster
 that contains records already in the store keeps the id they had. When a new record bridges two
@@ -16,154 +24,39 @@ existing customers, the one with the smaller id survives and the other is folded
 Each record's ``IDENTIFIED_BY`` says which rule linked it and through which record (``via``),
 found by a breadth-first walk from the cluster's anchor preferring e-mail links over phone links.
 
-Normalising is vectorised for the common shapes (an address that is plainly ``local@domain``,
-a number written with its ``+`` country code) and falls back to the ``email-validator`` and
-``phonenumbers`` libraries for everything else, which is where they earn their cost.
+The identifiers are normalised first (``graph360.contacts``: e-mails lower-cased and checked,
+phones in E.164).
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from functools import cached_property
 
-import email_validator
 import numpy as np
 import pandas as pd
-import phonenumbers
 import pyarrow as pa
 import pyarrow.compute as pc
-from phonenumbers import PhoneMetadata
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from graph360.contacts import DEFAULT_REGION, normalize_emails, normalize_phones
+
 DEFAULT_MAX_SHARED = 8
-DEFAULT_REGION = "GB"
-
-_SIMPLE_EMAIL = re.compile(r"^[a-z0-9._%+'-]+@[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}$")
-_PHONE_PUNCTUATION = re.compile(r"[\s().\-/]")
-
-
-# --- normalising ---------------------------------------------------------------------------
-
-
-def normalize_emails(values: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """(normalised address or None, reason it is invalid or None) for each value."""
-    lowered = values.astype("string").str.strip().str.lower()
-    simple = lowered.str.fullmatch(_SIMPLE_EMAIL.pattern).fillna(False).astype(bool)
-    fixed: dict[object, str] = {}
-    reasons: dict[object, str] = {}
-    for index, value in lowered[~simple & lowered.notna()].items():
-        try:
-            checked = email_validator.validate_email(value, check_deliverability=False)
-            fixed[index] = checked.normalized.lower()
-        except email_validator.EmailNotValidError as error:
-            reasons[index] = f"invalid e-mail {values[index]!r}: {error}"
-    return _filled(lowered.where(simple), fixed), _reasons(values.index, reasons)
-
-
-def normalize_phones(
-    values: pd.Series, regions: pd.Series | None = None, default_region: str = DEFAULT_REGION
-) -> tuple[pd.Series, pd.Series]:
-    """(E.164 number or None, reason it is invalid or None) for each value.
-
-    A national number is read in the record's country (``regions``, ISO 3166 alpha-2 or a
-    country name the phonenumbers library knows), else in ``default_region``.
-    """
-    text = values.astype("string").str.strip()
-    compact = text.str.replace(_PHONE_PUNCTUATION.pattern, "", regex=True)
-    compact = compact.str.replace(r"^00", "+", regex=True)
-    international = compact.str.fullmatch(r"\+[1-9]\d{7,14}").fillna(False).astype(bool)
-    national = text.notna() & ~international
-    region_of = pd.Series(default_region, index=values.index)
-    if regions is not None and national.any():
-        region_of[national] = regions[national].map(lambda c: _region(c, default_region))
-    normalized = compact.where(international)
-    for region, rows in region_of[national].groupby(region_of[national]).groups.items():
-        normalized = normalized.fillna(_national_numbers(compact[rows], str(region)))
-    fixed: dict[object, str] = {}
-    reasons: dict[object, str] = {}
-    parsed: dict[tuple[str, str], tuple[str | None, str | None]] = {}
-    for index, value in text[national & normalized.isna()].items():
-        region = region_of[index]
-        if (value, region) not in parsed:
-            parsed[(value, region)] = _parse_phone(value, region)
-        number, problem = parsed[(value, region)]
-        if number is not None:
-            fixed[index] = number
-        else:
-            reasons[index] = f"invalid phone {values[index]!r}: {problem}"
-    return _filled(normalized, fixed), _reasons(values.index, reasons)
-
-
-def _national_numbers(compact: pd.Series, region: str) -> pd.Series:
-    """E.164 for numbers written plainly in ``region``'s national format, by the rules of the
-    phonenumbers metadata (trunk prefix, number pattern, lengths) applied to a whole column;
-    anything else is left empty for the library's full parser."""
-    metadata = PhoneMetadata.metadata_for_region(region)
-    if metadata is None:
-        return pd.Series(None, index=compact.index, dtype=compact.dtype)
-    digits = compact.where(compact.str.fullmatch(r"\d+").fillna(False).astype(bool))
-    prefix = metadata.national_prefix_for_parsing or metadata.national_prefix
-    if prefix:
-        digits = digits.str.replace(f"^(?:{prefix})", "", regex=True)
-    pattern = metadata.general_desc.national_number_pattern
-    lengths = metadata.general_desc.possible_length
-    plausible = digits.str.fullmatch(pattern).fillna(False).astype(bool) & digits.str.len().isin(
-        lengths
-    )
-    return ("+" + str(metadata.country_code) + digits).where(plausible)
-
-
-def _parse_phone(text: str, region: str) -> tuple[str | None, str | None]:
-    """(E.164, None) or (None, what is wrong), by the phonenumbers library."""
-    try:
-        number = phonenumbers.parse(text, region)
-    except phonenumbers.NumberParseException as error:
-        return None, str(error)
-    if not phonenumbers.is_possible_number(number):
-        return None, "not a possible number"
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), None
-
-
-def _filled(values: pd.Series, fixed: dict[object, str]) -> pd.Series:
-    """``values`` with the slow-path results put in at once (one by one is O(n) each)."""
-    if not fixed:
-        return values
-    return values.fillna(pd.Series(fixed, dtype=values.dtype))
-
-
-def _reasons(index: pd.Index, reasons: dict[object, str]) -> pd.Series:
-    return pd.Series(reasons, dtype="object").reindex(index)
-
-
-_COUNTRY_NAMES = {
-    "united kingdom": "GB",
-    "uk": "GB",
-    "great britain": "GB",
-    "england": "GB",
-    "united states": "US",
-    "usa": "US",
-    "germany": "DE",
-    "france": "FR",
-    "spain": "ES",
-    "italy": "IT",
-    "netherlands": "NL",
-    "ireland": "IE",
-    "belgium": "BE",
-    "sweden": "SE",
-}
-
-
-def _region(country: object, default_region: str) -> str:
-    if not isinstance(country, str) or not country.strip():
-        return default_region
-    text = country.strip()
-    if len(text) == 2 and text.upper() in phonenumbers.SUPPORTED_REGIONS:
-        return text.upper()
-    return _COUNTRY_NAMES.get(text.lower(), default_region)
+#: The normalisers are graph360.contacts'; they are named here too because every loader step
+#: that resolves identities normalises first.
+__all__ = [
+    "DEFAULT_REGION",
+    "Resolution",
+    "customer_id_for",
+    "normalize_emails",
+    "normalize_phones",
+    "resolve",
+]
+#: Words before a first name that are not one.
+_TITLES = r"^\W*(?:(?:mr|mrs|ms|miss|mx|dr|prof|sir|dame|rev)\b\W*)+"
 
 
 # --- resolving -----------------------------------------------------------------------------
@@ -177,6 +70,9 @@ class Resolution:
     #: and the record it was linked ``via`` (None for a cluster's anchor).
     table: pd.DataFrame
     blocked: dict[str, int] = field(default_factory=dict)  # "email:x" -> records carrying it
+    #: Identifiers not followed between records whose names disagree: "phone:+44…" -> the
+    #: record keys of each group of agreeing names.
+    conflicts: dict[str, list[list[str]]] = field(default_factory=dict)
     merged_customers: dict[str, str] = field(default_factory=dict)  # old id -> survivor id
     new_customers: set[str] = field(default_factory=set)
 
@@ -209,7 +105,8 @@ def resolve(
     *,
     batch: set[str] | None = None,
 ) -> Resolution:
-    """Cluster ``records`` (columns record_key, email, phone — already normalised).
+    """Cluster ``records`` (columns record_key, email, phone — already normalised — and,
+    optionally, name, which lets conflicting evidence stop a link).
 
     ``existing`` maps record keys already in the store to their customer id; such records must
     be included in ``records`` so that a new record can join (or bridge) their customers.
@@ -227,6 +124,8 @@ def resolve(
     keys = records["record_key"].to_numpy(dtype=object)
     links: list[tuple[np.ndarray, np.ndarray, str]] = []
     blocked: dict[str, int] = {}
+    conflicts: dict[str, list[list[str]]] = {}
+    names = records["name"].to_numpy(dtype=object) if "name" in records else None
     for rule in ("email", "phone"):
         values = records[rule]
         codes, uniques = pd.factorize(values)  # -1 where missing; one code per identifier
@@ -241,7 +140,12 @@ def resolve(
         first_of_code[codes[members][first_row]] = members[first_row]
         firsts = first_of_code[codes[members]]
         mask = firsts != members
-        links.append((firsts[mask], members[mask], rule))
+        sources, targets = firsts[mask], members[mask]
+        if names is not None:
+            sources, targets = _agreeing_links(
+                sources, targets, codes, names, keys, f"{rule}:", uniques, conflicts
+            )
+        links.append((sources, targets, rule))
     n = len(records)
     rows = np.concatenate([a for a, _, _ in links] + [np.zeros(0, dtype=np.int64)]).astype(np.int64)
     cols = np.concatenate([b for _, b, _ in links] + [np.zeros(0, dtype=np.int64)]).astype(np.int64)
@@ -267,7 +171,116 @@ def resolve(
         {"customer": customers, "rule": rules, "via": vias},
         index=pd.Index(keys, name="record_key"),
     )
-    return Resolution(table, blocked, merged, set(survivor[fresh]))
+    return Resolution(
+        table,
+        blocked=blocked,
+        conflicts=conflicts,
+        merged_customers=merged,
+        new_customers=set(survivor[fresh]),
+    )
+
+
+def first_names(names: pd.Series) -> np.ndarray:
+    """Each name's first word as compared: lower case, accents and punctuation gone, None
+    when there is none."""
+    plain = (
+        names.astype("string")
+        .str.normalize("NFKD")
+        .str.encode("ascii", "ignore")
+        .str.decode("ascii")
+        .str.lower()
+        .str.replace(_TITLES, "", regex=True)
+        .str.extract(r"([a-z]+)", expand=False)
+    )
+    return plain.astype(object).where(plain.notna(), None).to_numpy(dtype=object)
+
+
+def names_agree(a: str | None, b: str | None) -> bool:
+    """Whether two first names may be one person's (see the module docstring)."""
+    if a is None or b is None or a == b:
+        return True
+    short, long = sorted((a, b), key=len)
+    if len(short) == 1:  # an initial
+        return long.startswith(short)
+    if len(short) >= 3 and long.startswith(short):  # a shortening: Dan, Sam, Chris
+        return True
+    return _one_slip(a, b)
+
+
+def _one_slip(a: str, b: str) -> bool:
+    """At most one insertion, deletion, substitution or swap of neighbours apart."""
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+        return len(diff) <= 1 or (
+            len(diff) == 2
+            and diff[1] == diff[0] + 1
+            and a[diff[0]] == b[diff[1]]
+            and a[diff[1]] == b[diff[0]]
+        )
+    short, long = sorted((a, b), key=len)
+    i = next((i for i, (x, y) in enumerate(zip(short, long, strict=False)) if x != y), len(short))
+    return short[i:] == long[i + 1 :]
+
+
+def _agreeing_links(
+    sources: np.ndarray,
+    targets: np.ndarray,
+    codes: np.ndarray,
+    names: np.ndarray,
+    keys: np.ndarray,
+    prefix: str,
+    uniques: pd.Index,
+    conflicts: dict[str, list[list[str]]],
+) -> tuple[np.ndarray, np.ndarray]:
+    """The star links of one identifier kind without those between disagreeing names.
+
+    Only the records that share an identifier have their first names read (``names`` are the
+    names as loaded, by row). The common case, first names equal or missing, is decided
+    column-wise; the few pairs left are compared one by one, and an identifier with any
+    disagreement is split into groups of agreeing names (each record joins the first group
+    whose first record it agrees with).
+    """
+    if len(targets) == 0:
+        return sources, targets
+    involved = np.unique(np.concatenate([sources, targets]))
+    first = np.full(len(names), None, dtype=object)
+    first[involved] = first_names(pd.Series(names[involved]))
+    names = first
+    a, b = names[sources], names[targets]
+    unsure = np.flatnonzero((a != b) & pd.notna(a) & pd.notna(b))
+    disagree = [i for i in unsure if not names_agree(a[i], b[i])]
+    if not disagree:
+        return sources, targets
+    split_codes = np.unique(codes[targets[disagree]])
+    keep = ~np.isin(codes[targets], split_codes)
+    # Each split identifier's records (its star's centre and leaves), by identifier, in order.
+    centres = sources[~keep]
+    leaves = targets[~keep]
+    rows = np.concatenate([np.unique(centres), leaves])
+    order = np.lexsort((rows, codes[rows]))
+    rows = rows[order]
+    bounds = np.flatnonzero(np.diff(codes[rows])) + 1
+    extra_sources: list[int] = []
+    extra_targets: list[int] = []
+    for members in np.split(rows, bounds):
+        groups: list[list[int]] = []
+        for row in members.tolist():  # in record-key order
+            home = next((g for g in groups if names_agree(names[g[0]], names[row])), None)
+            if home is None:
+                groups.append([row])
+            else:
+                home.append(row)
+                extra_sources.append(home[0])
+                extra_targets.append(row)
+        if len(groups) > 1:
+            code = codes[members[0]]
+            conflicts[f"{prefix}{uniques[code]}"] = [[str(keys[r]) for r in g] for g in groups]
+    return (
+        np.concatenate([sources[keep], np.asarray(extra_sources, dtype=np.int64)]),
+        np.concatenate([targets[keep], np.asarray(extra_targets, dtype=np.int64)]),
+    )
 
 
 def _explain(

@@ -27,6 +27,7 @@ from graph360.errors import BundleError
 from graph360.ingest import changes, identifiers, identity, validate
 from graph360.ingest.bundle import FILES, RawFile, Reject, find_file, read_bundle
 from graph360.ingest.validate import Checker
+from graph360.periods import utc_now
 from graph360.store.base import GraphStore
 
 Progress = Callable[[str], None]
@@ -66,6 +67,9 @@ class LoadReport:
     customers_merged: int = 0
     records_linked: int = 0
     identifiers_blocked: dict[str, int] = field(default_factory=dict)
+    #: Identifiers shared by records whose names disagree, not followed: "phone:+44…" -> the
+    #: record keys of each group of agreeing names (graph360.ingest.identity).
+    identity_conflicts: dict[str, list[list[str]]] = field(default_factory=dict)
     nodes_created: dict[str, int] = field(default_factory=dict)
     relationships_created: dict[str, int] = field(default_factory=dict)
     rejected: int = 0
@@ -104,9 +108,14 @@ def load_bundle(
     max_shared: int = identity.DEFAULT_MAX_SHARED,
     default_region: str = identity.DEFAULT_REGION,
     recheck: bool = False,
+    allow_outside: bool = False,
     progress: Progress | None = None,
 ) -> LoadReport:
     """Load the bundle in ``folder`` (canonical files, or exports listed in bundle.toml).
+
+    A bundle reads only files inside its folder (a symlink or a ``bundle.toml`` entry that
+    leads out of it is refused) and mappings shipped by name or kept inside it, unless
+    ``allow_outside``.
 
     The bundle the last load brought into this very graph (same bytes, settings and loader,
     and nothing written since) is known unchanged by its digest alone; ``recheck`` compares it
@@ -117,8 +126,13 @@ def load_bundle(
     report = LoadReport(bundle=str(folder), store=store.location)
     with tempfile.TemporaryDirectory(prefix="graph360-bundle-") as staging:
         step("read")
-        canonical = _materialize(folder, Path(staging))
-        present = [path for name in FILES if (path := find_file(canonical, name)) is not None]
+        canonical = _materialize(folder, Path(staging), allow_outside)
+        own = canonical != folder
+        present = [
+            path
+            for name in FILES
+            if (path := find_file(canonical, name, allow_outside=allow_outside)) is not None
+        ]
         digest = changes.bundle_digest(
             present, max_shared=max_shared, default_region=default_region
         )
@@ -126,7 +140,7 @@ def load_bundle(
             report.seconds = round(time.perf_counter() - started, 3)
             return report
         check_memory(canonical)
-        raw = read_bundle(canonical)
+        raw = read_bundle(canonical, own=own, allow_outside=allow_outside)
         for name, file in raw.items():
             report.files[name] = FileReport(rows_read=file.rows_read)
         batch = prepare_batch(
@@ -137,6 +151,7 @@ def load_bundle(
         report.customers_merged = len(resolution.merged_customers)
         report.records_linked = resolution.records_merged()
         report.identifiers_blocked = resolution.blocked
+        report.identity_conflicts = resolution.conflicts
         for name, frame in batch.checked.items():
             report.files[name].loaded = len(frame)
         for reject in batch.rejects:
@@ -178,6 +193,7 @@ def _unchanged_since_last_load(store: GraphStore, digest: str, report: LoadRepor
     report.unchanged_bundle = True
     report.records_linked = previous["records_linked"]
     report.identifiers_blocked = previous["identifiers_blocked"]
+    report.identity_conflicts = previous.get("identity_conflicts", {})
     for name, counts in previous["files"].items():
         report.files[name] = FileReport(
             rows_read=counts["rows_read"], loaded=counts["loaded"], unchanged=counts["loaded"]
@@ -193,11 +209,12 @@ def _mark_loaded(store: GraphStore, digest: str, report: LoadReport) -> None:
         },
         "records_linked": report.records_linked,
         "identifiers_blocked": report.identifiers_blocked,
+        "identity_conflicts": report.identity_conflicts,
     }
     mark = {
         "digest": [digest],
         "report": [json.dumps(kept, sort_keys=True)],
-        "loaded_at": [dt.datetime.now(dt.UTC).replace(tzinfo=None)],
+        "loaded_at": [utc_now()],
     }
     store.upsert_nodes("LastLoad", pa.table(mark, schema=model.node("LastLoad").arrow_schema()))
 
@@ -324,13 +341,13 @@ def _available_memory() -> int | None:
     return None
 
 
-def _materialize(folder: Path, staging: Path) -> Path:
+def _materialize(folder: Path, staging: Path, allow_outside: bool) -> Path:
     """A canonical bundle folder: ``folder`` itself, or its exports mapped into ``staging``."""
     if not (folder / "bundle.toml").exists():
         return folder
     from graph360.ingest.mapping import materialize
 
-    return materialize(folder, staging)
+    return materialize(folder, staging, allow_outside=allow_outside)
 
 
 def write_rejects(path: Path, rejects: list[Reject]) -> None:
@@ -435,6 +452,11 @@ class _People:
     def blocked_emails(self) -> set[str]:
         return {key[len("email:") :] for key in self.resolution.blocked if key.startswith("email:")}
 
+    @property
+    def shared_emails(self) -> set[str]:
+        """E-mails carried by records whose names disagree: they name nobody in particular."""
+        return {k[len("email:") :] for k in self.resolution.conflicts if k.startswith("email:")}
+
     @classmethod
     def resolve(
         cls,
@@ -446,7 +468,8 @@ class _People:
     ) -> _People:
         """Resolve ``customers`` against the records in the store: every one of them, or with
         ``references`` only the batch's identity neighbourhood (:func:`_neighbourhood`)."""
-        new = customers[["record_key", "email_norm", "phone_norm"]].rename(
+        named = ["name"] if "name" in customers else []
+        new = customers[["record_key", "email_norm", "phone_norm", *named]].rename(
             columns={"email_norm": "email", "phone_norm": "phone"}
         )
         if references is None:
@@ -456,18 +479,21 @@ class _People:
             existing = _neighbourhood(store, new, references)
             batch = set(new["record_key"])
         if existing.empty:
-            existing = pd.DataFrame(columns=["record_key", "email", "phone", "customer_id"])
+            existing = pd.DataFrame(columns=["record_key", "email", "phone", "name", "customer_id"])
         # A record in the batch is resolved by what it says now, not by what it said when it
         # was stored (a changed e-mail links by the new address, as a clean load would).
         stored = existing[~existing["record_key"].isin(new["record_key"])]
-        records = pd.concat([stored[["record_key", "email", "phone"]], new], ignore_index=True)
-        records = records.astype({"email": "object", "phone": "object"})
+        records = pd.concat(
+            [stored[["record_key", "email", "phone", "name"]], new], ignore_index=True
+        )
+        records = records.astype({"email": "object", "phone": "object", "name": "object"})
         records = records.where(records.notna(), None)
         owner_of = dict(zip(existing["record_key"], existing["customer_id"], strict=True))
         resolution = identity.resolve(records, owner_of, max_shared, batch=batch)
         owners = resolution.table["customer"]
         emails = records.dropna(subset=["email"]).drop_duplicates(["email"])
-        emails = emails[~("email:" + emails["email"]).isin(resolution.blocked.keys())]
+        refused = resolution.blocked.keys() | resolution.conflicts.keys()
+        emails = emails[~("email:" + emails["email"]).isin(refused)]
         return cls(
             resolution,
             set(owner_of),
@@ -506,11 +532,22 @@ class _People:
             result = by_record.fillna(by_email)
             blocked = normalized.isin(self.blocked_emails).fillna(False).astype(bool)
             unresolved = by_record.isna() & normalized.notna() & result.isna()
+            shared = normalized.isin(self.shared_emails).fillna(False).astype(bool)
             checker.fail(
                 unresolved & blocked,
                 lambda rows: "e-mail " + validate.quoted(rows[email]) + " is a blocked placeholder",
             )
-            checker.fail(unresolved & ~blocked, validate.quoting("no customer with e-mail ", email))
+            checker.fail(
+                unresolved & shared,
+                lambda rows: (
+                    "e-mail " + validate.quoted(rows[email]) + " is shared by people whose names "
+                    "disagree: give " + source + " and " + customer_id
+                ),
+            )
+            checker.fail(
+                unresolved & ~blocked & ~shared,
+                validate.quoting("no customer with e-mail ", email),
+            )
             checker.fail(given & normalized.isna() & result.isna(), invalid)
         checker.fail(
             ~has_key & ~given,
@@ -589,7 +626,7 @@ def _neighbourhood(store: GraphStore, new: pd.DataFrame, references: _References
     """
     keys = sorted(set(new["record_key"]) | references.record_keys)
     rows = [row for key in keys for row in store.query("identity_record", record_key=key)]
-    by_key = pd.DataFrame(rows, columns=["record_key", "email", "phone", "customer_id"])
+    by_key = pd.DataFrame(rows, columns=["record_key", "email", "phone", "name", "customer_id"])
     stored = by_key[by_key["record_key"].isin(set(new["record_key"]))]
     emails = set(new["email"].dropna()) | references.emails | set(stored["email"].dropna())
     phones = set(new["phone"].dropna()) | set(stored["phone"].dropna())
@@ -720,7 +757,7 @@ def _graph_tables(
 ) -> tuple[list[tuple[str, pa.Table]], list[tuple[str, pa.Table]]]:
     nodes: list[tuple[str, pa.Table]] = []
     rels: list[tuple[str, pa.Table]] = []
-    now = pd.Timestamp(when or dt.datetime.now(dt.UTC).replace(tzinfo=None))
+    now = pd.Timestamp(when or utc_now())
 
     if "departments" in checked:
         nodes.append(

@@ -135,7 +135,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from graph360.errors import MappingError
-from graph360.ingest.bundle import ERROR, ORIGIN
+from graph360.ingest.bundle import ERROR, ORIGIN, check_not_reserved, find_file
 
 __all__ = [
     "Condition",
@@ -534,12 +534,17 @@ def read_export(
     number + 1, as if written as CSV with a header.
     """
     if path.suffix.lower() == ".parquet":
-        frame = pd.read_parquet(path)
-        frame = frame.astype(object).where(frame.notna(), "").astype("str")
+        try:
+            frame = pd.read_parquet(path)
+            frame = frame.astype(object).where(frame.notna(), "").astype("str")
+        except (pa.ArrowException, OSError, ValueError, TypeError) as error:
+            raise MappingError(f"{path.name}: cannot be read as Parquet ({error})") from None
         frame.columns = [str(c) for c in frame.columns]
+        check_not_reserved(path, list(frame.columns))
         lines = np.arange(2, len(frame) + 2, dtype=np.int64)
         return frame.reset_index(drop=True), lines, _blank(len(frame))
     header = _header(path, delimiter, encoding)
+    check_not_reserved(path, header)
     frame = _fast_frame(path, header, delimiter, encoding)
     if frame is not None:
         lines = _simple_lines(path, len(frame))
@@ -1016,8 +1021,20 @@ class _Source:
     target: str | None
 
 
-def _read_manifest(bundle_dir: Path) -> list[_Source]:
+def _read_manifest(bundle_dir: Path, allow_outside: bool = False) -> list[_Source]:
     path = bundle_dir / MANIFEST
+    inside = bundle_dir.resolve()
+
+    def within(label: str, key: str, given: str) -> Path:
+        """``given`` (relative to the bundle) as a path, refused if it leads outside it."""
+        place = bundle_dir / given
+        if not allow_outside and not place.resolve().is_relative_to(inside):
+            raise MappingError(
+                f"{label}: {key} {given!r} is outside the bundle folder: keep it inside, or "
+                "give --allow-outside to read it"
+            )
+        return place
+
     data = _read_toml(path)
     unknown = sorted(set(data) - {"sources", "name", "description"})
     if unknown:
@@ -1030,12 +1047,12 @@ def _read_manifest(bundle_dir: Path) -> list[_Source]:
         extra = sorted(set(entry) - {"file", "mapping", "source", "target", "timezone"})
         if extra:
             raise MappingError(f"{label}: unknown keys {extra}")
-        file = bundle_dir / entry["file"]
+        file = within(label, "file", str(entry["file"]))
         if not file.is_file():
             raise MappingError(f"{label}: export {entry['file']} does not exist in {bundle_dir}")
         spec = str(entry["mapping"])
         is_path = spec.endswith(".toml") or "/" in spec
-        mapping = load_mapping(bundle_dir / spec if is_path else spec)
+        mapping = load_mapping(within(label, "mapping", spec) if is_path else spec)
         if "source" in entry:
             mapping = mapping.with_source(str(entry["source"]))
         if "timezone" in entry:  # this export's clock, whatever the mapping says
@@ -1051,16 +1068,14 @@ def _manifest_error(label: str, message: str) -> MappingError:
     return MappingError(f"{label}: {message}")
 
 
-def _canonical_in(folder: Path) -> list[Path]:
-    names = canonical_files()
-    return sorted(
-        p
-        for p in folder.iterdir()
-        if p.is_file() and p.suffix.lower() in (".csv", ".parquet") and p.stem + ".csv" in names
-    )
+def _canonical_in(folder: Path, allow_outside: bool = False) -> list[Path]:
+    """The canonical files in ``folder``, checked as a bundle's own files are (find_file)."""
+    names = [name[: -len(".csv")] for name in canonical_files()]
+    found = (find_file(folder, name, allow_outside=allow_outside) for name in names)
+    return sorted(path for path in found if path is not None)
 
 
-def bundle_frames(bundle_dir: str | Path) -> dict[str, pd.DataFrame]:
+def bundle_frames(bundle_dir: str | Path, allow_outside: bool = False) -> dict[str, pd.DataFrame]:
     """Every canonical file of a bundle folder, in memory: name → rows (strings, ``_origin``).
 
     The in-memory half of :func:`materialize`, for a loader that would rather not write the
@@ -1074,11 +1089,11 @@ def bundle_frames(bundle_dir: str | Path) -> dict[str, pd.DataFrame]:
     if not bundle_dir.is_dir():
         raise MappingError(f"bundle folder {bundle_dir} does not exist")
     has_manifest = (bundle_dir / MANIFEST).is_file()
-    sources = _read_manifest(bundle_dir) if has_manifest else []
+    sources = _read_manifest(bundle_dir, allow_outside) if has_manifest else []
     listed = {src.file.resolve() for src in sources}
     canonical = load_mapping("canonical")
     parts: dict[str, list[pd.DataFrame]] = {}
-    for path in _canonical_in(bundle_dir):
+    for path in _canonical_in(bundle_dir, allow_outside):
         if path.resolve() in listed:
             continue
         for name, rows in apply_mapping(canonical, path, origin=path.name).items():
@@ -1097,7 +1112,9 @@ def bundle_frames(bundle_dir: str | Path) -> dict[str, pd.DataFrame]:
     return frames
 
 
-def materialize(bundle_dir: str | Path, out_dir: str | Path, format: str = "csv") -> Path:
+def materialize(
+    bundle_dir: str | Path, out_dir: str | Path, format: str = "csv", allow_outside: bool = False
+) -> Path:
     """Turn a bundle folder with ``bundle.toml`` into a plain canonical bundle in ``out_dir``.
 
     Writes what :func:`bundle_frames` returns, one file per canonical name, as CSV (or
@@ -1112,10 +1129,12 @@ def materialize(bundle_dir: str | Path, out_dir: str | Path, format: str = "csv"
         return bundle_dir
     if out_dir.resolve() == bundle_dir.resolve():
         raise MappingError(f"materialize would overwrite the bundle itself: {out_dir}")
-    frames = bundle_frames(bundle_dir)
+    frames = bundle_frames(bundle_dir, allow_outside)
     out_dir.mkdir(parents=True, exist_ok=True)
-    for stale in _canonical_in(out_dir):
-        stale.unlink()
+    names = canonical_files()
+    for stale in out_dir.iterdir():
+        if stale.suffix.lower() in (".csv", ".parquet") and stale.stem + ".csv" in names:
+            stale.unlink()
     for name, rows in frames.items():
         if format == "parquet":
             rows.to_parquet(out_dir / (name[: -len(".csv")] + ".parquet"), index=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from graph360.analytics.journeys import Funnel
+from graph360.periods import Period
 
 
 def plot_funnel(funnel: Funnel, path: Path | str) -> Path:
@@ -21,12 +22,15 @@ def plot_funnel(funnel: Funnel, path: Path | str) -> Path:
     for i, step in enumerate(steps):
         colour = "#d9534f" if not step.owners else "#f0ad4e" if len(step.owners) > 1 else "#4c72b0"
         ax.barh(i, step.customers, left=(widest - step.customers) / 2, height=0.7, color=colour)
+        # The conversion counts only those who came through the step before; customers who
+        # skipped it are said apart, so 517 after a step of 256 does not read as a mistake.
         label = f"{step.customers:,}"
         if step.conversion is not None:
-            label += f"  ({step.conversion:.0%} of the step before"
+            label += f": {step.from_previous or 0:,} from the step before ({step.conversion:.0%})"
+            if step.without_previous:
+                label += f", {step.without_previous:,} skipped it"
             if step.out_of_order:
-                label += f"; {step.out_of_order:,} out of order"
-            label += ")"
+                label += f", {step.out_of_order:,} out of order"
         ax.text(
             widest / 2,
             i,
@@ -43,11 +47,7 @@ def plot_funnel(funnel: Funnel, path: Path | str) -> Path:
     ax.set_xticks([])
     for side in ("top", "right", "bottom"):
         ax.spines[side].set_visible(False)
-    window = ""
-    if funnel.since or funnel.until:
-        since = f"{funnel.since:%Y-%m-%d}" if funnel.since else "the start"
-        until = f"{funnel.until:%Y-%m-%d}" if funnel.until else "the end"
-        window = f", {since} to {until}"
+    window = f", {Period(funnel.since, funnel.until)}" if funnel.since or funnel.until else ""
     ax.set_title(
         f"{funnel.journey or funnel.journey_id}: {funnel.customers:,} customers{window}",
         loc="left",

@@ -1,6 +1,8 @@
 // Every source record with the identifiers it carries and the customer it belongs to:
 // the input identity resolution needs to let new records join (or bridge) existing customers.
 // params: none
-// returns: one row per source record: record_key, email, phone (both normalised), customer_id
+// returns: one row per source record: record_key, email, phone (both normalised), name, customer_id
+//          (the name: records whose first names disagree are not linked)
 MATCH (c:Customer)-[:IDENTIFIED_BY]->(r:SourceRecord)
-RETURN r.record_key AS record_key, r.email AS email, r.phone AS phone, c.customer_id AS customer_id
+RETURN r.record_key AS record_key, r.email AS email, r.phone AS phone, r.name AS name,
+       c.customer_id AS customer_id

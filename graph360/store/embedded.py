@@ -475,5 +475,5 @@ def _open_error(path: Path, error: RuntimeError) -> StoreError:
     who = f"process {pid}" + (f" ({command})" if command else "")
     return StoreLockedError(
         f"the database at {path} is open for writing by {who}; "
-        "stop that process, or open the database read-only"
+        "stop that process or wait until it ends, then run this again"
     )

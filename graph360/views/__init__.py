@@ -2,11 +2,12 @@
 
 The registry :data:`VIEWS` is what the CLI (``graph360 view …``) and the API (``/views/…``)
 serve, and all they need: each :class:`View` has a name, a title, a description, the
-parameters it takes, the GraphQL query that gives its data, and ``render(store, **params)``
-returning the complete page. No HTTP here: parameters arrive as Python values or as the
-strings of a query string (converted by :meth:`View.render`); a bad one raises
-:class:`ViewParameterError` (a ValueError), an unknown customer or journey
-:class:`graph360.errors.NotFoundError`.
+parameters it takes, the GraphQL query that gives its data, and
+``render(store, audience=..., **params)`` returning the complete page as that audience may see
+it (:class:`graph360.privacy.Audience`: the API passes the caller's, the CLI the operator's).
+No HTTP here: parameters arrive as Python values or as the strings of a query string
+(converted by :meth:`View.render`); a bad one raises :class:`ViewParameterError` (an
+InvalidRequestError), an unknown customer or journey :class:`graph360.errors.NotFoundError`.
 
 Each view lives in its own module (``customer``, ``overlap``, ``journey``, ``influence``) with
 its ``GRAPHQL`` text and a ``build`` function returning the data the page is drawn from
@@ -16,20 +17,23 @@ its ``GRAPHQL`` text and a ``build`` function returning the data the page is dra
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from graph360.errors import InvalidRequestError
+from graph360.periods import utc_now
+from graph360.privacy import Audience
 from graph360.store.base import GraphStore
-from graph360.views import customer, influence, journey, overlap
 from graph360.views.render import index_html
 
 __all__ = ["VIEWS", "Param", "View", "ViewParameterError", "index_page"]
 
 
-class ViewParameterError(ValueError):
+class ViewParameterError(InvalidRequestError):
     """A view was given a parameter it does not take, or a value it cannot use."""
 
 
@@ -44,6 +48,8 @@ class Param:
     required: bool = False
     default: Any = None
     choices: tuple[str, ...] = ()
+    #: The CLI's spellings of the option (default: ``--`` and the name in kebab case).
+    flags: tuple[str, ...] = ()
 
     def convert(self, value: Any) -> Any:
         """``value`` as this parameter's type (query strings arrive as text)."""
@@ -62,16 +68,41 @@ class Param:
         return converted
 
 
+#: The influence view's caps (kept here, with the parameters, so the registry is all the CLI
+#: needs: it imports no view module, and so no analytics, until a page is drawn).
+INFLUENCE_MAX_NODES = 1500
+INFLUENCE_MAX_EDGES = 5000
+
+
 @dataclass(frozen=True)
 class View:
-    """One graph view: what it shows, what it takes, the GraphQL query for its data."""
+    """One graph view: what it shows, what it takes, the GraphQL query for its data.
+
+    Its module (``graph360.views.<name>``, with ``GRAPHQL`` and ``build``) is imported when a
+    page is drawn, not when the registry is read: the CLI builds its commands from the
+    registry on every start, and the modules bring in the analytics (igraph, scipy).
+    """
 
     name: str
     title: str
     description: str
     params: tuple[Param, ...]
-    graphql: str
-    build: Callable[..., Any]
+    #: Whether the page shows a person's details (its build takes the ``audience``).
+    personal: bool = False
+
+    @property
+    def module(self) -> Any:
+        return importlib.import_module(f"graph360.views.{self.name}")
+
+    @property
+    def graphql(self) -> str:
+        """The GraphQL query that gives this view's data."""
+        return self.module.GRAPHQL
+
+    @property
+    def build(self) -> Callable[..., Any]:
+        """The function returning the data the page is drawn from."""
+        return self.module.build
 
     def arguments(self, params: Mapping[str, Any]) -> dict[str, Any]:
         """The parameters checked and converted; unknown or missing ones are refused."""
@@ -91,8 +122,16 @@ class View:
                 out[_snake(name)] = value
         return out
 
-    def render(self, store: GraphStore, /, now: dt.datetime | None = None, **params: Any) -> str:
-        """The complete HTML page of this view over ``store`` (read-only).
+    def render(
+        self,
+        store: GraphStore,
+        /,
+        *,
+        audience: Audience,
+        now: dt.datetime | None = None,
+        **params: Any,
+    ) -> str:
+        """The complete HTML page of this view over ``store`` (read-only), for ``audience``.
 
         ``now`` is the page's "data as of" time (default: the current time, UTC); it is not a
         view parameter, so text from a query string is refused.
@@ -102,7 +141,10 @@ class View:
         if now is not None and not isinstance(now, dt.datetime):
             raise ViewParameterError("now is not a view parameter")
 
-        return to_html(self.build(store, now=now, **self.arguments(params)))
+        arguments = self.arguments(params)
+        if self.personal:
+            arguments["audience"] = audience
+        return to_html(self.build(store, now=now, **arguments))
 
 
 def _snake(name: str) -> str:
@@ -129,8 +171,7 @@ VIEWS: dict[str, View] = {
                 Param("relationships", int, "heaviest relationships shown", default=25),
                 Param("touchpoints", int, "most recent touchpoints shown", default=20),
             ),
-            graphql=customer.GRAPHQL,
-            build=customer.build,
+            personal=True,
         ),
         View(
             name="overlap",
@@ -152,8 +193,6 @@ VIEWS: dict[str, View] = {
                 _UNTIL,
                 Param("windowHours", float, "collision window in hours", default=48.0),
             ),
-            graphql=overlap.GRAPHQL,
-            build=overlap.build,
         ),
         View(
             name="journey",
@@ -164,8 +203,6 @@ VIEWS: dict[str, View] = {
                 "arrows."
             ),
             params=(Param("journey", str, "journey id", required=True), _SINCE, _UNTIL),
-            graphql=journey.GRAPHQL,
-            build=journey.build,
         ),
         View(
             name="influence",
@@ -175,12 +212,10 @@ VIEWS: dict[str, View] = {
                 "by community."
             ),
             params=(
-                Param("first", int, "how many top influencers", default=25),
-                Param("maxNodes", int, "cap on people shown", default=influence.MAX_NODES),
-                Param("maxEdges", int, "cap on relationships shown", default=influence.MAX_EDGES),
+                Param("first", int, "how many top influencers", default=25, flags=("--top", "-n")),
+                Param("maxNodes", int, "cap on people shown", default=INFLUENCE_MAX_NODES),
+                Param("maxEdges", int, "cap on relationships shown", default=INFLUENCE_MAX_EDGES),
             ),
-            graphql=influence.GRAPHQL,
-            build=influence.build,
         ),
     ]
 }
@@ -209,4 +244,4 @@ def index_page(links: dict[str, str], now: dt.datetime | None = None) -> str:
                 "description": view.description if view else "",
             }
         )
-    return index_html(entries, now or dt.datetime.now(dt.UTC).replace(tzinfo=None))
+    return index_html(entries, now or utc_now())

@@ -20,6 +20,9 @@ from collections import Counter
 from typing import Any
 
 from graph360.analytics.card import customer_card
+from graph360.display import money, share
+from graph360.periods import utc_now
+from graph360.privacy import Audience
 from graph360.store.base import GraphStore
 from graph360.views.render import Graph, LegendItem, cap, lines, scale, text
 
@@ -86,6 +89,7 @@ def build(
     store: GraphStore,
     ref: str,
     *,
+    audience: Audience,
     relationships: int = 25,
     touchpoints: int = 20,
     max_nodes: int = 300,
@@ -97,10 +101,17 @@ def build(
     ``relationships``: the card's heaviest relationships (hop one); ``touchpoints``: the most
     recent touchpoints; above ``max_nodes`` / ``max_edges`` the second-hop people with the
     least influence and the weakest relationships are left out, and the page says so.
+    Everything shown comes from the card as ``audience`` may see it.
     """
-    now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    now = now or utc_now()
     card = customer_card(
-        store, ref, relationships=relationships, touchpoints=touchpoints, offers=0, now=now
+        store,
+        ref,
+        relationships=relationships,
+        touchpoints=touchpoints,
+        offers=0,
+        now=now,
+        audience=audience,
     )
     cid = card["customer_id"]
     identity, influence, value = card["identity"], card["influence"], card["value"]
@@ -117,9 +128,9 @@ def build(
             ("Customer id", cid),
             ("Segment", identity["segment"]),
             ("Lifecycle", identity["lifecycle_stage"]),
-            ("Current value", value["current"]),
-            ("Potential value", value["potential"]),
-            ("At risk", value["at_risk"]),
+            ("Current value a year", money(value["current"])),
+            ("Potential value a year", money(value["potential"])),
+            ("Chance of drifting away", share(value["at_risk"])),
             ("PageRank", _score(influence["pagerank"])),
             ("Influence rank", influence["influence_rank"]),
             ("Reach (2 hops)", influence["reach"]),
@@ -228,8 +239,8 @@ def build(
             "_rank": ALWAYS,
         }
         _edge(edges, _c(cid), chid, "channel", color=CHANNEL)
-    for t in recent:
-        tid = f"t:{t['touchpoint_id']}"
+    for number, t in enumerate(recent):
+        tid = f"t:{number}"  # an id as shown may be masked: two could look alike
         channel = t["channel"] or "(no channel)"
         nodes[tid] = {
             "id": tid,
@@ -305,7 +316,7 @@ def build(
         ("Customer", name),
         ("Customer id", cid),
         ("Segment", identity["segment"] or "—"),
-        ("Current value", text(value["current"]) if value["current"] is not None else "—"),
+        ("Current value a year", money(value["current"])),
         (
             "Influence rank",
             text(influence["influence_rank"]) if influence["influence_rank"] else "—",

@@ -22,7 +22,9 @@ import numpy as np
 import pandas as pd
 
 from graph360.analytics.influence import compute_influence
+from graph360.periods import utc_now
 from graph360.store.base import GraphStore
+from graph360.views import INFLUENCE_MAX_EDGES, INFLUENCE_MAX_NODES
 from graph360.views.customer import DIRECTED, KIND_COLOUR
 from graph360.views.render import (
     BIG,
@@ -61,8 +63,7 @@ query InfluenceView($first: Int) {
 """
 
 #: Default caps: a page a browser lays out in seconds.
-MAX_NODES = 1500
-MAX_EDGES = 5000
+MAX_NODES, MAX_EDGES = INFLUENCE_MAX_NODES, INFLUENCE_MAX_EDGES
 #: People beyond this many (by PageRank) are drawn without a label (name in the tooltip).
 LABELLED = 150
 
@@ -80,7 +81,7 @@ def build(
     Works on frames (one pass per list, no per-row queries): 5,000 people and 20,000
     relationships build in well under a second (bench/views.py).
     """
-    now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    now = now or utc_now()
     notes: list[str] = []
     top = store.frame("influence_stored", limit=first).reindex(columns=_STORED)
     computed: pd.DataFrame | None = None

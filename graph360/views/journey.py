@@ -16,8 +16,8 @@ import datetime as dt
 from typing import Any
 
 from graph360.analytics.journeys import journey_funnel
-from graph360.analytics.overlap import parse_when
 from graph360.analytics.ownership import ownership_audit
+from graph360.periods import parse_period, utc_now
 from graph360.store.base import GraphStore
 from graph360.views.render import Graph, LegendItem, lines, scale, text
 
@@ -26,7 +26,7 @@ __all__ = ["GRAPHQL", "build", "render"]
 #: The GraphQL query that gives this view's data (the API's ``funnel`` and
 #: ``ownershipAudit`` root fields).
 GRAPHQL = """\
-query JourneyView($journey: String!, $since: DateTime, $until: DateTime) {
+query JourneyView($journey: String!, $since: DateOrTime, $until: DateOrTime) {
   funnel(journey: $journey, since: $since, until: $until) {
     journeyId
     journey
@@ -66,8 +66,9 @@ def build(
     now: dt.datetime | None = None,
 ) -> Graph:
     """The view's graph for the journey ``journey`` (NotFoundError for an unknown one)."""
-    now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    start, end = _moment(since), _moment(until, end=True)
+    now = now or utc_now()
+    period = parse_period(since, until)
+    start, end = period.since, period.until
     funnel = journey_funnel(store, journey, since=start, until=end)
     audit = ownership_audit(store, journey, as_of=now)
     audited = {s.step_id: s for s in audit.steps}
@@ -216,11 +217,11 @@ def build(
     gaps = [audited[s.step_id] for s in steps if s.step_id in audited and audited[s.step_id].is_gap]
     unowned = [g for g in gaps if g.status == "unowned"]
     conflicts = [g for g in gaps if g.status == "conflict"]
-    period = _period(start, end)
+    described = str(period)
     facts = [
         ("Journey", f"{funnel.journey or journey} ({journey})"),
         ("Steps", text(len(steps))),
-        ("Customers in the funnel", f"{funnel.customers:,} ({period})"),
+        ("Customers in the funnel", f"{funnel.customers:,} ({described})"),
         ("Out-of-order customers", text(funnel.out_of_order_customers)),
         ("Unowned steps", ", ".join(g.label for g in unowned) or "none"),
         ("Conflicting steps", ", ".join(g.label for g in conflicts) or "none"),
@@ -240,7 +241,7 @@ def build(
         title=f"Journey: {funnel.journey or journey}",
         subtitle=(
             "Steps in order with the departments that own them; arrows give the conversion "
-            f"from the step before and how many stopped there ({period})."
+            f"from the step before and how many stopped there ({described})."
         ),
         as_of=now,
         nodes=nodes,
@@ -287,17 +288,6 @@ LEGEND = [
 ]
 
 
-def _moment(value: str | dt.datetime | None, *, end: bool = False) -> dt.datetime | None:
-    """A period bound as the overlap view reads it: a date ``until`` includes its whole day."""
-    if value is None or isinstance(value, dt.datetime):
-        return value
-    parsed = parse_when(value)
-    if isinstance(parsed, dt.date) and not isinstance(parsed, dt.datetime):
-        day = dt.datetime(parsed.year, parsed.month, parsed.day)
-        return day + dt.timedelta(days=1) if end else day
-    return parsed
-
-
 def _share(value: float | None) -> str | None:
     return None if value is None else f"{value:.0%}"
 
@@ -315,9 +305,3 @@ def _duration(seconds: float | None) -> str | None:
     if seconds < 86400 * 2:
         return f"{seconds / 3600:.1f} h"
     return f"{seconds / 86400:.1f} days"
-
-
-def _period(since: dt.datetime | None, until: dt.datetime | None) -> str:
-    if since is None and until is None:
-        return "all time"
-    return f"{text(since) if since else 'the start'} to before {text(until) if until else 'now'}"

@@ -16,10 +16,10 @@ from typing import Any
 from graph360.analytics.overlap import (
     contact_collisions,
     pairwise_overlap,
-    parse_when,
     reach,
     units,
 )
+from graph360.periods import Period, parse_period, parse_window, utc_now
 from graph360.store.base import GraphStore
 from graph360.views.render import PALETTE, Graph, LegendItem, lines, scale, text
 
@@ -27,7 +27,7 @@ __all__ = ["GRAPHQL", "build", "render"]
 
 #: The GraphQL query that gives this view's data (the API's ``overlap`` root field).
 GRAPHQL = """\
-query OverlapView($by: Grouping!, $since: DateTime, $until: DateTime, $windowHours: Float!) {
+query OverlapView($by: Grouping!, $since: DateOrTime, $until: DateOrTime, $windowHours: Float!) {
   overlap(by: $by, since: $since, until: $until, windowHours: $windowHours) {
     by
     since
@@ -60,10 +60,10 @@ def build(
     now: dt.datetime | None = None,
 ) -> Graph:
     """The view's graph: one node per unit, one edge per pair sharing customers."""
-    now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    start = parse_when(since) if isinstance(since, str) else since
-    end = parse_when(until) if isinstance(until, str) else until
-    reached = reach(store, by=by, since=start, until=end)  # type: ignore[arg-type]
+    now = now or utc_now()
+    period, window_hours = parse_period(since, until), parse_window(window_hours)
+    start, end = period.since, period.until
+    reached = reach(store, by=by, since=start, until=end)
     pairs = pairwise_overlap(reached)
     collisions = contact_collisions(
         store,
@@ -71,7 +71,7 @@ def build(
         since=start,
         until=end,
         window_hours=window_hours,
-        top=0,  # type: ignore[arg-type]
+        top=0,
     )
     ids, names, sizes = reached.units.ids, reached.units.names, reached.sizes
     colliding = {frozenset((p["unit_a"], p["unit_b"])): p for p in collisions.pairs}
@@ -159,7 +159,7 @@ def build(
             }
         )
 
-    period = _period(reached.since, reached.until)
+    period = str(Period(reached.since, reached.until))
     unit_word = "departments" if by == "department" else "divisions"
     legend = [
         *(LegendItem(f"Division {g}" if by == "department" else g, colour[g]) for g in groups),
@@ -229,9 +229,3 @@ def _share(value: float | None) -> str | None:
 
 def _iso(moment: dt.datetime | None) -> str | None:
     return None if moment is None else moment.isoformat()
-
-
-def _period(since: dt.datetime | None, until: dt.datetime | None) -> str:
-    if since is None and until is None:
-        return "all time"
-    return f"{text(since) if since else 'the start'} to before {text(until) if until else 'now'}"

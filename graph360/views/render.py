@@ -37,6 +37,8 @@ from typing import Any
 
 import jinja2
 
+from graph360.display import jsonable, text
+
 __all__ = [
     "BIG",
     "FONT",
@@ -136,21 +138,6 @@ def lines(*facts: tuple[str, Any] | str | None) -> str:
             continue
         out.append(f"{label}: {text(value)}")
     return "\n".join(out)
-
-
-def text(value: Any) -> str:
-    """A value as a person reads it (dates to the minute, floats with separators)."""
-    if isinstance(value, dt.datetime):
-        if value.time() == dt.time():
-            return f"{value:%Y-%m-%d}"
-        return f"{value:%Y-%m-%d %H:%M}"
-    if isinstance(value, float):
-        return f"{value:,.2f}"
-    if isinstance(value, int) and not isinstance(value, bool):
-        return f"{value:,}"
-    if isinstance(value, list | tuple):
-        return ", ".join(text(v) for v in value)
-    return str(value)
 
 
 def scale(value: float, top: float, *, low: float = 10, high: float = 50) -> float:
@@ -304,7 +291,7 @@ def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
 def script_json(data: Any) -> str:
     """JSON safe inside a ``<script>`` element: no ``<``, ``>``, ``&`` or line separators
     appear literally, so no value can end the element or open a comment."""
-    encoded = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=_jsonable)
+    encoded = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=jsonable)
     return (
         encoded.replace("&", "\\u0026")
         .replace("<", "\\u003c")
@@ -312,14 +299,6 @@ def script_json(data: Any) -> str:
         .replace("\u2028", "\\u2028")
         .replace("\u2029", "\\u2029")
     )
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    if hasattr(value, "item"):  # numpy scalars
-        return value.item()
-    raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
 
 def _public(items: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -343,7 +322,7 @@ def to_html(graph: Graph) -> str:
             graph=graph,
             as_of=_as_of(graph.as_of),
             data_json=script_json(payload),
-            variables_json=json.dumps(graph.variables, indent=2, default=_jsonable),
+            variables_json=json.dumps(graph.variables, indent=2, default=jsonable),
             csp=_csp(assets),
             vis_js=assets["vis_js"],
             vis_css=assets["vis_css"],
