@@ -8,6 +8,9 @@ It reuses ``bench/load.py``'s generated bundle (generating it if needed) and loa
 ``<out>/analytics-c<N>-t<M>.lbug`` (kept for the next run). Each measurement then runs in a
 fresh child process, so its peak memory is its own: wall time, CPU time and peak RSS. The 360
 card is measured in-process over many customers (p50 / p99 of the function call, not HTTP).
+``--only server`` (part of a full run) serves a copy of the graph and measures, over HTTP, the
+analytics asked again with other parameters and a card's p99 while an analytic is computed in
+the server (bench/analytics_server.py).
 
     python bench/analytics.py --store /work/scratch-analytics/graph-1m.lbug   # a graph you have
 
@@ -94,6 +97,7 @@ def child(name: str, db: Path) -> None:
         figures["modularity"] = result.modularity
         figures["communities"] = int(result.table["community"].nunique())
         figures["pagerank_iterations"] = result.pagerank.iterations
+        figures["written"] = result.written  # rows per write-back statement
     if name == "facts rebuild":
         figures["steps"] = answer.seconds
     if name == "overlap pairs":
@@ -326,6 +330,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--store", type=Path, help="an existing graph to measure (kept as is)")
     parser.add_argument("--peer", choices=["duckdb", "igraph"], help=argparse.SUPPRESS)
+    parser.add_argument("--work", type=Path, help="where the server's copy of the graph goes")
     args = parser.parse_args(argv)
     if args.peer == "duckdb":
         duckdb_child(args.db)
@@ -382,7 +387,8 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"{'':<22}modularity {figures['modularity']:.4f}, "
                 f"{figures['communities']:,} communities, "
-                f"{figures['pagerank_iterations']} PageRank iterations"
+                f"{figures['pagerank_iterations']} PageRank iterations; rows written: "
+                + ", ".join(f"{k} {v:,}" for k, v in figures.get("written", {}).items())
             )
     _peers(results, db, args.only)
     if not args.only or "card" in args.only:
@@ -396,6 +402,10 @@ def main(argv: list[str] | None = None) -> int:
                 f"max {card['max_ms']:.1f} ms; offer model built in "
                 f"{card['offer_model_seconds']:.1f} s once per process"
             )
+    if not args.only or "server" in args.only:
+        import analytics_server  # the analytics inside a running server, over HTTP
+
+        results["server"] = analytics_server.measure(db, args.work or args.out / "server")
     stamp = time.strftime("%Y%m%d-%H%M%S")
     path = args.out / f"analytics-{stamp}.json"
     path.write_text(json.dumps({"machine": machine, "results": results}, indent=2, default=str))

@@ -472,12 +472,12 @@ def test_depth_aliases_tokens_and_introspection_are_limited(api: Api) -> None:
 
 
 def test_unexpected_failures_are_masked(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
-    from graph360.analytics import influence
+    from graph360.api.context import StoreRunner
 
-    def broken(store, limit):
+    async def broken(self, function, **kwargs):  # the analytics run in a worker process
         raise RuntimeError("MATCH (c:Customer) secret cypher text")
 
-    monkeypatch.setattr(influence, "stored_influence", broken)
+    monkeypatch.setattr(StoreRunner, "analytic", broken)
     body = api.post("{ influencers { rank } }").json()
     assert body["errors"][0]["message"] == MASKED
     assert "cypher" not in json.dumps(body).lower() and "Traceback" not in json.dumps(body)

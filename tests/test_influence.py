@@ -9,6 +9,7 @@ import json
 
 import networkx as nx
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pytest
 import scipy.sparse as sp
@@ -327,3 +328,111 @@ def test_cli_prints_stores_and_refuses(tmp_path) -> None:
     refused = runner.invoke(app, ["influence", "--store", db, "--kind", "enemies"])
     assert refused.exit_code == EXIT_REFUSED
     assert "no relationship kind enemies" in refused.output
+
+
+# --- only what changed is written ----------------------------------------------------------------
+
+
+def _result(at: dt.datetime, rows: dict[str, tuple[float, int, int, int]]):
+    """An influence result of ``rows``: customer -> (pagerank, rank, reach, community)."""
+    table = pd.DataFrame(
+        [(c, *v, 1) for c, v in rows.items()],
+        columns=[
+            "customer_id",
+            "pagerank",
+            "influence_rank",
+            "reach",
+            "community",
+            "community_size",
+        ],
+    )
+    return influence_module.InfluenceResult(
+        kinds=("knows",),
+        computed_at=at,
+        customers=len(rows),
+        relationships=0,
+        pagerank=pagerank(sp.csr_matrix((len(rows), len(rows)))),
+        community_rounds=0,
+        communities_converged=True,
+        table=table,
+    )
+
+
+def _scores(store) -> dict[str, tuple]:
+    nodes = store.all_nodes("Customer").set_index("customer_id")
+    return {
+        c: (r.pagerank, r.influence_rank, r.reach, r.community, r.influence_at)
+        for c, r in nodes.iterrows()
+    }
+
+
+def test_influence_scores(store) -> None:
+    _load(store, ["a", "b", "c"], [])
+    influence_module.store_influence(
+        store, _result(T1, {"a": (0.25, 2, 0, 2), "b": (0.75, 1, 3, 1)})
+    )
+    rows = sorted(store.query("influence_scores"), key=lambda r: r["customer_id"])
+    assert rows == [
+        {"customer_id": "a", "pagerank": 0.25, "influence_rank": 2, "reach": 0, "community": 2},
+        {"customer_id": "b", "pagerank": 0.75, "influence_rank": 1, "reach": 3, "community": 1},
+        {
+            "customer_id": "c",
+            "pagerank": None,
+            "influence_rank": None,
+            "reach": None,
+            "community": None,
+        },
+    ]
+
+
+def test_influence_store_pagerank(store) -> None:
+    """A customer whose PageRank alone moved gets the PageRank and the time, nothing else."""
+    _load(store, ["a", "b", "c"], [])
+    first = _result(T1, {"a": (0.25, 2, 0, 2), "b": (0.75, 1, 3, 1)})
+    assert influence_module.store_influence(store, first) == 2
+    assert first.written == {
+        "influence_store": 2,
+        "influence_store_pagerank": 0,
+        "influence_store_time": 0,
+    }
+    second = _result(T2, {"a": (0.2, 2, 0, 2), "b": (0.75, 1, 3, 1)})
+    influence_module.store_influence(store, second)
+    assert second.written == {
+        "influence_store": 0,
+        "influence_store_pagerank": 1,
+        "influence_store_time": 1,
+    }
+    scores = _scores(store)
+    assert scores["a"] == (0.2, 2, 0, 2, T2) and scores["b"] == (0.75, 1, 3, 1, T2)
+    assert pd.isna(scores["c"][0]) and pd.isna(scores["c"][4])
+    store.write(
+        "influence_store_pagerank",
+        rows=pa.table({"k": ["b"], "v_pagerank": [0.5], "v_at": pa.array([T1], pa.timestamp("us"))})
+        if store.backend == "ladybug"
+        else [{"customer_id": "b", "pagerank": 0.5, "influence_at": T1}],
+    )
+    assert _scores(store)["b"] == (0.5, 1, 3, 1, T1)
+
+
+def test_influence_store_time(store) -> None:
+    """An unchanged customer gets the new time only; a changed rank, reach or community is
+    written whole."""
+    _load(store, ["a", "b"], [])
+    influence_module.store_influence(
+        store, _result(T1, {"a": (0.25, 2, 0, 2), "b": (0.75, 1, 3, 1)})
+    )
+    again = _result(T2, {"a": (0.25, 2, 0, 2), "b": (0.75, 1, 3, 3)})
+    influence_module.store_influence(store, again)
+    assert again.written == {
+        "influence_store": 1,
+        "influence_store_pagerank": 0,
+        "influence_store_time": 1,
+    }
+    assert _scores(store) == {"a": (0.25, 2, 0, 2, T2), "b": (0.75, 1, 3, 3, T2)}
+    store.write(
+        "influence_store_time",
+        rows=pa.table({"k": ["a"], "v_at": pa.array([T1], pa.timestamp("us"))})
+        if store.backend == "ladybug"
+        else [{"customer_id": "a", "influence_at": T1}],
+    )
+    assert _scores(store) == {"a": (0.25, 2, 0, 2, T1), "b": (0.75, 1, 3, 3, T2)}

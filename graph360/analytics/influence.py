@@ -109,10 +109,13 @@ MAX_HUBS = 1024
 REACH_BLOCK_PATHS = 20_000_000
 #: Community detection stops when a Leiden iteration raises modularity by less than this.
 MIN_MODULARITY_GAIN = 1e-3
+#: Above this many pairs, one Leiden iteration (see :func:`communities`).
+LARGE_GRAPH_EDGES = 1_000_000
 #: Rows per UNWIND when scores are written to Neo4j.
 STORE_BATCH = 10_000
 #: The keys of those rows' maps: the properties they set (Neo4j's linter checks map keys).
 _NEO4J_COLUMNS = ("customer_id", "pagerank", "influence_rank", "reach", "community", "influence_at")
+_SCORES = ("pagerank", "influence_rank", "reach", "community")
 
 _POPCOUNT = np.array([bin(i).count("1") for i in range(256)], dtype=np.int64)
 
@@ -401,31 +404,48 @@ def _blocks(cost: np.ndarray, budget: int) -> Iterable[tuple[int, int]]:
 
 
 def communities(
-    adjacency: sp.spmatrix, *, seed: int = SEED, max_levels: int = 10
+    adjacency: sp.spmatrix, *, seed: int = SEED, max_levels: int | None = None
 ) -> tuple[np.ndarray, int, bool]:
     """Communities of a symmetric weighted graph by the Leiden algorithm optimising Newman's
     modularity (igraph's ``community_leiden``, C code), one iteration at a time until an
-    iteration changes nothing or gains less than :data:`MIN_MODULARITY_GAIN` (or after
-    ``max_levels`` iterations): the partition Louvain's method finds, refined so every
-    community is connected. At a million people an iteration costs 6-7 s on 2 cores; the
-    first reaches a modularity of 0.722, the second 0.723.
+    iteration changes nothing or gains less than :data:`MIN_MODULARITY_GAIN`, or after
+    ``max_levels`` iterations: the partition Louvain's method finds, refined so every
+    community is connected.
+
+    ``max_levels`` defaults to 10, and to 1 for a graph of more than :data:`LARGE_GRAPH_EDGES`
+    pairs. Measured at a million people / two million pairs (2 cores): an iteration costs
+    5.7-6 s; the first reaches a modularity of 0.7220, the second 0.7230 (and the third
+    stops the loop): two more iterations (11 s) buy 0.14% of modularity. igraph's multilevel
+    (Louvain) took 18 s for 0.722, networkit's parallel Louvain (PLM) 2.8-5.5 s for 0.7222 but
+    not the same answer twice on two threads, leidenalg 105 s (docs/DECISIONS.md).
 
     Returns ``(community, iterations, converged)``: ids 1… by size (largest first, ties by
     lowest node index), how many Leiden iterations ran, and whether the last one changed
-    nothing. The same graph and seed always give the same ids (igraph draws from a
-    ``random.Random(seed)`` for the call).
+    nothing or gained less than the threshold (False when the cap stopped it). The same graph
+    and seed always give the same ids (igraph draws from a ``random.Random(seed)`` for the
+    call).
 
     >>> import scipy.sparse as sp
     >>> two = sp.csr_matrix(([1.0] * 4, ([0, 1, 2, 3], [1, 0, 3, 2])), shape=(5, 5))
     >>> communities(two)[0].tolist()  # 0-1, 2-3, and 4 alone
     [1, 1, 2, 2, 3]
     """
-    graph, weights = _igraph(adjacency)
+    labels, iterations, converged, _ = _leiden(adjacency, seed=seed, max_levels=max_levels)
+    return labels, iterations, converged
+
+
+def _leiden(
+    adjacency: sp.spmatrix, *, seed: int, max_levels: int | None
+) -> tuple[np.ndarray, int, bool, float]:
+    """:func:`communities` and the modularity of its answer (from the same graph)."""
+    graph = _igraph(adjacency)
     n = graph.vcount()
     if n == 0:
-        return np.zeros(0, dtype=np.int64), 0, True
+        return np.zeros(0, dtype=np.int64), 0, True, 0.0
     if graph.ecount() == 0:
-        return _number_by_size(np.arange(n)), 0, True
+        return _number_by_size(np.arange(n)), 0, True, 0.0
+    if max_levels is None:
+        max_levels = 1 if graph.ecount() > LARGE_GRAPH_EDGES else 10
     previous = random.getstate()
     igraph.set_random_number_generator(random.Random(seed))
     try:
@@ -435,7 +455,7 @@ def communities(
         for iterations in range(1, max_levels + 1):  # noqa: B007 (reported below)
             found = graph.community_leiden(
                 objective_function="modularity",
-                weights=weights,
+                weights="weight",
                 n_iterations=1,
                 initial_membership=membership,
             )
@@ -448,24 +468,33 @@ def communities(
     finally:
         igraph.set_random_number_generator(random)
         random.setstate(previous)
-    return _number_by_size(np.asarray(membership)), iterations, converged
+    labels = np.asarray(membership)
+    return _number_by_size(labels), iterations, converged, _modularity(graph, labels)
 
 
 def modularity(adjacency: sp.spmatrix, community: np.ndarray) -> float:
     """Newman's modularity of a partition of the symmetric weighted graph (igraph's)."""
-    graph, weights = _igraph(adjacency)
+    graph = _igraph(adjacency)
+    return _modularity(graph, np.asarray(community))
+
+
+def _modularity(graph: igraph.Graph, community: np.ndarray) -> float:
     if graph.ecount() == 0:
         return 0.0
-    return float(graph.modularity(community.tolist(), weights=weights))
+    return float(graph.modularity(community.tolist(), weights="weight"))
 
 
-def _igraph(adjacency: sp.spmatrix) -> tuple[igraph.Graph, list[float] | None]:
-    """The undirected weighted igraph of a symmetric adjacency: each pair once, the diagonal
-    dropped (the lower triangle mirrors it)."""
+def _igraph(adjacency: sp.spmatrix) -> igraph.Graph:
+    """The undirected weighted igraph of a symmetric adjacency: each pair once (edge attribute
+    ``weight``), the diagonal dropped (the lower triangle mirrors it). ``add_edges`` of a numpy
+    array: 0.6 s for two million pairs, against 1.9 s for the same array given to the
+    constructor and 2.5 s from Python lists."""
     upper = sp.triu(sp.csr_matrix(adjacency, dtype=np.float64), k=1).tocoo()
     upper.sum_duplicates()  # canonical (row, column) order: the same graph, the same igraph
-    graph = igraph.Graph(n=adjacency.shape[0], edges=np.column_stack([upper.row, upper.col]))
-    return graph, upper.data.tolist() if upper.nnz else None
+    graph = igraph.Graph(n=adjacency.shape[0])
+    graph.add_edges(np.column_stack([upper.row, upper.col]).astype(np.int64))
+    graph.es["weight"] = upper.data
+    return graph
 
 
 def _number_by_size(labels: np.ndarray) -> np.ndarray:
@@ -502,6 +531,8 @@ class InfluenceResult:
     modularity: float = 0.0
     #: The graph version the answer reflects (None: read straight from the store).
     as_of: dict[str, Any] | None = None
+    #: Rows each write of :func:`store_influence` covered (empty until stored).
+    written: dict[str, int] = field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -519,6 +550,7 @@ class InfluenceResult:
             "communities_converged": self.communities_converged,
             "modularity": self.modularity,
             "as_of": self.as_of,
+            "written": self.written,
             "seconds": self.seconds,
         }
 
@@ -568,8 +600,7 @@ def compute_influence(
     ranked = time.perf_counter()
     reach = two_hop_reach(graph.undirected)
     reached = time.perf_counter()
-    community, rounds, settled = communities(graph.undirected, seed=seed)
-    quality = modularity(graph.undirected, community) if graph.size else 0.0
+    community, rounds, settled, quality = _leiden(graph.undirected, seed=seed, max_levels=None)
     grouped = time.perf_counter()
     order = np.lexsort((graph.ids, -rank.scores))  # by score, ties by customer id
     influence_rank = np.empty(graph.size, dtype=np.int64)
@@ -606,39 +637,80 @@ def compute_influence(
     )
 
 
+#: The three writes of :func:`store_influence`: query, its properties (Neo4j's map keys), and
+#: the Arrow columns of its LadybugDB variant.
+_WRITES = {
+    "influence_store": (
+        _NEO4J_COLUMNS,
+        ("k", "v_pagerank", "v_rank", "v_reach", "v_community", "v_at"),
+    ),
+    "influence_store_pagerank": (
+        ("customer_id", "pagerank", "influence_at"),
+        ("k", "v_pagerank", "v_at"),
+    ),
+    "influence_store_time": (("customer_id", "influence_at"), ("k", "v_at")),
+}
+
+
 def store_influence(store: GraphStore, result: InfluenceResult) -> int:
     """Write every customer's pagerank, influence_rank, reach, community and influence_at
-    by customer id (no other property changes), with the ``influence_store`` named query.
-    Returns rows written.
+    by customer id (no other property changes). Returns rows written.
 
-    On LadybugDB that is one ``LOAD FROM`` of an Arrow table matched by primary key: 6-8 s at a
-    million customers, against 10-21 s for the generic upsert (which first asks which keys
-    exist, then sets in slices; docs/DECISIONS.md). On Neo4j an ``UNWIND`` of
-    :data:`STORE_BATCH` rows at a time, all in one transaction.
+    Only what changed is written: the stored scores are read first (``influence_scores``,
+    0.3 s at a million customers), then three writes by key, each over its own rows:
+    ``influence_store`` (all five) where rank, reach or community changed,
+    ``influence_store_pagerank`` where only the PageRank did (after any change to the graph
+    nearly every score moves a little), ``influence_store_time`` (the time alone) elsewhere.
+    A LadybugDB write costs about 0.6 s a million rows for the key lookup and 1.3 s a million
+    for each property set (docs/DECISIONS.md), so a run on an unchanged graph writes one
+    column, not five. On LadybugDB each is one ``LOAD FROM`` of an Arrow table matched by
+    primary key; on Neo4j an ``UNWIND`` of :data:`STORE_BATCH` rows at a time; all in one
+    transaction.
     """
     frame = result.table
-    rows = pa.table(
-        {
-            "k": pa.array(frame["customer_id"].to_numpy(dtype=object), pa.string()),
-            "v_pagerank": pa.array(frame["pagerank"].to_numpy(), pa.float64()),
-            "v_rank": pa.array(frame["influence_rank"].to_numpy(), pa.int64()),
-            "v_reach": pa.array(frame["reach"].to_numpy(), pa.int64()),
-            "v_community": pa.array(frame["community"].to_numpy(), pa.int64()),
-            "v_at": pa.array(
-                np.full(len(frame), np.datetime64(result.computed_at, "us")), pa.timestamp("us")
-            ),
-        }
-    )
-    if rows.num_rows == 0:
+    n = len(frame)
+    if n == 0:
         return 0
+    ids = frame["customer_id"].to_numpy(dtype=object)
+    stored = store.frame("influence_scores")
+    if stored.empty:
+        stored = pd.DataFrame(columns=["customer_id", *_SCORES])
+    before = stored.drop_duplicates("customer_id").set_index("customer_id").reindex(ids)
+
+    def differs(column: str) -> np.ndarray:
+        old = pd.to_numeric(before[column], errors="coerce").to_numpy(dtype=np.float64)
+        new = frame[column].to_numpy(dtype=np.float64)
+        return ~(old == new)  # a NaN (never stored) differs
+
+    scores = differs("influence_rank") | differs("reach") | differs("community")
+    moved = ~scores & differs("pagerank")
+    columns = {
+        "k": pa.array(ids, pa.string()),
+        "v_pagerank": pa.array(frame["pagerank"].to_numpy(), pa.float64()),
+        "v_rank": pa.array(frame["influence_rank"].to_numpy(), pa.int64()),
+        "v_reach": pa.array(frame["reach"].to_numpy(), pa.int64()),
+        "v_community": pa.array(frame["community"].to_numpy(), pa.int64()),
+        "v_at": pa.array(np.full(n, np.datetime64(result.computed_at, "us")), pa.timestamp("us")),
+    }
+    chosen = {
+        "influence_store": scores,
+        "influence_store_pagerank": moved,
+        "influence_store_time": ~scores & ~moved,
+    }
     with store.atomic():
-        if store.backend == "ladybug":
-            store.write("influence_store", rows=rows)
-        else:
-            named = rows.rename_columns(list(_NEO4J_COLUMNS))  # map keys: the properties
+        for name, mask in chosen.items():
+            if not mask.any():
+                continue
+            keys, arrow_columns = _WRITES[name]
+            rows = pa.table({c: columns[c] for c in arrow_columns}).filter(pa.array(mask))
+            if store.backend == "ladybug":
+                store.write(name, rows=rows)
+                continue
+            named = rows.rename_columns(list(keys))  # map keys: the properties
             for start in range(0, rows.num_rows, STORE_BATCH):
-                store.write("influence_store", rows=named.slice(start, STORE_BATCH).to_pylist())
-    return rows.num_rows
+                store.write(name, rows=named.slice(start, STORE_BATCH).to_pylist())
+    result.written = {name: int(mask.sum()) for name, mask in chosen.items()}
+    return n
 
 
 def top_influencers(store: GraphStore, result: InfluenceResult, n: int = 20) -> list[dict]:

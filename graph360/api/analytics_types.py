@@ -11,6 +11,15 @@ import datetime as dt
 import strawberry
 
 
+@strawberry.type(description="Which state of the graph an answer reflects.")
+class GraphAsOf:
+    graph_version: int = strawberry.field(description="Committed writes so far")
+    written_at: dt.datetime | None = strawberry.field(description="When the last one was")
+    projected_at: dt.datetime | None = strawberry.field(
+        description="When the analytics' projection of that state was read"
+    )
+
+
 @strawberry.type
 class OverlapUnit:
     unit: str
@@ -105,6 +114,7 @@ class Collisions:
     offenders: list[CollisionOffender]
     sequence: list[SequenceAdvice]
     response: list[UnitResponse]
+    as_of: GraphAsOf | None
 
 
 @strawberry.type
@@ -124,15 +134,6 @@ class CrossSell:
     base_rate: float | None
     lift: float | None
     reason: str | None
-
-
-@strawberry.type(description="Which state of the graph an answer reflects.")
-class GraphAsOf:
-    graph_version: int = strawberry.field(description="Committed writes so far")
-    written_at: dt.datetime | None = strawberry.field(description="When the last one was")
-    projected_at: dt.datetime | None = strawberry.field(
-        description="When the analytics' projection of that state was read"
-    )
 
 
 @strawberry.type
@@ -234,6 +235,9 @@ class OwnershipAudit:
     orphans: list[OrphanTouchpoints]
     touchpoints_at_steps: int
     summary: AuditSummary
+    graph_as_of: GraphAsOf | None = strawberry.field(
+        description="Which state of the graph the audit reflects (asOf is its value window's end)"
+    )
 
 
 # --- funnel ----------------------------------------------------------------------------------
@@ -348,3 +352,4 @@ class Engagement:
     heatmaps: list[Heatmap]
     best: list[BestWindow]
     comparison: Comparison | None
+    as_of: GraphAsOf | None

@@ -47,6 +47,7 @@ from strawberry.schema.config import StrawberryConfig
 
 from graph360.analytics.offers import offer_model
 from graph360.api.auth import KeyFileError, KeyRing, Principal
+from graph360.api.compute import WAIT_SECONDS, AnalyticsRunner
 from graph360.api.context import Context, StoreRunner
 from graph360.api.events import mount_events
 from graph360.api.limits import RateLimited, RateLimiter, cost_limit
@@ -107,6 +108,9 @@ class ApiSettings:
     #: accepted cards' p99 within the issue-13 target (250 ms) and refuses the excess fast.
     #: 0: no limit.
     max_reads_in_flight: int = 8
+    #: How long a request waits for an analytic before it gets a COMPUTING error (GraphQL) or
+    #: a 503 with Retry-After (views); the computation goes on (graph360.api.compute).
+    analytics_wait: float = WAIT_SECONDS
 
 
 def build_schema(settings: ApiSettings | None = None) -> strawberry.Schema:
@@ -192,10 +196,14 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        store = open_store(resolve_location(settings.store))
         app.state.runner = runner = StoreRunner(
-            open_store(resolve_location(settings.store)),
+            store,
             max_pending_events=settings.max_pending_events,
+            analytics=AnalyticsRunner(store.location, wait_seconds=settings.analytics_wait),
         )
+        # The analytics worker starts and loads the facts projection in the background.
+        runner.analytics.warm(await runner.version())
         # The offer model now, not on the first agent's card (seconds at 1M customers).
         await runner.run(lambda store: offer_model(store, refresh=True), analytics=True)
         # Everything made so far lives as long as the server: out of the garbage collector's

@@ -4,7 +4,9 @@ Store calls are blocking, so they run on worker threads, never on the event loop
 with its own database connection: two threads for the interactive reads (cards, searches; the
 store releases the GIL while it works, so two cards use both cores), one for the writes (one
 write transaction at a time: they queue here rather than fail in the store), and one for the
-analytics, so a minute-long projection does not hold up an agent's card.
+offer model the card reads. The analytics themselves run in a worker process of their own at a
+lower priority (graph360.api.compute), so a minute-long projection does not hold up an agent's
+card.
 
 DataLoaders collect every key one field asks for across a list (twenty customers' flags, say)
 and answer them in one batch per request, each key once. On LadybugDB a batch is a run of key
@@ -23,7 +25,9 @@ from typing import Any, TypeVar
 
 from strawberry.dataloader import DataLoader
 
+from graph360 import facts
 from graph360.api.auth import Principal
+from graph360.api.compute import AnalyticsRunner, Answer
 from graph360.ingest.events import EventWriter
 from graph360.privacy import Audience
 from graph360.store.base import GraphStore
@@ -39,9 +43,16 @@ class StoreRunner:
     """
 
     def __init__(
-        self, store: GraphStore, *, readers: int = 2, max_pending_events: int = 10_000
+        self,
+        store: GraphStore,
+        *,
+        readers: int = 2,
+        max_pending_events: int = 10_000,
+        analytics: AnalyticsRunner | None = None,
     ) -> None:
         self.store = store
+        #: The analytics worker process (graph360.api.compute).
+        self.analytics = analytics or AnalyticsRunner(store.location)
         self._reads = ThreadPoolExecutor(
             readers, thread_name_prefix="graph360-read", initializer=store.for_short_queries
         )
@@ -56,12 +67,22 @@ class StoreRunner:
         pool = self._analytics if analytics else self._reads
         return await asyncio.get_running_loop().run_in_executor(pool, work, self.store)
 
+    async def version(self) -> int:
+        """The graph's version as committed now (one key lookup on a read thread)."""
+        return (await self.run(facts.graph_version))[0]
+
+    async def analytic(self, function: str, *, memo: bool = True, **kwargs: Any) -> Answer:
+        """``function(store, **kwargs)`` (``"module:function"``) in the analytics worker, on the
+        graph as committed now: raises graph360.api.compute.Computing past the wait limit."""
+        return await self.analytics.run(function, await self.version(), memo=memo, **kwargs)
+
     async def record_events(self, events: list[Any]) -> list[Any]:
         """Outcomes of ``events`` once their group has committed (Backpressure when full)."""
         return await asyncio.wrap_future(self.events.submit(events))
 
     def close(self) -> None:
         self.events.close()
+        self.analytics.close()
         for pool in (self._reads, self._analytics):
             pool.shutdown(wait=True)
         self.store.close()
@@ -88,6 +109,10 @@ class Context:
     async def run(self, work: Callable[[GraphStore], T], *, analytics: bool = False) -> T:
         """Read: ``work`` must not write (it may run beside other reads)."""
         return await self.runner.run(work, analytics=analytics)
+
+    async def analytic(self, function: str, *, memo: bool = True, **kwargs: Any) -> Answer:
+        """An analytic in the worker process (see :meth:`StoreRunner.analytic`)."""
+        return await self.runner.analytic(function, memo=memo, **kwargs)
 
     async def write(self, work: Callable[[GraphStore], T]) -> T:
         """Write (and read back): on the one writing thread, after the writes before it."""

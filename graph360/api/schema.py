@@ -15,7 +15,6 @@ import hmac
 import json
 import secrets
 import uuid
-from collections.abc import Callable
 from enum import Enum
 from typing import Any, Generic, NewType, TypeVar
 
@@ -28,13 +27,11 @@ from strawberry.types import Info
 from graph360 import facts, periods
 from graph360.analytics import card as card_data
 from graph360.analytics import engagement as engagement_data
-from graph360.analytics import influence as influence_data
 from graph360.analytics import journeys as journey_data
-from graph360.analytics import overlap as overlap_data
-from graph360.analytics import ownership as ownership_data
 from graph360.analytics.offers import next_best_offers
 from graph360.analytics.routing import FLAG_KINDS
 from graph360.api import analytics_types as at
+from graph360.api.compute import Answer
 from graph360.api.context import Context
 from graph360.api.events import MAX_EVENTS
 from graph360.api.shapes import build, utc
@@ -640,6 +637,7 @@ class Influencer:
     reach: int | None
     community: int | None
     computed_at: dt.datetime | None
+    as_of: at.GraphAsOf | None = None
 
     @strawberry.field
     async def customer(self, info: Info) -> Customer:
@@ -660,8 +658,15 @@ class JourneyStep:
 # --- queries ---------------------------------------------------------------------------------
 
 
-def _analytics(info: Info, work: Callable[[GraphStore], Any]) -> Any:
-    return ctx(info).run(work, analytics=True)
+async def _analytic(info: Info, function: str, **kwargs: Any) -> Answer:
+    """An analytic in the server's analytics worker (graph360.api.compute): apart from the
+    cards, remembered per graph version, a COMPUTING error past the wait limit."""
+    return await ctx(info).analytic(function, **kwargs)
+
+
+def _answer(answer: Answer, data: dict[str, Any], key: str = "as_of") -> dict[str, Any]:
+    """``data`` with the graph state it reflects under ``key`` (the analytic's own, if any)."""
+    return {**data, key: data.get(key) or answer.as_of}
 
 
 @strawberry.type
@@ -742,7 +747,10 @@ class Query:
     )
     async def influencers(self, info: Info, first: int | None = None) -> list[Influencer]:
         size = page_size(first)
-        rows = await _analytics(info, lambda s: influence_data.stored_influence(s, size))
+        answer = await _analytic(
+            info, "graph360.analytics.influence:stored_influence", memo=False, limit=size
+        )
+        as_of = build(at.GraphAsOf, answer.as_of)
         return [
             Influencer(
                 customer_id=r["customer_id"],
@@ -752,8 +760,9 @@ class Query:
                 reach=r["reach"],
                 community=r["community"],
                 computed_at=utc(r["influence_at"]),
+                as_of=as_of,
             )
-            for r in rows
+            for r in answer.value
         ]
 
     @strawberry.field(
@@ -771,8 +780,8 @@ class Query:
         top: int = 10,
     ) -> at.OverlapReport:
         args = _overlap_args(by, since, until, window_hours, top)
-        report = await _analytics(info, lambda s: overlap_data.overlap_report(s, **args))
-        return build(at.OverlapReport, report.to_dict())
+        answer = await _analytic(info, "graph360.analytics.overlap:overlap_report", **args)
+        return build(at.OverlapReport, _answer(answer, answer.value.to_dict()))
 
     @strawberry.field(
         permission_classes=needs("analytics:read"),
@@ -788,8 +797,8 @@ class Query:
         top: int = 10,
     ) -> at.Collisions:
         args = _overlap_args(by, since, until, window_hours, top)
-        found = await _analytics(info, lambda s: overlap_data.contact_collisions(s, **args))
-        return build(at.Collisions, dataclasses.asdict(found))
+        answer = await _analytic(info, "graph360.analytics.overlap:contact_collisions", **args)
+        return build(at.Collisions, _answer(answer, dataclasses.asdict(answer.value)))
 
     @strawberry.field(
         permission_classes=needs("analytics:read"),
@@ -800,10 +809,11 @@ class Query:
         self, info: Info, journey: str | None = None, top: int = 5
     ) -> at.OwnershipAudit:
         size = page_size(top)
-        audit = await _analytics(
-            info, lambda s: ownership_data.ownership_audit(s, journey, top=size)
+        answer = await _analytic(
+            info, "graph360.analytics.ownership:ownership_audit", journey_id=journey, top=size
         )
-        return build(at.OwnershipAudit, audit.to_dict())
+        data = answer.value.to_dict()
+        return build(at.OwnershipAudit, _answer(answer, data, "graph_as_of"))
 
     @strawberry.field(
         permission_classes=needs("analytics:read"),
@@ -819,13 +829,15 @@ class Query:
     ) -> at.Funnel:
         size = page_size(paths)
         period = periods.parse_period(since, until)
-        found = await _analytics(
+        answer = await _analytic(
             info,
-            lambda s: journey_data.journey_funnel(
-                s, journey, since=period.since, until=period.until, paths=size
-            ),
+            "graph360.analytics.journeys:journey_funnel",
+            journey_id=journey,
+            since=period.since,
+            until=period.until,
+            paths=size,
         )
-        return build(at.Funnel, found.to_dict())
+        return build(at.Funnel, _answer(answer, answer.value.to_dict()))
 
     @strawberry.field(
         permission_classes=needs("analytics:read"),
@@ -848,21 +860,19 @@ class Query:
         if compare_channels is not None and len(compare_channels) != 2:
             raise InvalidRequestError("compareChannels takes exactly two channels")
         period = periods.parse_period(since, until)
-        report = await _analytics(
+        answer = await _analytic(
             info,
-            lambda s: engagement_data.engagement(
-                s,
-                channels=channels,
-                by="department" if by_department else None,
-                since=period.since,
-                until=period.until,
-                timezone=timezone,
-                min_volume=min_volume,
-                top=size,
-                ab_channels=tuple(compare_channels) if compare_channels else None,
-            ),
+            "graph360.analytics.engagement:engagement",
+            channels=channels,
+            by="department" if by_department else None,
+            since=period.since,
+            until=period.until,
+            timezone=timezone,
+            min_volume=min_volume,
+            top=size,
+            ab_channels=tuple(compare_channels) if compare_channels else None,
         )
-        return build(at.Engagement, report.to_dict())
+        return build(at.Engagement, _answer(answer, answer.value.to_dict()))
 
     @strawberry.field(permission_classes=needs("card:read"))
     async def departments(self, info: Info) -> list[Department]:

@@ -17,9 +17,11 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from graph360.analytics.card import is_contact
 from graph360.api.auth import Principal
+from graph360.api.compute import Computing
 from graph360.api.context import StoreRunner
 from graph360.errors import Graph360Error
 from graph360.privacy import Audience
+from graph360.store.base import GraphStore
 from graph360.views import VIEWS, index_page
 
 log = logging.getLogger(__name__)
@@ -77,15 +79,27 @@ def mount_views(app: FastAPI, authenticate: Callable[[Request], Principal | None
         runner: StoreRunner = request.app.state.runner
         audience = Audience(sees_contacts=principal.can("pii:read"))
         try:
-            page = await runner.run(
-                lambda store: found.render(store, audience=audience, **params), analytics=True
+            answer = await runner.analytic(
+                "graph360.api.views:render_view", name=name, params=params, audience=audience
+            )
+        except Computing as error:
+            return JSONResponse(
+                {"error": str(error), "retry_after": error.retry_seconds},
+                503,
+                headers={"Retry-After": str(error.retry_seconds)},
             )
         except Graph360Error as error:  # reported as its class says
             if not error.public:
                 log.error("view %s failed: %s", name, error)
             message = str(error) if error.public else "the view could not be drawn: see the log"
             return JSONResponse({"error": message}, error.http_status)
-        return HTMLResponse(page)
+        return HTMLResponse(answer.value)
+
+
+def render_view(store: GraphStore, name: str, params: dict[str, str], audience: Audience) -> str:
+    """The page of view ``name`` for ``audience`` (run in the analytics worker: the views draw
+    from the analytics)."""
+    return VIEWS[name].render(store, audience=audience, **params)
 
 
 def _no_required(name: str) -> bool:
