@@ -75,6 +75,7 @@ import scipy.sparse as sp
 from graph360 import facts as facts_
 from graph360 import model
 from graph360.errors import NotFoundError
+from graph360.periods import utc_now
 from graph360.store.base import GraphStore
 
 __all__ = [
@@ -618,7 +619,7 @@ def compute_influence(
     ).iloc[order]
     return InfluenceResult(
         kinds=chosen,
-        computed_at=now or dt.datetime.now(dt.UTC).replace(tzinfo=None),
+        computed_at=now or utc_now(),
         customers=graph.size,
         relationships=graph.relationships,
         pagerank=rank,
