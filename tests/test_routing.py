@@ -26,6 +26,7 @@ from graph360.analytics.routing import (
     run_rules,
     unresolved,
 )
+from graph360 import facts
 from graph360.cli import app
 from graph360.errors import NotFoundError
 from graph360.store import GraphStore, open_store
@@ -41,11 +42,16 @@ def table(rows: list[dict[str, Any]]) -> pa.Table:
 
 
 def put(store: GraphStore, label: str, rows: list[dict[str, Any]]) -> None:
-    store.upsert_nodes(label, table(rows))
+    """Write nodes as a load would: with the graph's version bumped (the facts follow it)."""
+    with store.atomic():
+        store.upsert_nodes(label, table(rows))
+        facts.bump_version(store)
 
 
 def link(store: GraphStore, rel_type: str, pairs: list[tuple[str, str]]) -> None:
-    store.upsert_relationships(rel_type, table([{"from": a, "to": b} for a, b in pairs]))
+    with store.atomic():
+        store.upsert_relationships(rel_type, table([{"from": a, "to": b} for a, b in pairs]))
+        facts.bump_version(store)
 
 
 def rating(tid: str, at: str, value: float, scale: int) -> dict[str, Any]:

@@ -19,6 +19,7 @@ import pytest
 from typer.testing import CliRunner
 
 from graph360.analytics.value import compute_values, quintile_scores, update_values
+from graph360 import facts
 from graph360.cli import app
 from graph360.store import GraphStore, open_store
 from tests.conftest import BACKENDS, _open
@@ -37,14 +38,20 @@ def table(rows: list[dict[str, Any]]) -> pa.Table:
 
 
 def put(store: GraphStore, label: str, rows: list[dict[str, Any]]) -> None:
-    store.upsert_nodes(label, table(rows))
+    """Write nodes as a load would: with the graph's version bumped (the facts follow it)."""
+    with store.atomic():
+        store.upsert_nodes(label, table(rows))
+        facts.bump_version(store)
 
 
 def link(store: GraphStore, rel_type: str, rows: list[tuple]) -> None:
     """Relationships from (from, to) or (from, to, {props}) tuples."""
-    store.upsert_relationships(
-        rel_type, table([{"from": r[0], "to": r[1], **(r[2] if len(r) > 2 else {})} for r in rows])
-    )
+    with store.atomic():
+        store.upsert_relationships(
+            rel_type,
+            table([{"from": r[0], "to": r[1], **(r[2] if len(r) > 2 else {})} for r in rows]),
+        )
+        facts.bump_version(store)
 
 
 def purchase(tid: str, days: float, value: float, kind: str = "purchase", outcome=None) -> dict:

@@ -85,14 +85,17 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from graph360 import facts as facts_
 from graph360.analytics.routing import (
     AT_RISK_THRESHOLD,
-    COMPLAINT_KINDS,
     poor_rating,
     projection,
     rated_touchpoints,
+    read_complaints,
     unresolved,
 )
+from graph360.analytics.routing import _typed as typed
+from graph360.facts import routing as from_facts
 from graph360.store.base import GraphStore
 
 __all__ = [
@@ -246,35 +249,44 @@ def _account_shares(holdings: pd.DataFrame, as_of: dt.datetime) -> pd.Series:
     return (active["value"].astype(float) * share).groupby(active["customer_id"]).sum()
 
 
-def compute_values(store: GraphStore, as_of: dt.datetime | None = None) -> pd.DataFrame:
-    """The scores of every customer in the store as of ``as_of`` (nothing is written)."""
-    as_of = as_of or _now()
-    customers = projection(store, "value_customers", ["customer_id"])["customer_id"]
-    purchases = projection(
-        store,
-        "value_purchases",
-        ["customer_id", "at", "value"],
-        times=("at",),
-        kinds=list(PURCHASE_KINDS),
-        void_outcomes=list(VOID_OUTCOMES),
-        until=as_of,
-    )
+def compute_values(
+    store: GraphStore, as_of: dt.datetime | None = None, *, use_facts: bool = True
+) -> pd.DataFrame:
+    """The scores of every customer in the store as of ``as_of`` (nothing is written), from
+    the facts projection (``use_facts`` false: from the named queries' multi-hop Cypher)."""
+    return _compute(store, as_of or _now(), use_facts)[0]
+
+
+def _compute(
+    store: GraphStore, as_of: dt.datetime, use_facts: bool
+) -> tuple[pd.DataFrame, dict[str, Any] | None]:
+    """:func:`compute_values`' scores and the projection's ``as_of`` (None: direct Cypher)."""
+    projected = facts_.current(store) if use_facts else None
+    purchase_columns = ["customer_id", "at", "value"]
+    holding_columns = ["customer_id", "account_id", "status", "value", "opened_at", "role"]
+    if projected is not None:
+        customers = from_facts.customers(projected)
+        found = from_facts.purchases(projected, PURCHASE_KINDS, VOID_OUTCOMES, as_of)
+        purchases = typed(found, purchase_columns, ("at",))
+        holdings = typed(from_facts.holdings(projected), holding_columns, ("opened_at",))
+    else:
+        customers = projection(store, "value_customers", ["customer_id"])["customer_id"]
+        purchases = projection(
+            store,
+            "value_purchases",
+            purchase_columns,
+            times=("at",),
+            kinds=list(PURCHASE_KINDS),
+            void_outcomes=list(VOID_OUTCOMES),
+            until=as_of,
+        )
+        holdings = projection(store, "value_holdings", holding_columns, times=("opened_at",))
     purchases["value"] = purchases["value"].astype(float)
-    holdings = projection(
-        store,
-        "value_holdings",
-        ["customer_id", "account_id", "status", "value", "opened_at", "role"],
-        times=("opened_at",),
-    )
     holdings["value"] = holdings["value"].astype(float)
-    complaints = projection(
-        store,
-        "routing_complaints",
-        ["customer_id", "touchpoint_id", "at", "kind", "text", "outcome", "resolution"],
-        times=("at",),
-        kinds=list(COMPLAINT_KINDS),
-    )
-    return score_values(customers, purchases, holdings, rated_touchpoints(store), complaints, as_of)
+    complaints = read_complaints(store, None, projected)
+    ratings = rated_touchpoints(store, None, projected)
+    scores = score_values(customers, purchases, holdings, ratings, complaints, as_of)
+    return scores, None if projected is None else projected.as_of
 
 
 def store_values(store: GraphStore, scores: pd.DataFrame, as_of: dt.datetime) -> int:
@@ -305,18 +317,20 @@ class ValueReport:
     potential_total: float
     at_risk_customers: int
     top: list[dict[str, Any]] = field(default_factory=list)
+    #: the facts projection's version the graph was read at (None: direct Cypher)
+    graph_as_of: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
 def update_values(
-    store: GraphStore, *, as_of: dt.datetime | None = None, top: int = 10
+    store: GraphStore, *, as_of: dt.datetime | None = None, top: int = 10, use_facts: bool = True
 ) -> ValueReport:
     """Compute every customer's value scores, store them, and report the ``top`` customers by
-    potential value (with their R/F/M)."""
+    potential value (with their R/F/M). ``use_facts``: as :func:`compute_values`."""
     as_of = as_of or _now()
-    scores = compute_values(store, as_of)
+    scores, graph_as_of = _compute(store, as_of, use_facts)
     store_values(store, scores, as_of)
     return ValueReport(
         as_of=as_of,
@@ -326,6 +340,7 @@ def update_values(
         potential_total=float(scores["potential_value"].sum()),
         at_risk_customers=int((scores["at_risk"] > AT_RISK_THRESHOLD).sum()),
         top=top_customers(store, scores, top),
+        graph_as_of=graph_as_of,
     )
 
 

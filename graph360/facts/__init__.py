@@ -62,6 +62,7 @@ __all__ = [
     "NODE_TABLES",
     "NO_TIME",
     "PAIR_TABLES",
+    "REMARKS",
     "Facts",
     "StaleFactsError",
     "build",
@@ -79,7 +80,7 @@ __all__ = [
 ]
 
 #: Bump when the files' layout changes: a projection of another format is rebuilt.
-FORMAT = 1
+FORMAT = 2
 #: The Meta node whose counter is the graph's version.
 META = "graph"
 
@@ -107,12 +108,16 @@ PAIR_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
     "run_by": ("RUN_BY", ()),
     "targets": ("TARGETS", ("added_at",)),
     "related": ("RELATED", ("kind", "weight")),
-    "holds": ("HOLDS", ()),
+    "holds": ("HOLDS", ("role",)),
     "managed_by": ("MANAGED_BY", ()),
     "owned_by": ("OWNED_BY", ()),
     "has_step": ("HAS_STEP", ()),
     "next": ("NEXT", ()),
 }
+#: The remarks table: the touchpoints the rules and the value scores name one by one (every
+#: rated touchpoint and every complaint), as ``touchpoint`` codes with their key, text and
+#: resolution (``facts_remarks``; no key or text for all ten million).
+REMARKS = "remarks"
 _TABLE_OF_LABEL = {label: name for name, (label, _) in NODE_TABLES.items()}
 _MANIFEST = "manifest.json"
 
@@ -263,11 +268,11 @@ def bump_version(store: GraphStore, now: dt.datetime | None = None) -> int:
 # --- reading the graph --------------------------------------------------------------------------
 
 
-def _read(store: GraphStore, name: str) -> pa.Table:
+def _read(store: GraphStore, name: str, params: dict[str, Any] | None = None) -> pa.Table:
     """One ``facts_*`` named query's rows as Arrow (the store's columnar path where it has one)."""
     named = queries.get(name, store.backend)
     try:
-        return store._arrow(named.text, {})
+        return store._arrow(named.text, params or {})
     except StoreError:
         raise
     except Exception as error:  # a backend error, named after the query
@@ -363,8 +368,33 @@ def _build_once(store: GraphStore, version: int, written_at: dt.datetime | None)
         columns |= {p: _encode(raw.column(p).filter(mask)) for p in props}
         tables[name] = pa.table(columns)
         seconds[name] = time.perf_counter() - started
+    started = time.perf_counter()
+    tables[REMARKS] = _remarks(store, handles["Touchpoint"])
+    seconds[REMARKS] = time.perf_counter() - started
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     return Facts(version, written_at, now, store.location, tables, seconds=seconds)
+
+
+def _remarks(store: GraphStore, touchpoints: pa.ChunkedArray) -> pa.Table:
+    """The remarks table (:data:`REMARKS`), its rows in touchpoint-code order."""
+    from graph360.analytics.routing import COMPLAINT_KINDS  # the rules define complaints
+
+    node = model.node("Touchpoint")
+    types = {
+        "h": touchpoints.type,
+        "key": pa.string(),
+        "text": model.ARROW_TYPES[node.columns["text"]],
+        "resolution": model.ARROW_TYPES[node.columns["resolution"]],
+    }
+    raw = _conform(_read(store, "facts_remarks", {"kinds": list(COMPLAINT_KINDS)}), types)
+    code = _positions(raw.column("h"), touchpoints)
+    ok = code >= 0
+    order = np.argsort(code[ok], kind="stable")
+    picked = pa.array(np.flatnonzero(ok)[order])
+    columns = {"touchpoint": pa.array(code[ok][order].astype(np.int32))}
+    for c in ("key", "text", "resolution"):
+        columns[c] = raw.column(c).take(picked)
+    return pa.table(columns)
 
 
 # --- files ---------------------------------------------------------------------------------------
@@ -418,7 +448,7 @@ def load(folder: Path) -> Facts | None:
     if manifest.get("format") != FORMAT:
         return None
     tables = {}
-    for name in [*NODE_TABLES, *PAIR_TABLES]:
+    for name in [*NODE_TABLES, *PAIR_TABLES, REMARKS]:
         try:
             tables[name] = feather.read_table(folder / f"{name}.arrow", memory_map=True)
         except (OSError, pa.ArrowInvalid):
