@@ -407,13 +407,18 @@ COMPLAINT_COLUMNS = ["customer_id", "touchpoint_id", "at", "kind", "text", "outc
 
 
 def rated_touchpoints(
-    store: GraphStore, scope: list[str] | None = None, projected: facts_.Facts | None = None
+    store: GraphStore,
+    scope: list[str] | None = None,
+    projected: facts_.Facts | None = None,
+    *,
+    coded: bool = False,
 ) -> pd.DataFrame:
     """Every rated touchpoint (of the customers in ``scope``, if given), one row each (at the
     first step by id if it sits at several), with ``rating`` and ``rating_scale`` as floats.
-    From the facts projection ``projected`` when given (a full run)."""
+    From the facts projection ``projected`` when given (a full run; ``coded``: customers as
+    their codes)."""
     if projected is not None:
-        ratings = _typed(from_facts.ratings(projected), RATING_COLUMNS, ("at",))
+        ratings = _typed(from_facts.ratings(projected, coded=coded), RATING_COLUMNS, ("at",))
     else:
         ratings = _scoped(
             store, scope, ("routing_ratings", "routing_customer_ratings"), RATING_COLUMNS,
@@ -426,12 +431,16 @@ def rated_touchpoints(
 
 
 def read_complaints(
-    store: GraphStore, scope: list[str] | None = None, projected: facts_.Facts | None = None
+    store: GraphStore,
+    scope: list[str] | None = None,
+    projected: facts_.Facts | None = None,
+    *,
+    coded: bool = False,
 ) -> pd.DataFrame:
     """Every complaint (of the customers in ``scope``, if given), from the facts projection
-    ``projected`` when given."""
+    ``projected`` when given (``coded``: customers as their codes)."""
     if projected is not None:
-        found = from_facts.complaints(projected, COMPLAINT_KINDS)
+        found = from_facts.complaints(projected, COMPLAINT_KINDS, coded=coded)
         return _typed(found, COMPLAINT_COLUMNS, ("at",))
     return _scoped(
         store,

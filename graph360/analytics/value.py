@@ -176,7 +176,9 @@ def score_values(
     resolution). Rows after ``as_of`` are ignored.
     """
     as_of_day = np.datetime64(as_of, "D")
-    out = pd.DataFrame({"customer_id": pd.Series(customers, dtype=object).unique()})
+    who = pd.Series(customers)  # ids, or integer codes (the facts' path)
+    who = who if who.dtype.kind in "iu" else who.astype(object)
+    out = pd.DataFrame({"customer_id": who.unique()})
     out = out.set_index("customer_id")
 
     # purchases: current window and RFM over occasions (days with a purchase)
@@ -264,11 +266,13 @@ def _compute(
     projected = facts_.current(store) if use_facts else None
     purchase_columns = ["customer_id", "at", "value"]
     holding_columns = ["customer_id", "account_id", "status", "value", "opened_at", "role"]
+    coded = projected is not None  # customers as codes (ids at the end): cheaper to group
     if projected is not None:
-        customers = from_facts.customers(projected)
-        found = from_facts.purchases(projected, PURCHASE_KINDS, VOID_OUTCOMES, as_of)
+        customers = from_facts.customers(projected, coded=True)
+        found = from_facts.purchases(projected, PURCHASE_KINDS, VOID_OUTCOMES, as_of, coded=True)
         purchases = typed(found, purchase_columns, ("at",))
-        holdings = typed(from_facts.holdings(projected), holding_columns, ("opened_at",))
+        holding = from_facts.holdings(projected, coded=True)
+        holdings = typed(holding, holding_columns, ("opened_at",))
     else:
         customers = projection(store, "value_customers", ["customer_id"])["customer_id"]
         purchases = projection(
@@ -283,10 +287,13 @@ def _compute(
         holdings = projection(store, "value_holdings", holding_columns, times=("opened_at",))
     purchases["value"] = purchases["value"].astype(float)
     holdings["value"] = holdings["value"].astype(float)
-    complaints = read_complaints(store, None, projected)
-    ratings = rated_touchpoints(store, None, projected)
+    complaints = read_complaints(store, None, projected, coded=coded)
+    ratings = rated_touchpoints(store, None, projected, coded=coded)
     scores = score_values(customers, purchases, holdings, ratings, complaints, as_of)
-    return scores, None if projected is None else projected.as_of
+    if projected is None:
+        return scores, None
+    ids = projected.keys("customers")[scores["customer_id"].to_numpy(np.int64)]
+    return scores.assign(customer_id=ids), projected.as_of
 
 
 def store_values(store: GraphStore, scores: pd.DataFrame, as_of: dt.datetime) -> int:

@@ -6,7 +6,8 @@ Each function gives the rows its named query gives (``value_customers``, ``value
 coded columns, and ids and texts are taken only for the rows answered (a touchpoint's key and a
 complaint's text from the remarks table, :data:`graph360.facts.REMARKS`). What the rules and
 the value scores write themselves (the scores on customers, flags, actions) is not in the
-projection: it is read with its own one-label Cypher.
+projection: it is read with its own one-label Cypher. With ``coded`` a customer is its
+integer code instead of its id (the value scores group a million customers on it).
 """
 
 from __future__ import annotations
@@ -60,13 +61,24 @@ def _remark(facts: Facts, touchpoints: np.ndarray, column: str) -> np.ndarray:
     return values[np.where(found, where, len(codes))]
 
 
-def customers(facts: Facts) -> pd.Series:
-    """``value_customers``: every customer id."""
-    return pd.Series(facts.keys("customers"), name="customer_id", dtype=object)
+def _who(facts: Facts, codes: np.ndarray, coded: bool) -> np.ndarray:
+    """Customers as ids, or (``coded``) as their integer codes, cheaper to group on."""
+    return codes if coded else facts.keys("customers")[codes]
+
+
+def customers(facts: Facts, *, coded: bool = False) -> pd.Series:
+    """``value_customers``: every customer id (``coded``: every customer code)."""
+    n = facts.size("customers")
+    return pd.Series(_who(facts, np.arange(n), coded), name="customer_id")
 
 
 def purchases(
-    facts: Facts, kinds: Collection[str], void_outcomes: Collection[str], until: dt.datetime
+    facts: Facts,
+    kinds: Collection[str],
+    void_outcomes: Collection[str],
+    until: dt.datetime,
+    *,
+    coded: bool = False,
 ) -> pd.DataFrame:
     """``value_purchases``: purchases with a value up to ``until`` whose outcome does not void
     them, with their customer."""
@@ -79,20 +91,20 @@ def purchases(
     rows = np.flatnonzero(keep)
     return pd.DataFrame(
         {
-            "customer_id": facts.keys("customers")[customer[rows]],
+            "customer_id": _who(facts, customer[rows], coded),
             "at": _times(at[rows]),
             "value": value[rows],
         }
     )
 
 
-def holdings(facts: Facts) -> pd.DataFrame:
+def holdings(facts: Facts, *, coded: bool = False) -> pd.DataFrame:
     """``value_holdings``: every holding with the account's status, value, opening and the
     holder's role."""
     customer, account = facts.column("holds", "source"), facts.column("holds", "target")
     return pd.DataFrame(
         {
-            "customer_id": facts.keys("customers")[customer],
+            "customer_id": _who(facts, customer, coded),
             "account_id": facts.keys("accounts")[account],
             "status": _strings(facts, "accounts", "status", account),
             "value": facts.column("accounts", "value")[account],
@@ -102,10 +114,12 @@ def holdings(facts: Facts) -> pd.DataFrame:
     )
 
 
-def _touchpoint_rows(facts: Facts, rows: np.ndarray, customer: np.ndarray) -> pd.DataFrame:
+def _touchpoint_rows(
+    facts: Facts, rows: np.ndarray, customer: np.ndarray, coded: bool
+) -> pd.DataFrame:
     return pd.DataFrame(
         {
-            "customer_id": facts.keys("customers")[customer[rows]],
+            "customer_id": _who(facts, customer[rows], coded),
             "touchpoint_id": _remark(facts, rows, "key"),
             "at": _times(facts.column("touchpoints", "at")[rows]),
             "kind": _strings(facts, "touchpoints", "kind", rows),
@@ -113,7 +127,7 @@ def _touchpoint_rows(facts: Facts, rows: np.ndarray, customer: np.ndarray) -> pd
     )
 
 
-def ratings(facts: Facts) -> pd.DataFrame:
+def ratings(facts: Facts, *, coded: bool = False) -> pd.DataFrame:
     """``routing_ratings``: every rated touchpoint a customer had, one row per step it is at
     (one with no step when at none)."""
     customer = _customer_of(facts)
@@ -127,7 +141,7 @@ def ratings(facts: Facts) -> pd.DataFrame:
     which = np.concatenate([i, alone])
     step = np.concatenate([steps, np.full(len(alone), -1, dtype=np.int64)])
     picked = rows[which]
-    frame = _touchpoint_rows(facts, picked, customer)
+    frame = _touchpoint_rows(facts, picked, customer, coded)
     frame["rating"] = rating[picked]
     frame["rating_scale"] = facts.column("touchpoints", "rating_scale")[picked]
     step_keys = np.append(facts.keys("steps"), None)
@@ -137,12 +151,12 @@ def ratings(facts: Facts) -> pd.DataFrame:
     return frame
 
 
-def complaints(facts: Facts, kinds: Collection[str]) -> pd.DataFrame:
+def complaints(facts: Facts, kinds: Collection[str], *, coded: bool = False) -> pd.DataFrame:
     """``routing_complaints``: every complaint a customer had, with its text, outcome and
     resolution."""
     customer = _customer_of(facts)
     rows = np.flatnonzero(_member(facts, "touchpoints", "kind", kinds) & (customer >= 0))
-    frame = _touchpoint_rows(facts, rows, customer)
+    frame = _touchpoint_rows(facts, rows, customer, coded)
     frame["text"] = _remark(facts, rows, "text")
     frame["outcome"] = _strings(facts, "touchpoints", "outcome", rows)
     frame["resolution"] = _remark(facts, rows, "resolution")
