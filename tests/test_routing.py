@@ -467,6 +467,8 @@ def test_routing_flags(routed: GraphStore) -> None:
         ("flag:vip_candidate:V", "V", "green", "open"),
     ]
     assert {r["raised_at"] for r in rows} == {NOW}
+    reasons = {r["flag_id"]: r["reason"] for r in rows}
+    assert reasons["flag:at_risk:Q"].startswith("at-risk score 0.51")
 
 
 def test_routing_actions(routed: GraphStore) -> None:

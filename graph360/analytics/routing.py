@@ -467,7 +467,7 @@ def _existing_flags(store: GraphStore, scope: list[str] | None) -> pd.DataFrame:
         store,
         scope,
         ("routing_flags", "routing_customer_flags"),
-        ["flag_id", "customer_id", "kind", "severity", "status", "raised_at"],
+        ["flag_id", "customer_id", "kind", "severity", "status", "raised_at", "reason"],
         kinds=list(FLAG_KINDS),
     )
 
@@ -613,13 +613,15 @@ def _plan_flags(
     wanted: pd.DataFrame, existing: pd.DataFrame, evaluated: list[str]
 ) -> dict[str, Any]:
     """Which flags to create, re-open, keep (reason refreshed) and resolve, with counts."""
-    status = existing.set_index("flag_id")["status"]
+    by_id = existing.set_index("flag_id")
+    status = by_id["status"]
     known = member(wanted["flag_id"], status.index)
     is_open = wanted["flag_id"].map(status).eq("open")
+    kept = wanted[known & is_open]
     plan = {
         "create": wanted[~known],
         "reopen": wanted[known & ~is_open],
-        "keep": wanted[known & is_open],
+        "keep": kept.assign(was=kept["flag_id"].map(by_id["reason"])),
         "resolve": existing[
             existing["status"].eq("open")
             & existing["kind"].isin(evaluated)
@@ -659,7 +661,8 @@ def _write_flags(store: GraphStore, plan: dict[str, Any]) -> None:
             ),
         )
     keep = plan["keep"]
-    if not keep.empty:
+    keep = keep[keep["reason"].astype(object).ne(keep["was"].astype(object)).to_numpy()]
+    if not keep.empty:  # only the kept flags whose reason changed
         store.upsert_nodes(
             "Flag",
             pa.table({"flag_id": _strings(keep["flag_id"]), "reason": _strings(keep["reason"])}),

@@ -296,20 +296,37 @@ def _compute(
     return scores.assign(customer_id=ids), projected.as_of
 
 
+#: Rows per statement on Neo4j (one transaction for all).
+STORE_BATCH = 10_000
+_NEO4J_COLUMNS = ("customer_id", "current_value", "potential_value", "at_risk", "value_at")
+
+
 def store_values(store: GraphStore, scores: pd.DataFrame, as_of: dt.datetime) -> int:
-    """Write current_value, potential_value, at_risk and value_at on every scored customer,
-    in one bulk upsert. Returns how many customers were written."""
+    """Write current_value, potential_value, at_risk and value_at on every scored customer
+    by customer id (no other property changes), with the ``value_store`` named query, in one
+    transaction. Returns how many customers were written.
+
+    On LadybugDB one ``LOAD FROM`` matched by primary key, as influence's scores (the generic
+    upsert first asks which keys exist: 1.2-1.5 s more at a million customers); on Neo4j an
+    ``UNWIND`` of :data:`STORE_BATCH` rows at a time."""
     rows = pa.table(
         {
-            "customer_id": pa.array(scores["customer_id"].astype(object), pa.string()),
-            "current_value": pa.array(scores["current_value"].astype(float), pa.float64()),
-            "potential_value": pa.array(scores["potential_value"].astype(float), pa.float64()),
-            "at_risk": pa.array(scores["at_risk"].astype(float), pa.float64()),
-            "value_at": pa.array([as_of] * len(scores), pa.timestamp("us")),
+            "k": pa.array(scores["customer_id"].astype(object), pa.string()),
+            "v_current": pa.array(scores["current_value"].astype(float), pa.float64()),
+            "v_potential": pa.array(scores["potential_value"].astype(float), pa.float64()),
+            "v_risk": pa.array(scores["at_risk"].astype(float), pa.float64()),
+            "v_at": pa.array(np.full(len(scores), np.datetime64(as_of, "us")), pa.timestamp("us")),
         }
     )
+    if rows.num_rows == 0:
+        return 0
     with store.atomic():
-        store.upsert_nodes("Customer", rows)
+        if store.backend == "ladybug":
+            store.write("value_store", rows=rows)
+        else:
+            named = rows.rename_columns(list(_NEO4J_COLUMNS))  # map keys: the properties
+            for start in range(0, rows.num_rows, STORE_BATCH):
+                store.write("value_store", rows=named.slice(start, STORE_BATCH).to_pylist())
     return rows.num_rows
 
 
