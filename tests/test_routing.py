@@ -19,6 +19,7 @@ import pyarrow as pa
 import pytest
 from typer.testing import CliRunner
 
+from graph360 import facts
 from graph360.analytics.routing import (
     due_at,
     poor_rating,
@@ -26,7 +27,6 @@ from graph360.analytics.routing import (
     run_rules,
     unresolved,
 )
-from graph360 import facts
 from graph360.cli import app
 from graph360.errors import NotFoundError
 from graph360.store import GraphStore, open_store

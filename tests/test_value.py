@@ -18,13 +18,13 @@ import pyarrow as pa
 import pytest
 from typer.testing import CliRunner
 
+from graph360 import facts
 from graph360.analytics.value import (
     compute_values,
     quintile_scores,
     store_values,
     update_values,
 )
-from graph360 import facts
 from graph360.cli import app
 from graph360.store import GraphStore, open_store
 from tests.conftest import BACKENDS, _open
