@@ -189,6 +189,15 @@ class Facts:
             cached = self._columns[(table, name)] = _numpy(self.tables[table].column(name))
         return cached
 
+    def at(self, table: str, name: str, rows: np.ndarray) -> np.ndarray:
+        """``column(table, name)[rows]``, decoded for those rows only when the whole column is
+        not decoded yet (a few hundred thousand rated touchpoints out of ten million)."""
+        cached = self._columns.get((table, name))
+        if cached is not None:
+            return cached[rows]
+        taken = self.tables[table].column(name).take(pa.array(rows, pa.int64()))
+        return _numpy(taken)
+
     def codes(self, table: str, name: str) -> tuple[np.ndarray, list[Any]]:
         """A dictionary-encoded string column as (int64 codes, -1 for null; its values),
         decoded once and kept."""

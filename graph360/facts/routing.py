@@ -46,9 +46,18 @@ def _times(codes: np.ndarray) -> np.ndarray:
 
 def _strings(facts: Facts, table: str, column: str, rows: np.ndarray) -> np.ndarray:
     """A string column's values at ``rows`` (None for null), made for those rows only."""
-    codes, dictionary = facts.codes(table, column)
-    values = np.array([*dictionary, None], dtype=object)
-    return values[codes[rows]]
+    return facts.at(table, column, rows)
+
+
+def _remarked(facts: Facts) -> tuple[np.ndarray, np.ndarray]:
+    """The touchpoints in the remarks table (every rated one and every complaint: all the
+    rules and the at-risk score look at) and their customers (-1: none), without decoding
+    ten-million-row columns."""
+    rows = facts.column(REMARKS, "touchpoint")
+    customer = np.full(len(rows), -1, dtype=np.int64)
+    i, j = facts.join(rows, "had", "target")
+    customer[i] = facts.column("had", "source")[j]
+    return rows, customer
 
 
 def _remark(facts: Facts, touchpoints: np.ndarray, column: str) -> np.ndarray:
@@ -117,11 +126,12 @@ def holdings(facts: Facts, *, coded: bool = False) -> pd.DataFrame:
 def _touchpoint_rows(
     facts: Facts, rows: np.ndarray, customer: np.ndarray, coded: bool
 ) -> pd.DataFrame:
+    """Touchpoints ``rows`` (remarked ones) of ``customer`` (their codes)."""
     return pd.DataFrame(
         {
-            "customer_id": _who(facts, customer[rows], coded),
+            "customer_id": _who(facts, customer, coded),
             "touchpoint_id": _remark(facts, rows, "key"),
-            "at": _times(facts.column("touchpoints", "at")[rows]),
+            "at": _times(facts.at("touchpoints", "at", rows)),
             "kind": _strings(facts, "touchpoints", "kind", rows),
         }
     )
@@ -130,9 +140,10 @@ def _touchpoint_rows(
 def ratings(facts: Facts, *, coded: bool = False) -> pd.DataFrame:
     """``routing_ratings``: every rated touchpoint a customer had, one row per step it is at
     (one with no step when at none)."""
-    customer = _customer_of(facts)
-    rating = facts.column("touchpoints", "rating")
-    rows = np.flatnonzero(~np.isnan(rating) & (customer >= 0))
+    remarked, customer = _remarked(facts)
+    rating = facts.at("touchpoints", "rating", remarked)
+    keep = ~np.isnan(rating) & (customer >= 0)
+    rows, customer, rating = remarked[keep], customer[keep], rating[keep]
     i, j = facts.join(rows, "at_step", "source")
     steps = facts.column("at_step", "target")[j]
     placed = np.zeros(len(rows), dtype=bool)
@@ -141,9 +152,9 @@ def ratings(facts: Facts, *, coded: bool = False) -> pd.DataFrame:
     which = np.concatenate([i, alone])
     step = np.concatenate([steps, np.full(len(alone), -1, dtype=np.int64)])
     picked = rows[which]
-    frame = _touchpoint_rows(facts, picked, customer, coded)
-    frame["rating"] = rating[picked]
-    frame["rating_scale"] = facts.column("touchpoints", "rating_scale")[picked]
+    frame = _touchpoint_rows(facts, picked, customer[which], coded)
+    frame["rating"] = rating[which]
+    frame["rating_scale"] = facts.at("touchpoints", "rating_scale", picked)
     step_keys = np.append(facts.keys("steps"), None)
     step_names = np.append(facts.column("steps", "name"), None)
     frame["step_id"] = step_keys[step]
@@ -154,9 +165,11 @@ def ratings(facts: Facts, *, coded: bool = False) -> pd.DataFrame:
 def complaints(facts: Facts, kinds: Collection[str], *, coded: bool = False) -> pd.DataFrame:
     """``routing_complaints``: every complaint a customer had, with its text, outcome and
     resolution."""
-    customer = _customer_of(facts)
-    rows = np.flatnonzero(_member(facts, "touchpoints", "kind", kinds) & (customer >= 0))
-    frame = _touchpoint_rows(facts, rows, customer, coded)
+    remarked, customer = _remarked(facts)
+    kind = facts.at("touchpoints", "kind", remarked)
+    keep = np.isin(kind, list(kinds)) & (customer >= 0)
+    rows = remarked[keep]
+    frame = _touchpoint_rows(facts, rows, customer[keep], coded)
     frame["text"] = _remark(facts, rows, "text")
     frame["outcome"] = _strings(facts, "touchpoints", "outcome", rows)
     frame["resolution"] = _remark(facts, rows, "resolution")
