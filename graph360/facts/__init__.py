@@ -48,6 +48,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.feather as feather
@@ -143,6 +144,7 @@ class Facts:
         default_factory=dict, repr=False
     )
     _lookups: dict[tuple[str, str], np.ndarray | None] = field(default_factory=dict, repr=False)
+    _ranks: dict[str, tuple[np.ndarray, pd.Index]] = field(default_factory=dict, repr=False)
 
     def join(self, left: np.ndarray, table: str, end: str) -> tuple[np.ndarray, np.ndarray]:
         """:func:`join` of ``left`` with the ``end`` column of the pair table ``table``; the
@@ -221,6 +223,21 @@ class Facts:
     def keys(self, table: str) -> np.ndarray:
         """Each node's key by code (an object array)."""
         return self.column(table, "key")
+
+    def key_categories(self, table: str, codes: np.ndarray) -> pd.Categorical:
+        """The keys of nodes ``codes`` as a categorical whose categories are every key in
+        string order (as ``astype("category")`` of the ids would order them), made once: a
+        grouping on it works on integer codes, and a sort by it sorts as the ids."""
+        cached = self._ranks.get(table)
+        if cached is None:
+            keys = self.tables[table].column("key")
+            order = pc.sort_indices(keys).to_numpy()
+            rank = np.empty(len(order), dtype=np.int64)
+            rank[order] = np.arange(len(order))
+            categories = pd.Index(self.keys(table)[order])
+            cached = self._ranks[table] = (rank, categories)
+        rank, categories = cached
+        return pd.Categorical.from_codes(rank[codes], dtype=pd.CategoricalDtype(categories))
 
 
 #: Null timestamps decode to this (int64 microseconds): below every real period bound.
