@@ -19,6 +19,7 @@ import pyarrow as pa
 import pytest
 from typer.testing import CliRunner
 
+from graph360 import facts
 from graph360.analytics.routing import (
     due_at,
     poor_rating,
@@ -41,11 +42,16 @@ def table(rows: list[dict[str, Any]]) -> pa.Table:
 
 
 def put(store: GraphStore, label: str, rows: list[dict[str, Any]]) -> None:
-    store.upsert_nodes(label, table(rows))
+    """Write nodes as a load would: with the graph's version bumped (the facts follow it)."""
+    with store.atomic():
+        store.upsert_nodes(label, table(rows))
+        facts.bump_version(store)
 
 
 def link(store: GraphStore, rel_type: str, pairs: list[tuple[str, str]]) -> None:
-    store.upsert_relationships(rel_type, table([{"from": a, "to": b} for a, b in pairs]))
+    with store.atomic():
+        store.upsert_relationships(rel_type, table([{"from": a, "to": b} for a, b in pairs]))
+        facts.bump_version(store)
 
 
 def rating(tid: str, at: str, value: float, scale: int) -> dict[str, Any]:
@@ -461,6 +467,8 @@ def test_routing_flags(routed: GraphStore) -> None:
         ("flag:vip_candidate:V", "V", "green", "open"),
     ]
     assert {r["raised_at"] for r in rows} == {NOW}
+    reasons = {r["flag_id"]: r["reason"] for r in rows}
+    assert reasons["flag:at_risk:Q"].startswith("at-risk score 0.51")
 
 
 def test_routing_actions(routed: GraphStore) -> None:

@@ -18,7 +18,13 @@ import pyarrow as pa
 import pytest
 from typer.testing import CliRunner
 
-from graph360.analytics.value import compute_values, quintile_scores, update_values
+from graph360 import facts
+from graph360.analytics.value import (
+    compute_values,
+    quintile_scores,
+    store_values,
+    update_values,
+)
 from graph360.cli import app
 from graph360.store import GraphStore, open_store
 from tests.conftest import BACKENDS, _open
@@ -37,14 +43,20 @@ def table(rows: list[dict[str, Any]]) -> pa.Table:
 
 
 def put(store: GraphStore, label: str, rows: list[dict[str, Any]]) -> None:
-    store.upsert_nodes(label, table(rows))
+    """Write nodes as a load would: with the graph's version bumped (the facts follow it)."""
+    with store.atomic():
+        store.upsert_nodes(label, table(rows))
+        facts.bump_version(store)
 
 
 def link(store: GraphStore, rel_type: str, rows: list[tuple]) -> None:
     """Relationships from (from, to) or (from, to, {props}) tuples."""
-    store.upsert_relationships(
-        rel_type, table([{"from": r[0], "to": r[1], **(r[2] if len(r) > 2 else {})} for r in rows])
-    )
+    with store.atomic():
+        store.upsert_relationships(
+            rel_type,
+            table([{"from": r[0], "to": r[1], **(r[2] if len(r) > 2 else {})} for r in rows]),
+        )
+        facts.bump_version(store)
 
 
 def purchase(tid: str, days: float, value: float, kind: str = "purchase", outcome=None) -> dict:
@@ -233,6 +245,31 @@ def test_update_values_stores_every_customer_once(store: GraphStore) -> None:
     assert stored.loc["B", "name"] == "Customer B"  # other properties untouched
     update_values(valued, as_of=AS_OF)
     assert valued.counts() == before
+
+
+def test_value_store(store: GraphStore) -> None:
+    """value_store sets the four scores on the customers it names, and nothing else."""
+    put(store, "Customer", [{"customer_id": c, "name": f"N{c}"} for c in ("A", "B", "C")])
+    store_values(
+        store,
+        pd.DataFrame(
+            {
+                "customer_id": ["A", "B"],
+                "current_value": [1.5, 0.0],
+                "potential_value": [2.5, 3.0],
+                "at_risk": [0.25, 1.0],
+            }
+        ),
+        AS_OF,
+    )
+    stored = store.all_nodes("Customer").set_index("customer_id").sort_index()
+    columns = ["name", "current_value", "potential_value", "at_risk", "value_at"]
+    got = stored[columns].astype(object).where(stored[columns].notna(), None)
+    assert got.to_dict("index") == {
+        "A": dict(zip(columns, ["NA", 1.5, 2.5, 0.25, AS_OF], strict=True)),
+        "B": dict(zip(columns, ["NB", 0.0, 3.0, 1.0, AS_OF], strict=True)),
+        "C": dict(zip(columns, ["NC", None, None, None, None], strict=True)),
+    }
 
 
 def test_value_purchases(valued: GraphStore) -> None:

@@ -60,7 +60,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from graph360 import facts as facts_
 from graph360.errors import InvalidRequestError, NotFoundError
+from graph360.facts import engagement as from_facts
 from graph360.store.base import GraphStore
 
 __all__ = [
@@ -175,9 +177,11 @@ class EngagementData:
     attribution_days: float
     channels: list[str]
     sent: dict[str, int] = field(default_factory=dict)
+    #: the facts projection's version the rows come from (None: direct Cypher)
+    as_of: dict[str, Any] | None = None
 
     def delivery_channels(self) -> list[str]:
-        return sorted(set(self.deliveries["channel"]))
+        return sorted(str(c) for c in pd.unique(self.deliveries["channel"].dropna()))
 
 
 def load_engagement(
@@ -189,6 +193,7 @@ def load_engagement(
     timezone: str | None = None,
     attribution_days: float = ATTRIBUTION_DAYS,
     by_department: bool = False,
+    use_facts: bool = True,
 ) -> EngagementData:
     """Read the touchpoints the measures need (two projection queries) and bin them.
 
@@ -196,11 +201,18 @@ def load_engagement(
     sends and what answers them (opens, clicks, bounces), the one running the campaign. The
     handling departments are read only when ``by_department`` (two more joins per row);
     otherwise those touchpoints fall under ``(none)``.
+
+    From the facts projection (:mod:`graph360.facts.engagement`), or with ``use_facts`` false
+    from the named queries' multi-hop Cypher; both give the same rows.
     """
     zone = _zone(timezone)
     lo, hi = since or EARLIEST, until or LATEST
-    known = store.query("engagement_kinds", since=EARLIEST, until=LATEST)
-    all_channels = sorted({r["channel"] for r in known})
+    projection = facts_.current(store) if use_facts else None
+    if projection is not None:
+        all_channels = from_facts.channels(projection, EARLIEST, LATEST)
+    else:
+        known = store.query("engagement_kinds", since=EARLIEST, until=LATEST)
+        all_channels = sorted({r["channel"] for r in known})
     chosen = sorted(set(channels)) if channels else all_channels
     unknown = [c for c in chosen if c not in all_channels]
     if unknown:
@@ -214,40 +226,52 @@ def load_engagement(
     # attribution; who and which campaign only for the sends and what answers them.
     by_outcome = sorted(k for k, d in DELIVERIES.items() if d.by_outcome)
     attributed = sorted(k for k, d in DELIVERIES.items() if not d.by_outcome)
-    light = store.frame(
-        "engagement_touchpoints_by_department" if by_department else "engagement_touchpoints",
-        channels=chosen,
-        kinds=sorted((RESPONSE_KINDS - _ANSWERS) | set(by_outcome)),
-        since=lo,
-        until=hi,
-    )
-    sends = store.frame(
-        "engagement_sends",
-        channels=chosen,
-        kinds=sorted(set(attributed) | _ANSWERS | _FAILURES),
-        since=lo,
-        until=reach_until,
-    )
-    if not sends.empty:  # a send, open, click or bounce belongs to its campaign's department
-        runs = {r["campaign_id"]: r["department_id"] for r in store.query("engagement_campaigns")}
-        sends["department_id"] = sends["campaign_id"].astype(object).map(runs)
-    light, sends = _prepare(light, zone), _prepare(sends, zone)
-    kind = light["kind"].astype(object)
-    outcome = light["outcome"].astype(object).fillna("")
-    called = kind.isin(by_outcome)
-    picked_up = (called & outcome.isin(RESPONSE_OUTCOMES)).to_numpy()
+    light_kinds = sorted((RESPONSE_KINDS - _ANSWERS) | set(by_outcome))
+    send_kinds = sorted(set(attributed) | _ANSWERS | _FAILURES)
+    if projection is not None:
+        light, sends = from_facts.frames(
+            projection,
+            channels=chosen,
+            light_kinds=light_kinds,
+            send_kinds=send_kinds,
+            since=lo,
+            until=hi,
+            reach_until=reach_until,
+            by_department=by_department,
+            no_department=NO_DEPARTMENT,
+        )
+        for frame in (light, sends):
+            frame["weekday"], frame["hour"] = _clock(frame["at"], zone)
+    else:
+        light = store.frame(
+            "engagement_touchpoints_by_department" if by_department else "engagement_touchpoints",
+            channels=chosen,
+            kinds=light_kinds,
+            since=lo,
+            until=hi,
+        )
+        sends = store.frame(
+            "engagement_sends", channels=chosen, kinds=send_kinds, since=lo, until=reach_until
+        )
+        if not sends.empty:  # a send, open, click or bounce belongs to its campaign's department
+            runs = {
+                r["campaign_id"]: r["department_id"] for r in store.query("engagement_campaigns")
+            }
+            sends["department_id"] = sends["campaign_id"].astype(object).map(runs)
+        light, sends = _prepare(light, zone), _prepare(sends, zone)
+    called = _isin(light["kind"], by_outcome)
+    picked_up = called & _isin(light["outcome"], RESPONSE_OUTCOMES)
     columns = ["channel", "department", "weekday", "hour"]
-    calls = light.loc[called, columns].assign(responded=picked_up[called.to_numpy()])
+    calls = light.loc[called, columns].assign(responded=picked_up[called])
 
     in_period = ((sends["at"] >= pd.Timestamp(lo)) & (sends["at"] < pd.Timestamp(hi))).to_numpy()
-    send_kind = sends["kind"].astype(object)
-    answers = (send_kind.isin(RESPONSE_KINDS).to_numpy()) & in_period
+    answers = _isin(sends["kind"], RESPONSE_KINDS) & in_period
     responses = pd.concat(
-        [light.loc[kind.isin(RESPONSE_KINDS).to_numpy() | picked_up, columns],
+        [light.loc[_isin(light["kind"], RESPONSE_KINDS) | picked_up, columns],
          sends.loc[answers, columns]],
         ignore_index=True,
     )  # fmt: skip
-    mailed = sends.loc[send_kind.isin(attributed).to_numpy() & in_period]
+    mailed = sends.loc[_isin(sends["kind"], attributed) & in_period]
     answered, failed = _attribute(sends, mailed, window)
     mailed = mailed.assign(responded=mailed.index.isin(answered), failed=mailed.index.isin(failed))
     sent = pd.concat([mailed["channel"], calls["channel"]]).value_counts().to_dict()
@@ -262,7 +286,8 @@ def load_engagement(
         timezone=timezone,
         attribution_days=attribution_days,
         channels=chosen,
-        sent={k: int(v) for k, v in sent.items()},
+        sent={str(k): int(v) for k, v in sent.items() if v},
+        as_of=None if projection is None else projection.as_of,
     )
 
 
@@ -281,6 +306,26 @@ def _prepare(frame: pd.DataFrame, zone: zoneinfo.ZoneInfo | None) -> pd.DataFram
     return frame
 
 
+def _isin(values: pd.Series, members: Iterable[str]) -> np.ndarray:
+    """``values IN members`` row by row, a null never in: by the categories when
+    categorical (the facts' rows), so no string is made per row."""
+    wanted = list(members)
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        lookup = np.append(values.cat.categories.isin(wanted), False)  # code -1: null
+        return lookup[values.cat.codes.to_numpy()]
+    return values.astype(object).isin(wanted).to_numpy()
+
+
+def _key(values: pd.Series) -> pd.Series:
+    """A column to match on: integer codes as they are (categories by code), ids as objects
+    (null as ``""``, so "no campaign" matches "no campaign")."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return values.cat.codes.astype(np.int64)
+    if pd.api.types.is_integer_dtype(values.dtype):
+        return values
+    return values.astype(object).fillna("")
+
+
 def _attribute(
     frame: pd.DataFrame, sends: pd.DataFrame, window: pd.Timedelta
 ) -> tuple[pd.Index, pd.Index]:
@@ -289,26 +334,23 @@ def _attribute(
     Each response (failure) answers the latest earlier send to the same customer on the same
     channel for the same campaign (or for none), within ``window``.
     """
-    keys = ["customer_id", "channel", "campaign"]
-    role = (
-        frame["kind"]
-        .astype(object)
-        .map(dict.fromkeys(_ANSWERS, "response") | dict.fromkeys(_FAILURES, "failure"))
-    )
-    replies = frame.loc[role.notna(), ["at", *keys[:2]]].assign(
-        campaign=frame["campaign_id"].astype(object).fillna(""), role=role[role.notna()]
-    )
-    if replies.empty:
+    answer = _isin(frame["kind"], _ANSWERS)
+    failure = _isin(frame["kind"], _FAILURES)
+    replying = answer | failure
+    if not replying.any() or sends.empty:
         return pd.Index([]), pd.Index([])
-    left = sends[["at", *keys[:2]]].assign(
-        campaign=sends["campaign_id"].astype(object).fillna(""), send=sends.index
+    keys = ["customer_id", "channel", "campaign_id"]
+    replies = pd.DataFrame(
+        {"at": frame["at"].to_numpy()[replying], "response": answer[replying]}
+        | {k: _key(frame[k]).to_numpy()[replying] for k in keys}
     )
-    for column in keys:
-        left[column] = left[column].astype(object)
-        replies[column] = replies[column].astype(object)
+    left = pd.DataFrame(
+        {"at": sends["at"].to_numpy(), "send": sends.index.to_numpy()}
+        | {k: _key(sends[k]).to_numpy() for k in keys}
+    )
     matched = pd.merge_asof(
-        replies.sort_values("at"),
-        left.sort_values("at"),
+        replies.sort_values("at", kind="stable"),
+        left.sort_values("at", kind="stable"),
         on="at",
         by=keys,
         direction="backward",
@@ -316,8 +358,8 @@ def _attribute(
     ).dropna(subset=["send"])
     send = matched["send"].astype(np.int64)
     return (
-        pd.Index(send[matched["role"] == "response"].unique()),
-        pd.Index(send[matched["role"] == "failure"].unique()),
+        pd.Index(send[matched["response"]].unique()),
+        pd.Index(send[~matched["response"]].unique()),
     )
 
 
@@ -444,7 +486,7 @@ def heatmaps(
 
 
 def _by_department(rows: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
-    return [(str(d), part) for d, part in rows.groupby("department", sort=True)]
+    return [(str(d), part) for d, part in rows.groupby("department", sort=True, observed=True)]
 
 
 def _grid(rows: pd.DataFrame) -> np.ndarray:
@@ -692,9 +734,12 @@ class EngagementReport:
     heatmaps: list[Heatmap]
     best: list[dict[str, Any]]
     comparison: Comparison | None = None
+    #: the facts projection's version it was answered from (None: direct Cypher)
+    as_of: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "as_of": self.as_of,
             "since": self.since,
             "until": self.until,
             "timezone": self.timezone or "UTC",
@@ -725,11 +770,13 @@ def engagement(
     ab_channels: tuple[str, str] | None = None,
     ab_windows: tuple[str, str] | None = None,
     attribution_days: float = ATTRIBUTION_DAYS,
+    use_facts: bool = True,
 ) -> EngagementReport:
     """Everything ``graph360 engagement`` shows, from one read of the store.
 
     ``ab_channels`` compares the response rates of two channels; ``ab_windows`` compares two
     send windows of the one channel with deliveries among ``channels`` (or among all).
+    ``use_facts`` false reads with multi-hop Cypher instead of the facts projection.
     """
     for window in ab_windows or ():
         parse_window(window)  # a malformed window is refused before anything is read
@@ -744,6 +791,7 @@ def engagement(
         timezone=timezone,
         attribution_days=attribution_days,
         by_department=by == "department",
+        use_facts=use_facts,
     )
     comparison = None
     if ab_channels:
@@ -761,6 +809,7 @@ def engagement(
         heatmaps=maps,
         best=best_windows(maps, top=top, min_volume=min_volume),
         comparison=comparison,
+        as_of=data.as_of,
     )
 
 

@@ -216,7 +216,8 @@ def _grouped_from_facts(
 ) -> pd.DataFrame:
     """``journey_touchpoints`` grouped by (customer, step) from the facts' codes: the
     AT_STEP pairs of the chosen steps in the period, joined to their customers (HAD), sorted
-    once by (customer, step, time); ids are looked up only for the groups."""
+    once by (customer, step, time); ids are looked up only for the groups, and the customers
+    are a categorical (as the Cypher path's), so what groups by them groups integer codes."""
     step_keys = projection.keys("steps")
     chosen = np.isin(step_keys, np.asarray(step_ids, dtype=object))
     tp = projection.column("at_step", "source")
@@ -237,7 +238,7 @@ def _grouped_from_facts(
     group = key[starts]
     return pd.DataFrame(
         {
-            "customer_id": projection.keys("customers")[group // n_steps],
+            "customer_id": projection.key_categories("customers", group // n_steps),
             "step_id": step_keys[group % n_steps],
             "first_at": pd.to_datetime(at[starts], unit="us").astype("datetime64[us]"),
             "last_at": pd.to_datetime(last, unit="us").astype("datetime64[us]"),
@@ -319,23 +320,25 @@ def funnel_from_projection(
     code = {step: i for i, step in enumerate(order)}
     positions = steps["position"].to_numpy(dtype=np.int64)
     p = projection[projection["step_id"].isin(code)]
-    customers = int(p["customer_id"].nunique())
+    # Integer codes from here on: a customer per row (factorised once), a step per row, times
+    # as microseconds; the projection has one row per (customer, step).
+    person, _ = pd.factorize(p["customer_id"])
+    person = person.astype(np.int64)
+    step = p["step_id"].map(code).to_numpy(dtype=np.int64)
+    at = p["first_at"].to_numpy(dtype="datetime64[us]")
+    customers = int(person.max()) + 1 if len(person) else 0
 
-    reached = p.groupby("step_id")["customer_id"].nunique()
-    first = p.pivot_table(index="customer_id", columns="step_id", values="first_at", aggfunc="min")
-    first = first.reindex(columns=order).astype("datetime64[us]")
-
-    furthest = (
-        p.assign(_code=p["step_id"].map(code))
-        .sort_values(["customer_id", "position", "_code"], kind="stable")
-        .drop_duplicates("customer_id", keep="last")["step_id"]
-        .value_counts()
-    )
+    reached = np.bincount(step, minlength=len(order))
+    first = np.full((customers, len(order)), np.datetime64("NaT"), dtype="datetime64[us]")
+    first[person, step] = at
+    ranked = np.lexsort((step, positions[step], person))  # furthest: the last per customer
+    last = ranked[np.r_[person[ranked][1:] != person[ranked][:-1], True]] if len(ranked) else ranked
+    furthest = np.bincount(step[last], minlength=len(order))
 
     rows: list[FunnelStep] = []
     for k, step_id in enumerate(order):
-        at_k = int(reached.get(step_id, 0))
-        drop = int(furthest.get(step_id, 0))
+        at_k = int(reached[k])
+        drop = int(furthest[k])
         measures: dict[str, Any] = dict.fromkeys(
             [
                 "from_previous",
@@ -347,16 +350,17 @@ def funnel_from_projection(
             ]
         )
         if k > 0:
-            before, here = first[order[k - 1]], first[step_id]
-            both = before.notna() & here.notna()
+            before, here = first[:, k - 1], first[:, k]
+            has_before, has_here = ~np.isnat(before), ~np.isnat(here)
+            both = has_before & has_here
             in_order = both & (before <= here)
-            previous = int(reached.get(order[k - 1], 0))
+            previous = int(reached[k - 1])
             measures["from_previous"] = int(both.sum())
             measures["conversion"] = int(both.sum()) / previous if previous else None
-            measures["without_previous"] = int((here.notna() & before.isna()).sum())
+            measures["without_previous"] = int((has_here & ~has_before).sum())
             measures["before_previous"] = int((both & (here < before)).sum())
             measures["out_of_order"] = measures["without_previous"] + measures["before_previous"]
-            gaps = (here - before)[in_order]
+            gaps = pd.Series(here[in_order] - before[in_order])
             measures["median_seconds"] = float(gaps.median().total_seconds()) if len(gaps) else None
         row = steps.iloc[k]
         rows.append(
@@ -372,7 +376,7 @@ def funnel_from_projection(
             )
         )
 
-    top, distinct, disordered = _paths(p, code, positions, customers, paths)
+    top, distinct, disordered = _paths(person, step, at, list(code), positions, customers, paths)
     return Funnel(
         journey_id=journey_id,
         journey=steps["journey"].iloc[0] if len(steps) else None,
@@ -387,58 +391,53 @@ def funnel_from_projection(
 
 
 def _paths(
-    p: pd.DataFrame,
-    code: dict[str, int],
+    person: np.ndarray,
+    step: np.ndarray,
+    at: np.ndarray,
+    order: list[str],
     positions: np.ndarray,
     customers: int,
     top: int,
 ) -> tuple[list[JourneyPath], int, int]:
     """The ``top`` most common paths, how many distinct paths there are, and how many
-    customers took a path out of order."""
-    if p.empty:
+    customers took a path out of order: each customer's steps in order of their first time
+    there (ties by step order), from the rows' customer codes, step codes and first times."""
+    if len(person) == 0:
         return [], 0, 0
-    ordered = p.assign(_code=p["step_id"].map(code).astype("int64")).sort_values(
-        ["customer_id", "first_at", "_code"], kind="stable"
-    )
-    person = ordered["customer_id"].to_numpy()
-    codes = ordered["_code"].to_numpy()
+    ordered = np.lexsort((step, at, person))
+    person, codes = person[ordered], step[ordered]
     same = np.r_[False, person[1:] == person[:-1]]
     went_back = same & (np.r_[0, np.diff(positions[codes])] < 0)
-    disordered = int(pd.Series(went_back).groupby(person).any().sum())
+    disordered = len(np.unique(person[went_back]))
 
-    base = len(code) + 1
-    rank = ordered.groupby("customer_id", sort=False).cumcount().to_numpy()
-    length = ordered.groupby("customer_id", sort=False)["_code"].transform("size").to_numpy()
-    if base ** len(code) < 2**62:  # each path as one integer: its codes as base-`base` digits
-        digits = (codes + 1) * np.power(base, (length - 1 - rank).astype(np.int64))
-        keys = pd.Series(digits).groupby(person, sort=False).sum()
+    starts = np.flatnonzero(~same)
+    length = np.diff(np.r_[starts, len(person)])
+    base = len(order) + 1
+    if base ** len(order) < 2**62:  # each path as one integer: its codes as base-`base` digits
+        rank = np.arange(len(person)) - np.repeat(starts, length)
+        power = np.power(base, (np.repeat(length, length) - 1 - rank).astype(np.int64))
+        keys: np.ndarray = np.add.reduceat((codes + 1) * power, starts)
     else:  # too many steps for an integer key: the codes as fixed-width text
-        text = pd.Series(codes).map("{:05d}.".format)
-        keys = text.groupby(person, sort=False).sum()
-    sizes = pd.Series(length).groupby(person, sort=False).first()
-    counts = (
-        pd.DataFrame({"key": keys.to_numpy(), "length": sizes.to_numpy()})
-        .groupby(["key", "length"], sort=False)
-        .size()
-        .rename("n")
-        .reset_index()
-        .sort_values(["n", "length", "key"], ascending=[False, True, True], kind="stable")
-    )
+        text = np.array([f"{c:05d}." for c in codes], dtype=object)
+        keys = np.array(["".join(part) for part in np.split(text, starts[1:])], dtype=object)
+    unique, where, n = np.unique(keys, return_index=True, return_counts=True)
+    sizes = length[where]
+    best = np.lexsort((np.arange(len(unique)), sizes, -n))  # most taken, shorter, then by key
     result = []
-    for key, n in zip(counts["key"].head(top), counts["n"].head(top), strict=True):
-        path = _decode(key, base, order=list(code))
-        pos = positions[[code[s] for s in path]]
+    for i in best[:top]:
+        path = _decode(unique[i], base, order=order)
+        pos = positions[[order.index(s) for s in path]]
         span = np.flatnonzero((positions >= pos.min()) & (positions <= pos.max()))
         result.append(
             JourneyPath(
                 steps=path,
-                customers=int(n),
-                share=int(n) / customers,
+                customers=int(n[i]),
+                share=int(n[i]) / customers,
                 in_order=bool(np.all(np.diff(pos) >= 0)),
                 skips=len(span) > len(path),
             )
         )
-    return result, len(counts), disordered
+    return result, len(unique), disordered
 
 
 def _decode(key: Any, base: int, order: list[str]) -> list[str]:

@@ -67,7 +67,9 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from graph360 import facts as facts_
 from graph360.errors import NotFoundError
+from graph360.facts import routing as from_facts
 from graph360.store.base import GraphStore
 
 __all__ = [
@@ -238,6 +240,8 @@ class RulesReport:
     customer_ids: list[str] | None = None
     #: for a scoped run, what it changed (None for a full run)
     changes: RuleChanges | None = None
+    #: the facts projection's version the graph was read at (None: direct Cypher)
+    as_of: dict[str, Any] | None = None
 
     @property
     def gap_counts(self) -> dict[str, int]:
@@ -258,6 +262,7 @@ def run_rules(
     fallback_department: str | None = None,
     now: dt.datetime | None = None,
     dry_run: bool = False,
+    use_facts: bool = True,
 ) -> RulesReport:
     """Run every rule, write the flags and actions in one atomic write, and report.
 
@@ -266,18 +271,29 @@ def run_rules(
     (default ``customer_care`` if that department exists, else the first department by id; an
     unknown one is refused with NotFoundError); ``now`` stamps new actions and amber/green flags
     (default: the current UTC time); ``dry_run`` computes everything and writes nothing.
+
+    A full run reads the graph's touchpoints, steps and departments from the facts projection
+    (``use_facts`` false: with multi-hop Cypher, as a scoped run always does); the scores,
+    flags and actions the rules and ``graph360 value`` write are read with their own Cypher.
     """
     now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
     scope = None if customer_ids is None else list(dict.fromkeys(customer_ids))
     warnings: list[str] = []
-    departments = projection(store, "routing_departments", ["department_id", "name"])
-    ratings = rated_touchpoints(store, scope)
-    complaints = _complaints(store, scope)
+    projected = facts_.current(store) if use_facts and scope is None else None
+    if projected is None:
+        departments = projection(store, "routing_departments", ["department_id", "name"])
+    else:
+        departments = from_facts.departments(projected)
+    ratings = rated_touchpoints(store, scope, projected)
+    complaints = read_complaints(store, scope, projected)
     scores = _scores(store, scope)
     scored = not scores.empty if scope is None else bool(store.query("routing_scored_any"))
 
     poor = ratings[poor_rating(ratings["rating"], ratings["rating_scale"])]
-    owners = _step_owners(store, None if scope is None else poor["step_id"])
+    if projected is None:
+        owners = _step_owners(store, None if scope is None else poor["step_id"])
+    else:
+        owners = from_facts.step_owners(projected)
     unowned = ~poor["step_id"].isin(owners["step_id"])
     fallback = _fallback(departments, fallback_department, needed=bool(unowned.any()))
     poor = route(poor, owners, fallback or "")
@@ -334,6 +350,7 @@ def run_rules(
         warnings=warnings,
         customer_ids=scope,
         changes=None if scope is None else _changes(plan, new_actions),
+        as_of=None if projected is None else projected.as_of,
     )
 
 
@@ -376,28 +393,60 @@ def _scoped(
     return _typed(pd.DataFrame(rows), columns, times)
 
 
-def rated_touchpoints(store: GraphStore, scope: list[str] | None = None) -> pd.DataFrame:
+RATING_COLUMNS = [
+    "customer_id",
+    "touchpoint_id",
+    "at",
+    "kind",
+    "rating",
+    "rating_scale",
+    "step_id",
+    "step",
+]
+COMPLAINT_COLUMNS = ["customer_id", "touchpoint_id", "at", "kind", "text", "outcome", "resolution"]
+
+
+def rated_touchpoints(
+    store: GraphStore,
+    scope: list[str] | None = None,
+    projected: facts_.Facts | None = None,
+    *,
+    coded: bool = False,
+) -> pd.DataFrame:
     """Every rated touchpoint (of the customers in ``scope``, if given), one row each (at the
-    first step by id if it sits at several), with ``rating`` and ``rating_scale`` as floats."""
-    ratings = _scoped(
-        store,
-        scope,
-        ("routing_ratings", "routing_customer_ratings"),
-        ["customer_id", "touchpoint_id", "at", "kind", "rating", "rating_scale", "step_id", "step"],
-        times=("at",),
-    )
+    first step by id if it sits at several), with ``rating`` and ``rating_scale`` as floats.
+    From the facts projection ``projected`` when given (a full run; ``coded``: customers as
+    their codes)."""
+    if projected is not None:
+        ratings = _typed(from_facts.ratings(projected, coded=coded), RATING_COLUMNS, ("at",))
+    else:
+        ratings = _scoped(
+            store, scope, ("routing_ratings", "routing_customer_ratings"), RATING_COLUMNS,
+            times=("at",),
+        )  # fmt: skip
     ratings["rating"] = _floats(ratings["rating"])
     ratings["rating_scale"] = _floats(ratings["rating_scale"])
     ratings = ratings.sort_values(["touchpoint_id", "step_id"], na_position="last")
     return ratings.drop_duplicates("touchpoint_id").reset_index(drop=True)
 
 
-def _complaints(store: GraphStore, scope: list[str] | None) -> pd.DataFrame:
+def read_complaints(
+    store: GraphStore,
+    scope: list[str] | None = None,
+    projected: facts_.Facts | None = None,
+    *,
+    coded: bool = False,
+) -> pd.DataFrame:
+    """Every complaint (of the customers in ``scope``, if given), from the facts projection
+    ``projected`` when given (``coded``: customers as their codes)."""
+    if projected is not None:
+        found = from_facts.complaints(projected, COMPLAINT_KINDS, coded=coded)
+        return _typed(found, COMPLAINT_COLUMNS, ("at",))
     return _scoped(
         store,
         scope,
         ("routing_complaints", "routing_customer_complaints"),
-        ["customer_id", "touchpoint_id", "at", "kind", "text", "outcome", "resolution"],
+        COMPLAINT_COLUMNS,
         times=("at",),
         kinds=list(COMPLAINT_KINDS),
     )
@@ -418,7 +467,7 @@ def _existing_flags(store: GraphStore, scope: list[str] | None) -> pd.DataFrame:
         store,
         scope,
         ("routing_flags", "routing_customer_flags"),
-        ["flag_id", "customer_id", "kind", "severity", "status", "raised_at"],
+        ["flag_id", "customer_id", "kind", "severity", "status", "raised_at", "reason"],
         kinds=list(FLAG_KINDS),
     )
 
@@ -564,13 +613,15 @@ def _plan_flags(
     wanted: pd.DataFrame, existing: pd.DataFrame, evaluated: list[str]
 ) -> dict[str, Any]:
     """Which flags to create, re-open, keep (reason refreshed) and resolve, with counts."""
-    status = existing.set_index("flag_id")["status"]
+    by_id = existing.set_index("flag_id")
+    status = by_id["status"]
     known = member(wanted["flag_id"], status.index)
     is_open = wanted["flag_id"].map(status).eq("open")
+    kept = wanted[known & is_open]
     plan = {
         "create": wanted[~known],
         "reopen": wanted[known & ~is_open],
-        "keep": wanted[known & is_open],
+        "keep": kept.assign(was=kept["flag_id"].map(by_id["reason"])),
         "resolve": existing[
             existing["status"].eq("open")
             & existing["kind"].isin(evaluated)
@@ -610,7 +661,8 @@ def _write_flags(store: GraphStore, plan: dict[str, Any]) -> None:
             ),
         )
     keep = plan["keep"]
-    if not keep.empty:
+    keep = keep[keep["reason"].astype(object).ne(keep["was"].astype(object)).to_numpy()]
+    if not keep.empty:  # only the kept flags whose reason changed
         store.upsert_nodes(
             "Flag",
             pa.table({"flag_id": _strings(keep["flag_id"]), "reason": _strings(keep["reason"])}),

@@ -48,6 +48,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.feather as feather
@@ -62,6 +63,7 @@ __all__ = [
     "NODE_TABLES",
     "NO_TIME",
     "PAIR_TABLES",
+    "REMARKS",
     "Facts",
     "StaleFactsError",
     "build",
@@ -79,7 +81,7 @@ __all__ = [
 ]
 
 #: Bump when the files' layout changes: a projection of another format is rebuilt.
-FORMAT = 1
+FORMAT = 2
 #: The Meta node whose counter is the graph's version.
 META = "graph"
 
@@ -107,12 +109,16 @@ PAIR_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
     "run_by": ("RUN_BY", ()),
     "targets": ("TARGETS", ("added_at",)),
     "related": ("RELATED", ("kind", "weight")),
-    "holds": ("HOLDS", ()),
+    "holds": ("HOLDS", ("role",)),
     "managed_by": ("MANAGED_BY", ()),
     "owned_by": ("OWNED_BY", ()),
     "has_step": ("HAS_STEP", ()),
     "next": ("NEXT", ()),
 }
+#: The remarks table: the touchpoints the rules and the value scores name one by one (every
+#: rated touchpoint and every complaint), as ``touchpoint`` codes with their key, text and
+#: resolution (``facts_remarks``; no key or text for all ten million).
+REMARKS = "remarks"
 _TABLE_OF_LABEL = {label: name for name, (label, _) in NODE_TABLES.items()}
 _MANIFEST = "manifest.json"
 
@@ -138,6 +144,7 @@ class Facts:
         default_factory=dict, repr=False
     )
     _lookups: dict[tuple[str, str], np.ndarray | None] = field(default_factory=dict, repr=False)
+    _ranks: dict[str, tuple[np.ndarray, pd.Index]] = field(default_factory=dict, repr=False)
 
     def join(self, left: np.ndarray, table: str, end: str) -> tuple[np.ndarray, np.ndarray]:
         """:func:`join` of ``left`` with the ``end`` column of the pair table ``table``; the
@@ -184,6 +191,15 @@ class Facts:
             cached = self._columns[(table, name)] = _numpy(self.tables[table].column(name))
         return cached
 
+    def at(self, table: str, name: str, rows: np.ndarray) -> np.ndarray:
+        """``column(table, name)[rows]``, decoded for those rows only when the whole column is
+        not decoded yet (a few hundred thousand rated touchpoints out of ten million)."""
+        cached = self._columns.get((table, name))
+        if cached is not None:
+            return cached[rows]
+        taken = self.tables[table].column(name).take(pa.array(rows, pa.int64()))
+        return _numpy(taken)
+
     def codes(self, table: str, name: str) -> tuple[np.ndarray, list[Any]]:
         """A dictionary-encoded string column as (int64 codes, -1 for null; its values),
         decoded once and kept."""
@@ -207,6 +223,21 @@ class Facts:
     def keys(self, table: str) -> np.ndarray:
         """Each node's key by code (an object array)."""
         return self.column(table, "key")
+
+    def key_categories(self, table: str, codes: np.ndarray) -> pd.Categorical:
+        """The keys of nodes ``codes`` as a categorical whose categories are every key in
+        string order (as ``astype("category")`` of the ids would order them), made once: a
+        grouping on it works on integer codes, and a sort by it sorts as the ids."""
+        cached = self._ranks.get(table)
+        if cached is None:
+            keys = self.tables[table].column("key")
+            order = pc.sort_indices(keys).to_numpy()
+            rank = np.empty(len(order), dtype=np.int64)
+            rank[order] = np.arange(len(order))
+            categories = pd.Index(self.keys(table)[order])
+            cached = self._ranks[table] = (rank, categories)
+        rank, categories = cached
+        return pd.Categorical.from_codes(rank[codes], dtype=pd.CategoricalDtype(categories))
 
 
 #: Null timestamps decode to this (int64 microseconds): below every real period bound.
@@ -263,11 +294,11 @@ def bump_version(store: GraphStore, now: dt.datetime | None = None) -> int:
 # --- reading the graph --------------------------------------------------------------------------
 
 
-def _read(store: GraphStore, name: str) -> pa.Table:
+def _read(store: GraphStore, name: str, params: dict[str, Any] | None = None) -> pa.Table:
     """One ``facts_*`` named query's rows as Arrow (the store's columnar path where it has one)."""
     named = queries.get(name, store.backend)
     try:
-        return store._arrow(named.text, {})
+        return store._arrow(named.text, params or {})
     except StoreError:
         raise
     except Exception as error:  # a backend error, named after the query
@@ -363,8 +394,33 @@ def _build_once(store: GraphStore, version: int, written_at: dt.datetime | None)
         columns |= {p: _encode(raw.column(p).filter(mask)) for p in props}
         tables[name] = pa.table(columns)
         seconds[name] = time.perf_counter() - started
+    started = time.perf_counter()
+    tables[REMARKS] = _remarks(store, handles["Touchpoint"])
+    seconds[REMARKS] = time.perf_counter() - started
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     return Facts(version, written_at, now, store.location, tables, seconds=seconds)
+
+
+def _remarks(store: GraphStore, touchpoints: pa.ChunkedArray) -> pa.Table:
+    """The remarks table (:data:`REMARKS`), its rows in touchpoint-code order."""
+    from graph360.analytics.routing import COMPLAINT_KINDS  # the rules define complaints
+
+    node = model.node("Touchpoint")
+    types = {
+        "h": touchpoints.type,
+        "key": pa.string(),
+        "text": model.ARROW_TYPES[node.columns["text"]],
+        "resolution": model.ARROW_TYPES[node.columns["resolution"]],
+    }
+    raw = _conform(_read(store, "facts_remarks", {"kinds": list(COMPLAINT_KINDS)}), types)
+    code = _positions(raw.column("h"), touchpoints)
+    ok = code >= 0
+    order = np.argsort(code[ok], kind="stable")
+    picked = pa.array(np.flatnonzero(ok)[order])
+    columns = {"touchpoint": pa.array(code[ok][order].astype(np.int32))}
+    for c in ("key", "text", "resolution"):
+        columns[c] = raw.column(c).take(picked)
+    return pa.table(columns)
 
 
 # --- files ---------------------------------------------------------------------------------------
@@ -418,7 +474,7 @@ def load(folder: Path) -> Facts | None:
     if manifest.get("format") != FORMAT:
         return None
     tables = {}
-    for name in [*NODE_TABLES, *PAIR_TABLES]:
+    for name in [*NODE_TABLES, *PAIR_TABLES, REMARKS]:
         try:
             tables[name] = feather.read_table(folder / f"{name}.arrow", memory_map=True)
         except (OSError, pa.ArrowInvalid):

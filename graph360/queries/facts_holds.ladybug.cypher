@@ -1,6 +1,6 @@
 // The facts projection's HOLDS pairs (graph360.facts): one row per
 // (Customer)-[:HOLDS]->(Account), its ends as the handles their node queries give them: offsets.
 // params: none
-// returns: one row per relationship: source, target
-MATCH (a:Customer)-[:HOLDS]->(b:Account)
-RETURN offset(id(a)) AS source, offset(id(b)) AS target
+// returns: one row per relationship: source, target, role
+MATCH (a:Customer)-[r:HOLDS]->(b:Account)
+RETURN offset(id(a)) AS source, offset(id(b)) AS target, r.role AS role
