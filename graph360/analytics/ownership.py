@@ -57,6 +57,7 @@ from graph360 import facts as facts_
 from graph360.analytics.journeys import current_steps, customer_steps, journey_steps
 from graph360.errors import NotFoundError
 from graph360.facts import ownership as from_facts
+from graph360.periods import utc_now
 from graph360.store.base import GraphStore
 
 __all__ = [
@@ -178,7 +179,7 @@ def ownership_audit(
     name per step (those with the most value in the window). Raises NotFoundError for a
     journey the graph does not have.
     """
-    as_of = as_of or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    as_of = as_of or utc_now()
     since = as_of - dt.timedelta(days=VALUE_DAYS)
     steps = journey_steps(store)
     if journey_id is not None:

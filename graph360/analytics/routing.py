@@ -70,6 +70,7 @@ import pyarrow as pa
 from graph360 import facts as facts_
 from graph360.errors import NotFoundError
 from graph360.facts import routing as from_facts
+from graph360.periods import utc_now
 from graph360.store.base import GraphStore
 
 __all__ = [
@@ -276,7 +277,7 @@ def run_rules(
     (``use_facts`` false: with multi-hop Cypher, as a scoped run always does); the scores,
     flags and actions the rules and ``graph360 value`` write are read with their own Cypher.
     """
-    now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    now = now or utc_now()
     scope = None if customer_ids is None else list(dict.fromkeys(customer_ids))
     warnings: list[str] = []
     projected = facts_.current(store) if use_facts and scope is None else None

@@ -96,6 +96,7 @@ from graph360.analytics.routing import (
 )
 from graph360.analytics.routing import _typed as typed
 from graph360.facts import routing as from_facts
+from graph360.periods import utc_now
 from graph360.store.base import GraphStore
 
 __all__ = [
@@ -395,4 +396,4 @@ def top_customers(store: GraphStore, scores: pd.DataFrame, top: int) -> list[dic
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    return utc_now()

@@ -55,6 +55,7 @@ import pyarrow.feather as feather
 
 from graph360 import model, queries
 from graph360.errors import StoreError
+from graph360.periods import utc_now
 from graph360.store.base import GraphStore
 
 __all__ = [
@@ -287,7 +288,7 @@ def is_current(store: GraphStore, facts: Facts) -> bool:
 def bump_version(store: GraphStore, now: dt.datetime | None = None) -> int:
     """Bump the graph's version; call it inside the writer's ``store.atomic()`` block, so the
     bump commits (or rolls back) with the write. Returns the new version."""
-    moment = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    moment = now or utc_now()
     return int(store.write("meta_bump", meta=META, now=moment)[0]["version"])
 
 
@@ -397,7 +398,7 @@ def _build_once(store: GraphStore, version: int, written_at: dt.datetime | None)
     started = time.perf_counter()
     tables[REMARKS] = _remarks(store, handles["Touchpoint"])
     seconds[REMARKS] = time.perf_counter() - started
-    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    now = utc_now()
     return Facts(version, written_at, now, store.location, tables, seconds=seconds)
 
 
