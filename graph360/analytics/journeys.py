@@ -216,7 +216,7 @@ def _grouped_from_facts(
 ) -> pd.DataFrame:
     """``journey_touchpoints`` grouped by (customer, step) from the facts' codes: the
     AT_STEP pairs of the chosen steps in the period, joined to their customers (HAD), sorted
-    once by (customer, step, time); ids are looked up only for the groups, and the customers
+    once by (customer, step); ids are looked up only for the groups, and the customers
     are a categorical (as the Cypher path's), so what groups by them groups integer codes."""
     step_keys = projection.keys("steps")
     chosen = np.isin(step_keys, np.asarray(step_ids, dtype=object))
@@ -230,17 +230,20 @@ def _grouped_from_facts(
     customer, step, at = projection.column("had", "source")[j], step[i], at[i]
     n_steps = max(len(step_keys), 1)
     key = customer * n_steps + step
-    order = np.lexsort((at, key))
+    # Sorted by key alone (half a lexsort by key and time at 5M rows): a group's first and last
+    # times are its minimum and maximum.
+    order = np.argsort(key, kind="stable")
     key, at = key[order], at[order]
     starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if len(key) else np.zeros(0, int)
     ends = np.r_[starts[1:], len(key)].astype(np.int64)
-    last = at[ends - 1] if len(key) else at[:0]
+    first = np.minimum.reduceat(at, starts) if len(key) else at[:0]
+    last = np.maximum.reduceat(at, starts) if len(key) else at[:0]
     group = key[starts]
     return pd.DataFrame(
         {
             "customer_id": projection.key_categories("customers", group // n_steps),
             "step_id": step_keys[group % n_steps],
-            "first_at": pd.to_datetime(at[starts], unit="us").astype("datetime64[us]"),
+            "first_at": pd.to_datetime(first, unit="us").astype("datetime64[us]"),
             "last_at": pd.to_datetime(last, unit="us").astype("datetime64[us]"),
             "touchpoints": (ends - starts).astype(np.int64),
         }

@@ -32,28 +32,77 @@ def step_traffic(facts: Facts, since: dt.datetime, until: dt.datetime) -> pd.Dat
     at = facts.column("touchpoints", "at")[tp]
     value = np.nan_to_num(facts.column("touchpoints", "value")[tp], nan=0.0)
     inside = (at != NO_TIME) & (at >= micros(since)) & (at < micros(until))
-    frame = pd.DataFrame(
+    channels, channel_names = facts.codes("touchpoints", "channel")
+    groups = _Groups(
+        (step, facts.keys("steps")), (channels[tp], np.asarray(channel_names, dtype=object))
+    )
+    (step_id, channel), n = groups.labels(), groups.count()
+    return pd.DataFrame(
         {
-            "step_id": facts.keys("steps")[step],
-            "channel": facts.column("touchpoints", "channel")[tp],
-            "at": np.where(at == NO_TIME, np.nan, at),
-            "value": value,
-            "window_value": np.where(inside, value, 0.0),
+            "step_id": step_id,
+            "channel": channel,
+            "touchpoints": n,
+            "first_at": groups.first(at),
+            "last_at": groups.last(at),
+            "value": groups.sum(value),
+            "window_value": groups.sum(np.where(inside, value, 0.0)),
         }
     )
-    grouped = frame.groupby(["step_id", "channel"], dropna=False, sort=True).agg(
-        touchpoints=("value", "size"),
-        first_at=("at", "min"),
-        last_at=("at", "max"),
-        value=("value", "sum"),
-        window_value=("window_value", "sum"),
-    )
-    grouped = grouped.reset_index()
-    grouped["first_at"] = pd.to_datetime(grouped["first_at"], unit="us")
-    grouped["last_at"] = pd.to_datetime(grouped["last_at"], unit="us")
-    return grouped[
-        ["step_id", "channel", "touchpoints", "first_at", "last_at", "value", "window_value"]
-    ]
+
+
+class _Groups:
+    """Rows grouped by two coded columns, in the order pandas' sorted ``groupby(dropna=False)``
+    gives (by the first column's labels, then the second's, a null last), worked out on the
+    integer codes: no string is made per row, only one per group."""
+
+    def __init__(self, *by: tuple[np.ndarray, np.ndarray]) -> None:
+        key = np.zeros(len(by[0][0]), dtype=np.int64)
+        self._by = []
+        for codes, labels in by:
+            # rank of each label in string order; a null (-1) after every label
+            order = np.argsort(labels.astype(str), kind="stable") if len(labels) else labels
+            rank = np.empty(len(labels) + 1, dtype=np.int64)
+            rank[np.asarray(order, dtype=np.int64)] = np.arange(len(labels))
+            rank[len(labels)] = len(labels)
+            size = len(labels) + 1
+            key = key * size + rank[np.where(codes < 0, len(labels), codes)]
+            self._by.append((labels, np.asarray(order, dtype=np.int64), size))
+        self._keys, self._inverse = np.unique(key, return_inverse=True)
+        self._inverse = self._inverse.ravel()
+        self._order = np.argsort(self._inverse, kind="stable")
+        ordered = self._inverse[self._order]
+        self._starts = (
+            np.flatnonzero(np.r_[True, np.diff(ordered) != 0]) if len(ordered) else ordered
+        )
+
+    def labels(self) -> list[np.ndarray]:
+        out, keys = [], self._keys.copy()
+        for labels, order, size in reversed(self._by):
+            rank = keys % size
+            keys //= size
+            named = np.full(len(rank), None, dtype=object)
+            known = rank < len(labels)
+            named[known] = labels[order[rank[known]]]
+            out.append(named)
+        return out[::-1]
+
+    def count(self) -> np.ndarray:
+        return np.bincount(self._inverse, minlength=len(self._keys))
+
+    def sum(self, values: np.ndarray) -> np.ndarray:
+        return np.bincount(self._inverse, weights=values, minlength=len(self._keys))
+
+    def first(self, at: np.ndarray) -> pd.Series:
+        """The earliest time per group, NaT when none is known."""
+        latest = np.iinfo(np.int64).max
+        if not len(at):
+            return _times(at)
+        low = np.minimum.reduceat(np.where(at == NO_TIME, latest, at)[self._order], self._starts)
+        return _times(np.where(low == latest, NO_TIME, low))
+
+    def last(self, at: np.ndarray) -> pd.Series:
+        """The latest time per group, NaT when none is known (NO_TIME is below every time)."""
+        return _times(np.maximum.reduceat(at[self._order], self._starts) if len(at) else at)
 
 
 def step_handlers(facts: Facts) -> pd.DataFrame:
@@ -135,26 +184,22 @@ def orphans(facts: Facts) -> pd.DataFrame:
     """``ownership_orphans``: touchpoints at no step, per channel and kind."""
     placed = np.zeros(facts.size("touchpoints"), dtype=bool)
     placed[facts.column("at_step", "source")] = True
-    free = ~placed
+    free = np.flatnonzero(~placed)
     at = facts.column("touchpoints", "at")[free]
-    frame = pd.DataFrame(
+    coded = [facts.codes("touchpoints", name) for name in ("channel", "kind")]
+    groups = _Groups(*((codes[free], np.asarray(names, dtype=object)) for codes, names in coded))
+    channel, kind = groups.labels()
+    value = np.nan_to_num(facts.column("touchpoints", "value")[free], nan=0.0)
+    return pd.DataFrame(
         {
-            "channel": facts.column("touchpoints", "channel")[free],
-            "kind": facts.column("touchpoints", "kind")[free],
-            "value": np.nan_to_num(facts.column("touchpoints", "value")[free], nan=0.0),
-            "at": np.where(at == NO_TIME, np.nan, at),
+            "channel": channel,
+            "kind": kind,
+            "touchpoints": groups.count(),
+            "value": groups.sum(value),
+            "first_at": groups.first(at),
+            "last_at": groups.last(at),
         }
     )
-    grouped = frame.groupby(["channel", "kind"], dropna=False, sort=True).agg(
-        touchpoints=("value", "size"),
-        value=("value", "sum"),
-        first_at=("at", "min"),
-        last_at=("at", "max"),
-    )
-    grouped = grouped.reset_index()
-    grouped["first_at"] = pd.to_datetime(grouped["first_at"], unit="us")
-    grouped["last_at"] = pd.to_datetime(grouped["last_at"], unit="us")
-    return grouped[["channel", "kind", "touchpoints", "value", "first_at", "last_at"]]
 
 
 class Reader:
