@@ -27,13 +27,11 @@ _zone: dt.tzinfo = dt.UTC
 def use_timezone(name: str | None) -> None:
     """Show times on the clock of ``name`` (an IANA zone; None or "UTC": UTC)."""
     global _zone
-    _zone = zone(name)
+    _zone = dt.UTC if not name or name.upper() == "UTC" else zone(name)
 
 
-def zone(name: str | None) -> dt.tzinfo:
-    """The zone ``name`` names (None, "" or "UTC": UTC)."""
-    if not name or name.upper() == "UTC":
-        return dt.UTC
+def zone(name: str) -> zoneinfo.ZoneInfo:
+    """The IANA zone ``name`` names, or a one-line refusal (the same on every surface)."""
     try:
         return zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):

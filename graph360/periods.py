@@ -87,16 +87,27 @@ def parse_bound(text: str) -> dt.date | dt.datetime:
         ) from None
 
 
+def as_stored(moment: dt.datetime) -> dt.datetime:
+    """``moment`` as the store keeps times: UTC without a zone (a naive time is taken as UTC
+    already); one past the last representable time is refused in one line."""
+    if moment.tzinfo is None:
+        return moment
+    try:
+        return moment.astimezone(dt.UTC).replace(tzinfo=None)
+    except OverflowError:  # 9999-12-31T23:59:59-14:00 is after the last time there is
+        raise InvalidRequestError(
+            f"the time {moment.isoformat()} is out of range once in UTC (years 1 to 9999)"
+        ) from None
+
+
 def _bound(value: Bound, name: str, *, end: bool) -> dt.datetime | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, str):
         value = parse_bound(value)
+    if isinstance(value, dt.datetime):
+        return as_stored(value)
     try:
-        if isinstance(value, dt.datetime):
-            if value.tzinfo is not None:
-                value = value.astimezone(dt.UTC).replace(tzinfo=None)
-            return value
         day = dt.datetime(value.year, value.month, value.day)
         return day + dt.timedelta(days=1) if end else day
     except OverflowError:

@@ -60,6 +60,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from graph360 import display
 from graph360 import facts as facts_
 from graph360.errors import InvalidRequestError, NotFoundError
 from graph360.facts import engagement as from_facts
@@ -367,12 +368,9 @@ def _zone(name: str | None) -> zoneinfo.ZoneInfo | None:
     if not name:
         return None
     try:
-        return zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError) as error:  # OSError: too long
-        shown = name if len(name) <= 60 else name[:60] + "…"
-        raise EngagementError(
-            f"unknown time zone {shown!r} (an IANA name such as Europe/London)"
-        ) from error
+        return display.zone(name)
+    except InvalidRequestError as error:
+        raise EngagementError(str(error)) from None
 
 
 def _clock(at: pd.Series, zone: zoneinfo.ZoneInfo | None) -> tuple[np.ndarray, np.ndarray]:

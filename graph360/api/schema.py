@@ -592,15 +592,8 @@ class Customer:
 
 
 def _naive(value: dt.datetime | None) -> dt.datetime | None:
-    """A time as the store keeps it: UTC without a zone."""
-    if value is None or value.tzinfo is None:
-        return value
-    try:
-        return value.astimezone(dt.UTC).replace(tzinfo=None)
-    except OverflowError:  # 9999-12-31T23:59:59-14:00 is after the last time there is
-        raise InvalidRequestError(
-            f"the time {value.isoformat()} is out of range once in UTC (years 1 to 9999)"
-        ) from None
+    """A time as the store keeps it (graph360.periods.as_stored), or None."""
+    return None if value is None else periods.as_stored(value)
 
 
 async def customer_by_id(info: Info, customer_id: str) -> Customer:
