@@ -218,12 +218,10 @@ def resolve(
     owners = owners[owners["owner"].to_numpy() != survivor[owners["cluster"].to_numpy()]]
     merged = dict(zip(owners["owner"], survivor[owners["cluster"].to_numpy()], strict=True))
     customers = survivor[component]
-    had = owner_of_row.to_numpy(dtype=object)
-    moved = [
-        i
-        for i in np.flatnonzero(owner_of_row.notna().to_numpy())
-        if merged.get(had[i], had[i]) != customers[i]
-    ]
+    owner_of_row = owner_of_row.astype(object)
+    final = owner_of_row.map(merged).astype(object)  # each stored record's customer now
+    final = final.where(final.notna(), owner_of_row)
+    moved = np.flatnonzero((owner_of_row.notna() & (final != customers)).to_numpy())
     moves = {str(keys[i]): str(customers[i]) for i in moved}
     rules, vias = _explain(keys, component, records, blocked, batch, joined or {})
     table = pd.DataFrame(
