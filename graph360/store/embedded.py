@@ -53,6 +53,8 @@ SMALL_RELATIONSHIP_ROWS = 256
 #: one of these at its source and not at its target is looked up from its target.
 _HUBS = frozenset({"Customer", "Department", "JourneyStep", "Campaign", "Journey", "Product"})
 _LOCK_HOLDER = re.compile(r"Lock is held by PID (\d+)")
+#: LadybugDB's refusal of a read-only open after a writer was killed during a checkpoint.
+_RECOVERY_PENDING = "checkpoint recovery is pending"
 
 
 class EmbeddedStore(GraphStore):
@@ -75,12 +77,25 @@ class EmbeddedStore(GraphStore):
         try:
             self._db = ladybug.Database(str(self.path), read_only=self.read_only)
         except RuntimeError as error:
-            raise _open_error(self.path, error) from error
+            if not (self.read_only and _RECOVERY_PENDING in str(error)):
+                raise _open_error(self.path, error) from error
+            self._finish_checkpoint()
+            self._db = ladybug.Database(str(self.path), read_only=True)
         # One connection (so one transaction) per thread: the API reads from two threads
         # at once, so an analytics projection does not hold up a 360 card.
         self._local = threading.local()
         self._connections: list[ladybug.Connection] = []
         self._connections_lock = threading.Lock()
+
+    def _finish_checkpoint(self) -> None:
+        """Complete the checkpoint a killed writer left half-done, which LadybugDB does only
+        when the database is opened for writing (a read-only open is refused until then). If
+        another process holds the database, it is the one checkpointing: it is named."""
+        log.warning("finishing the checkpoint an earlier process left half-done at %s", self.path)
+        try:
+            ladybug.Database(str(self.path)).close()
+        except RuntimeError as error:
+            raise _open_error(self.path, error) from error
 
     @property
     def _conn(self) -> ladybug.Connection:
