@@ -136,3 +136,26 @@ def test_a_read_after_a_writer_died_mid_checkpoint_finishes_the_checkpoint(tmp_p
     finally:
         reader.close()
     assert not (tmp_path / "g.lbug.wal.checkpoint").exists()
+
+
+def test_a_thread_given_a_time_limit_has_its_long_queries_stopped(tmp_path) -> None:
+    """The API's read threads get ``for_short_queries(seconds)``: the engine interrupts a
+    query that runs past it, and the caller gets QueryTimeoutError (public: HTTP 503)."""
+    import pytest
+
+    from graph360.errors import QueryTimeoutError
+    from graph360.store import open_store
+
+    graph = open_store(str(tmp_path / "g.lbug"))
+    try:
+        keys = [f"c{i}" for i in range(3000)]
+        graph.upsert_nodes("Customer", pa.table({"customer_id": keys}))
+        cross = "MATCH (a:Customer), (b:Customer) WHERE a.customer_id < b.customer_id"
+        cross += " RETURN count(*) AS n"
+        assert graph._run(cross, {}, write=False) == [{"n": 3000 * 2999 // 2}]
+        graph.for_short_queries(0.001)
+        with pytest.raises(QueryTimeoutError, match=r"took longer than 0\.001 s"):
+            graph._run(cross, {}, write=False)
+        assert QueryTimeoutError.public and QueryTimeoutError.http_status == 503
+    finally:
+        graph.close()
