@@ -283,7 +283,7 @@ def apply_moves(
         groups[(owners[record], target)].append(record)
     entries = []
     for (source, target), moved in groups.items():
-        store.query("merges_ensure_customer", customer_id=target)
+        store.write("merges_ensure_customer", customer_id=target)
         for record in moved:
             store.write(
                 "merges_move_record",

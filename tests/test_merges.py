@@ -265,7 +265,7 @@ def test_merges_customer_records(graph: GraphStore) -> None:
 
 
 def test_merges_ensure_customer(graph: GraphStore) -> None:
-    assert graph.query("merges_ensure_customer", customer_id=ADA) == [{"customer_id": ADA}]
+    assert graph.write("merges_ensure_customer", customer_id=ADA) == [{"customer_id": ADA}]
     graph.write("merges_ensure_customer", customer_id="CNEW")
     assert "CNEW" in set(graph.all_nodes("Customer")["customer_id"])
 

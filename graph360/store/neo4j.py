@@ -68,10 +68,13 @@ INDEXED: dict[str, tuple[str, ...]] = {
     "Customer": ("email", "segment", "influence_rank", "value_at"),
     "SourceRecord": ("email", "phone"),
     "Account": ("opened_at",),
-    "Touchpoint": ("at", "kind", "channel", "value", "rating"),
+    "Touchpoint": ("at", "kind", "channel", "value", "rating", "record_key"),
     "Flag": ("kind", "severity", "status"),
     "Action": ("kind",),
-    "RELATED": ("kind",),
+    "MergeLog": ("customer_id", "other_id"),
+    "RELATED": ("kind", "from_record", "to_record"),
+    "HOLDS": ("record_key",),
+    "TARGETS": ("record_key",),
 }
 
 #: Settings read from the environment (documented in the README).
