@@ -190,13 +190,14 @@ def merge_customers(
     via = evidence.setdefault("via", min(kept["record_key"]))
     if record not in set(folded["record_key"]) or via not in set(kept["record_key"]):
         raise InvalidRequestError(f"the evidence's records must be {other}'s and {keep}'s")
-    both = set(kept["record_key"]) | set(folded["record_key"])
+    ours, theirs = set(kept["record_key"]), set(folded["record_key"])
     for a, b in never_merge_rules(store):
-        if a & both and b & both and (a & set(kept["record_key"])) != (a & both):
-            raise NeverMergeError(
-                f"a never-merge rule keeps records {', '.join(sorted(a & both))} apart from "
-                f"{', '.join(sorted(b & both))}"
-            )
+        for one, other in ((a, b), (b, a)):
+            if one & ours and other & theirs:
+                raise NeverMergeError(
+                    f"a never-merge rule keeps records {', '.join(sorted(one & ours))} apart "
+                    f"from {', '.join(sorted(other & theirs))}"
+                )
     with store.atomic():
         _changing(store)
         store.merge_nodes("Customer", {other: keep})

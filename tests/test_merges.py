@@ -131,6 +131,8 @@ def test_a_never_merge_rule_refuses_a_merge(graph: GraphStore) -> None:
     merges.unmerge(graph, ADA, ["support:Z9"], who="test")
     with pytest.raises(merges.NeverMergeError, match="support:Z9"):
         merges.merge_customers(graph, ADA, Z9, who="test")
+    with pytest.raises(merges.NeverMergeError, match="support:Z9"):
+        merges.merge_customers(graph, Z9, ADA, who="test")  # either way round
     assert people(graph)[Z9] == {"support:Z9"}
 
 
