@@ -22,7 +22,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from graph360 import facts, model
+from graph360 import consent, facts, model
 from graph360.errors import BundleError
 from graph360.ingest import changes, identifiers, identity, validate
 from graph360.ingest.bundle import FILES, RawFile, Reject, find_file, read_bundle
@@ -712,10 +712,19 @@ def _check_customer_files(
             __customer=ids, attributes=validate.attributes(frame, raw["touchpoints"].extra_columns)
         )
 
+    def consents(checker: Checker) -> pd.DataFrame:
+        validate.one_of(checker, "purpose", tuple(model.CONSENT_PURPOSES))
+        validate.one_of(checker, "status", model.CONSENT_STATUSES)
+        ids = people.customer_ids(checker, "source", "customer_id", "email")
+        return consent.stamp_keys(checker.frame.assign(__customer=ids))
+
     run("holdings", holdings)
+    run("consents", consents)
     run("relationships", relationships)
     run("campaign_members", members)
     run("touchpoints", touchpoints)
+    if "consents" in checked:  # one statement per person, purpose, channel and source
+        checked["consents"] = consent.fold_statements(checked["consents"])
     return checked
 
 
@@ -919,6 +928,18 @@ def _graph_tables(
                 ),
             )
         )
+    if "consents" in checked:
+        frame = consent.loaded_statements(checked["consents"], store, now)
+        nodes.append(
+            (
+                "Consent",
+                _table(
+                    frame,
+                    _same(*model.node("Consent").columns),
+                ),
+            )
+        )
+        rels.append(("CONSENTED", _table(frame, {"__customer": "from", "consent_id": "to"})))
     if "touchpoints" in checked:
         frame = checked["touchpoints"]
         nodes.append(
