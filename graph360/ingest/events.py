@@ -105,7 +105,8 @@ class Backpressure(Graph360Error):
 class EventOutcome:
     """What became of one event: ``recorded``, ``duplicate`` (its touchpoint_id was recorded
     before, or earlier in the batch), ``rejected`` (``reasons`` say why; nothing of it was
-    written) or ``suppressed`` (it names an erased person: ``graph360.suppression``). ``index`` is the event's place in its batch, from 0."""
+    written) or ``suppressed`` (it names an erased person: ``graph360.suppression``).
+    ``index`` is the event's place in its batch, from 0."""
 
     index: int
     touchpoint_id: str | None
