@@ -46,8 +46,10 @@ __all__ = [
     "Refusals",
     "consent_key",
     "customer_consents",
+    "left_out",
     "record",
     "refusals",
+    "refuses",
     "with_history",
 ]
 
@@ -283,6 +285,21 @@ class Refusals:
             "purposes": list(self.purposes),
             "left_out": int(left_out),
         }
+
+
+def refuses(store: GraphStore, customer_id: str, suggestion: str) -> bool:
+    """Whether this one customer is left out of ``suggestion`` (one key lookup: the card)."""
+    return suggestion in left_out(store, customer_id)
+
+
+def left_out(store: GraphStore, customer_id: str) -> list[str]:
+    """The suggestions this customer is left out of by their consent (one key lookup)."""
+    rows = store.query("customer_consents", customer_id=customer_id)
+    if not rows:
+        return []
+    latest = _effective(pd.DataFrame(rows, columns=list(_COLUMNS)))
+    refused = set(latest.loc[latest["status"] == "refused", "purpose"])
+    return [name for name, needs in SUGGESTION_PURPOSES.items() if refused & set(needs)]
 
 
 def refusals(store: Any, suggestion: str) -> Refusals:
