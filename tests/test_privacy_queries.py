@@ -291,3 +291,41 @@ def test_suppression_lift(store: GraphStore) -> None:
     assert store.write("suppression_lift", digest=one) == [{"digest": one}]
     assert store.write("suppression_lift", digest=one) == []
     assert len(store.query("suppression_digests")) == 1
+
+
+# --- export and retention --------------------------------------------------------------------
+
+
+def test_export_touchpoints(store: GraphStore, tmp_path: Path) -> None:
+    ada, _ = _tiny(store, tmp_path)
+    rows = store.query("export_touchpoints", customer_id=ada)
+    assert [r["touchpoint_id"] for r in rows] == ["T1", "T2", "T3", "T5"]
+    first = rows[0]
+    assert (first["channel"], first["kind"], first["campaign_id"], first["step_id"]) == (
+        "email",
+        "open",
+        "CMP1",
+        "buy-1",
+    )
+    assert set(first) == {
+        *model_touchpoint_columns(),
+        "campaign_id",
+        "step_id",
+        "department_id",
+        "product_id",
+    }
+    assert store.query("export_touchpoints", customer_id="nobody") == []
+
+
+def model_touchpoint_columns() -> set[str]:
+    from graph360 import model
+
+    return {c for c in model.node("Touchpoint").columns if c != "row_hash"}
+
+
+def test_retention_created(store: GraphStore, tmp_path: Path) -> None:
+    ada, grace = _tiny(store, tmp_path)
+    rows = {r["customer_id"]: r["created_at"] for r in store.query("retention_created")}
+    assert len(rows) == len(store.all_nodes("Customer"))
+    assert rows[ada] == dt.datetime(2023, 1, 5)  # the first non-empty by record key (crm:1)
+    assert rows[grace] is not None
