@@ -189,14 +189,19 @@ def record(
     channel: str | None = None,
     source: str = "graph360",
     at: dt.datetime | None = None,
+    reference: str | None = None,
 ) -> dict[str, Any]:
     """Record one statement for a stored customer (the ``setConsent`` mutation, a live event),
-    keeping the one it replaces in the history; returns the statement as stored."""
+    keeping the one it replaces in the history; returns the statement as stored.
+
+    ``reference`` is how ``source`` names the person (its own id, or the e-mail), so that a
+    source's statement by event replaces the one its export loaded; default the customer id.
+    """
     channel = check(purpose, status, channel)
     at = at or utc_now()
     if not store.query("customer_exists", customer_id=customer_id):
         raise ConsentError(f"no customer {customer_id!r}")
-    key = consent_key(source, customer_id, purpose, channel)
+    key = consent_key(source, reference or customer_id, purpose, channel)
     row = pd.DataFrame(
         {"status": [status], "at": [pd.Timestamp(at)], "source": [source]}, index=[key]
     )

@@ -189,3 +189,34 @@ def test_events_naming_an_erased_person_are_suppressed(store: GraphStore, tmp_pa
     ids = set(store.all_nodes("Touchpoint")["touchpoint_id"])
     assert "E4" in ids and not {"E1", "E2", "E3"} & ids
     assert store.query("customer_by_record", record_key="callcentre:x1") == []
+
+
+def test_an_event_can_change_consent_with_history(store: GraphStore, tmp_path: Path) -> None:
+    from graph360 import consent
+
+    _load(store, tmp_path)
+    ada = _ada(store)
+    refusal = [{"purpose": "email_marketing", "status": "granted"}]
+    outcomes, _ = apply_events(
+        store,
+        [
+            {"touchpoint_id": "C1", "at": "2025-02-01T10:00:00Z", "channel": "web",
+             "kind": "preferences", "source": "crm", "customer_id": "1", "consent": refusal},
+            {"touchpoint_id": "C2", "at": "2025-02-01T10:00:00Z", "channel": "web",
+             "kind": "preferences", "source": "crm", "customer_id": "2",
+             "consent": [{"purpose": "fax", "status": "granted"}]},
+        ],
+    )  # fmt: skip
+    assert [(o.touchpoint_id, o.status) for o in outcomes] == [
+        ("C1", "recorded"),
+        ("C2", "rejected"),
+    ]
+    assert "unknown consent purpose 'fax'" in outcomes[1].reasons[0]
+    (statement,) = consent.customer_consents(store, ada)["statements"]
+    assert (statement["status"], statement["source"], statement["at"]) == (
+        "granted",
+        "crm",
+        __import__("datetime").datetime(2025, 2, 1, 10, 0),
+    )
+    assert statement["history"] == [{"status": "refused", "at": "2024-05-01T00:00:00",
+                                      "source": "crm"}]  # fmt: skip
