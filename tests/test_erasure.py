@@ -220,3 +220,27 @@ def test_an_event_can_change_consent_with_history(store: GraphStore, tmp_path: P
     )
     assert statement["history"] == [{"status": "refused", "at": "2024-05-01T00:00:00",
                                       "source": "crm"}]  # fmt: skip
+
+
+def test_retention_lists_then_erases_the_inactive(store: GraphStore, tmp_path: Path) -> None:
+    import datetime as dt
+
+    from graph360.retention import retention
+
+    _load(store, tmp_path)
+    now = dt.datetime(2027, 3, 16)  # the tiny graph's last touchpoint: 2024-03-16
+    dry = retention(store, "3y", dry_run=True, now=now)
+    ids = {p["customer_id"] for p in dry.people}
+    lasts = {p["customer_id"]: p["last_activity"] for p in dry.people}
+    assert dry.cutoff == dt.datetime(2024, 3, 16, 0, 0) and dry.erased == 0
+    assert _ada(store) in ids  # her last touchpoint: 2024-03-11
+    assert lasts[_ada(store)] == dt.datetime(2024, 3, 11, 10, 0)
+    alan = store.query("customer_by_record", record_key="crm:3")[0]["customer_id"]
+    assert alan not in ids  # 2024-03-16T10:00, after the cutoff
+    assert all(store.query("customer_exists", customer_id=i) for i in ids)
+    real = retention(store, "3y", dry_run=False, now=now, mode="anonymise")
+    assert real.erased == len(ids) and real.removed["records"] >= len(ids)
+    assert not any(store.query("customer_exists", customer_id=i) for i in ids)
+    assert store.query("customer_exists", customer_id=alan)
+    # the anonymous customers they left are not people: a second run finds nobody new
+    assert retention(store, "3y", dry_run=True, now=now).inactive == 0
