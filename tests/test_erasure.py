@@ -244,3 +244,25 @@ def test_retention_lists_then_erases_the_inactive(store: GraphStore, tmp_path: P
     assert store.query("customer_exists", customer_id=alan)
     # the anonymous customers they left are not people: a second run finds nobody new
     assert retention(store, "3y", dry_run=True, now=now).inactive == 0
+
+
+def test_an_identifier_someone_else_carries_is_not_suppressed(
+    store: GraphStore, tmp_path: Path
+) -> None:
+    folder = tmp_path / "family"
+    folder.mkdir()
+    (folder / "customers.csv").write_text(
+        "source,customer_id,name,email,phone\n"
+        "crm,1,Hannah Smith,hannah@example.org,020 7946 0100\n"
+        "crm,2,Daniel Smith,daniel@example.org,020 7946 0100\n"
+    )
+    load_bundle(store, folder, rejects_path=tmp_path / "r.csv")
+    hannah = store.query("customer_by_record", record_key="crm:1")[0]["customer_id"]
+    daniel = store.query("customer_by_record", record_key="crm:2")[0]["customer_id"]
+    assert hannah != daniel  # their first names disagree: the landline merges nobody
+    report = erasure.erase(store, hannah)
+    assert report.suppressed == 2  # her record key and her e-mail, not the family's landline
+    assert store.query("identifier_exists", key="+442079460100") != []
+    again = load_bundle(store, folder, rejects_path=tmp_path / "r2.csv", recheck=True)
+    assert again.suppressed == {"customers": 1}
+    assert again.files["customers"].unchanged == 1  # Daniel, untouched
