@@ -99,9 +99,9 @@ def screen_cost(store: Any, bundle: Path) -> dict[str, Any]:
     _, empty_s = _timed(empty.customers, customers)
     listed, query_s = _timed(Screen.of, store)
     kept, customers_s = _timed(listed.customers, customers)
-    emails = customers["email_norm"].dropna().unique()
-    people = SimpleNamespace(  # what _People holds that the screen reads
-        record_keys=load._text_array(customers["record_key"]),
+    emails = kept["email_norm"].dropna().unique()
+    people = SimpleNamespace(  # what _People holds that the screen reads (after the screen)
+        record_keys=load._text_array(kept["record_key"]),
         emails=load._text_array(load.pd.Series(emails)),
     )
     _, linked_s = _timed(listed.linked, raw, people)

@@ -4,7 +4,8 @@ Two modes:
 
 - ``delete``: the customer, their source records, their identifiers (the e-mail/phone index
   entries no other record carries), their touchpoints, flags, actions, consent statements,
-  relationships with other people, and the accounts only they hold. Campaign memberships go
+  relationships with other people, the accounts only they hold, and their identity's history
+  (merge-log entries naming them, never-merge rules naming their records). Campaign memberships go
   with the customer.
 - ``anonymise``: the same, except that the touchpoints, campaign memberships and the accounts
   only they hold stay, attached to a new **anonymous customer** (``anon-…``, a key and no
@@ -120,13 +121,16 @@ def erase(
         identifiers = {kind: values - shared for kind, values in identifiers.items()}
         for name in ("flags", "actions", "consents", "relationships", "relationships_in"):
             store.write(f"erasure_delete_{name}", customer_id=customer_id)
+        store.write("erasure_delete_merge_log", customer_id=customer_id)
+        for record in sorted(identifiers["record"]):
+            store.write("erasure_delete_never_merge", quoted=json.dumps(record))
         if mode == "delete":
             store.write("erasure_delete_touchpoints", customer_id=customer_id)
             store.write("erasure_delete_sole_accounts", customer_id=customer_id)
             store.write("erasure_delete_customer", customer_id=customer_id)
         else:
-            store.write("erasure_scrub_touchpoints", customer_id=customer_id)
-            store.write("erasure_scrub_sole_accounts", customer_id=customer_id)
+            for name in ("touchpoints", "sole_accounts", "holdings", "memberships"):
+                store.write(f"erasure_scrub_{name}", customer_id=customer_id)
             anonymous = f"anon-{uuid.uuid4().hex[:16]}"
             store.write("erasure_anonymous_customer", customer_id=anonymous)
             store.merge_nodes("Customer", {customer_id: anonymous})

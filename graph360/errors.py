@@ -3,6 +3,7 @@
     Graph360Error                  exit 1 · HTTP 400 · its message is for the caller
     ├── StoreError                 HTTP 500, not shown to API callers (it may quote a query)
     │   ├── StoreLockedError       HTTP 503: another process holds the embedded database
+    │   ├── QueryTimeoutError      HTTP 503, shown: a read ran past the API's time limit
     │   └── StaleFactsError        (graph360.facts) the projection is older than the graph
     ├── NotFoundError              HTTP 404: a customer, journey or other thing does not exist
     ├── QueryNotFoundError         HTTP 500, not shown: no named query of that name
@@ -50,6 +51,14 @@ class StoreError(Graph360Error):
 
 class StoreLockedError(StoreError):
     http_status = 503
+
+
+class QueryTimeoutError(StoreError):
+    """A read stopped at the time limit its thread was given (``for_short_queries``): the
+    caller asked for more than a request may cost, and is told so."""
+
+    http_status = 503
+    public = True
 
 
 class NotFoundError(Graph360Error):

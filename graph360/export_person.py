@@ -15,7 +15,9 @@ write it; docs/person-export.md describes every field. The document::
       "relationships": [...],       # kind, direction, weight, since: not the other person
       "accounts": [...],            # held accounts, role, managing department
       "campaigns": [...],           # distribution lists the person is on
-      "consents": [...]             # every consent statement, with its history
+      "consents": [...],            # every consent statement, with its history
+      "merge_log": [...],           # merges and splits by hand that named them
+      "never_merge": [...]          # rules keeping their records apart from others'
     }
 
 :data:`SECTIONS` names, for every node label that can hold a person's data, the section it is
@@ -58,7 +60,11 @@ SECTIONS: dict[str, str | None] = {
     "Meta": None,
     "Suppression": None,  # digests of erased people: nobody's readable data
     "ErasureLog": None,  # holds no personal data by design (graph360.erasure)
+    "MergeLog": "merge_log",
+    "NeverMerge": "never_merge",
 }
+#: At most this many merge-log entries (a person merged and split by hand a thousand times).
+MAX_LOG = 10_000
 
 
 def export_person(store: GraphStore, customer_id: str, *, now: dt.datetime | None = None) -> dict:
@@ -107,6 +113,22 @@ def export_person(store: GraphStore, customer_id: str, *, now: dt.datetime | Non
         "accounts": store.query("customer_accounts", customer_id=customer_id),
         "campaigns": store.query("customer_campaigns", customer_id=customer_id),
         "consents": customer_consents(store, customer_id)["statements"],
+        # Merges and splits by hand that named them, and rules keeping their records apart
+        # from others' (graph360.merges).
+        "merge_log": [
+            {**row, **{k: _parsed(row[k]) for k in ("evidence", "records")}}
+            for row in store.query("merges_log_of_customer", customer_id=customer_id, limit=MAX_LOG)
+        ],
+        "never_merge": sorted(
+            {
+                row["rule_id"]: {**row, **{k: _parsed(row[k]) for k in ("records_a", "records_b")}}
+                for record in records
+                for row in store.query(
+                    "export_never_merge", quoted=json.dumps(record["record_key"])
+                )
+            }.values(),
+            key=lambda r: r["rule_id"],
+        ),
     }
     return json.loads(json.dumps(document, default=_json))
 

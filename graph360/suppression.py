@@ -32,6 +32,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -130,12 +131,18 @@ def _normalised_forms(value: str, region: str) -> list[tuple[str, str]]:
     return forms
 
 
-def _unknown(values: pd.Series, known: pa.Array) -> pd.Series:
-    """``values`` where they are not among ``known`` (None elsewhere): the only ones a
-    suppression can be about, since an erased person's records and e-mails are gone."""
-    found = pc.is_in(pa.array(values, from_pandas=True, type=pa.string()), value_set=known)
-    keep = ~pc.fill_null(found, False).to_numpy(zero_copy_only=False)
-    return values.astype(object).where(keep & values.notna().to_numpy(), None)
+def _arrow(values: pd.Series) -> pa.Array:
+    """A text column as Arrow (zero-copy for Arrow-backed strings), nulls kept."""
+    return pa.array(values, from_pandas=True, type=pa.string())
+
+
+def _unknown_positions(values: pa.Array, known: pa.Array) -> np.ndarray:
+    """True where a value is given and not among ``known``: the only values a suppression can
+    be about, since an erased person's records and e-mails are gone."""
+    found = pc.is_in(values, value_set=known)
+    return (pc.is_valid(values).to_numpy(zero_copy_only=False)) & ~pc.fill_null(
+        found, False
+    ).to_numpy(zero_copy_only=False)
 
 
 @dataclass
@@ -162,6 +169,16 @@ class Screen:
         hit = {value for value, d in table.items() if d in self.digests}
         hit |= self._records if kind == "record" else self._emails if kind == "email" else set()
         return values.isin(hit).fillna(False).astype(bool)
+
+    def _hit_arrow(self, kind: str, values: pa.Array, known: pa.Array) -> np.ndarray:
+        """True where a value is not among ``known`` and is on the list (or left out here)."""
+        unknown = _unknown_positions(values, known)
+        out = np.zeros(len(values), dtype=bool)
+        if unknown.any():
+            positions = np.flatnonzero(unknown)
+            candidates = pd.Series(values.filter(pa.array(unknown)).to_pylist(), index=positions)
+            out[positions[self._hit(kind, candidates).to_numpy()]] = True
+        return out
 
     def customers(self, frame: pd.DataFrame) -> pd.DataFrame:
         """Checked customers.csv rows (``record_key``, ``email_norm``, ``phone_norm``) without
@@ -191,18 +208,25 @@ class Screen:
             if name not in raw or raw[name].frame.empty:
                 continue
             frame = raw[name].frame
-            out = pd.Series(False, index=frame.index)
+            out = np.zeros(len(frame), dtype=bool)
             for source, column in pairs:
                 if source not in frame or column not in frame:
                     continue
-                keys = frame[source].astype("string") + ":" + frame[column].astype("string")
-                out |= self._hit("record", _unknown(keys, records))
+                keys = pc.binary_join_element_wise(
+                    _arrow(frame[source]), _arrow(frame[column]), ":"
+                )
+                out |= self._hit_arrow("record", keys, records)
             if email is not None and email in frame:
-                given = frame[email].astype("string").str.strip().str.lower()
-                candidates = _unknown(given[~out], emails).dropna()
-                if not candidates.empty:
+                given = pc.utf8_lower(pc.utf8_trim_whitespace(_arrow(frame[email])))
+                unknown = _unknown_positions(given, emails) & ~out
+                if unknown.any():
+                    candidates = pd.Series(
+                        given.filter(pa.array(unknown)).to_pylist(), index=np.flatnonzero(unknown)
+                    )
                     normalised, _ = identity.normalize_emails(candidates)
-                    out |= self._hit("email", normalised).reindex(frame.index, fill_value=False)
+                    hit = self._hit("email", normalised).to_numpy()
+                    out[candidates.index[hit]] = True
+            out = pd.Series(out, index=frame.index)
             if out.any():
                 self.left_out.setdefault(name, []).extend(frame.loc[out, LINE].tolist())
                 raw[name].frame = frame[~out]

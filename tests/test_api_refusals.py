@@ -166,3 +166,24 @@ def test_null_for_an_argument_with_a_default_is_a_request_error(api: Api) -> Non
         "query($top: Int) { engagement(top: $top) { timezone } }", {"top": None}
     )
     assert "not to be None" in message
+
+
+def test_a_read_past_the_time_limit_is_a_503_and_writes_are_not_cut(tmp_path: Path) -> None:
+    """With a limit no read can meet, every query is answered 503 + Retry-After; a mutation
+    still lands (a write once queued is not cut)."""
+    for api in tiny_api(tmp_path, max_request_seconds=0.0001):
+        answer = api.client.post(
+            "/graphql",
+            json={"query": "{ customers(first: 3) { edges { node { id } } } }"},
+            headers={"Authorization": f"Bearer {api.tokens['admin']}"},
+        )
+        assert answer.status_code == 503
+        assert answer.headers["Retry-After"] == "5"
+        (error,) = answer.json()["errors"]
+        assert error["message"] == "the request took longer than 0.0001 s: ask for less"
+        done = api.post(
+            'mutation($c: ID!) { raiseFlag(customerId: $c, kind: "vip-call", '
+            'severity: GREEN, reason: "asked") { id } }',
+            {"c": customer_id_for("crm:1")},
+        )
+        assert done.status_code == 200 and "errors" not in done.json(), done.text

@@ -72,10 +72,14 @@ def _views_text(store: GraphStore, customer_id: str) -> str:
 
 @pytest.mark.parametrize("mode", ["delete", "anonymise"])
 def test_erase_leaves_nothing_of_the_person(store: GraphStore, tmp_path: Path, mode: str) -> None:
+    from graph360 import merges
+
     _load(store, tmp_path)
     ada = _ada(store)
     grace = store.query("customer_by_record", record_key="crm:2")[0]["customer_id"]
+    merges.never_merge(store, ["crm:1"], ["crm:3"], who="ops")  # her identity's history
     before = _everything(store)
+    assert ada.lower() in before
     assert all(term in before for term in ("ada@example.org", "lovelace", "+442079460001"))
     assert ada.lower() in _facts_text(store)  # the projection holds her before
     touchpoints = len(store.all_nodes("Touchpoint"))
@@ -89,7 +93,8 @@ def test_erase_leaves_nothing_of_the_person(store: GraphStore, tmp_path: Path, m
     text = _everything(store)
     for term in ADA:
         assert term not in text, term
-    assert ada.lower() not in text
+    assert ada.lower() not in text and '"crm:1"' not in text
+    assert len(store.all_nodes("NeverMerge")) == 0
     projection = _facts_text(store)
     for term in (*ADA, ada.lower()):
         assert term not in projection, term

@@ -329,3 +329,61 @@ def test_retention_created(store: GraphStore, tmp_path: Path) -> None:
     assert len(rows) == len(store.all_nodes("Customer"))
     assert rows[ada] == dt.datetime(2023, 1, 5)  # the first non-empty by record key (crm:1)
     assert rows[grace] is not None
+
+
+# --- the identity's history (graph360.merges) ------------------------------------------------
+
+
+def _history(store: GraphStore, tmp_path: Path) -> tuple[str, str]:
+    from graph360 import merges
+
+    ada, grace = _tiny(store, tmp_path)
+    merges.never_merge(store, ["crm:1"], ["crm:2"], who="ops")
+    merges.merge_customers(store, ada, grace, who="ops")
+    return ada, grace
+
+
+def test_export_never_merge(store: GraphStore, tmp_path: Path) -> None:
+    _history(store, tmp_path)
+    rows = store.query("export_never_merge", quoted='"crm:1"')
+    assert [(r["records_a"], r["records_b"], r["who"]) for r in rows] == [
+        ('["crm:1"]', '["crm:2"]', "ops")
+    ]
+    assert store.query("export_never_merge", quoted='"crm:3"') == []
+    assert store.query("export_never_merge", quoted='"crm:"') == []  # a whole key only
+
+
+def test_erasure_delete_never_merge(store: GraphStore, tmp_path: Path) -> None:
+    _history(store, tmp_path)
+    store.write("erasure_delete_never_merge", quoted='"crm:3"')
+    assert len(store.all_nodes("NeverMerge")) == 1
+    store.write("erasure_delete_never_merge", quoted='"crm:2"')
+    assert len(store.all_nodes("NeverMerge")) == 0
+
+
+def test_erasure_delete_merge_log(store: GraphStore, tmp_path: Path) -> None:
+    ada, _ = _history(store, tmp_path)
+    logged = store.query("merges_log_of_customer", customer_id=ada, limit=10)
+    assert logged
+    store.write("erasure_delete_merge_log", customer_id="nobody")
+    assert store.query("merges_log_of_customer", customer_id=ada, limit=10) == logged
+    store.write("erasure_delete_merge_log", customer_id=ada)
+    assert store.query("merges_log_of_customer", customer_id=ada, limit=10) == []
+
+
+def test_erasure_scrub_holdings(store: GraphStore, tmp_path: Path) -> None:
+    ada, grace = _tiny(store, tmp_path)
+    holds = store.all_relationships("HOLDS")
+    assert holds["record_key"].notna().all()
+    store.write("erasure_scrub_holdings", customer_id=ada)
+    after = store.all_relationships("HOLDS").set_index("from")
+    assert after.loc[[ada], "record_key"].isna().all()
+    assert after.loc[[grace], "record_key"].notna().all()
+
+
+def test_erasure_scrub_memberships(store: GraphStore, tmp_path: Path) -> None:
+    ada, grace = _tiny(store, tmp_path)
+    store.write("erasure_scrub_memberships", customer_id=ada)
+    after = store.all_relationships("TARGETS").set_index("to")
+    assert after.loc[[ada], "record_key"].isna().all()
+    assert after.loc[[grace], "record_key"].notna().all()

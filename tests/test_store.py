@@ -100,3 +100,62 @@ def test_the_error_that_aborted_a_write_is_the_one_reported(tmp_path) -> None:
         assert store.counts()["nodes"]["Customer"] == 0
         store.upsert_nodes("Customer", pa.table({"customer_id": ["b"]}))  # still usable
         assert list(store.all_nodes("Customer")["customer_id"]) == ["b"]
+
+
+_KILLED_WRITER = """
+import os, sys
+import ladybug
+db = ladybug.Database(sys.argv[1])
+conn = ladybug.Connection(db)
+conn.execute("CALL auto_checkpoint=false")
+conn.execute("CREATE NODE TABLE T(id INT64, PRIMARY KEY(id))")
+conn.execute("UNWIND range(1, 1000) AS i CREATE (:T {id: i})")
+os._exit(0)  # killed: the WAL is left, never checkpointed
+"""
+
+
+def test_a_read_after_a_writer_died_mid_checkpoint_finishes_the_checkpoint(tmp_path) -> None:
+    """A writer killed during a checkpoint leaves the WAL renamed and two lock files (seen
+    when a 400 MB checkpoint was killed 0.3, 1 and 2 s in), and LadybugDB then refuses every
+    read-only open ("checkpoint recovery is pending"). Here that state is made directly; a
+    read-only open completes the checkpoint and reads everything the writer committed."""
+    import subprocess
+    import sys
+
+    from graph360.store import open_store
+
+    path = tmp_path / "g.lbug"
+    subprocess.run([sys.executable, "-c", _KILLED_WRITER, str(path)], check=True)
+    wal = tmp_path / "g.lbug.wal"
+    wal.rename(tmp_path / "g.lbug.wal.checkpoint")
+    for lock in ("apply", "intent"):
+        (tmp_path / f"g.lbug.checkpoint.{lock}.lock").touch()
+    reader = open_store(str(path), read_only=True)
+    try:
+        assert reader._run("MATCH (t:T) RETURN count(*) AS n", {}, write=False) == [{"n": 1000}]
+    finally:
+        reader.close()
+    assert not (tmp_path / "g.lbug.wal.checkpoint").exists()
+
+
+def test_a_thread_given_a_time_limit_has_its_long_queries_stopped(tmp_path) -> None:
+    """The API's read threads get ``for_short_queries(seconds)``: the engine interrupts a
+    query that runs past it, and the caller gets QueryTimeoutError (public: HTTP 503)."""
+    import pytest
+
+    from graph360.errors import QueryTimeoutError
+    from graph360.store import open_store
+
+    graph = open_store(str(tmp_path / "g.lbug"))
+    try:
+        keys = [f"c{i}" for i in range(3000)]
+        graph.upsert_nodes("Customer", pa.table({"customer_id": keys}))
+        cross = "MATCH (a:Customer), (b:Customer) WHERE a.customer_id < b.customer_id"
+        cross += " RETURN count(*) AS n"
+        assert graph._run(cross, {}, write=False) == [{"n": 3000 * 2999 // 2}]
+        graph.for_short_queries(0.001)
+        with pytest.raises(QueryTimeoutError, match=r"took longer than 0\.001 s"):
+            graph._run(cross, {}, write=False)
+        assert QueryTimeoutError.public and QueryTimeoutError.http_status == 503
+    finally:
+        graph.close()

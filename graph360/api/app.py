@@ -16,6 +16,7 @@ router, because the specification's status codes depend on the response media ty
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import gc
 import json
@@ -111,6 +112,11 @@ class ApiSettings:
     #: How long a request waits for an analytic before it gets a COMPUTING error (GraphQL) or
     #: a 503 with Retry-After (views); the computation goes on (graph360.api.compute).
     analytics_wait: float = WAIT_SECONDS
+    #: A GraphQL read that has not answered in this time gets a 503 (Retry-After), and each
+    #: query it ran stops there too (the store's own timeout): the cost limit bounds what a
+    #: document may ask, this bounds what a slow store may take. Above ``analytics_wait``, so
+    #: an analytic answers COMPUTING first. Mutations are not cut: a write once queued lands.
+    max_request_seconds: float = 15.0
 
 
 def build_schema(settings: ApiSettings | None = None) -> strawberry.Schema:
@@ -199,6 +205,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         store = open_store(resolve_location(settings.store))
         app.state.runner = runner = StoreRunner(
             store,
+            query_seconds=settings.max_request_seconds,
             max_pending_events=settings.max_pending_events,
             analytics=AnalyticsRunner(store.location, wait_seconds=settings.analytics_wait),
         )
@@ -305,12 +312,20 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
                 503,
                 headers={"Retry-After": "1"},
             )
+        running = schema.execute(
+            query, variable_values=variables, context_value=context, operation_name=operation
+        )
         try:
-            result = await schema.execute(
-                query,
-                variable_values=variables,
-                context_value=context,
-                operation_name=operation,
+            if is_read:
+                result = await asyncio.wait_for(running, settings.max_request_seconds)
+            else:
+                result = await running
+        except TimeoutError:
+            limit = f"{settings.max_request_seconds:g}"
+            return JSONResponse(
+                {"errors": [{"message": f"the request took longer than {limit} s: ask for less"}]},
+                503,
+                headers={"Retry-After": "5"},
             )
         finally:
             if is_read:

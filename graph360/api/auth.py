@@ -39,6 +39,7 @@ PERMISSIONS = {
     "ownership:write": "assign and remove journey step owners",
     "consent:write": "record a person's consent or refusal (graph360.consent)",
     "privacy:admin": "export and erase people, lift suppressions, read the access and erasure logs",
+    "identity:write": "merge and split customers by hand, and read the merge log",
 }
 
 ROLES: dict[str, frozenset[str]] = {

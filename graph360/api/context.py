@@ -47,6 +47,7 @@ class StoreRunner:
         store: GraphStore,
         *,
         readers: int = 2,
+        query_seconds: float | None = None,
         max_pending_events: int = 10_000,
         analytics: AnalyticsRunner | None = None,
     ) -> None:
@@ -54,7 +55,10 @@ class StoreRunner:
         #: The analytics worker process (graph360.api.compute).
         self.analytics = analytics or AnalyticsRunner(store.location)
         self._reads = ThreadPoolExecutor(
-            readers, thread_name_prefix="graph360-read", initializer=store.for_short_queries
+            readers,
+            thread_name_prefix="graph360-read",
+            initializer=store.for_short_queries,
+            initargs=(query_seconds,),
         )
         self.events = EventWriter(store, max_pending=max_pending_events)
         self._analytics = ThreadPoolExecutor(1, thread_name_prefix="graph360-analytics")

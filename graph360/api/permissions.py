@@ -1,6 +1,4 @@
-"""Field permissions: a field names the permission it needs (graph360.api.auth's list), and a
-caller whose role lacks it gets a GraphQL error naming it. One module, so the schema's
-modules (``schema``, ``personal_data``) share the one definition."""
+"""What a GraphQL field needs from the caller's role, checked before its resolver runs."""
 
 from __future__ import annotations
 
@@ -10,7 +8,7 @@ import strawberry
 from strawberry.permission import BasePermission
 from strawberry.types import Info
 
-__all__ = ["PermissionDenied", "needs"]
+from graph360.api.context import Context
 
 
 class PermissionDenied(strawberry.exceptions.StrawberryGraphQLError):
@@ -29,3 +27,7 @@ def needs(permission: str) -> list[type[BasePermission]]:
 
     Needs.__name__ = f"Needs_{permission.replace(':', '_')}"
     return [Needs]
+
+
+def ctx(info: Info) -> Context:
+    return info.context

@@ -31,9 +31,9 @@ from graph360.analytics.offers import next_best_offers
 from graph360.analytics.routing import FLAG_KINDS
 from graph360.api import analytics_types as at
 from graph360.api.compute import Answer
-from graph360.api.context import Context
 from graph360.api.events import MAX_EVENTS
-from graph360.api.permissions import PermissionDenied, needs
+from graph360.api.merging import MergeMutations, MergeQueries
+from graph360.api.permissions import PermissionDenied, ctx, needs
 from graph360.api.personal_data import (
     ConsentStatus,
     PersonalDataMutation,
@@ -68,13 +68,6 @@ MAX_PAGE = 100
 DEFAULT_PAGE = 20
 
 T = TypeVar("T")
-
-
-# --- permissions -----------------------------------------------------------------------------
-
-
-def ctx(info: Info) -> Context:
-    return info.context
 
 
 # --- pagination ------------------------------------------------------------------------------
@@ -658,7 +651,7 @@ def _answer(answer: Answer, data: dict[str, Any], key: str = "as_of") -> dict[st
 
 
 @strawberry.type
-class Query(PersonalDataQuery):
+class Query(MergeQueries, PersonalDataQuery):
     @strawberry.field(
         permission_classes=needs("card:read"),
         description="One customer's 360 card, by id or by ref (source:source_id or e-mail).",
@@ -1067,7 +1060,7 @@ async def _step_now(info: Info, step_id: str) -> JourneyStep:
 
 
 @strawberry.type
-class Mutation(PersonalDataMutation):
+class Mutation(MergeMutations, PersonalDataMutation):
     @strawberry.mutation(
         permission_classes=needs("touchpoints:write"),
         description="Record a touchpoint now: the loader's rules and identity resolution, then "

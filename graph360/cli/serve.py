@@ -53,6 +53,12 @@ def serve(
         float,
         typer.Option(help="Requests a second one key may make on average (beyond: 429)"),
     ] = 200.0,
+    request_seconds: Annotated[
+        float,
+        typer.Option(
+            min=0.1, help="A query (not a mutation) still running after this long gets 503"
+        ),
+    ] = 15.0,
 ) -> None:
     """Serve the GraphQL API at /graphql (GraphiQL in a browser), with /healthz and /readyz."""
     from graph360.api.app import ApiSettings
@@ -83,6 +89,7 @@ def serve(
         cors_origins=cors_origin or [],
         rate_per_key=rate_per_key,
         rate_burst=max(1, int(rate_per_key * 2)),
+        max_request_seconds=request_seconds,
     )
     run_api(settings, host, port)
 

@@ -12,6 +12,7 @@ RETURN t.touchpoint_id AS touchpoint_id, t.at AS at, t.channel AS channel, t.kin
        t.value AS value, t.rating AS rating, t.rating_scale AS rating_scale,
        t.sentiment AS sentiment, t.text AS text, t.outcome AS outcome,
        t.resolution AS resolution, t.source AS source, t.attributes AS attributes,
+       t.record_key AS record_key,
        k.campaign_id AS campaign_id, s.step_id AS step_id, d.department_id AS department_id,
        p.product_id AS product_id
 ORDER BY at, touchpoint_id

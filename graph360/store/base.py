@@ -81,9 +81,10 @@ class GraphStore(ABC):
     def close(self) -> None: ...
 
     @abstractmethod
-    def for_short_queries(self) -> None:
+    def for_short_queries(self, seconds: float | None = None) -> None:
         """From now on this thread asks many short questions (an API's reads): a backend that
-        would spread one query over several cores may keep each to one instead."""
+        would spread one query over several cores may keep each to one instead. With
+        ``seconds``, a query of this thread that runs longer is stopped (QueryTimeoutError)."""
 
     # --- shared steps ----------------------------------------------------------------------
 

@@ -35,7 +35,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from graph360 import model
-from graph360.errors import StoreError, StoreLockedError
+from graph360.errors import QueryTimeoutError, StoreError, StoreLockedError
 from graph360.store.base import GraphStore, plain
 
 log = logging.getLogger(__name__)
@@ -53,6 +53,8 @@ SMALL_RELATIONSHIP_ROWS = 256
 #: one of these at its source and not at its target is looked up from its target.
 _HUBS = frozenset({"Customer", "Department", "JourneyStep", "Campaign", "Journey", "Product"})
 _LOCK_HOLDER = re.compile(r"Lock is held by PID (\d+)")
+#: LadybugDB's refusal of a read-only open after a writer was killed during a checkpoint.
+_RECOVERY_PENDING = "checkpoint recovery is pending"
 
 
 class EmbeddedStore(GraphStore):
@@ -68,19 +70,32 @@ class EmbeddedStore(GraphStore):
             self.path.parent.mkdir(parents=True, exist_ok=True)
         elif not self.path.exists():
             raise StoreError(f"no graph360 database at {self.path}: load a bundle or run the demo")
-        self._short_query_threads: set[int] = set()
+        self._short_query_threads: dict[int, float | None] = {}  # thread -> time limit
         self._open()
 
     def _open(self) -> None:
         try:
             self._db = ladybug.Database(str(self.path), read_only=self.read_only)
         except RuntimeError as error:
-            raise _open_error(self.path, error) from error
+            if not (self.read_only and _RECOVERY_PENDING in str(error)):
+                raise _open_error(self.path, error) from error
+            self._finish_checkpoint()
+            self._db = ladybug.Database(str(self.path), read_only=True)
         # One connection (so one transaction) per thread: the API reads from two threads
         # at once, so an analytics projection does not hold up a 360 card.
         self._local = threading.local()
         self._connections: list[ladybug.Connection] = []
         self._connections_lock = threading.Lock()
+
+    def _finish_checkpoint(self) -> None:
+        """Complete the checkpoint a killed writer left half-done, which LadybugDB does only
+        when the database is opened for writing (a read-only open is refused until then). If
+        another process holds the database, it is the one checkpointing: it is named."""
+        log.warning("finishing the checkpoint an earlier process left half-done at %s", self.path)
+        try:
+            ladybug.Database(str(self.path)).close()
+        except RuntimeError as error:
+            raise _open_error(self.path, error) from error
 
     @property
     def _conn(self) -> ladybug.Connection:
@@ -88,17 +103,24 @@ class EmbeddedStore(GraphStore):
         if conn is None:
             conn = self._local.conn = ladybug.Connection(self._db)
             if threading.get_ident() in self._short_query_threads:
-                conn.set_max_threads_for_exec(1)
+                self._limit(conn, self._short_query_threads[threading.get_ident()])
             with self._connections_lock:
                 self._connections.append(conn)
         return conn
 
-    def for_short_queries(self) -> None:
+    def for_short_queries(self, seconds: float | None = None) -> None:
         """One core per query on this thread (kept across a reopen): for a 360 card's key
         lookups, spreading over cores costs more than it gives. With it, the API's two read
-        threads answered 53 cards/s, against 46 without (bench/api.py, 1M customers, 2 cores)."""
-        self._short_query_threads.add(threading.get_ident())
-        self._conn.set_max_threads_for_exec(1)
+        threads answered 53 cards/s, against 46 without (bench/api.py, 1M customers, 2 cores).
+        With ``seconds``, the engine interrupts a query of this thread that runs longer."""
+        self._short_query_threads[threading.get_ident()] = seconds
+        self._limit(self._conn, seconds)
+
+    @staticmethod
+    def _limit(conn: ladybug.Connection, seconds: float | None) -> None:
+        conn.set_max_threads_for_exec(1)
+        if seconds:
+            conn.set_query_timeout(max(1, int(seconds * 1000)))
 
     def close(self) -> None:
         with self._connections_lock:
@@ -391,6 +413,12 @@ class EmbeddedStore(GraphStore):
         try:
             result = self._conn.execute(text, params)
         except RuntimeError as error:
+            limit = self._short_query_threads.get(threading.get_ident())
+            if limit and str(error).startswith("Interrupted"):
+                raise QueryTimeoutError(
+                    f"the request took longer than {limit:g} s and was stopped: ask for less "
+                    "(fewer rows, pages or fields)"
+                ) from error
             raise StoreError(str(error).splitlines()[0]) from error
         log.debug("%.3f s  %s", time.perf_counter() - started, " ".join(text.split())[:90])
         if isinstance(result, list):  # several statements: the last one answers

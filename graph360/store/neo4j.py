@@ -44,7 +44,7 @@ from neo4j.api import BookmarkManager
 from neo4j.exceptions import AuthError, DriverError, Neo4jError, ServiceUnavailable
 
 from graph360 import model
-from graph360.errors import StoreError
+from graph360.errors import QueryTimeoutError, StoreError
 from graph360.store.base import GraphStore, plain
 
 log = logging.getLogger(__name__)
@@ -311,7 +311,14 @@ def _translated(location: str) -> Iterator[None]:
         raise StoreError(f"cannot use the Neo4j server at {location}: {_first_line(error)}") from (
             error
         )
-    except (Neo4jError, DriverError) as error:
+    except Neo4jError as error:
+        if "TransactionTimedOut" in (error.code or ""):  # a read past for_short_queries' limit
+            raise QueryTimeoutError(
+                "the request took longer than its time limit and was stopped: ask for less "
+                "(fewer rows, pages or fields)"
+            ) from error
+        raise StoreError(_first_line(error)) from error
+    except DriverError as error:
         raise StoreError(_first_line(error)) from error
 
 
@@ -372,8 +379,10 @@ class Neo4jStore(GraphStore):
     def _session(self, session: neo4j.Session | None) -> None:
         self._local.session = session
 
-    def for_short_queries(self) -> None:
-        """Nothing to do: the server plans and runs each query on its own cores."""
+    def for_short_queries(self, seconds: float | None = None) -> None:
+        """The server plans and runs each query on its own cores; ``seconds`` becomes the
+        timeout of this thread's read transactions (the server stops them)."""
+        self._local.timeout = seconds
 
     def close(self) -> None:
         """End this thread's open transaction, if any; the shared driver stays for others."""
@@ -527,7 +536,9 @@ class Neo4jStore(GraphStore):
             else:
                 with self._new_session() as session:
                     work = session.execute_write if write else session.execute_read
-                    answer = work(_fetch, text, params)
+                    timeout = None if write else getattr(self._local, "timeout", None)
+                    fetch = neo4j.unit_of_work(timeout=timeout)(_fetch) if timeout else _fetch
+                    answer = work(fetch, text, params)
         log.debug("%.3f s  %s", time.perf_counter() - started, " ".join(text.split())[:90])
         return answer
 
