@@ -241,7 +241,13 @@ NODES: dict[str, NodeType] = {
         # An erased person's e-mail or phone (graph360.erasure), keyed by a SHA-256 of its
         # normalised form (Identifier's key), never the value itself: a later load or event
         # carrying it is not re-created. ``erasure_id`` ties it to its ErasureLog entry.
-        NodeType("Suppression", "digest", {"kind": STRING, "erasure_id": STRING, "at": TIMESTAMP}),
+        # ``bucket``: a quick 64-bit hash of the value (graph360.suppression.quick_hash), so a
+        # load hashes its identifiers with SHA-256 only where the quick hash matches.
+        NodeType(
+            "Suppression",
+            "digest",
+            {"kind": STRING, "bucket": INT64, "erasure_id": STRING, "at": TIMESTAMP},
+        ),
         # What an erasure did, without personal data: counts per label, mode, who and when.
         NodeType(
             "ErasureLog",

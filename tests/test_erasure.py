@@ -271,3 +271,20 @@ def test_an_identifier_someone_else_carries_is_not_suppressed(
     again = load_bundle(store, folder, rejects_path=tmp_path / "r2.csv", recheck=True)
     assert again.suppressed == {"customers": 1}
     assert again.files["customers"].unchanged == 1  # Daniel, untouched
+
+
+def test_the_quick_hash_is_the_same_for_a_value_wherever_it_sits() -> None:
+    """The screen's prefilter must give a value the hash it was stored with, whether the value
+    comes alone, in a slice, after nulls or in a chunked column; and tell values apart."""
+    import pyarrow as pa
+
+    from graph360.suppression import quick_hash
+
+    alone = {v: int(quick_hash(pa.array([v]))[0]) for v in ("ada@example.org", "+442079460001")}
+    mixed = pa.array([None, "x", "ada@example.org", "", "+442079460001", None])
+    hashed = quick_hash(mixed.slice(1, 4)).tolist()
+    assert hashed[1] == alone["ada@example.org"] and hashed[3] == alone["+442079460001"]
+    chunked = pa.chunked_array([["ada@example.org"], ["+442079460001"]])
+    assert quick_hash(chunked).tolist() == list(alone.values())
+    many = [f"person{i}@example.org" for i in range(20_000)]
+    assert len(set(quick_hash(pa.array(many)).tolist())) == len(many)

@@ -271,12 +271,18 @@ def test_erasure_logs(store: GraphStore) -> None:
 
 
 def test_suppression_digests(store: GraphStore) -> None:
+    import pyarrow as pa
+
     from graph360 import suppression
 
     assert store.query("suppression_digests") == []
     suppression.suppress(store, {"phone": {"+442079460001"}}, "e1", AT)
     assert store.query("suppression_digests") == [
-        {"digest": suppression.digest("phone", "+442079460001")}
+        {
+            "digest": suppression.digest("phone", "+442079460001"),
+            "kind": "phone",
+            "bucket": int(suppression.quick_hash(pa.array(["+442079460001"]))[0]),
+        }
     ]
 
 

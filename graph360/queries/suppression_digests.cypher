@@ -1,5 +1,5 @@
-// Every digest on the suppression list (graph360.suppression.Screen): usually none or a few.
+// Every entry of the suppression list (graph360.suppression.Screen): usually none or a few.
 // params: none
-// returns: digest
+// returns: digest, kind, bucket (the value's quick hash; null for an entry written before it)
 MATCH (s:Suppression)
-RETURN s.digest AS digest
+RETURN s.digest AS digest, s.kind AS kind, s.bucket AS bucket
