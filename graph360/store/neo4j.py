@@ -72,6 +72,8 @@ INDEXED: dict[str, tuple[str, ...]] = {
     "Flag": ("kind", "severity", "status"),
     "Action": ("kind",),
     "RELATED": ("kind",),
+    "Consent": ("purpose",),  # graph360.consent.refusals
+    "MergeLog": ("customer_id", "other_id"),  # the merge log of a customer, and its erasure
 }
 
 #: Settings read from the environment (documented in the README).
