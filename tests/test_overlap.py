@@ -873,7 +873,8 @@ def test_the_overlap_command(tmp_path: Path) -> None:
     out = json.loads(run("--format", "json").stdout)
     assert list(out) == ["by", "since", "until", "window_hours", "units", "pairs",
                          "intersections", "collisions", "offenders", "sequence",
-                         "cross_sell"]  # fmt: skip
+                         "cross_sell", "sequence_left_out_by_consent",
+                         "cross_sell_left_out_by_consent"]  # fmt: skip
     assert out["collisions"]["customers"] == 4
     assert out["offenders"][0]["customer_id"] == cid(3)
     by_division = json.loads(

@@ -125,6 +125,12 @@ ANCHORS: dict[str, Anchor] = {
             ("FOR_PRODUCT", "source"),
         ),
     ),
+    "consents": Anchor(
+        "Consent",
+        ("consent_id",),
+        ("purpose", "channel", "status", "at", "source", "__customer", "__earlier"),
+        owned=(("CONSENTED", "target"),),
+    ),
     "holdings": Anchor("HOLDS", ("__customer", "account_id"), ("role", "__record")),
     "relationships": Anchor(
         "RELATED",

@@ -22,7 +22,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from graph360 import facts, merges, model
+from graph360 import consent, facts, merges, model, suppression
 from graph360.errors import BundleError
 from graph360.ingest import changes, identifiers, identity, survivorship, validate
 from graph360.ingest.bundle import FILES, RawFile, Reject, find_file, read_bundle
@@ -76,6 +76,8 @@ class LoadReport:
     rejects_path: str | None = None
     #: The bundle is the one the last load brought into this graph: nothing was compared.
     unchanged_bundle: bool = False
+    #: file -> rows left out because they name an erased person (graph360.suppression)
+    suppressed: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
 
     def to_dict(self) -> dict:
@@ -157,6 +159,7 @@ def load_bundle(
         for reject in batch.rejects:
             report.files[reject.file].rejected += 1
         report.rejected = len(batch.rejects)
+        report.suppressed = {name: len(lines) for name, lines in batch.suppressed.items()}
         for name, found in batch.changes.items():
             counts = report.files.setdefault(name, FileReport())
             counts.new, counts.changed, counts.unchanged = found.new, found.changed, found.unchanged
@@ -234,6 +237,8 @@ class Batch:
     changes: dict[str, changes.FileChanges] = field(default_factory=dict)
     #: The store was empty: nothing was read back, and a load may build the graph afresh.
     fresh: bool = False
+    #: file name -> lines left out because they name an erased person (graph360.suppression)
+    suppressed: dict[str, list[int]] = field(default_factory=dict)
 
 
 def prepare_batch(
@@ -259,9 +264,12 @@ def prepare_batch(
     context = _Context(store)
     checked = _check_reference_files(raw, context, rejects)
     customers = _check_customers(raw["customers"], rejects, default_region)
+    screen = suppression.Screen.of(store)  # erased people are not brought back
+    customers = screen.customers(customers)
     step("resolve identities")
     references = _references(raw) if neighbourhood else None
     people = _People.resolve(store, customers, max_shared, references=references)
+    screen.linked(raw, people)
     step("check linked rows")
     checked.update(_check_customer_files(raw, context, people, rejects, default_region))
     checked["customers"] = _stamp_identities(customers, people)
@@ -280,7 +288,7 @@ def prepare_batch(
     folded, found["Customer"] = changes.compare(store, changes.CUSTOMER, folded, fresh=fresh)
     step("build tables")
     nodes, relationships = _graph_tables(written, folded, people, store, now)
-    return Batch(checked, people, rejects, nodes, relationships, found, fresh)
+    return Batch(checked, people, rejects, nodes, relationships, found, fresh, screen.left_out)
 
 
 def write_batch(
@@ -758,10 +766,19 @@ def _check_customer_files(
             record_key=records,
         )
 
+    def consents(checker: Checker) -> pd.DataFrame:
+        validate.one_of(checker, "purpose", tuple(model.CONSENT_PURPOSES))
+        validate.one_of(checker, "status", model.CONSENT_STATUSES)
+        ids, _ = people.customer_ids(checker, "source", "customer_id", "email")
+        return consent.stamp_keys(checker.frame.assign(__customer=ids))
+
     run("holdings", holdings)
+    run("consents", consents)
     run("relationships", relationships)
     run("campaign_members", members)
     run("touchpoints", touchpoints)
+    if "consents" in checked:  # one statement per person, purpose, channel and source
+        checked["consents"] = consent.fold_statements(checked["consents"])
     return checked
 
 
@@ -969,6 +986,18 @@ def _graph_tables(
                 ),
             )
         )
+    if "consents" in checked:
+        frame = consent.loaded_statements(checked["consents"], store, now)
+        nodes.append(
+            (
+                "Consent",
+                _table(
+                    frame,
+                    _same(*model.node("Consent").columns),
+                ),
+            )
+        )
+        rels.append(("CONSENTED", _table(frame, {"__customer": "from", "consent_id": "to"})))
     if "touchpoints" in checked:
         frame = checked["touchpoints"]
         nodes.append(

@@ -71,10 +71,11 @@ INDEXED: dict[str, tuple[str, ...]] = {
     "Touchpoint": ("at", "kind", "channel", "value", "rating", "record_key"),
     "Flag": ("kind", "severity", "status"),
     "Action": ("kind",),
-    "MergeLog": ("customer_id", "other_id"),
+    "MergeLog": ("customer_id", "other_id"),  # a customer's merge log, and its erasure
     "RELATED": ("kind", "from_record", "to_record"),
     "HOLDS": ("record_key",),
     "TARGETS": ("record_key",),
+    "Consent": ("purpose",),  # graph360.consent.refusals
 }
 
 #: Settings read from the environment (documented in the README).
