@@ -195,6 +195,8 @@ TOP_LEVEL_KEYS = (
     "files",
     "footer",
     "fill_down",
+    "skip_after_header",
+    "explode",
 )
 #: Every key of one ``[[outputs]]`` table.
 OUTPUT_KEYS = ("file", "fields", "where", "distinct_on")
@@ -319,6 +321,10 @@ class Mapping:
     #: (key column, columns): rows sharing the key take those columns from the first row that
     #: has them (an order's fields, which Shopify writes on its first line item only).
     fill_down: tuple[str, tuple[str, ...]] | None = None
+    #: Records right after the header that are a second header (SurveyMonkey's answer row).
+    skip_after_header: int = 0
+    #: A list column of a nested export whose items become rows (see graph360.ingest.nested).
+    explode: str | None = None
 
     @property
     def files(self) -> list[str]:
@@ -444,6 +450,9 @@ def _parse_mapping(data: dict[str, Any], path: Path) -> Mapping:
         raise fail(f"encoding {encoding!r} is not a text encoding Python knows") from None
     footer = _parse_footer(data.get("footer", []), fail)
     fill_down = _parse_fill_down(data.get("fill_down"), columns, fail)
+    skip = data.get("skip_after_header", 0)
+    if not isinstance(skip, int) or isinstance(skip, bool) or not 0 <= skip <= 10:
+        raise fail("skip_after_header is a number of records after the header, 0 to 10")
     return Mapping(
         name=data["name"],
         description=data["description"],
@@ -458,7 +467,15 @@ def _parse_mapping(data: dict[str, Any], path: Path) -> Mapping:
         timezone=_timezone(data.get("timezone"), fail),
         footer=footer,
         fill_down=fill_down,
+        skip_after_header=skip,
+        explode=_parse_explode(data.get("explode"), fail),
     )
+
+
+def _parse_explode(raw: Any, fail: Any) -> str | None:
+    if raw is not None and (not isinstance(raw, str) or not raw):
+        raise fail("explode names one list column of a JSON or Parquet export")
+    return raw
 
 
 def _parse_footer(raw: Any, fail: Any) -> tuple[re.Pattern[str], ...]:
@@ -663,7 +680,7 @@ def _parse_condition(raw: Any, label: str, fail: Any) -> Condition:
 
 
 def read_export(
-    path: Path, delimiter: str = ",", encoding: str = "utf-8-sig"
+    path: Path, delimiter: str = ",", encoding: str = "utf-8-sig", explode: str | None = None
 ) -> tuple[pd.DataFrame, np.ndarray, pd.Series]:
     """An export as (frame of strings, physical start line of each row, per-row error text).
 
@@ -676,7 +693,7 @@ def read_export(
     number + 1, as if written as CSV with a header.
     """
     if path.suffix.lower() == ".parquet" or path.suffix.lower() in JSON_SUFFIXES:
-        frame, lines = read_nested(path)
+        frame, lines = read_nested(path, explode)
         check_not_reserved(path, list(frame.columns))
         return frame.reset_index(drop=True), lines, _blank(len(frame))
     header = _header(path, delimiter, encoding)
@@ -855,7 +872,12 @@ def map_export(
     """:func:`apply_mapping` with the notes: footer and blank lines skipped, unused columns."""
     path = Path(export_path)
     origin = origin or path.name
-    frame, lines, errors = read_export(path, mapping.delimiter, mapping.encoding)
+    frame, lines, errors = read_export(path, mapping.delimiter, mapping.encoding, mapping.explode)
+    if mapping.explode and path.suffix.lower() not in (".parquet", *JSON_SUFFIXES):
+        raise MappingError(
+            f"mapping {mapping.name} ({mapping.path}): explode applies to JSON or Parquet "
+            f"exports, not {path.name}"
+        )
     notes: list[str] = []
     if not mapping.passthrough:
         frame, lines, errors = _drop_non_records(mapping, frame, lines, errors, origin, notes)
@@ -941,6 +963,11 @@ def _drop_non_records(
             notes.append(f"{origin}: {len(footer_lines)} footer line(s) skipped ({where})")
     keep = ~blank
     keep[start:] = False
+    if mapping.skip_after_header:
+        head = np.flatnonzero(keep)[: mapping.skip_after_header]
+        keep[head] = False
+        shown = ", ".join(str(int(n)) for n in lines[head])
+        notes.append(f"{origin}: {len(head)} record(s) after the header skipped (line {shown})")
     skipped = int(blank[:start].sum())
     if skipped:
         notes.append(f"{origin}: {skipped} blank line(s) skipped")
@@ -999,7 +1026,8 @@ class _Lookups:
         absent = [c for c in (key, value) if c not in frame.columns]
         if absent:
             raise MappingError(f"{where} has no column(s) {absent}")
-        pairs = frame[[key, value]][frame[key].str.strip() != ""]
+        given = (frame[key].str.strip() != "") & (frame[value].str.strip() != "")
+        pairs = frame[[key, value]][given]
         pairs = pairs.drop_duplicates(subset=[key], keep="first")
         return dict(zip(pairs[key].str.strip(), pairs[value], strict=True))
 

@@ -35,9 +35,15 @@ __all__ = ["JSON_SUFFIXES", "flatten", "read_nested"]
 JSON_SUFFIXES = (".ndjson", ".jsonl", ".json")
 
 
-def read_nested(path: Path) -> tuple[pd.DataFrame, np.ndarray]:
+def read_nested(path: Path, explode: str | None = None) -> tuple[pd.DataFrame, np.ndarray]:
     """A Parquet or NDJSON export as flat text columns, with the physical line of each record
-    (NDJSON: the line the record is on; Parquet: the row number + 1, as if a CSV header)."""
+    (NDJSON: the line the record is on; Parquet: the row number + 1, as if a CSV header).
+
+    ``explode`` names a list column whose items become rows of their own (each item's fields
+    as ``column.field``, the record's other columns repeated, its line kept): Mailchimp's
+    per-recipient ``activity`` list, one row per open or click. A record whose list is empty
+    gives no row.
+    """
     try:
         if path.suffix.lower() == ".parquet":
             table = pq.read_table(path)
@@ -51,7 +57,23 @@ def read_nested(path: Path) -> tuple[pd.DataFrame, np.ndarray]:
         kind = "Parquet" if path.suffix.lower() == ".parquet" else "newline-delimited JSON"
         message = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise MappingError(f"{path.name}: cannot be read as {kind} ({message})") from None
+    if explode is not None:
+        table, lines = _explode(path, table, lines, explode)
     return flatten(table), lines
+
+
+def _explode(
+    path: Path, table: pa.Table, lines: np.ndarray, column: str
+) -> tuple[pa.Table, np.ndarray]:
+    if column not in table.column_names:
+        raise MappingError(f"{path.name}: has no column {column!r} to explode into rows")
+    items = table.column(column).combine_chunks()
+    if not (pa.types.is_list(items.type) or pa.types.is_large_list(items.type)):
+        raise MappingError(f"{path.name}: column {column!r} is {items.type}, not a list")
+    parents = pc.list_parent_indices(items)
+    rest = table.drop_columns([column]).take(parents)
+    exploded = rest.append_column(column, pc.list_flatten(items))
+    return exploded, lines[parents.to_numpy()]
 
 
 def _json_lines(path: Path) -> np.ndarray:
