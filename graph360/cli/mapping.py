@@ -34,6 +34,15 @@ def list_mappings(format: ShapeOption = Shape.table) -> None:
         console.print(table("Shipped mappings (graph360/loaders)", rows))
 
 
+def _transposed(sample: list[dict[str, str]]) -> list[dict[str, str]]:
+    """Rows as columns: a canonical file has more columns than a terminal is wide."""
+    columns = list(sample[0]) if sample else []
+    return [
+        {"column": name, **{f"row {i + 1}": row.get(name, "") for i, row in enumerate(sample)}}
+        for name in columns
+    ]
+
+
 @mapping_app.command("check")
 def check(
     mapping: Annotated[str, typer.Argument(help="A shipped mapping's name, or a .toml file")],
@@ -61,8 +70,8 @@ def check(
     for note in report.notes:
         console.print(f"note: {note}", highlight=False, markup=False)
     for file, sample in report.samples.items():
-        title = f"{file}: {report.rows[file]} rows (first {min(rows, len(sample))})"
-        console.print(table(title, sample))
+        title = f"{file}: {report.rows[file]} rows (first {min(rows, len(sample))}, one a column)"
+        console.print(table(title, _transposed(sample)))
     unused = ", ".join(report.unused_columns) or "none"
     console.print(f"columns no field reads: {unused}", highlight=False, markup=False)
     if report.rejects:
