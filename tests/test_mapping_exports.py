@@ -199,9 +199,7 @@ def test_typeform_and_surveymonkey_responses(store: GraphStore, tmp_path: Path) 
     assert rejects[0]["raw"] == export_line(typeform, 4)
     touchpoints = store.all_nodes("Touchpoint").set_index("touchpoint_id")
     assert touchpoints.loc["surveymonkey:118340011223", "text"] == "The refund took\r\ntwo weeks."
-    assert str(touchpoints.loc["surveymonkey:118340011224", "at"]).startswith(
-        "2026-07-09 13:02:00"
-    )
+    assert str(touchpoints.loc["surveymonkey:118340011224", "at"]).startswith("2026-07-09 13:02:00")
 
 
 def test_freshdesk_tickets(store: GraphStore, tmp_path: Path) -> None:
