@@ -206,6 +206,40 @@ NODES: dict[str, NodeType] = {
         # The graph's version: every committed write bumps it (graph360.facts.bump_version), so
         # the analytics' columnar projection knows which state of the graph it reflects.
         NodeType("Meta", "name", {"version": INT64, "written_at": TIMESTAMP}),
+        # One source's statement of a person's consent to one purpose on one channel
+        # (graph360.consent): keyed "<source>:<the source's id or e-mail>:<purpose>:<channel>",
+        # so each source keeps its own current statement; the statements it replaced stay in
+        # ``history`` (a JSON list, newest first). The person's effective consent is the latest.
+        NodeType(
+            "Consent",
+            "consent_id",
+            {
+                "purpose": STRING,
+                "channel": STRING,
+                "status": STRING,
+                "at": TIMESTAMP,
+                "source": STRING,
+                "history": STRING,
+                **ROW_HASH,
+            },
+        ),
+        # An erased person's e-mail or phone (graph360.erasure), keyed by a SHA-256 of its
+        # normalised form (Identifier's key), never the value itself: a later load or event
+        # carrying it is not re-created. ``erasure_id`` ties it to its ErasureLog entry.
+        NodeType("Suppression", "digest", {"kind": STRING, "erasure_id": STRING, "at": TIMESTAMP}),
+        # What an erasure did, without personal data: counts per label, mode, who and when.
+        NodeType(
+            "ErasureLog",
+            "erasure_id",
+            {"mode": STRING, "reason": STRING, "by": STRING, "at": TIMESTAMP, "counts": STRING},
+        ),
+        # Who looked at or exported a person's data (graph360.access_log): the API key's name
+        # and the time, never the key and never the e-mail or phone that was asked for.
+        NodeType(
+            "AccessLog",
+            "access_id",
+            {"key_name": STRING, "action": STRING, "lookup": STRING, "at": TIMESTAMP},
+        ),
         NodeType(
             "Action",
             "action_id",
@@ -253,12 +287,26 @@ RELATIONSHIPS: dict[str, RelType] = {
         RelType("NEEDS", "Customer", "Action"),
         RelType("ASSIGNED_TO", "Action", "Department"),
         RelType("TRIGGERED_BY", "Action", "Touchpoint"),
+        RelType("CONSENTED", "Customer", "Consent"),
     ]
 }
 
 #: Relationship kinds between customers, and which way each one carries influence.
 RELATIONSHIP_KINDS = ("referred", "household", "colleague", "follows", "knows")
 SYMMETRIC_KINDS = frozenset({"household", "colleague", "knows"})
+
+
+#: The purposes a person consents to (or refuses), each with the channel it is about by default
+#: ("any": every channel). A consent statement names one purpose and one channel.
+CONSENT_PURPOSES: dict[str, str] = {
+    "email_marketing": "email",
+    "sms": "sms",
+    "phone": "phone",
+    "profiling": "any",
+}
+#: What a consent statement says. ``unknown`` is a statement that decides nothing (a
+#: double opt-in still pending); only ``refused`` leaves a person out of suggestions.
+CONSENT_STATUSES = ("granted", "refused", "unknown")
 
 
 def node(label: str) -> NodeType:

@@ -135,6 +135,7 @@ def test_concurrent_callers_share_one_group_and_each_gets_its_own_outcomes(
         "recorded": 5,
         "duplicate": 0,
         "rejected": 5,
+        "suppressed": 0,
     }
 
 

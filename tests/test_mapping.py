@@ -59,7 +59,11 @@ def test_every_shipped_mapping_loads_and_declares_its_columns() -> None:
         if not mapping.passthrough:
             assert mapping.source, mapping.name
             assert set(mapping.files) <= set(canonical_files())
-    assert load_mapping("email_activity").files == ["touchpoints.csv", "campaign_members.csv"]
+    assert load_mapping("email_activity").files == [
+        "touchpoints.csv",
+        "campaign_members.csv",
+        "consents.csv",
+    ]
 
 
 def test_crm_contacts(tmp_path: Path) -> None:
@@ -79,7 +83,7 @@ def test_crm_contacts(tmp_path: Path) -> None:
         newline="\r\n",
     )
     out = apply_mapping(load_mapping("crm_contacts"), export)
-    assert list(out) == ["customers.csv"]
+    assert list(out) == ["customers.csv", "consents.csv"]
     rows = out["customers.csv"]
     assert list(rows.columns[:13]) == [
         "source",
@@ -641,6 +645,7 @@ def test_materialize_a_bundle_folder(tmp_path: Path) -> None:
     assert sorted(p.name for p in out.iterdir()) == [
         "campaign_members.csv",
         "campaigns.csv",
+        "consents.csv",
         "customers.csv",
         "touchpoints.csv",
     ]

@@ -62,17 +62,28 @@ def test_salesforce_data_export_contacts_and_accounts(store: GraphStore, tmp_pat
         # the deleted contact (IsDeleted true) is not written at all
         "customers": (3, 2, 1),
         "holdings": (2, 1, 1),
+        # Amara's DoNotCall; Ravi's HasOptedOutOfEmail goes with his rejected record
+        "consents": (2, 1, 1),
     }
     assert report.notes == [
         "Contact.csv: 1 blank line(s) skipped",
         "Account.csv: created 1 departments: business_sales",
     ]
     contact = EXPORTS / "salesforce_export" / "Contact.csv"
-    assert [(r["reason"], r["origin"]) for r in rejects] == [
-        ("unparseable date in birth_date: '1990-02-31'", "Contact.csv:5"),
-        ("unknown customer 'salesforce:0035g00000A1b3CAAR'", "Contact.csv:5"),
+    assert [(r["file"], r["reason"], r["origin"]) for r in rejects] == [
+        (
+            "consents.csv",
+            "no customer with e-mail 'RAVI.SHAH@brightwater.example.org'",
+            "Contact.csv:5",
+        ),
+        ("customers.csv", "unparseable date in birth_date: '1990-02-31'", "Contact.csv:5"),
+        ("holdings.csv", "unknown customer 'salesforce:0035g00000A1b3CAAR'", "Contact.csv:5"),
     ]
-    assert rejects[0]["raw"] == export_line(contact, 5)
+    assert {r["raw"] for r in rejects} == {export_line(contact, 5)}
+    consents = store.all_nodes("Consent")
+    assert consents[["purpose", "channel", "status", "source"]].values.tolist() == [
+        ["phone", "phone", "refused", "salesforce"]
+    ]
     records = store.all_nodes("SourceRecord").set_index("record_key")
     amara = records.loc["salesforce:0035g00000A1b2CAAR"]
     assert amara["email"] == "amara.okafor@example.com"
@@ -81,7 +92,7 @@ def test_salesforce_data_export_contacts_and_accounts(store: GraphStore, tmp_pat
 
 def test_salesforce_report_footer_is_skipped_with_a_note(store: GraphStore, tmp_path: Path) -> None:
     report, rejects = load(store, "salesforce_report", tmp_path)
-    assert counts(report) == {"customers": (3, 3, 0)}
+    assert counts(report) == {"customers": (3, 3, 0), "consents": (2, 2, 0)}
     assert rejects == []
     assert report.rejected == 0
     assert report.notes == ["report1733130000000.csv: 5 footer line(s) skipped (lines 7-11)"]
@@ -90,7 +101,7 @@ def test_salesforce_report_footer_is_skipped_with_a_note(store: GraphStore, tmp_
 
 def test_hubspot_contacts(store: GraphStore, tmp_path: Path) -> None:
     report, rejects = load(store, "hubspot", tmp_path)
-    assert counts(report) == {"customers": (3, 2, 1)}
+    assert counts(report) == {"customers": (3, 2, 1), "consents": (1, 1, 0)}
     assert report.notes == []  # the blank line between records is no record (pyarrow's read)
     export = EXPORTS / "hubspot" / "hubspot-crm-exports-all-contacts-2026-12-01.csv"
     assert [(r["reason"], r["origin"]) for r in rejects] == [
@@ -115,6 +126,7 @@ def test_mailchimp_audience_status_files_and_activity(store: GraphStore, tmp_pat
         "customers": (4, 4, 0),
         "campaign_members": (3, 2, 1),
         "touchpoints": (4, 3, 1),
+        "consents": (4, 4, 0),
     }
     assert report.notes == ["email_activity_c1a2b3.ndjson: created 1 campaigns: c1a2b3"]
     activity = EXPORTS / "mailchimp" / "email_activity_c1a2b3.ndjson"
@@ -135,6 +147,19 @@ def test_mailchimp_audience_status_files_and_activity(store: GraphStore, tmp_pat
         "mailchimp:c3d4e5f6a7": "unsubscribed",
         "mailchimp:d4e5f6a7b8": "cleaned",
     }
+    consents = store.all_nodes("Consent").sort_values("at")
+    assert consents[["purpose", "status"]].values.tolist() == [
+        ["email_marketing", "granted"],  # Hannah, confirmed 2025-01-10
+        ["email_marketing", "granted"],  # Priya, 2026-02-02
+        ["email_marketing", "refused"],  # Sam's address was cleaned on 2026-04-04
+        ["email_marketing", "refused"],  # Tomás unsubscribed on 2026-06-01
+    ]
+    assert [str(t) for t in consents["at"]] == [
+        "2025-01-10 08:05:12",
+        "2026-02-02 12:01:00",
+        "2026-04-04 04:04:04",
+        "2026-06-01 18:30:00",
+    ]
 
 
 def test_zendesk_tickets_with_departments_and_step_from_the_bundle(
@@ -171,6 +196,7 @@ def test_shopify_orders_line_items_inherit_the_order(store: GraphStore, tmp_path
         "products": (4, 4, 0),
         "customers": (2, 2, 0),
         "touchpoints": (5, 4, 1),
+        "consents": (2, 2, 0),  # Accepts Email Marketing (shop_customers)
     }
     orders = EXPORTS / "shopify" / "orders_export_1.csv"
     assert [(r["reason"], r["origin"]) for r in rejects] == [

@@ -54,6 +54,7 @@ def test_the_docs_page_names_every_key_the_code_accepts() -> None:
         "bundle.toml": mapping_module.MANIFEST_KEYS,
         "sources": mapping_module.SOURCE_KEYS,
         "create": tuple(mapping_module.CREATABLE),
+        "consent": tuple(mapping_module._CONSENT_KEYS),
     }
     missing = {where: sorted(set(keys) - documented) for where, keys in accepted.items()}
     assert {where: keys for where, keys in missing.items() if keys} == {}
@@ -319,7 +320,7 @@ def test_a_set_naming_a_column_the_files_lack_is_one_line(tmp_path: Path) -> Non
         map_bundle(bundle)
     assert str(caught.value) == (
         f"{bundle / 'bundle.toml'}: sources[0]: set names ['step_id'], which no file of "
-        "mapping hubspot_contacts has (customers.csv)"
+        "mapping hubspot_contacts has (customers.csv, consents.csv)"
     )
 
 

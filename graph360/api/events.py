@@ -84,7 +84,9 @@ def mount_events(app: FastAPI, authenticate: Callable[[Request], Principal | Non
         if len(parsed) > MAX_EVENTS:
             return _error(f"{len(parsed)} events: send at most {MAX_EVENTS} a request", 413)
         if not parsed:
-            return JSONResponse({"recorded": 0, "duplicate": 0, "rejected": 0, "events": []})
+            return JSONResponse(
+                {"recorded": 0, "duplicate": 0, "rejected": 0, "suppressed": 0, "events": []}
+            )
         try:
             outcomes = await request.app.state.runner.record_events(parsed)
         except Backpressure as full:

@@ -1022,6 +1022,8 @@ class RecordedEvents:
     recorded: int
     duplicate: int
     rejected: int
+    #: Events naming an erased person (graph360.suppression): not recorded.
+    suppressed: int
     events: list[RecordedEvent]
 
 

@@ -150,6 +150,17 @@ FILES: dict[str, FileSpec] = {
             "added_at:date",
         ),
         _spec(
+            "consents",
+            ("source", "customer_id", "email", "purpose", "channel", "at"),
+            "source*",
+            "customer_id",
+            "email",
+            "purpose*",
+            "channel",
+            "status*",
+            "at:date",
+        ),
+        _spec(
             "touchpoints",
             ("touchpoint_id",),
             "touchpoint_id*",

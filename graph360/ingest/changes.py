@@ -125,6 +125,12 @@ ANCHORS: dict[str, Anchor] = {
             ("FOR_PRODUCT", "source"),
         ),
     ),
+    "consents": Anchor(
+        "Consent",
+        ("consent_id",),
+        ("purpose", "channel", "status", "at", "source", "__customer", "__earlier"),
+        owned=(("CONSENTED", "target"),),
+    ),
     "holdings": Anchor("HOLDS", ("__customer", "account_id"), ("role",)),
     "relationships": Anchor("RELATED", ("__from", "__to", "kind"), ("weight", "since")),
     "campaign_members": Anchor("TARGETS", ("campaign_id", "__customer"), ("added_at",)),

@@ -104,8 +104,8 @@ class Backpressure(Graph360Error):
 @dataclass
 class EventOutcome:
     """What became of one event: ``recorded``, ``duplicate`` (its touchpoint_id was recorded
-    before, or earlier in the batch) or ``rejected`` (``reasons`` say why; nothing of it was
-    written). ``index`` is the event's place in its batch, from 0."""
+    before, or earlier in the batch), ``rejected`` (``reasons`` say why; nothing of it was
+    written) or ``suppressed`` (it names an erased person: ``graph360.suppression``). ``index`` is the event's place in its batch, from 0."""
 
     index: int
     touchpoint_id: str | None
@@ -183,6 +183,9 @@ def apply_events(
         batch = None
     if batch is None:
         return outcomes, set()
+    for line in batch.suppressed.get("touchpoints", []):  # graph360.suppression
+        outcomes[int(line) - 1].status = "suppressed"
+        outcomes[int(line) - 1].reasons = ["names an erased person (on the suppression list)"]
     frame = batch.checked["touchpoints"]
     for index, customer_id in zip(frame[LINE] - 1, frame["__customer"], strict=True):
         outcomes[int(index)].customer_id = str(customer_id)
@@ -480,8 +483,8 @@ def _settle(future: Future, work: Callable[[GraphStore], Any], store: GraphStore
 
 
 def outcome_counts(outcomes: Iterable[EventOutcome]) -> dict[str, int]:
-    """How many events were recorded, duplicates and rejected."""
-    counts = {"recorded": 0, "duplicate": 0, "rejected": 0}
+    """How many events were recorded, duplicates, rejected and suppressed."""
+    counts = {"recorded": 0, "duplicate": 0, "rejected": 0, "suppressed": 0}
     for outcome in outcomes:
         counts[outcome.status] += 1
     return counts

@@ -21,7 +21,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from graph360 import facts, model
+from graph360 import consent, facts, model, suppression
 from graph360.errors import BundleError
 from graph360.ingest import changes, identifiers, identity, validate
 from graph360.ingest import rejects as reject_file
@@ -78,6 +78,8 @@ class LoadReport:
     notes: list[str] = field(default_factory=list)
     #: The bundle is the one the last load brought into this graph: nothing was compared.
     unchanged_bundle: bool = False
+    #: file -> rows left out because they name an erased person (graph360.suppression)
+    suppressed: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
 
     def to_dict(self) -> dict:
@@ -161,6 +163,7 @@ def load_bundle(
         for reject in batch.rejects:
             report.files[reject.file].rejected += 1
         report.rejected = len(batch.rejects)
+        report.suppressed = {name: len(lines) for name, lines in batch.suppressed.items()}
         for name, found in batch.changes.items():
             counts = report.files.setdefault(name, FileReport())
             counts.new, counts.changed, counts.unchanged = found.new, found.changed, found.unchanged
@@ -240,6 +243,8 @@ class Batch:
     changes: dict[str, changes.FileChanges] = field(default_factory=dict)
     #: The store was empty: nothing was read back, and a load may build the graph afresh.
     fresh: bool = False
+    #: file name -> lines left out because they name an erased person (graph360.suppression)
+    suppressed: dict[str, list[int]] = field(default_factory=dict)
 
 
 def prepare_batch(
@@ -265,9 +270,12 @@ def prepare_batch(
     context = _Context(store)
     checked = _check_reference_files(raw, context, rejects)
     customers = _check_customers(raw["customers"], rejects, default_region)
+    screen = suppression.Screen.of(store)  # erased people are not brought back
+    customers = screen.customers(customers)
     step("resolve identities")
     references = _references(raw) if neighbourhood else None
     people = _People.resolve(store, customers, max_shared, references=references)
+    screen.linked(raw, people)
     step("check linked rows")
     checked.update(_check_customer_files(raw, context, people, rejects, default_region))
     checked["customers"] = _stamp_identities(customers, people)
@@ -286,7 +294,9 @@ def prepare_batch(
     folded, found["Customer"] = changes.compare(store, changes.CUSTOMER, folded, fresh=fresh)
     step("build tables")
     nodes, relationships = _graph_tables(written, folded, people, store, now)
-    return Batch(checked, people, rejects, nodes, relationships, found, fresh)
+    return Batch(
+        checked, people, rejects, nodes, relationships, found, fresh, screen.left_out
+    )
 
 
 def write_batch(
@@ -724,10 +734,19 @@ def _check_customer_files(
             __customer=ids, attributes=validate.attributes(frame, raw["touchpoints"].extra_columns)
         )
 
+    def consents(checker: Checker) -> pd.DataFrame:
+        validate.one_of(checker, "purpose", tuple(model.CONSENT_PURPOSES))
+        validate.one_of(checker, "status", model.CONSENT_STATUSES)
+        ids = people.customer_ids(checker, "source", "customer_id", "email")
+        return consent.stamp_keys(checker.frame.assign(__customer=ids))
+
     run("holdings", holdings)
+    run("consents", consents)
     run("relationships", relationships)
     run("campaign_members", members)
     run("touchpoints", touchpoints)
+    if "consents" in checked:  # one statement per person, purpose, channel and source
+        checked["consents"] = consent.fold_statements(checked["consents"])
     return checked
 
 
@@ -931,6 +950,18 @@ def _graph_tables(
                 ),
             )
         )
+    if "consents" in checked:
+        frame = consent.loaded_statements(checked["consents"], store, now)
+        nodes.append(
+            (
+                "Consent",
+                _table(
+                    frame,
+                    _same(*model.node("Consent").columns),
+                ),
+            )
+        )
+        rels.append(("CONSENTED", _table(frame, {"__customer": "from", "consent_id": "to"})))
     if "touchpoints" in checked:
         frame = checked["touchpoints"]
         nodes.append(

@@ -88,6 +88,23 @@ the first output, and only once) with a non-empty ``_error`` column saying why, 
 must reject every row whose ``_error`` is non-empty. ``_error`` is present only when some row
 has one.
 
+Consent
+-------
+A ``[[consent]]`` table turns a column into consent statements (``consents.csv``): its
+``purpose`` (one of :data:`graph360.model.CONSENT_PURPOSES`), optional ``channel`` (the
+purpose's own by default), ``status`` (a field spec whose result is ``granted``, ``refused`` or
+``unknown``; an empty source value writes nothing), optional ``at`` (a field spec: when the
+status was set; default the load's time) and optional ``customer_id`` / ``email`` (default:
+this mapping's ``customers.csv`` fields) and ``where``::
+
+    [[consent]]
+    purpose = "email_marketing"
+    status = { column = "Status", ignore_case = true, map = { subscribed = "granted",
+               unsubscribed = "refused", cleaned = "refused", pending = "unknown" } }
+    at = { column = "LAST_CHANGED", date = "%Y-%m-%d %H:%M:%S" }
+
+docs/mapping-consent.md describes it with examples for Mailchimp, HubSpot and Salesforce.
+
 The canonical mapping (``canonical.toml``, ``passthrough = true``) is the identity: an export
 that is already a canonical file is copied column for column; its target file is its own name
 (or the ``target`` given in the bundle manifest).
@@ -197,6 +214,7 @@ TOP_LEVEL_KEYS = (
     "fill_down",
     "skip_after_header",
     "explode",
+    "consent",
 )
 #: Every key of one ``[[outputs]]`` table.
 OUTPUT_KEYS = ("file", "fields", "where", "distinct_on")
@@ -443,6 +461,20 @@ def _parse_mapping(data: dict[str, Any], path: Path) -> Mapping:
         _parse_output(raw, index, columns, schema, data["source"], fail)
         for index, raw in enumerate(raw_outputs)
     )
+    consents = data.get("consent", [])
+    if not isinstance(consents, list) or not all(isinstance(c, dict) for c in consents):
+        raise fail("[[consent]] must be an array of tables (see docs/mapping-consent.md)")
+    outputs += tuple(
+        _parse_output(
+            _consent_output(raw, index, raw_outputs, fail),
+            len(raw_outputs) + index,
+            columns,
+            schema,
+            data["source"],
+            fail,
+        )
+        for index, raw in enumerate(consents)
+    )
     encoding = data.get("encoding", "utf-8-sig")
     try:
         codecs.lookup(str(encoding))
@@ -516,6 +548,53 @@ def _timezone(name: object, fail: Any) -> str | None:
     except (ZoneInfoNotFoundError, ValueError):
         raise fail(f"timezone {name!r} is not an IANA time zone (e.g. Europe/London)") from None
     return str(name)
+
+
+_CONSENT_KEYS = frozenset({"purpose", "channel", "status", "at", "customer_id", "email", "where"})
+
+
+def _consent_output(
+    raw: dict[str, Any], index: int, outputs: list[dict[str, Any]], fail: Any
+) -> dict[str, Any]:
+    """One ``[[consent]]`` table as the ``consents.csv`` output it stands for.
+
+    The person is the mapping's own ``customers.csv`` output's ``customer_id`` (and
+    ``email``) unless the table names them; a row whose status column is empty states
+    nothing and writes no consent row. See docs/mapping-consent.md.
+    """
+    from graph360.model import CONSENT_PURPOSES
+
+    label = f"consent[{index}]"
+    unknown = sorted(set(raw) - _CONSENT_KEYS)
+    if unknown:
+        raise fail(f"{label}: unknown keys {unknown} (allowed: {sorted(_CONSENT_KEYS)})")
+    purpose = raw.get("purpose")
+    if purpose not in CONSENT_PURPOSES:
+        raise fail(f"{label}: purpose {purpose!r} is not one of {sorted(CONSENT_PURPOSES)}")
+    if "status" not in raw:
+        raise fail(f"{label}: 'status' (a field spec giving granted | refused | unknown) is needed")
+    channel = raw.get("channel", CONSENT_PURPOSES[purpose])
+    if not isinstance(channel, str) or not channel:
+        raise fail(f"{label}: channel must be a non-empty string")
+    fields: dict[str, Any] = {}
+    people = next((o.get("fields", {}) for o in outputs if o.get("file") == "customers.csv"), {})
+    for column in ("customer_id", "email"):
+        spec = raw.get(column, people.get(column))
+        if spec is not None:
+            fields[column] = spec
+    if not fields:
+        raise fail(f"{label}: name the person: customer_id or email (no customers.csv output)")
+    fields |= {"purpose": {"const": purpose}, "channel": {"const": channel}}
+    fields["status"] = raw["status"]
+    if "at" in raw:
+        fields["at"] = raw["at"]
+    where_raw = raw.get("where", [])
+    where = [where_raw] if isinstance(where_raw, dict) else list(where_raw)
+    status = raw["status"]
+    column = status.get("column") if isinstance(status, dict) else status
+    if isinstance(column, str):
+        where.append({"column": column, "not_empty": True})
+    return {"file": "consents.csv", "fields": fields, "where": where}
 
 
 def _parse_output(

@@ -1,0 +1,7 @@
+// Remove the name and extra attributes of the accounts only this customer holds, keeping
+// kind, status, plan, dates and value for the counts (graph360.erasure, mode anonymise).
+// params: $customer_id
+// returns: nothing
+MATCH (c:Customer {customer_id: $customer_id})-[:HOLDS]->(a:Account)
+WHERE NOT EXISTS { MATCH (o:Customer)-[:HOLDS]->(a) WHERE o.customer_id <> $customer_id }
+SET a.name = NULL, a.attributes = NULL

@@ -1,0 +1,7 @@
+// Remove the free text of every touchpoint of one customer, keeping what journeys, funnels
+// and counts read (time, channel, kind, step, department, value, rating) (graph360.erasure,
+// mode anonymise).
+// params: $customer_id
+// returns: nothing
+MATCH (c:Customer {customer_id: $customer_id})-[:HAD]->(t:Touchpoint)
+SET t.text = NULL, t.resolution = NULL, t.attributes = NULL
