@@ -244,8 +244,8 @@ def test_freshdesk_tickets(store: GraphStore, tmp_path: Path) -> None:
 
 def test_ga4_ndjson_events_with_microsecond_times(store: GraphStore, tmp_path: Path) -> None:
     report, rejects = load(store, "ga4", tmp_path)
-    # Hannah's canonical record and the two devices seen without a user id
-    assert counts(report) == {"customers": (3, 3, 0), "touchpoints": (6, 5, 1)}
+    # Hannah's canonical record and the one device that never signs in
+    assert counts(report) == {"customers": (2, 2, 0), "touchpoints": (6, 5, 1)}
     events = EXPORTS / "ga4" / "events_20260701.ndjson"
     assert [(r["reason"], r["origin"]) for r in rejects] == [
         ("unparseable date in at: '17828940x0000000'", events.name + ":7")
@@ -255,11 +255,13 @@ def test_ga4_ndjson_events_with_microsecond_times(store: GraphStore, tmp_path: P
     first = touchpoints.iloc[0]
     assert str(first["at"]) == "2026-07-01 08:15:00.123456"
     assert first["kind"] == "page_view"
-    visitors = store.all_nodes("SourceRecord")
-    assert set(visitors["record_key"]) == {
-        "shop:7001234567890",
-        "ga4_visitor:1234567890.1782893700",
-        "ga4_visitor:5550001111.1782894000",
+    records = store.all_nodes("SourceRecord")
+    assert set(records["record_key"]) == {"shop:7001234567890", "ga4_visitor:5550001111.1782894000"}
+    # the device that signed in: its two anonymous events before the login joined Hannah
+    by_source = touchpoints.groupby("source")["kind"].apply(list).to_dict()
+    assert by_source == {
+        "shop": ["page_view", "view_item", "login", "add_to_cart"],
+        "ga4_visitor": ["page_view"],
     }
 
 
@@ -277,7 +279,7 @@ def test_ga4_parquet_export_maps_as_the_ndjson_one(tmp_path: Path) -> None:
     assert parquet_rows == json_rows
     home = [r for r in json_rows if r["page"] == "https://shop.example.com/"]
     assert [(r["source"], r["customer_id"], r["session_id"], r["device"]) for r in home] == [
-        ("ga4_visitor", "1234567890.1782893700", "1720000000", "mobile")
+        ("web", "7001234567890", "1720000000", "mobile")  # signed in later in the export
     ]
     assert home[0]["at"] == "2026-07-01T08:15:00.123456+00:00"
     assert isinstance(table.schema.field("event_params").type, pa.ListType)
