@@ -1028,10 +1028,13 @@ def _drop_non_records(
         return frame, lines, errors
     filled = (frame != "").sum(axis=1).to_numpy()
     blank = filled == 0
+    # a footer line holds one value and is not of the header's width (a record with one
+    # value but every field is data, and stays)
+    short = blank | ((filled <= 1) & (errors != "").to_numpy())
     start = len(frame)  # where the footer starts (none: the end)
     if mapping.footer:
         end, matched = len(frame), False
-        while end > 0 and filled[end - 1] <= 1:
+        while end > 0 and short[end - 1]:
             text = " ".join(v for v in frame.iloc[end - 1].tolist() if v).strip()
             matched |= any(p.search(text) for p in mapping.footer)
             end -= 1
@@ -1631,9 +1634,9 @@ def _create_references(
     for kind in src.create:
         column = CREATABLE[kind]
         referred = [
-            v for rows in frames.values() if column in rows for v in rows[column].str.strip()
+            pd.unique(rows[column].str.strip()) for rows in frames.values() if column in rows
         ]
-        wanted = [v for v in dict.fromkeys(referred) if v]
+        wanted = [v for v in dict.fromkeys(v for part in referred for v in part) if v]
         file = f"{kind}.csv"
         defined = set()
         for rows in parts.get(file, []):

@@ -16,7 +16,6 @@ taken for the current one.
 from __future__ import annotations
 
 import csv
-import io
 from pathlib import Path
 
 from graph360.ingest.bundle import Reject
@@ -29,16 +28,14 @@ _TEXT_SUFFIXES = (".csv", ".tsv", ".txt", ".ndjson", ".jsonl", ".json")
 
 def write_rejects(path: Path, rejects: list[Reject], bundle: Path | None = None) -> None:
     """Write ``rejects`` to ``path``, their raw text taken from the bundle's files when found."""
-    lines = _Lines(bundle)
+    texts = _Records(bundle).find(rejects) if bundle is not None else {}
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(HEADER)
         for r in sorted(rejects, key=lambda r: (r.file, r.line)):
-            raw = lines.record(r) if bundle is not None else None
-            writer.writerow(
-                [f"{r.file}.csv", r.line, r.reason, r.raw if raw is None else raw, r.origin]
-            )
+            raw = texts.get(id(r), r.raw)
+            writer.writerow([f"{r.file}.csv", r.line, r.reason, raw, r.origin])
 
 
 def clear_stale(path: Path) -> bool:
@@ -59,36 +56,34 @@ def clear_stale(path: Path) -> bool:
 
 def original_text(bundle: Path, reject: Reject) -> str | None:
     """The record behind ``reject`` as it stands in its file in ``bundle``, or None."""
-    return _Lines(bundle).record(reject)
+    return _Records(bundle).find([reject]).get(id(reject))
 
 
-class _Lines:
-    """The lines of each file rejects point into, read once per file."""
+class _Records:
+    """Finds rejected records in the bundle's files, reading each file once, line by line.
 
-    def __init__(self, bundle: Path | None) -> None:
+    Only the wanted lines are kept, so a ten-million-line export with a few rejects costs one
+    pass over it and no more memory than those records.
+    """
+
+    def __init__(self, bundle: Path) -> None:
         self.bundle = bundle
-        self.files: dict[Path, list[str] | None] = {}
 
-    def record(self, reject: Reject) -> str | None:
-        if self.bundle is None:
-            return None
-        place = self._place(reject)
-        if place is None:
-            return None
-        path, line = place
-        lines = self._read(path)
-        if lines is None or not 1 <= line <= len(lines):
-            return None
-        if path.suffix.lower() in (".ndjson", ".jsonl", ".json"):
-            return lines[line - 1].rstrip("\r\n")
-        text, index = lines[line - 1], line
-        while text.count('"') % 2 and index < len(lines):  # a quoted field goes on
-            text += lines[index]
-            index += 1
-        return text.rstrip("\r\n")
+    def find(self, rejects: list[Reject]) -> dict[int, str]:
+        wanted: dict[Path, dict[int, list[int]]] = {}
+        for reject in rejects:
+            place = self._place(reject)
+            if place is not None:
+                path, line = place
+                wanted.setdefault(path, {}).setdefault(line, []).append(id(reject))
+        texts: dict[int, str] = {}
+        for path, lines in wanted.items():
+            for line, text in self._scan(path, set(lines)).items():
+                for key in lines[line]:
+                    texts[key] = text
+        return texts
 
     def _place(self, reject: Reject) -> tuple[Path, int] | None:
-        assert self.bundle is not None
         if reject.origin:
             name, _, number = reject.origin.rpartition(":")
             if not number.isdigit():
@@ -106,13 +101,36 @@ class _Lines:
             return None
         return path, line
 
-    def _read(self, path: Path) -> list[str] | None:
-        if path not in self.files:
-            try:
-                text = path.read_bytes().decode("utf-8-sig", errors="replace")
-            except OSError:
-                self.files[path] = None
-            else:
-                # split as the csv module counts lines (\n, \r\n or \r), not str.splitlines
-                self.files[path] = io.StringIO(text, newline="").readlines()
-        return self.files[path]
+    @staticmethod
+    def _scan(path: Path, lines: set[int]) -> dict[int, str]:
+        """Line number → the record starting there (until its quotes balance; one line for
+        JSON). Lines are split as the csv module counts them: \n, \r\n or \r."""
+        json_lines = path.suffix.lower() in (".ndjson", ".jsonl", ".json")
+        found: dict[int, str] = {}
+        last = max(lines)
+        open_record: tuple[int, str] | None = None
+        try:
+            handle = path.open("r", encoding="utf-8-sig", errors="replace", newline="")
+        except OSError:
+            return found
+        with handle:
+            for number, text in enumerate(handle, start=1):
+                if open_record is not None:
+                    start, so_far = open_record
+                    so_far += text
+                    if so_far.count('"') % 2 == 0:
+                        found[start] = so_far.rstrip("\r\n")
+                        open_record = None
+                    else:
+                        open_record = (start, so_far)
+                    continue
+                if number in lines:
+                    if json_lines or text.count('"') % 2 == 0:
+                        found[number] = text.rstrip("\r\n")
+                    else:
+                        open_record = (number, text)
+                if number >= last and open_record is None:
+                    break
+        if open_record is not None:
+            found[open_record[0]] = open_record[1].rstrip("\r\n")
+        return found
