@@ -366,3 +366,37 @@ def test_mapping_check_in_a_terminal(tmp_path: Path) -> None:
     assert "5 footer line(s) skipped (lines 7-11)" in result.stdout
     assert "no row breaks a row rule" in result.stdout
     assert "columns no field reads: none" in result.stdout
+
+
+# --------------------------------------------------------------------------- reject text
+
+
+def test_a_rejected_record_spanning_lines_is_given_whole(tmp_path: Path) -> None:
+    from graph360.ingest.bundle import Reject
+    from graph360.ingest.rejects import original_text, write_rejects
+
+    write(tmp_path, "e.csv", 'Id,Note\r\n1,"two\r\nlines, ""quoted"""\r\n2,plain\r\n')
+    spanning = Reject("touchpoints", 3, "bad", "converted", "e.csv:2")
+    plain = Reject("touchpoints", 4, "bad", "converted", "e.csv:4")
+    made = Reject("departments", 2, "bad", "converted", "e.csv:created")
+    assert original_text(tmp_path, spanning) == '1,"two\r\nlines, ""quoted"""'
+    assert original_text(tmp_path, plain) == "2,plain"
+    assert original_text(tmp_path, made) is None
+    out = tmp_path / "rejects.csv"
+    write_rejects(out, [plain, spanning, made], tmp_path)
+    import csv
+
+    with out.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [r["raw"] for r in rows] == ["converted", '1,"two\r\nlines, ""quoted"""', "2,plain"]
+
+
+def test_a_last_record_with_one_value_is_data_not_footer(tmp_path: Path) -> None:
+    body = (
+        '[columns]\n"Id" = ""\n"Name" = ""\n[[outputs]]\nfile = "customers.csv"\n'
+        '[outputs.fields]\ncustomer_id = "Id"\nname = "Name"\n'
+    )
+    export = write(tmp_path, "r.csv", 'Id,Name\n1,Ann\n2,\n"Confidential Information"\n')
+    mapped = map_export(load_mapping(mapping(tmp_path, body, head='footer = ["^Conf"]\n')), export)
+    assert mapped.frames["customers.csv"]["customer_id"].tolist() == ["1", "2"]
+    assert mapped.notes == ["r.csv: 1 footer line(s) skipped (line 4)"]
