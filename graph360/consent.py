@@ -46,8 +46,10 @@ __all__ = [
     "Refusals",
     "consent_key",
     "customer_consents",
+    "left_out",
     "record",
     "refusals",
+    "refuses",
     "with_history",
 ]
 
@@ -187,14 +189,19 @@ def record(
     channel: str | None = None,
     source: str = "graph360",
     at: dt.datetime | None = None,
+    reference: str | None = None,
 ) -> dict[str, Any]:
     """Record one statement for a stored customer (the ``setConsent`` mutation, a live event),
-    keeping the one it replaces in the history; returns the statement as stored."""
+    keeping the one it replaces in the history; returns the statement as stored.
+
+    ``reference`` is how ``source`` names the person (its own id, or the e-mail), so that a
+    source's statement by event replaces the one its export loaded; default the customer id.
+    """
     channel = check(purpose, status, channel)
     at = at or utc_now()
     if not store.query("customer_exists", customer_id=customer_id):
         raise ConsentError(f"no customer {customer_id!r}")
-    key = consent_key(source, customer_id, purpose, channel)
+    key = consent_key(source, reference or customer_id, purpose, channel)
     row = pd.DataFrame(
         {"status": [status], "at": [pd.Timestamp(at)], "source": [source]}, index=[key]
     )
@@ -283,6 +290,21 @@ class Refusals:
             "purposes": list(self.purposes),
             "left_out": int(left_out),
         }
+
+
+def refuses(store: GraphStore, customer_id: str, suggestion: str) -> bool:
+    """Whether this one customer is left out of ``suggestion`` (one key lookup: the card)."""
+    return suggestion in left_out(store, customer_id)
+
+
+def left_out(store: GraphStore, customer_id: str) -> list[str]:
+    """The suggestions this customer is left out of by their consent (one key lookup)."""
+    rows = store.query("customer_consents", customer_id=customer_id)
+    if not rows:
+        return []
+    latest = _effective(pd.DataFrame(rows, columns=list(_COLUMNS)))
+    refused = set(latest.loc[latest["status"] == "refused", "purpose"])
+    return [name for name, needs in SUGGESTION_PURPOSES.items() if refused & set(needs)]
 
 
 def refusals(store: Any, suggestion: str) -> Refusals:

@@ -13,13 +13,14 @@ Two modes:
   and attributes are removed). The customer's profile (name, contact details, birth date,
   place, segment, persona, scores) goes; the anonymous customer has none.
 
-Both modes put the person's normalised e-mails and phones and their records' keys on the
-suppression list (:mod:`graph360.suppression`), so a later load or event carrying them is not
-re-created; and both leave an ``ErasureLog`` entry: an id, the mode, the reason, who asked (the
-API key's name, or ``cli``), when, and how many nodes of each kind went, never the person's id
-or any identifier. The graph's version is bumped (so no analytic answers from before) and the
-analytics' projection on disk (graph360/facts) is deleted, so no copy of the person is left
-in it.
+Both modes put the person's normalised e-mails and phones (those no one else's record carries:
+a family's shared address stays usable for the rest of the family) and their records' keys on
+the suppression list (:mod:`graph360.suppression`), so a later load or event carrying them is
+not re-created; and both leave an ``ErasureLog`` entry: an id, the mode, the reason, who asked
+(the API key's name, or ``cli``), when, and how many nodes of each kind went, never the
+person's id or any identifier. The graph's version is bumped (so no analytic answers from
+before) and the analytics' projection on disk (graph360/facts) is deleted, so no copy of the
+person is left in it.
 """
 
 from __future__ import annotations
@@ -108,11 +109,15 @@ def erase(
         facts.bump_version(store, now)
         for record in sorted(identifiers["record"]):
             store.write("erasure_delete_record", record_key=record)
+        shared: set[str] = set()  # still carried by someone else's record: not theirs alone
         for key in sorted(identifiers["email"] | identifiers["phone"]):
             before = store.query("identifier_exists", key=key)
             store.write("drop_uncarried_identifier", key=key)
-            if before and not store.query("identifier_exists", key=key):
+            if store.query("identifier_exists", key=key):
+                shared.add(key)
+            elif before:
                 report.identifiers_dropped += 1
+        identifiers = {kind: values - shared for kind, values in identifiers.items()}
         for name in ("flags", "actions", "consents", "relationships", "relationships_in"):
             store.write(f"erasure_delete_{name}", customer_id=customer_id)
         if mode == "delete":

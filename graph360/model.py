@@ -233,13 +233,6 @@ NODES: dict[str, NodeType] = {
             "erasure_id",
             {"mode": STRING, "reason": STRING, "by": STRING, "at": TIMESTAMP, "counts": STRING},
         ),
-        # Who looked at or exported a person's data (graph360.access_log): the API key's name
-        # and the time, never the key and never the e-mail or phone that was asked for.
-        NodeType(
-            "AccessLog",
-            "access_id",
-            {"key_name": STRING, "action": STRING, "lookup": STRING, "at": TIMESTAMP},
-        ),
         NodeType(
             "Action",
             "action_id",

@@ -40,7 +40,6 @@ from graph360 import model
 from graph360.errors import Graph360Error
 from graph360.ingest import identity
 from graph360.ingest.bundle import LINE, RawFile
-from graph360.periods import utc_now
 from graph360.store.base import GraphStore
 
 if TYPE_CHECKING:
@@ -107,9 +106,10 @@ def lift(store: GraphStore, value: str, *, region: str = identity.DEFAULT_REGION
         for kind, form in candidates:
             if store.write("suppression_lift", digest=digest(kind, form)):
                 lifted.append(kind)
-        if lifted:
+        if lifted:  # a bundle whose rows were left out must be compared again
             from graph360 import facts
 
+            store.write("forget_last_load")
             facts.bump_version(store)
     if not lifted:
         raise SuppressionError(f"{value!r} is not on the suppression list")
@@ -144,6 +144,8 @@ class Screen:
 
     digests: frozenset[str]
     left_out: dict[str, list[int]] = field(default_factory=dict)
+    _records: set[str] = field(default_factory=set)
+    _emails: set[str] = field(default_factory=set)
 
     @classmethod
     def of(cls, store: GraphStore) -> Screen:
@@ -151,12 +153,14 @@ class Screen:
         return cls(frozenset(row["digest"] for row in rows))
 
     def _hit(self, kind: str, values: pd.Series) -> pd.Series:
-        """True where a (normalised) value is on the list; each distinct value hashed once."""
+        """True where a (normalised) value is on the list, or is a record or e-mail of a row
+        this screen left out; each distinct value hashed once."""
         present = values.dropna()
         if present.empty:
             return pd.Series(False, index=values.index)
         table = _digests(kind, pd.unique(present.astype(str)))
         hit = {value for value, d in table.items() if d in self.digests}
+        hit |= self._records if kind == "record" else self._emails if kind == "email" else set()
         return values.isin(hit).fillna(False).astype(bool)
 
     def customers(self, frame: pd.DataFrame) -> pd.DataFrame:
@@ -171,6 +175,9 @@ class Screen:
         )
         if out.any():
             self.left_out.setdefault("customers", []).extend(frame.loc[out, LINE].tolist())
+            # Rows that name these records (an event's touchpoint and its record) go too.
+            self._records |= set(frame.loc[out, "record_key"].dropna())
+            self._emails |= set(frame.loc[out, "email_norm"].dropna())
         return frame[~out]
 
     def linked(self, raw: dict[str, RawFile], people: _People) -> None:

@@ -76,7 +76,8 @@ def test_every_file_maps_without_error(bundle: Path, frames: dict[str, pd.DataFr
         "departments.csv", "accounts.csv", "holdings.csv", "relationships.csv", "campaigns.csv",
         "campaign_members.csv", "journeys.csv", "journey_steps.csv", "products.csv",
     }  # fmt: skip
-    assert set(frames) == canonical | {"customers.csv", "touchpoints.csv"}
+    # consents.csv: the CRM's opt-out, the shop's marketing flag, the unsubscribes
+    assert set(frames) == canonical | {"customers.csv", "touchpoints.csv", "consents.csv"}
     for name, rows in frames.items():
         assert rows["_origin"].str.fullmatch(r"[\w/]+\.csv:\d+").all(), name
 

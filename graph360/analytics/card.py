@@ -19,6 +19,8 @@ from typing import Any
 import pandas as pd
 
 from graph360.analytics.offers import next_best_offers
+from graph360.consent import customer_consents
+from graph360.consent import left_out as consent_left_out
 from graph360.contacts import DEFAULT_REGION, normalize_emails, normalize_phones
 from graph360.errors import NotFoundError
 from graph360.periods import utc_now
@@ -144,6 +146,10 @@ def customer_card(
         "flags": with_reasons(store.query("customer_flags", customer_id=customer_id), audience),
         "actions": with_reasons(store.query("customer_actions", customer_id=customer_id), audience),
         "next_best_offers": next_best_offers(store, customer_id, top=offers),
+        # The latest statement per purpose and channel (graph360.consent).
+        "consent": customer_consents(store, customer_id)["effective"],
+        # The suggestions (next-best offers among them) their consent leaves them out of.
+        "left_out_by_consent": consent_left_out(store, customer_id),
     }
 
 

@@ -23,6 +23,9 @@ customers who bought product i and ``n(i, j)`` the number who bought both i and 
   buyers. When co-purchases give fewer than ``top`` offers, the rest is topped up the same way
   (reason "popular in segment …"). Each offer says which ``basis`` it came from.
 
+Consent: a customer who refused profiling (graph360.consent) is offered nothing (the card
+says so), and their purchases are left out of the model.
+
 Speed: the similarity matrix and the segment counts are computed once per store from one
 projection (who bought what) and kept in memory (:func:`offer_model`; sparse, products x
 products); an offer then costs one key lookup (the customer's own purchases, read fresh) and a
@@ -48,6 +51,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from graph360 import consent
 from graph360.analytics.routing import projection
 from graph360.analytics.value import PURCHASE_KINDS, VOID_OUTCOMES
 from graph360.errors import NotFoundError
@@ -86,6 +90,8 @@ def build_offer_model(store: GraphStore) -> OfferModel:
         kinds=list(PURCHASE_KINDS),
         void_outcomes=list(VOID_OUTCOMES),
     )
+    # People who refused profiling are not profiled: their purchases do not feed the model.
+    pairs = pairs[~consent.refusals(store, "next_best_offers").mask(pairs["customer_id"])]
     column = products.index.get_indexer(pairs["product_id"])
     pairs = pairs[column >= 0].assign(column=column[column >= 0])
     customer, _ = pd.factorize(pairs["customer_id"])
@@ -156,6 +162,8 @@ def next_best_offers(
     )
     if not rows:
         raise NotFoundError(f"no customer {customer_id!r}")
+    if consent.refuses(store, customer_id, "next_best_offers"):
+        return []  # they refused profiling: no offer is worked out for them (graph360.consent)
     bought = sorted({r["product_id"] for r in rows if r["product_id"] is not None})
     return recommend(model or offer_model(store), bought, rows[0]["segment"], top)
 

@@ -59,6 +59,12 @@ the period by some other unit, who have not bought from U, whose cell's lift for
 ``min_lift``; ranked by lift, then by their contacts in the period, then id. (Account holding
 is what makes most buyers: in the demo, shop orders name no department, so only Retail Sales,
 Business Sales and Magazines, which manage accounts, have buyers.)
+
+**Consent.** The suggested sequence leaves out the colliding customers who refused e-mail
+marketing, and the cross-sell candidates those who refused e-mail marketing or profiling
+(:data:`graph360.consent.SUGGESTION_PURPOSES`); each answer says how many it left out
+(``left_out_by_consent``). The pairs, intersections and offenders are facts, not suggestions:
+they count everyone.
 """
 
 from __future__ import annotations
@@ -72,6 +78,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from graph360 import consent
 from graph360 import facts as facts_
 from graph360.facts import overlap as from_facts
 from graph360.store.base import GraphStore
@@ -347,6 +354,9 @@ class Collisions:
     offenders: list[dict[str, Any]] = field(default_factory=list)
     sequence: list[dict[str, Any]] = field(default_factory=list)
     response: list[dict[str, Any]] = field(default_factory=list)
+    #: The colliding customers the suggested sequence leaves out: they refused e-mail
+    #: marketing (graph360.consent); ``pairs`` still count them, as facts.
+    left_out_by_consent: dict[str, Any] = field(default_factory=dict)
 
 
 def contact_collisions(
@@ -381,6 +391,7 @@ def _collisions(
     n = len(unit)
     result = Collisions(window_hours=window_hours, customers=0, contacts=n)
     if n == 0:
+        result.left_out_by_consent = consent.refusals(store, "collision_sequence").note(0)
         return result
     order = np.lexsort((unit, secs, cust))
     cust, unit, secs = cust[order], unit[order], secs[order]
@@ -429,7 +440,11 @@ def _collisions(
         for u in range(k)
     ]
     result.pairs = _collision_pairs(chosen, closest)
-    result.sequence = _sequence(chosen, result.pairs, result.response, window_hours)
+    refused = consent.refusals(store, "collision_sequence")
+    out = refused.mask(customer_ids[closest["cust"].to_numpy()])
+    sequenced = _collision_pairs(chosen, closest[~out])
+    result.sequence = _sequence(chosen, sequenced, result.response, window_hours)
+    result.left_out_by_consent = refused.note(closest["cust"][out].nunique())
 
     contacts_in_window = np.searchsorted(key, key + window, side="right") - positions
     result.offenders = _offenders(
@@ -672,13 +687,20 @@ def _cross_sell(
     min_lift: float,
     profile: tuple[str, ...],
     prior: float,
+    left_out: dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
+    """The candidates (see :func:`cross_sell_candidates`); ``left_out``, when given, is filled
+    with how many people consent left out (graph360.consent: refused e-mail marketing or
+    profiling) who would have been candidates for some unit."""
+    left_out = {} if left_out is None else left_out
     unknown = set(profile) - set(PROFILE)
     if unknown or not profile:
         raise ValueError(f"profile properties must be among {PROFILE}, not {sorted(unknown)}")
     chosen = projection.units
     k = len(chosen.ids)
     people = _frame(store, "overlap_profiles", ["customer_id", *PROFILE])
+    refused = consent.refusals(store, "cross_sell")
+    left_out.update(refused.note(0))
     if people.empty or k == 0 or top <= 0:
         return []
     ids = people["customer_id"].to_numpy(dtype=object)
@@ -714,6 +736,8 @@ def _cross_sell(
     contacted = row_of[projection.contact_cust]
     activity = np.bincount(contacted[contacted >= 0], minlength=n)
 
+    excluded = refused.mask(ids)
+    skipped = np.zeros(n, dtype=bool)  # refused people who would have been candidates
     found: list[pd.DataFrame] = []
     for u in range(k):
         total = int(bought[:, u].sum())
@@ -724,7 +748,9 @@ def _cross_sell(
         rate = (in_cell + prior * base) / (cell_size + prior)
         lift = rate / base
         elsewhere = np.delete(active, u, axis=1).any(axis=1)
-        rows = np.flatnonzero(elsewhere & ~bought[:, u] & (lift[cell] > min_lift))
+        qualified = elsewhere & ~bought[:, u] & (lift[cell] > min_lift)
+        skipped |= qualified & excluded
+        rows = np.flatnonzero(qualified & ~excluded)
         if not len(rows):
             continue
         rows = _best(rows, lift[cell[rows]], activity[rows], ids, top)
@@ -742,6 +768,7 @@ def _cross_sell(
                 }
             )
         )
+    left_out.update(refused.note(int(skipped.sum())))
     if not found:
         return []
     chosen_rows = pd.concat(found, ignore_index=True)
@@ -814,6 +841,8 @@ class OverlapReport:
     cross_sell: list[dict[str, Any]]
     #: The graph version the answer reflects (None: read straight from the store).
     as_of: dict[str, Any] | None = None
+    #: How many people consent left out of the cross-sell candidates (graph360.consent).
+    cross_sell_left_out_by_consent: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -852,6 +881,8 @@ def overlap_report(
         .to_numpy()
     )
     sizes = reached.sizes
+    left_out: dict[str, Any] = {}
+    cross_sell = _cross_sell(store, projection, top, min_lift, PROFILE, PRIOR_CUSTOMERS, left_out)
     summary = [
         {
             "unit": chosen.ids[u],
@@ -871,8 +902,9 @@ def overlap_report(
         pairs=pairwise_overlap(reached),
         intersections=exclusive_intersections(reached),
         collisions=_collisions(store, projection, window_hours, top),
-        cross_sell=_cross_sell(store, projection, top, min_lift, PROFILE, PRIOR_CUSTOMERS),
+        cross_sell=cross_sell,
         as_of=_as_of(store),
+        cross_sell_left_out_by_consent=left_out,
     )
 
 

@@ -27,7 +27,9 @@ Flags (``Flag.kind`` → severity; id ``flag:<kind>:<customer_id>[:<touchpoint_i
   rhythm, or has both — see :mod:`graph360.analytics.value`).
 - ``vip_candidate`` (green), one per customer whose **latest** rating is a promoter rating and
   whose stored current or potential value is in the top decile of all scored customers
-  (at or above the 90th percentile, and above zero).
+  (at or above the 90th percentile, and above zero), unless they refused profiling
+  (graph360.consent): the report's ``left_out_by_consent`` says how many were left out, and
+  an earlier VIP flag of theirs is resolved.
 
 A flag is ``open`` while its cause holds; when the cause has gone it is set to ``resolved``
 (never deleted), and it is opened again if the cause comes back. ``raised_at`` is the time of
@@ -67,6 +69,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from graph360 import consent
 from graph360 import facts as facts_
 from graph360.errors import NotFoundError
 from graph360.facts import routing as from_facts
@@ -243,6 +246,9 @@ class RulesReport:
     changes: RuleChanges | None = None
     #: the facts projection's version the graph was read at (None: direct Cypher)
     as_of: dict[str, Any] | None = None
+    #: VIP candidates left out because they refused profiling (graph360.consent); empty when
+    #: the VIP rule did not run
+    left_out_by_consent: dict[str, Any] = field(default_factory=dict)
 
     @property
     def gap_counts(self) -> dict[str, int]:
@@ -307,6 +313,7 @@ def run_rules(
     poor["assigned_to"] = assigned.where(assigned.notna(), poor["department_id"])
 
     wanted = [_complaint_flags(complaints), _poor_rating_flags(poor[~poor["done"]])]
+    left_out: dict[str, Any] = {}
     evaluated = ["unresolved_complaint", "poor_rating"]
     existing = _existing_flags(store, scope)
     if not scored:
@@ -315,7 +322,11 @@ def run_rules(
             "VIP-candidate rules were skipped and their flags left as they were"
         )
     elif scope is None:
-        wanted += [_at_risk_flags(scores, now), _vip_flags(scores, ratings, now)]
+        refused = consent.refusals(store, "vip_candidates")
+        vip = _vip_flags(scores, ratings, now)
+        out = refused.mask(vip["customer_id"])  # and their old VIP flags get resolved
+        left_out = refused.note(int(out.sum()))
+        wanted += [_at_risk_flags(scores, now), vip[~out]]
         evaluated += ["at_risk", "vip_candidate"]
     else:
         wanted.append(_at_risk_flags(scores, now))
@@ -352,6 +363,7 @@ def run_rules(
         customer_ids=scope,
         changes=None if scope is None else _changes(plan, new_actions),
         as_of=None if projected is None else projected.as_of,
+        left_out_by_consent=left_out,
     )
 
 

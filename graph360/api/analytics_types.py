@@ -105,6 +105,13 @@ class UnitResponse:
     response_rate: float | None
 
 
+@strawberry.type(description="How many people a suggestion left out by their consent.")
+class ConsentLeftOut:
+    suggestion: str
+    purposes: list[str]
+    left_out: int
+
+
 @strawberry.type
 class Collisions:
     window_hours: float
@@ -115,6 +122,9 @@ class Collisions:
     sequence: list[SequenceAdvice]
     response: list[UnitResponse]
     as_of: GraphAsOf | None
+    left_out_by_consent: ConsentLeftOut | None = strawberry.field(
+        description="Colliding customers the sequence leaves out: they refused e-mail marketing."
+    )
 
 
 @strawberry.type
@@ -148,6 +158,9 @@ class OverlapReport:
     collisions: Collisions
     cross_sell: list[CrossSell]
     as_of: GraphAsOf | None
+    cross_sell_left_out_by_consent: ConsentLeftOut | None = strawberry.field(
+        description="People left out of the candidates: they refused e-mail marketing or profiling."
+    )
 
 
 # --- ownership audit -------------------------------------------------------------------------

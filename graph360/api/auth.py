@@ -37,6 +37,8 @@ PERMISSIONS = {
     "analytics:read": "run the analytics (overlap, audit, funnel, engagement, influence)",
     "views:read": "open the interactive graph views",
     "ownership:write": "assign and remove journey step owners",
+    "consent:write": "record a person's consent or refusal (graph360.consent)",
+    "privacy:admin": "export and erase people, lift suppressions, read the access and erasure logs",
 }
 
 ROLES: dict[str, frozenset[str]] = {
@@ -49,6 +51,7 @@ ROLES: dict[str, frozenset[str]] = {
             "touchpoints:write",
             "flags:write",
             "actions:write",
+            "consent:write",
         }
     ),
     # The analyst: every read, but contact details masked.

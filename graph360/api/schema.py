@@ -20,11 +20,10 @@ from typing import Any, Generic, NewType, TypeVar
 
 import pyarrow as pa
 import strawberry
-from strawberry.permission import BasePermission
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from graph360 import facts, periods
+from graph360 import access_log, facts, periods
 from graph360.analytics import card as card_data
 from graph360.analytics import engagement as engagement_data
 from graph360.analytics import journeys as journey_data
@@ -34,6 +33,13 @@ from graph360.api import analytics_types as at
 from graph360.api.compute import Answer
 from graph360.api.context import Context
 from graph360.api.events import MAX_EVENTS
+from graph360.api.permissions import PermissionDenied, needs
+from graph360.api.personal_data import (
+    ConsentStatus,
+    PersonalDataMutation,
+    PersonalDataQuery,
+    consent_statuses,
+)
 from graph360.api.shapes import build, utc
 from graph360.errors import InvalidRequestError, NotFoundError
 from graph360.ingest.events import needs_routing, outcome_counts
@@ -65,24 +71,6 @@ T = TypeVar("T")
 
 
 # --- permissions -----------------------------------------------------------------------------
-
-
-class PermissionDenied(strawberry.exceptions.StrawberryGraphQLError):
-    """Raised for a field the caller's role may not use; the message names the permission."""
-
-
-def needs(permission: str) -> list[type[BasePermission]]:
-    """The permission classes for a field that requires ``permission``."""
-
-    class Needs(BasePermission):
-        message = f"permission denied: this needs '{permission}', which your key's role lacks"
-        error_class = PermissionDenied
-
-        def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-            return info.context.can(permission)
-
-    Needs.__name__ = f"Needs_{permission.replace(':', '_')}"
-    return [Needs]
 
 
 def ctx(info: Info) -> Context:
@@ -419,6 +407,13 @@ class Customer:
     def lifecycle_stage(self) -> str | None:
         return self._get("lifecycle_stage")
 
+    @strawberry.field(
+        description="Consent per purpose and channel: the latest statement on each "
+        "(graph360.consent); suggestions leave out people who refused."
+    )
+    async def consent(self, info: Info) -> list[ConsentStatus]:
+        return await ctx(info).run(lambda s: consent_statuses(s, str(self.id)))
+
     @strawberry.field
     def customer_since(self) -> dt.datetime | None:
         return utc(self._get("created_at"))
@@ -663,7 +658,7 @@ def _answer(answer: Answer, data: dict[str, Any], key: str = "as_of") -> dict[st
 
 
 @strawberry.type
-class Query:
+class Query(PersonalDataQuery):
     @strawberry.field(
         permission_classes=needs("card:read"),
         description="One customer's 360 card, by id or by ref (source:source_id or e-mail).",
@@ -680,6 +675,9 @@ class Query:
             raise PermissionDenied(
                 "permission denied: looking a customer up by e-mail or phone needs 'pii:read'"
             )
+        if card_data.is_contact(ref):  # who looked a person up by contact detail, and when
+            lookup = "email" if "@" in ref else "phone"
+            access_log.record(ctx(info).principal.name, "card_by_contact", lookup=lookup)
         found = await ctx(info).run(lambda s: card_data.resolve_customer(s, ref))
         return await customer_by_id(info, found)
 
@@ -706,6 +704,8 @@ class Query:
                 raise PermissionDenied(
                     "permission denied: searching by e-mail or phone needs 'pii:read'"
                 )
+            lookup = "email" if "@" in text else "phone"
+            access_log.record(ctx(info).principal.name, "card_by_contact", lookup=lookup)
             try:
                 exact = await ctx(info).run(lambda s: card_data.resolve_customer(s, text))
             except NotFoundError:
@@ -1067,7 +1067,7 @@ async def _step_now(info: Info, step_id: str) -> JourneyStep:
 
 
 @strawberry.type
-class Mutation:
+class Mutation(PersonalDataMutation):
     @strawberry.mutation(
         permission_classes=needs("touchpoints:write"),
         description="Record a touchpoint now: the loader's rules and identity resolution, then "

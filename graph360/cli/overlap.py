@@ -131,6 +131,10 @@ def _json(report: Any, chosen: list[Section]) -> dict[str, Any]:
     for part in chosen:
         key, value = parts[part]
         out[key] = value
+    if Section.sequence in chosen:  # what consent left out of the suggestions
+        out["sequence_left_out_by_consent"] = collisions["left_out_by_consent"]
+    if Section.cross_sell in chosen:
+        out["cross_sell_left_out_by_consent"] = data["cross_sell_left_out_by_consent"]
     return out
 
 
@@ -239,6 +243,7 @@ def _show(report: Any, chosen: list[Section], top: int) -> None:
         console.print("[bold]Suggested sequence[/bold]")
         for advice in collisions.sequence:
             console.print(f"  • {advice['advice']}\n    [dim]{advice['reason']}[/dim]")
+        _left_out(collisions.left_out_by_consent)
     if Section.cross_sell in chosen:
         rows = [
             {
@@ -263,6 +268,14 @@ def _show(report: Any, chosen: list[Section], top: int) -> None:
             )
         else:
             console.print("No cross-sell candidates in this period.")
+        _left_out(report.cross_sell_left_out_by_consent)
+
+
+def _left_out(note: dict[str, Any]) -> None:
+    """Say how many people consent left out of a suggestion (graph360.consent)."""
+    if note.get("left_out"):
+        purposes = " or ".join(p.replace("_", " ") for p in note["purposes"])
+        console.print(f"  [dim]{note['left_out']:,} left out: they refused {purposes}[/dim]")
 
 
 def _num(value: float | None) -> str:

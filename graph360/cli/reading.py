@@ -154,6 +154,7 @@ def _show_card(card: dict[str, Any]) -> None:
         ("Campaigns", card["campaigns"], ["name", "channel", "department", "added_at"]),
         ("Actions", card["actions"], ["status", "kind", "reason", "department", "due_at"]),
         ("Next best offers", card["next_best_offers"], ["name", "category", "score", "reason"]),
+        ("Consent", card["consent"], ["purpose", "channel", "status", "at", "source"]),
     ]
     hidden = card["relationships_total"] - len(card["relationships"])
     if hidden:

@@ -135,6 +135,11 @@ def rules(
             ["severity", "raised", "kept", "resolved"],
         )
     )
+    if report.left_out_by_consent.get("left_out"):
+        console.print(
+            f"[dim]{report.left_out_by_consent['left_out']:,} VIP candidate(s) left out: "
+            "they refused profiling[/dim]"
+        )
     console.print(
         table(
             "Poor ratings routed (follow-up actions) per department",

@@ -10,6 +10,9 @@ identity resolution and node and relationship tables. What it adds for a stream:
   out whole (its reasons, worded as the loader's rejects, in its outcome) and the batch is
   prepared again without it, so the good events of the batch land and a rejected event writes
   nothing, not even its customer record.
+- **Consent and suppression.** An event may carry consent statements (``"consent"``: a list
+  of {purpose, status, channel, at}), recorded for its customer once the group commits
+  (graph360.consent); an event naming an erased person is ``suppressed`` (graph360.suppression).
 - **Idempotence by touchpoint_id.** An event whose touchpoint is already in the graph, or that
   repeats an earlier event of the same batch, is a ``duplicate``: recorded once, first wins.
 - **One transaction for the group** (``_commit_group``, ``_commit_lean``). A touchpoint not
@@ -105,7 +108,8 @@ class Backpressure(Graph360Error):
 class EventOutcome:
     """What became of one event: ``recorded``, ``duplicate`` (its touchpoint_id was recorded
     before, or earlier in the batch), ``rejected`` (``reasons`` say why; nothing of it was
-    written) or ``suppressed`` (it names an erased person: ``graph360.suppression``). ``index`` is the event's place in its batch, from 0."""
+    written) or ``suppressed`` (it names an erased person: ``graph360.suppression``).
+    ``index`` is the event's place in its batch, from 0."""
 
     index: int
     touchpoint_id: str | None
@@ -139,8 +143,14 @@ def apply_events(
     outcomes: list[EventOutcome] = []
     pending: dict[int, tuple[dict[str, Any], dict[str, Any] | None]] = {}
     seen: set[str] = set()
+    statements: dict[int, list[dict[str, Any]]] = {}  # an event's consent statements
     for index, event in enumerate(events):
+        said = event.get("consent") if isinstance(event, Mapping) else None
+        if said is not None:
+            event = {k: v for k, v in event.items() if k != "consent"}
         touchpoint, customer, problems = _split(event)
+        statements[index], more = _consent_statements(said)
+        problems += more
         tid = touchpoint.get("touchpoint_id")
         tid = None if _missing(tid) else str(tid).strip()
         outcome = EventOutcome(index, tid, "recorded")
@@ -164,6 +174,7 @@ def apply_events(
             for index, customer_id in zip(pending, lean.customers, strict=True):
                 outcomes[index].customer_id = customer_id
             _commit_lean(store, lean)
+            _record_consents(store, outcomes, statements, pending)
             routed = {
                 customer_id
                 for (touchpoint, _), customer_id in zip(
@@ -193,7 +204,82 @@ def apply_events(
     complaint = frame["kind"].isin(COMPLAINT_KINDS)  # as the rules match it: exactly
     routed = frame[rated | complaint]
     _commit_group(store, batch)
+    _record_consents(store, outcomes, statements, pending)
     return outcomes, set(routed["__customer"].astype(str))
+
+
+def _consent_statements(given: Any) -> tuple[list[dict[str, Any]], list[str]]:
+    """An event's ``"consent"``: a list of {purpose, status, channel?, at?} (a statement the
+    person made with the touchpoint: an unsubscribe, "don't call me" on a call), checked."""
+    from graph360.consent import ConsentError, check
+
+    if given is None:
+        return [], []
+    if not isinstance(given, list) or not all(isinstance(g, Mapping) for g in given):
+        return [], ["consent must be a list of objects with purpose and status"]
+    out, problems = [], []
+    for item in given:
+        try:
+            channel = check(str(item.get("purpose")), str(item.get("status")), item.get("channel"))
+            at = dt.datetime.fromisoformat(str(item["at"])) if item.get("at") else None
+        except (ConsentError, ValueError) as error:
+            problems.append(f"consent: {error}")
+            continue
+        if at is not None and at.tzinfo is not None:
+            at = at.astimezone(dt.UTC).replace(tzinfo=None)
+        out.append({**item, "channel": channel, "at": at})
+    return out, problems
+
+
+def _record_consents(
+    store: GraphStore,
+    outcomes: list[EventOutcome],
+    statements: dict[int, list[dict[str, Any]]],
+    pending: Mapping[int, tuple[dict[str, Any], dict[str, Any] | None]],
+) -> None:
+    """Record the consent statements of the events just recorded (graph360.consent: the
+    statement each replaces kept in its history), in one transaction; a statement without a
+    time takes its touchpoint's, its source the touchpoint's (``event`` when none)."""
+    from graph360.consent import record
+
+    chosen = [
+        (outcomes[i], pending[i][0], s)
+        for i in pending
+        if outcomes[i].status == "recorded" and outcomes[i].customer_id
+        for s in statements.get(i, [])
+    ]
+    if not chosen:
+        return
+    with store.atomic():
+        for outcome, touchpoint, statement in chosen:
+            at = statement["at"] or _when(touchpoint.get("at"))
+            by_id = touchpoint.get("source") and not _missing(touchpoint.get("customer_id"))
+            email = touchpoint.get("email")
+            reference = (
+                str(touchpoint["customer_id"])
+                if by_id
+                else str(email).strip().lower()
+                if not _missing(email)
+                else None
+            )
+            record(
+                store,
+                str(outcome.customer_id),
+                str(statement["purpose"]),
+                str(statement["status"]),
+                channel=statement["channel"],
+                source=str(touchpoint.get("source") or "event"),
+                at=at,
+                reference=reference,
+            )
+
+
+def _when(value: Any) -> dt.datetime | None:
+    try:
+        moment = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment.astimezone(dt.UTC).replace(tzinfo=None) if moment.tzinfo else moment
 
 
 def needs_routing(touchpoint: Mapping[str, Any]) -> bool:

@@ -294,9 +294,7 @@ def prepare_batch(
     folded, found["Customer"] = changes.compare(store, changes.CUSTOMER, folded, fresh=fresh)
     step("build tables")
     nodes, relationships = _graph_tables(written, folded, people, store, now)
-    return Batch(
-        checked, people, rejects, nodes, relationships, found, fresh, screen.left_out
-    )
+    return Batch(checked, people, rejects, nodes, relationships, found, fresh, screen.left_out)
 
 
 def write_batch(

@@ -3,5 +3,5 @@
 // params: $customer_id
 // returns: nothing
 MATCH (c:Customer {customer_id: $customer_id})-[:HOLDS]->(a:Account)
-WHERE NOT EXISTS { MATCH (o:Customer)-[:HOLDS]->(a) WHERE o.customer_id <> $customer_id }
+WHERE COUNT { MATCH (:Customer)-[:HOLDS]->(a) } = 1
 SET a.name = NULL, a.attributes = NULL

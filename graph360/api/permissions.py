@@ -1,0 +1,31 @@
+"""Field permissions: a field names the permission it needs (graph360.api.auth's list), and a
+caller whose role lacks it gets a GraphQL error naming it. One module, so the schema's
+modules (``schema``, ``personal_data``) share the one definition."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from strawberry.permission import BasePermission
+from strawberry.types import Info
+
+__all__ = ["PermissionDenied", "needs"]
+
+
+class PermissionDenied(strawberry.exceptions.StrawberryGraphQLError):
+    """Raised for a field the caller's role may not use; the message names the permission."""
+
+
+def needs(permission: str) -> list[type[BasePermission]]:
+    """The permission classes for a field that requires ``permission``."""
+
+    class Needs(BasePermission):
+        message = f"permission denied: this needs '{permission}', which your key's role lacks"
+        error_class = PermissionDenied
+
+        def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+            return info.context.can(permission)
+
+    Needs.__name__ = f"Needs_{permission.replace(':', '_')}"
+    return [Needs]
