@@ -120,6 +120,8 @@ def _show_report(report: Any) -> None:
             highlight=False,
             markup=True,
         )
+    for note in getattr(report, "notes", []):
+        console.print(f"note: {note}", highlight=False, markup=False)
     if report.rejected:
         console.print(
             f"[red]{report.rejected} rows rejected[/red]: file, line and reason in "

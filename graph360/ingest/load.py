@@ -8,7 +8,6 @@ so loading the same bundle again changes nothing.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
 import tempfile
@@ -25,6 +24,7 @@ import pyarrow.compute as pc
 from graph360 import consent, facts, merges, model, suppression
 from graph360.errors import BundleError
 from graph360.ingest import changes, identifiers, identity, survivorship, validate
+from graph360.ingest import rejects as reject_file
 from graph360.ingest.bundle import FILES, RawFile, Reject, find_file, read_bundle
 from graph360.ingest.validate import Checker
 from graph360.periods import utc_now
@@ -74,6 +74,8 @@ class LoadReport:
     relationships_created: dict[str, int] = field(default_factory=dict)
     rejected: int = 0
     rejects_path: str | None = None
+    #: What mapping the exports skipped or made, in words (footers, blank lines, created ids).
+    notes: list[str] = field(default_factory=list)
     #: The bundle is the one the last load brought into this graph: nothing was compared.
     unchanged_bundle: bool = False
     #: file -> rows left out because they name an erased person (graph360.suppression)
@@ -128,7 +130,7 @@ def load_bundle(
     report = LoadReport(bundle=str(folder), store=store.location)
     with tempfile.TemporaryDirectory(prefix="graph360-bundle-") as staging:
         step("read")
-        canonical = _materialize(folder, Path(staging), allow_outside)
+        canonical = _materialize(folder, Path(staging), allow_outside, store)
         own = canonical != folder
         present = [
             path
@@ -138,7 +140,9 @@ def load_bundle(
         digest = changes.bundle_digest(
             present, max_shared=max_shared, default_region=default_region
         )
+        report.notes = _notes(canonical) if own else []
         if not recheck and _unchanged_since_last_load(store, digest, report):
+            reject_file.clear_stale(rejects_path or Path("graph360-rejects.csv"))
             report.seconds = round(time.perf_counter() - started, 3)
             return report
         check_memory(canonical)
@@ -171,10 +175,12 @@ def load_bundle(
             )
             if not batch.rejects:  # a rejected row could load later: keep comparing rows
                 _mark_loaded(target, digest, report)
+    path = rejects_path or Path("graph360-rejects.csv")
     if batch.rejects:
-        path = rejects_path or Path("graph360-rejects.csv")
-        write_rejects(path, batch.rejects)
+        reject_file.write_rejects(path, batch.rejects, folder)
         report.rejects_path = str(path)
+    else:  # a clean run leaves no list of an earlier run's problems behind
+        reject_file.clear_stale(path)
     report.seconds = round(time.perf_counter() - started, 3)
     return report
 
@@ -351,22 +357,28 @@ def _available_memory() -> int | None:
     return None
 
 
-def _materialize(folder: Path, staging: Path, allow_outside: bool) -> Path:
-    """A canonical bundle folder: ``folder`` itself, or its exports mapped into ``staging``."""
+def _materialize(folder: Path, staging: Path, allow_outside: bool, store: GraphStore) -> Path:
+    """A canonical bundle folder: ``folder`` itself, or its exports mapped into ``staging``
+    (references a source is told to ``create`` are made only where the graph lacks them)."""
     if not (folder / "bundle.toml").exists():
         return folder
     from graph360.ingest.mapping import materialize
 
-    return materialize(folder, staging, allow_outside=allow_outside)
+    def existing(label: str, keys: list[str]) -> set[str]:
+        return set(store.existing_keys(label, pa.array(keys, pa.string())).to_pylist())
+
+    return materialize(folder, staging, allow_outside=allow_outside, existing=existing)
 
 
-def write_rejects(path: Path, rejects: list[Reject]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["file", "line", "reason", "raw", "origin"])
-        for r in sorted(rejects, key=lambda r: (r.file, r.line)):
-            writer.writerow([f"{r.file}.csv", r.line, r.reason, r.raw, r.origin])
+def _notes(canonical: Path) -> list[str]:
+    from graph360.ingest.mapping import read_notes
+
+    return read_notes(canonical)
+
+
+def write_rejects(path: Path, rejects_: list[Reject], bundle: Path | None = None) -> None:
+    """The reject file (graph360.ingest.rejects), kept here for callers of the old name."""
+    reject_file.write_rejects(path, rejects_, bundle)
 
 
 # --- files that name no customer -----------------------------------------------------------

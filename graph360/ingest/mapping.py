@@ -134,12 +134,14 @@ frame holds strings only ("" for empty), canonical columns first, extras, then `
 
 from __future__ import annotations
 
+import codecs
 import csv
 import dataclasses
 import hashlib
+import json
 import re
 import tomllib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache, partial
 from pathlib import Path
@@ -149,29 +151,38 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from graph360.errors import MappingError
 from graph360.ingest.bundle import ERROR, ORIGIN, check_not_reserved, find_file
+from graph360.ingest.nested import JSON_SUFFIXES, read_nested
 
 __all__ = [
     "Condition",
     "FieldSpec",
+    "MappedBundle",
+    "MappedExport",
     "Mapping",
     "Output",
     "apply_mapping",
     "bundle_frames",
     "canonical_files",
     "load_mapping",
+    "map_bundle",
+    "map_export",
     "materialize",
     "read_export",
+    "read_notes",
     "shipped_mappings",
 ]
 
 LOADERS_DIR = Path(__file__).resolve().parent.parent / "loaders"
 MANIFEST = "bundle.toml"
 
-_VALUE_SOURCES = ("column", "const", "template", "coalesce", "id")
+_VALUE_SOURCES = ("column", "const", "template", "coalesce", "id", "lookup")
+#: The keys of a ``lookup`` field besides ``lookup`` itself (the column whose value is looked up).
+LOOKUP_KEYS = ("file", "key", "value")
 _TRANSFORMS = (
     "lower",
     "slug",
@@ -183,7 +194,35 @@ _TRANSFORMS = (
     "decimal",
     "multiply_by",
     "digest",
+    "epoch",
 )
+#: Every key a field table may hold.
+FIELD_KEYS = (*_VALUE_SOURCES, *LOOKUP_KEYS, *_TRANSFORMS)
+#: Every top-level key of a mapping file.
+TOP_LEVEL_KEYS = (
+    "name",
+    "description",
+    "source",
+    "columns",
+    "outputs",
+    "optional_columns",
+    "passthrough",
+    "delimiter",
+    "encoding",
+    "timezone",
+    "files",
+    "footer",
+    "fill_down",
+    "skip_after_header",
+    "explode",
+    "consent",
+)
+#: Every key of one ``[[outputs]]`` table.
+OUTPUT_KEYS = ("file", "fields", "where", "distinct_on")
+#: Every key of a ``fill_down`` table.
+FILL_DOWN_KEYS = ("key", "columns")
+#: Units an ``epoch`` field reads: seconds, milliseconds, microseconds since 1970 (UTC).
+EPOCH_UNITS = ("s", "ms", "us")
 _TESTS = (
     "not_empty",
     "empty",
@@ -194,6 +233,18 @@ _TESTS = (
     "matches",
     "not_matches",
 )
+#: Every key of one ``where`` condition.
+CONDITION_KEYS = ("column", "ignore_case", *_TESTS)
+#: Every top-level key of bundle.toml, and of one ``[[sources]]`` entry.
+MANIFEST_KEYS = ("sources", "name", "description")
+SOURCE_KEYS = ("file", "mapping", "source", "target", "timezone", "set", "create", "journey")
+#: What ``create`` may make from the ids an export refers to: the file → the id column.
+CREATABLE = {
+    "departments": "department_id",
+    "campaigns": "campaign_id",
+    "products": "product_id",
+    "journey_steps": "step_id",
+}
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
 _PSEUDO = frozenset({"_line", "_file"})
 _TIME_DIRECTIVES = ("%H", "%I", "%M", "%S", "%p", "%f", "%X", "%c", "%T", "%R")
@@ -219,11 +270,14 @@ class FieldSpec:
     decimal: str = "."
     multiply_by: str | None = None
     digest: int = 0
+    epoch: str = ""  # "s", "ms" or "us": the value counts that unit since 1970-01-01 UTC
+    #: For ``lookup``: (file, key column, value column) of the other export it reads.
+    lookup: tuple[str, str, str] | None = None
 
     @property
     def columns(self) -> frozenset[str]:
         """Export columns this field reads (pseudo-columns excluded)."""
-        if self.source == "column":
+        if self.source in ("column", "lookup"):
             used = {self.arg}
         elif self.source == "coalesce":
             used = set(self.arg)
@@ -281,6 +335,15 @@ class Mapping:
     delimiter: str = ","
     encoding: str = "utf-8-sig"
     timezone: str | None = None  # the wall clock of the export's times that carry no offset
+    #: Lines at the end of the export that are a report's footer, not records (regexes).
+    footer: tuple[re.Pattern[str], ...] = ()
+    #: (key column, columns): rows sharing the key take those columns from the first row that
+    #: has them (an order's fields, which Shopify writes on its first line item only).
+    fill_down: tuple[str, tuple[str, ...]] | None = None
+    #: Records right after the header that are a second header (SurveyMonkey's answer row).
+    skip_after_header: int = 0
+    #: A list column of a nested export whose items become rows (see graph360.ingest.nested).
+    explode: str | None = None
 
     @property
     def files(self) -> list[str]:
@@ -295,7 +358,19 @@ class Mapping:
         used: set[str] = set()
         for out in self.outputs:
             used |= out.columns
+        if self.fill_down:
+            used.add(self.fill_down[0])
         return frozenset(used - self.optional_columns)
+
+    @property
+    def read_columns(self) -> frozenset[str]:
+        """Every export column the mapping reads, optional ones included."""
+        used: set[str] = set()
+        for out in self.outputs:
+            used |= out.columns
+        if self.fill_down:
+            used.add(self.fill_down[0])
+        return frozenset(used)
 
     def with_source(self, source: str) -> Mapping:
         """The same mapping writing another source name (two CRMs, one export format)."""
@@ -356,23 +431,10 @@ def _parse_mapping(data: dict[str, Any], path: Path) -> Mapping:
     def fail(message: str) -> MappingError:
         return MappingError(f"{where}: {message}")
 
-    known = {
-        "name",
-        "description",
-        "source",
-        "columns",
-        "outputs",
-        "optional_columns",
-        "passthrough",
-        "delimiter",
-        "encoding",
-        "timezone",
-        "files",
-        "consent",
-    }
+    known = set(TOP_LEVEL_KEYS)
     unknown = sorted(set(data) - known)
     if unknown:
-        raise fail(f"unknown top-level keys {unknown}")
+        raise fail(f"unknown top-level keys {unknown} (known: {', '.join(TOP_LEVEL_KEYS)})")
     for key in ("name", "description", "source"):
         if not isinstance(data.get(key), str):
             raise fail(f"'{key}' must be given as a string")
@@ -380,7 +442,10 @@ def _parse_mapping(data: dict[str, Any], path: Path) -> Mapping:
     if not isinstance(columns, dict):
         raise fail("[columns] must be a table of column name = description")
     columns = {str(k): str(v) for k, v in columns.items()}
-    optional = frozenset(data.get("optional_columns", ()))
+    optional_raw = data.get("optional_columns", [])
+    if not isinstance(optional_raw, list) or not all(isinstance(c, str) for c in optional_raw):
+        raise fail("optional_columns must be a list of column names")
+    optional = frozenset(optional_raw)
     if not optional <= set(columns):
         raise fail(f"optional_columns not declared in [columns]: {sorted(optional - set(columns))}")
     passthrough = bool(data.get("passthrough", False))
@@ -411,6 +476,16 @@ def _parse_mapping(data: dict[str, Any], path: Path) -> Mapping:
         )
         for index, raw in enumerate(consents)
     )
+    encoding = data.get("encoding", "utf-8-sig")
+    try:
+        codecs.lookup(str(encoding))
+    except LookupError:
+        raise fail(f"encoding {encoding!r} is not a text encoding Python knows") from None
+    footer = _parse_footer(data.get("footer", []), fail)
+    fill_down = _parse_fill_down(data.get("fill_down"), columns, fail)
+    skip = data.get("skip_after_header", 0)
+    if not isinstance(skip, int) or isinstance(skip, bool) or not 0 <= skip <= 10:
+        raise fail("skip_after_header is a number of records after the header, 0 to 10")
     return Mapping(
         name=data["name"],
         description=data["description"],
@@ -421,9 +496,49 @@ def _parse_mapping(data: dict[str, Any], path: Path) -> Mapping:
         optional_columns=optional,
         passthrough=passthrough,
         delimiter=delimiter,
-        encoding=str(data.get("encoding", "utf-8-sig")),
+        encoding=str(encoding),
         timezone=_timezone(data.get("timezone"), fail),
+        footer=footer,
+        fill_down=fill_down,
+        skip_after_header=skip,
+        explode=_parse_explode(data.get("explode"), fail),
     )
+
+
+def _parse_explode(raw: Any, fail: Any) -> str | None:
+    if raw is not None and (not isinstance(raw, str) or not raw):
+        raise fail("explode names one list column of a JSON or Parquet export")
+    return raw
+
+
+def _parse_footer(raw: Any, fail: Any) -> tuple[re.Pattern[str], ...]:
+    if isinstance(raw, str):
+        raw = [raw]
+    if not isinstance(raw, list) or not all(isinstance(p, str) for p in raw):
+        raise fail("footer must be a list of regular expressions")
+    patterns = []
+    for text in raw:
+        try:
+            patterns.append(re.compile(text, re.IGNORECASE))
+        except re.error as exc:
+            raise fail(f"footer: bad regex {text!r}: {exc}") from None
+    return tuple(patterns)
+
+
+def _parse_fill_down(
+    raw: Any, columns: dict[str, str], fail: Any
+) -> tuple[str, tuple[str, ...]] | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict) or sorted(raw) != sorted(FILL_DOWN_KEYS):
+        raise fail("fill_down must be a table with 'key' (a column) and 'columns' (a list)")
+    key, filled = raw["key"], raw["columns"]
+    if not isinstance(key, str) or not isinstance(filled, list) or not filled:
+        raise fail("fill_down: 'key' is one column name, 'columns' a non-empty list of them")
+    undeclared = sorted({key, *filled} - set(columns))
+    if undeclared:
+        raise fail(f"fill_down: reads columns not declared in [columns]: {undeclared}")
+    return key, tuple(str(c) for c in filled)
 
 
 def _timezone(name: object, fail: Any) -> str | None:
@@ -492,7 +607,9 @@ def _parse_output(
     fail: Any,
 ) -> Output:
     label = f"outputs[{index}]"
-    unknown = sorted(set(raw) - {"file", "fields", "where", "distinct_on"})
+    if not isinstance(raw, dict):
+        raise fail(f"{label}: each [[outputs]] entry is a table")
+    unknown = sorted(set(raw) - set(OUTPUT_KEYS))
     if unknown:
         raise fail(f"{label}: unknown keys {unknown}")
     file = raw.get("file")
@@ -503,7 +620,8 @@ def _parse_output(
     if not isinstance(raw_fields, dict) or not raw_fields:
         raise fail(f"{label}: [outputs.fields] must map canonical columns to field specs")
     fields = [
-        _parse_field(name, spec, f"{label}.{name}", fail) for name, spec in raw_fields.items()
+        _checked_field(name, spec, f"{label}.fields.{name}", fail)
+        for name, spec in raw_fields.items()
     ]
     names = {spec.name for spec in fields}
     required, all_columns = schema[file]
@@ -514,9 +632,14 @@ def _parse_output(
     if missing:
         raise fail(f"{label}: required canonical columns not set: {missing}")
     where_raw = raw.get("where", [])
+    if not isinstance(where_raw, dict | list):
+        raise fail(f"{label}.where: a condition table or a list of them")
     where_list = [where_raw] if isinstance(where_raw, dict) else list(where_raw)
-    where = tuple(_parse_condition(cond, label, fail) for cond in where_list)
-    distinct_on = tuple(raw.get("distinct_on", ()))
+    where = tuple(_parse_condition(cond, f"{label}.where", fail) for cond in where_list)
+    distinct_raw = raw.get("distinct_on", [])
+    if not isinstance(distinct_raw, list):
+        raise fail(f"{label}.distinct_on: a list of output columns")
+    distinct_on = tuple(str(c) for c in distinct_raw)
     if not set(distinct_on) <= names:
         raise fail(f"{label}: distinct_on names columns the output does not write")
     out = Output(file, tuple(fields), where, distinct_on, auto_source)
@@ -526,14 +649,22 @@ def _parse_output(
     return out
 
 
+def _checked_field(name: str, spec: Any, label: str, fail: Any) -> FieldSpec:
+    """:func:`_parse_field`, with a value of the wrong type reported on one line, naming it."""
+    try:
+        return _parse_field(name, spec, label, fail)
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise fail(f"{label}: {exc}") from None
+
+
 def _parse_field(name: str, spec: Any, label: str, fail: Any) -> FieldSpec:
     if isinstance(spec, str):
         return FieldSpec(name, "column", spec)
     if not isinstance(spec, dict):
         raise fail(f"{label}: a field spec is a column name or a table")
-    unknown = sorted(set(spec) - set(_VALUE_SOURCES) - set(_TRANSFORMS))
+    unknown = sorted(set(spec) - set(FIELD_KEYS))
     if unknown:
-        raise fail(f"{label}: unknown keys {unknown}")
+        raise fail(f"{label}: unknown keys {unknown} (known: {', '.join(FIELD_KEYS)})")
     given = [key for key in _VALUE_SOURCES if key in spec]
     if len(given) != 1:
         raise fail(f"{label}: give exactly one of {list(_VALUE_SOURCES)}, not {given}")
@@ -545,6 +676,17 @@ def _parse_field(name: str, spec: Any, label: str, fail: Any) -> FieldSpec:
         arg = tuple(arg)
     elif not isinstance(arg, str):
         raise fail(f"{label}: {source} takes a string")
+    lookup = None
+    if source == "lookup":
+        missing = [key for key in LOOKUP_KEYS if not isinstance(spec.get(key), str)]
+        if missing:
+            raise fail(
+                f"{label}: a lookup needs {missing} as strings (the other file, its key "
+                "column, its value column)"
+            )
+        lookup = (spec["file"], spec["key"], spec["value"])
+    elif any(key in spec for key in LOOKUP_KEYS):
+        raise fail(f"{label}: {[k for k in LOOKUP_KEYS if k in spec]} belong to a lookup field")
     if source in ("template", "id"):
         stray = _PLACEHOLDER.sub("", arg)
         if "{" in stray or "}" in stray:
@@ -554,10 +696,24 @@ def _parse_field(name: str, spec: Any, label: str, fail: Any) -> FieldSpec:
         raise fail(f"{label}: map must be a table")
     dates = spec.get("date", ())
     dates = (dates,) if isinstance(dates, str) else tuple(dates)
+    for fmt in dates:
+        if not isinstance(fmt, str):
+            raise fail(f"{label}: date takes a strptime format or a list of them")
+        try:
+            pd.to_datetime(pd.Series(["2000-01-01"]), format=fmt, errors="coerce")
+        except ValueError as exc:
+            raise fail(f"{label}: date format {fmt!r} is not a strptime format: {exc}") from None
+    epoch = spec.get("epoch", "")
+    if epoch and epoch not in EPOCH_UNITS:
+        raise fail(f"{label}: epoch must be one of {list(EPOCH_UNITS)}, not {epoch!r}")
+    if epoch and dates:
+        raise fail(f"{label}: give epoch or date, not both")
     decimal = spec.get("decimal", ".")
     if decimal not in (".", ","):
         raise fail(f"{label}: decimal must be '.' or ','")
-    digest = int(spec.get("digest", 0))
+    digest = spec.get("digest", 0)
+    if not isinstance(digest, int) or isinstance(digest, bool) or not 0 <= digest <= 40:
+        raise fail(f"{label}: digest is a number of hex digits, 1 to 40")
     if digest and source != "id":
         raise fail(f"{label}: digest applies to id fields only")
     return FieldSpec(
@@ -574,6 +730,8 @@ def _parse_field(name: str, spec: Any, label: str, fail: Any) -> FieldSpec:
         decimal=decimal,
         multiply_by=spec.get("multiply_by"),
         digest=digest,
+        epoch=str(epoch),
+        lookup=lookup,
     )
 
 
@@ -581,12 +739,14 @@ def _parse_condition(raw: Any, label: str, fail: Any) -> Condition:
     if not isinstance(raw, dict) or "column" not in raw:
         raise fail(f"{label}: a where condition is a table with a 'column'")
     tests = [key for key in _TESTS if key in raw]
-    unknown = sorted(set(raw) - {"column", "ignore_case", *_TESTS})
+    unknown = sorted(set(raw) - set(CONDITION_KEYS))
     if len(tests) != 1 or unknown:
         raise fail(f"{label}: a where condition needs exactly one of {list(_TESTS)}")
     test = tests[0]
     value = raw[test]
     if test in ("in", "not_in"):
+        if not isinstance(value, list):
+            raise fail(f"{label}: {test} takes a list of values")
         value = tuple(str(v) for v in value)
     elif test in ("matches", "not_matches"):
         try:
@@ -600,7 +760,7 @@ def _parse_condition(raw: Any, label: str, fail: Any) -> Condition:
 
 
 def read_export(
-    path: Path, delimiter: str = ",", encoding: str = "utf-8-sig"
+    path: Path, delimiter: str = ",", encoding: str = "utf-8-sig", explode: str | None = None
 ) -> tuple[pd.DataFrame, np.ndarray, pd.Series]:
     """An export as (frame of strings, physical start line of each row, per-row error text).
 
@@ -612,15 +772,9 @@ def read_export(
     physical line numbers. Parquet files are read with pandas; their "line" is the row
     number + 1, as if written as CSV with a header.
     """
-    if path.suffix.lower() == ".parquet":
-        try:
-            frame = pd.read_parquet(path)
-            frame = frame.astype(object).where(frame.notna(), "").astype("str")
-        except (pa.ArrowException, OSError, ValueError, TypeError) as error:
-            raise MappingError(f"{path.name}: cannot be read as Parquet ({error})") from None
-        frame.columns = [str(c) for c in frame.columns]
+    if path.suffix.lower() == ".parquet" or path.suffix.lower() in JSON_SUFFIXES:
+        frame, lines = read_nested(path, explode)
         check_not_reserved(path, list(frame.columns))
-        lines = np.arange(2, len(frame) + 2, dtype=np.int64)
         return frame.reset_index(drop=True), lines, _blank(len(frame))
     header = _header(path, delimiter, encoding)
     check_not_reserved(path, header)
@@ -758,29 +912,70 @@ def _slow_read(
 # --------------------------------------------------------------------------- applying
 
 
+@dataclass
+class MappedExport:
+    """One export through its mapping: the canonical rows, and what the user should be told."""
+
+    frames: dict[str, pd.DataFrame]
+    #: Lines read but not taken as records (a report's footer, blank lines), said in words.
+    notes: list[str] = field(default_factory=list)
+    #: The export's columns that no field reads (``mapping check`` shows them).
+    unused_columns: list[str] = field(default_factory=list)
+    #: Records read from the export (footer and blank lines excluded).
+    records: int = 0
+
+
 def apply_mapping(
-    mapping: Mapping, export_path: str | Path, origin: str | None = None, target: str | None = None
+    mapping: Mapping,
+    export_path: str | Path,
+    origin: str | None = None,
+    target: str | None = None,
+    root: Path | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Canonical file name → rows (all strings, ``_origin`` last) for one export file.
 
     ``origin`` is the name written before the line number in ``_origin`` (default: the export's
     file name; :func:`materialize` passes the path inside the bundle). ``target`` names the
-    canonical file for the passthrough mapping (default: the export's own name).
+    canonical file for the passthrough mapping (default: the export's own name). ``root``: the
+    folder a ``lookup`` may read in (the bundle's), None for anywhere.
     """
+    return map_export(mapping, export_path, origin, target, root).frames
+
+
+def map_export(
+    mapping: Mapping,
+    export_path: str | Path,
+    origin: str | None = None,
+    target: str | None = None,
+    root: Path | None = None,
+) -> MappedExport:
+    """:func:`apply_mapping` with the notes: footer and blank lines skipped, unused columns."""
     path = Path(export_path)
     origin = origin or path.name
-    frame, lines, errors = read_export(path, mapping.delimiter, mapping.encoding)
+    frame, lines, errors = read_export(path, mapping.delimiter, mapping.encoding, mapping.explode)
+    if mapping.explode and path.suffix.lower() not in (".parquet", *JSON_SUFFIXES):
+        raise MappingError(
+            f"mapping {mapping.name} ({mapping.path}): explode applies to JSON or Parquet "
+            f"exports, not {path.name}"
+        )
+    notes: list[str] = []
+    if not mapping.passthrough:
+        frame, lines, errors = _drop_non_records(mapping, frame, lines, errors, origin, notes)
     origins = _strings((f"{origin}:" + pd.Series(lines, dtype="int64").astype("str")).tolist())
     if mapping.passthrough:
-        return _passthrough(mapping, path, frame, origins, errors, target)
+        frames = _passthrough(mapping, path, frame, origins, errors, target)
+        return MappedExport(frames, notes, [], len(frame))
     missing = sorted(mapping.needed_columns - set(frame.columns))
     if missing:
         raise MappingError(
             f"mapping {mapping.name} ({mapping.path}) does not fit export {path}: "
             f"missing columns {missing}"
         )
+    unused = [c for c in frame.columns if c not in mapping.read_columns]
     for column in sorted(mapping.optional_columns - set(frame.columns)):
         frame[column] = _blank(len(frame))
+    if mapping.fill_down:
+        frame = _fill_down(frame, *mapping.fill_down)
     masks = [_where(out.where, frame) for out in mapping.outputs]
     broken = np.asarray(errors != "", dtype=bool)
     if broken.any():
@@ -791,11 +986,16 @@ def apply_mapping(
             mask[broken & ~mine] = False
             claimed |= mine
         masks[0][broken & ~claimed] = True
+    lookups = _Lookups(mapping, path, root)
     result: dict[str, list[pd.DataFrame]] = {}
     for out, mask in zip(mapping.outputs, masks, strict=True):
         take = np.flatnonzero(mask)
         sub = _Context(
-            frame.iloc[take].reset_index(drop=True), lines[take], origin, mapping.timezone
+            frame.iloc[take].reset_index(drop=True),
+            lines[take],
+            origin,
+            mapping.timezone,
+            lookups,
         )
         rows, kept = _output_rows(out, sub, broken[take])
         take = take[kept]
@@ -805,7 +1005,114 @@ def apply_mapping(
             rows[ERROR] = errors.iloc[take].reset_index(drop=True)
         rows[ORIGIN] = origins.iloc[take].reset_index(drop=True)
         result.setdefault(out.file, []).append(rows)
-    return {file: _concat(parts) for file, parts in result.items()}
+    frames = {file: _concat(parts) for file, parts in result.items()}
+    return MappedExport(frames, notes, unused, len(frame))
+
+
+def _drop_non_records(
+    mapping: Mapping,
+    frame: pd.DataFrame,
+    lines: np.ndarray,
+    errors: pd.Series,
+    origin: str,
+    notes: list[str],
+) -> tuple[pd.DataFrame, np.ndarray, pd.Series]:
+    """Leave out blank records (every field empty) and the report footer at the end.
+
+    The footer is the run of records at the end of the export that are blank or hold one
+    value only (a title, the company name, "Generated By: …"), taken as a footer when one of
+    them matches the mapping's ``footer`` patterns; a run none of them matches is left as it
+    is, to be rejected line by line (a footer nobody described is not guessed at).
+    """
+    if frame.empty:
+        return frame, lines, errors
+    filled = (frame != "").sum(axis=1).to_numpy()
+    blank = filled == 0
+    # a footer line holds one value and is not of the header's width (a record with one
+    # value but every field is data, and stays)
+    short = blank | ((filled <= 1) & (errors != "").to_numpy())
+    start = len(frame)  # where the footer starts (none: the end)
+    if mapping.footer:
+        end, matched = len(frame), False
+        while end > 0 and short[end - 1]:
+            text = " ".join(v for v in frame.iloc[end - 1].tolist() if v).strip()
+            matched |= any(p.search(text) for p in mapping.footer)
+            end -= 1
+        if matched:
+            start = end
+            footer_lines = [int(n) for n in lines[start:][~blank[start:]]]
+            first, last = footer_lines[0], footer_lines[-1]
+            where = f"line {first}" if first == last else f"lines {first}-{last}"
+            notes.append(f"{origin}: {len(footer_lines)} footer line(s) skipped ({where})")
+    keep = ~blank
+    keep[start:] = False
+    if mapping.skip_after_header:
+        head = np.flatnonzero(keep)[: mapping.skip_after_header]
+        keep[head] = False
+        shown = ", ".join(str(int(n)) for n in lines[head])
+        notes.append(f"{origin}: {len(head)} record(s) after the header skipped (line {shown})")
+    skipped = int(blank[:start].sum())
+    if skipped:
+        notes.append(f"{origin}: {skipped} blank line(s) skipped")
+    if keep.all():
+        return frame, lines, errors
+    index = np.flatnonzero(keep)
+    return (
+        frame.iloc[index].reset_index(drop=True),
+        lines[index],
+        errors.iloc[index].reset_index(drop=True),
+    )
+
+
+def _fill_down(frame: pd.DataFrame, key: str, columns: Sequence[str]) -> pd.DataFrame:
+    """Blank values of ``columns`` take the first non-blank value among rows of the same key."""
+    keys = frame[key].where(frame[key].str.strip() != "")
+    if keys.isna().all():
+        return frame
+    frame = frame.copy()
+    for column in columns:
+        if column not in frame:
+            continue
+        values = frame[column]
+        blank = values.str.strip() == ""
+        if not blank.any():
+            continue
+        first = values.where(~blank).groupby(keys).transform("first")
+        frame[column] = values.where(~blank | first.isna(), first).fillna("").astype("str")
+    return frame
+
+
+class _Lookups:
+    """The other exports ``lookup`` fields read, each read once: (file, key, value) → dict."""
+
+    def __init__(self, mapping: Mapping, export: Path, root: Path | None) -> None:
+        self.mapping = mapping
+        self.folder = export.parent
+        self.root = root
+        self.tables: dict[tuple[str, str, str], dict[str, str]] = {}
+
+    def table(self, spec: FieldSpec) -> dict[str, str]:
+        assert spec.lookup is not None
+        if spec.lookup not in self.tables:
+            self.tables[spec.lookup] = self._read(spec)
+        return self.tables[spec.lookup]
+
+    def _read(self, spec: FieldSpec) -> dict[str, str]:
+        file, key, value = spec.lookup  # type: ignore[misc]
+        where = f"mapping {self.mapping.path}: field {spec.name}: lookup file {file!r}"
+        path = self.folder / file
+        if self.root is not None and not path.resolve().is_relative_to(self.root.resolve()):
+            raise MappingError(f"{where} is outside the bundle folder")
+        if not path.is_file():
+            raise MappingError(f"{where} does not exist next to the export ({self.folder})")
+        frame, _, _ = read_export(path, self.mapping.delimiter, self.mapping.encoding)
+        absent = [c for c in (key, value) if c not in frame.columns]
+        if absent:
+            raise MappingError(f"{where} has no column(s) {absent}")
+        given = (frame[key].str.strip() != "") & (frame[value].str.strip() != "")
+        pairs = frame[[key, value]][given]
+        pairs = pairs.drop_duplicates(subset=[key], keep="first")
+        return dict(zip(pairs[key].str.strip(), pairs[value], strict=True))
 
 
 def _passthrough(
@@ -845,6 +1152,7 @@ class _Context:
     lines: np.ndarray
     file: str
     timezone: str | None = None
+    lookups: _Lookups | None = None
 
     def column(self, name: str) -> pd.Series:
         if name == "_line":
@@ -907,6 +1215,10 @@ def _field_values(spec: FieldSpec, ctx: _Context) -> pd.Series:
         values = ctx.column(spec.arg)
     elif spec.source == "const":
         values = _strings([spec.arg] * size)
+    elif spec.source == "lookup":
+        assert ctx.lookups is not None
+        table = ctx.lookups.table(spec)
+        values = _per_unique(ctx.column(spec.arg), lambda v: table.get(v.strip(), ""))
     elif spec.source == "coalesce":
         values = ctx.column(spec.arg[0])
         for name in spec.arg[1:]:
@@ -929,6 +1241,8 @@ def _field_values(spec: FieldSpec, ctx: _Context) -> pd.Series:
         values = _apply_map(values, spec)
     if spec.date:
         values = _apply_dates(values, spec.date, ctx.timezone)
+    if spec.epoch:
+        values = _apply_epoch(values, spec.epoch)
     if spec.number:
         values = _apply_number(values, spec, ctx)
     return values
@@ -1011,11 +1325,17 @@ def _parse_dates(
     iso = np.full(len(text), None, dtype=object)
     offset = None
     if fmt.endswith("%z") and "%z" not in fmt[:-2]:
-        parts = text.str.extract(r"^(.*?)\s?([+-]\d\d:?\d\d|Z)$")
-        text = parts[0].fillna("").astype("str")
-        raw = parts[1].fillna("").astype("str")
-        offset = raw.str.replace(r"^([+-]\d\d):?(\d\d)$", r"\1:\2", regex=True)
-        offset = offset.str.replace("Z", "+00:00", regex=False)
+        # Arrow's regex kernels, not pandas' per-value extract: a million stamps in a second
+        parts = pc.extract_regex(
+            pa.array(text.tolist(), pa.string()),
+            r"^(?P<stamp>.*?)\s?(?P<offset>[+-]\d\d:?\d\d|Z)$",
+        )
+        stamp = pc.fill_null(pc.struct_field(parts, ["stamp"]), "")
+        found = pc.fill_null(pc.struct_field(parts, ["offset"]), "")
+        found = pc.replace_substring_regex(found, r"^([+-]\d\d):?(\d\d)$", r"\1:\2")
+        found = pc.replace_substring(found, "Z", "+00:00")
+        text = pd.Series(stamp, dtype="str")
+        offset = pd.Series(found, dtype="str")
         fmt = fmt[:-2].rstrip()
     elif "%z" in fmt:
         known = [_strptime_iso(v, fmt) for v in text.tolist()]
@@ -1047,6 +1367,26 @@ def _parse_dates(
                 np.datetime_as_string(stamps, unit="s").astype(object) + offset_text
             ).to_numpy(dtype=object)
     return iso, ok
+
+
+def _apply_epoch(values: pd.Series, unit: str) -> pd.Series:
+    """Whole numbers of seconds, ms or µs since 1970 as ISO-8601 UTC ("…+00:00"), kept to the
+    unit's precision; anything else is kept raw, for the loader to reject with its line."""
+    text = values.str.strip()
+    ok = np.asarray(text.str.fullmatch(r"[+-]?\d{1,19}").fillna(False), dtype=bool)
+    if not ok.any():
+        return values
+    numbers = pd.to_numeric(text[ok], errors="coerce")
+    good = numbers.notna() & (numbers.abs() < _EPOCH_LIMIT[unit])
+    where = np.flatnonzero(ok)[good.to_numpy()]
+    stamps = numbers[good].to_numpy(dtype=np.int64).astype(f"datetime64[{unit}]")
+    out = values.to_numpy(dtype=object).copy()
+    out[where] = np.char.add(np.datetime_as_string(stamps, unit=unit).astype(str), "+00:00")
+    return _strings(out.tolist())
+
+
+#: Beyond these an epoch is not a time anyone exported (and would overflow datetime64[us]).
+_EPOCH_LIMIT = {"s": 10**11, "ms": 10**14, "us": 10**17}
 
 
 def _strptime_iso(value: str, fmt: str) -> str | None:
@@ -1098,6 +1438,33 @@ class _Source:
     relative: str
     mapping: Mapping
     target: str | None
+    #: Canonical column → the value every row of this source gets there (``[sources.set]``).
+    values: dict[str, str] = field(default_factory=dict)
+    #: Reference files to make from the ids this source's rows refer to (``create``).
+    create: tuple[str, ...] = ()
+    #: The journey created steps belong to (``journey``; default: the source name).
+    journey: str = ""
+
+
+#: The node label behind each file ``create`` may write, and behind journeys.csv.
+_LABELS = {
+    "departments": "Department",
+    "campaigns": "Campaign",
+    "products": "Product",
+    "journey_steps": "JourneyStep",
+    "journeys": "Journey",
+}
+
+#: Which of some ids of a label the graph already holds (the loader passes its store's).
+Existing = Callable[[str, list[str]], set[str]]
+
+
+@dataclass
+class MappedBundle:
+    """A bundle folder in memory: canonical rows per file, and the notes for the report."""
+
+    frames: dict[str, pd.DataFrame]
+    notes: list[str] = field(default_factory=list)
 
 
 def _read_manifest(bundle_dir: Path, allow_outside: bool = False) -> list[_Source]:
@@ -1115,17 +1482,21 @@ def _read_manifest(bundle_dir: Path, allow_outside: bool = False) -> list[_Sourc
         return place
 
     data = _read_toml(path)
-    unknown = sorted(set(data) - {"sources", "name", "description"})
+    unknown = sorted(set(data) - set(MANIFEST_KEYS))
     if unknown:
-        raise MappingError(f"{path}: unknown top-level keys {unknown}")
+        raise MappingError(
+            f"{path}: unknown top-level keys {unknown} (known: {', '.join(MANIFEST_KEYS)})"
+        )
+    if not isinstance(data.get("sources", []), list):
+        raise MappingError(f"{path}: sources must be [[sources]] tables")
     sources = []
     for index, entry in enumerate(data.get("sources", [])):
         label = f"{path}: sources[{index}]"
         if not isinstance(entry, dict) or not {"file", "mapping"} <= set(entry):
             raise MappingError(f"{label}: each source needs 'file' and 'mapping'")
-        extra = sorted(set(entry) - {"file", "mapping", "source", "target", "timezone"})
+        extra = sorted(set(entry) - set(SOURCE_KEYS))
         if extra:
-            raise MappingError(f"{label}: unknown keys {extra}")
+            raise MappingError(f"{label}: unknown keys {extra} (known: {', '.join(SOURCE_KEYS)})")
         file = within(label, "file", str(entry["file"]))
         if not file.is_file():
             raise MappingError(f"{label}: export {entry['file']} does not exist in {bundle_dir}")
@@ -1139,8 +1510,43 @@ def _read_manifest(bundle_dir: Path, allow_outside: bool = False) -> list[_Sourc
             mapping = dataclasses.replace(mapping, timezone=zone)
         if "target" in entry and not mapping.passthrough:
             raise MappingError(f"{label}: 'target' applies to the canonical mapping only")
-        sources.append(_Source(file, str(entry["file"]), mapping, entry.get("target")))
+        values = _manifest_set(entry.get("set", {}), mapping, label)
+        create = entry.get("create", [])
+        if not isinstance(create, list) or not set(create) <= set(CREATABLE):
+            raise MappingError(
+                f"{label}: create is a list of {list(CREATABLE)} (what to make from the ids "
+                f"this export refers to), not {create!r}"
+            )
+        journey = entry.get("journey", mapping.source)
+        if "journey_steps" in create and (not isinstance(journey, str) or not journey):
+            raise MappingError(f"{label}: journey is the id of the journey created steps join")
+        sources.append(
+            _Source(
+                file,
+                str(entry["file"]),
+                mapping,
+                entry.get("target"),
+                values,
+                tuple(create),
+                journey,
+            )
+        )
     return sources
+
+
+def _manifest_set(raw: Any, mapping: Mapping, label: str) -> dict[str, str]:
+    """``[sources.set]``: canonical column = value, for columns this source's files have."""
+    if not isinstance(raw, dict) or not all(isinstance(v, str) for v in raw.values()):
+        raise MappingError(f"{label}: set is a table of canonical column = text value")
+    schema = canonical_files()
+    columns = {c for f in mapping.files for c in schema[f][1]}
+    unknown = sorted(set(raw) - columns)
+    if unknown:
+        raise MappingError(
+            f"{label}: set names {unknown}, which no file of mapping {mapping.name} has "
+            f"({', '.join(mapping.files)})"
+        )
+    return dict(raw)
 
 
 def _manifest_error(label: str, message: str) -> MappingError:
@@ -1157,12 +1563,26 @@ def _canonical_in(folder: Path, allow_outside: bool = False) -> list[Path]:
 def bundle_frames(bundle_dir: str | Path, allow_outside: bool = False) -> dict[str, pd.DataFrame]:
     """Every canonical file of a bundle folder, in memory: name → rows (strings, ``_origin``).
 
+    The frames of :func:`map_bundle` (which also says what it skipped and created).
+    """
+    return map_bundle(bundle_dir, allow_outside).frames
+
+
+def map_bundle(
+    bundle_dir: str | Path, allow_outside: bool = False, existing: Existing | None = None
+) -> MappedBundle:
+    """Every canonical file of a bundle folder, in memory, and the notes for the load report.
+
     The in-memory half of :func:`materialize`, for a loader that would rather not write the
     canonical files out: canonical files sitting directly in the folder come first, then
     (when ``bundle.toml`` exists) every listed source export through its mapping, in manifest
     order. Rows several sources contribute to one canonical file are concatenated, columns
     united (missing ones empty) and ordered canonical columns first, then extras, then
     ``_error`` (only when some row has one) and ``_origin``.
+
+    A source's ``set`` values replace those columns in every row it writes; its ``create``
+    makes the departments, campaigns, products or journey steps its rows refer to that
+    neither the bundle nor (through ``existing``) the graph holds, each with a note.
     """
     bundle_dir = Path(bundle_dir)
     if not bundle_dir.is_dir():
@@ -1171,28 +1591,104 @@ def bundle_frames(bundle_dir: str | Path, allow_outside: bool = False) -> dict[s
     sources = _read_manifest(bundle_dir, allow_outside) if has_manifest else []
     listed = {src.file.resolve() for src in sources}
     canonical = load_mapping("canonical")
+    root = None if allow_outside else bundle_dir
     parts: dict[str, list[pd.DataFrame]] = {}
+    notes: list[str] = []
     for path in _canonical_in(bundle_dir, allow_outside):
         if path.resolve() in listed:
             continue
         for name, rows in apply_mapping(canonical, path, origin=path.name).items():
             parts.setdefault(name, []).append(rows)
+    made: list[tuple[_Source, dict[str, pd.DataFrame]]] = []
     for src in sources:
-        for name, rows in apply_mapping(src.mapping, src.file, src.relative, src.target).items():
+        mapped = map_export(src.mapping, src.file, src.relative, src.target, root)
+        notes.extend(mapped.notes)
+        for name, rows in mapped.frames.items():
+            for column, value in src.values.items():
+                if column in canonical_files()[name][1]:
+                    rows[column] = value
             parts.setdefault(name, []).append(rows)
+        made.append((src, mapped.frames))
+    for src, frames in made:
+        if src.create:
+            _create_references(src, frames, parts, existing, notes)
     schema = canonical_files()
-    frames = {}
+    result = {}
     for name in [n for n in schema if n in parts]:
         rows = _concat(parts[name])
         order = [c for c in schema[name][1] if c in rows.columns]
         order += [c for c in rows.columns if c not in order and c not in (ERROR, ORIGIN)]
         order += [c for c in (ERROR, ORIGIN) if c in rows.columns]
-        frames[name] = rows[order]
-    return frames
+        result[name] = rows[order]
+    return MappedBundle(result, notes)
+
+
+def _create_references(
+    src: _Source,
+    frames: dict[str, pd.DataFrame],
+    parts: dict[str, list[pd.DataFrame]],
+    existing: Existing | None,
+    notes: list[str],
+) -> None:
+    """Rows for the ids ``src`` refers to that nothing defines yet (see :func:`map_bundle`)."""
+    for kind in src.create:
+        column = CREATABLE[kind]
+        referred = [
+            pd.unique(rows[column].str.strip()) for rows in frames.values() if column in rows
+        ]
+        wanted = [v for v in dict.fromkeys(v for part in referred for v in part) if v]
+        file = f"{kind}.csv"
+        defined = set()
+        for rows in parts.get(file, []):
+            defined |= set(rows[column].str.strip())
+        missing = [v for v in wanted if v not in defined]
+        if missing and existing is not None:
+            held = existing(_LABELS[kind], missing)
+            missing = [v for v in missing if v not in held]
+        if not missing:
+            continue
+        origin = f"{src.relative}:created"
+        if kind == "journey_steps":
+            journey = src.journey
+            have = existing(_LABELS["journeys"], [journey]) if existing is not None else set()
+            known = {v for rows in parts.get("journeys.csv", []) for v in rows["journey_id"]}
+            if journey not in have and journey not in known:
+                created = {"journey_id": [journey], "name": [journey], ORIGIN: [origin]}
+                parts.setdefault("journeys.csv", []).append(pd.DataFrame(created))
+                notes.append(f"{src.relative}: created journey {journey}")
+            rows = pd.DataFrame(
+                {
+                    "step_id": missing,
+                    "journey_id": [journey] * len(missing),
+                    "name": missing,
+                    "position": [str(i) for i in range(1, len(missing) + 1)],
+                }
+            )
+        else:
+            rows = pd.DataFrame({column: missing})
+        rows[ORIGIN] = origin
+        parts.setdefault(file, []).append(rows)
+        more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+        shown = ", ".join(missing[:5]) + more
+        notes.append(f"{src.relative}: created {len(missing)} {kind.replace('_', ' ')}: {shown}")
+
+
+#: The file in a materialized bundle that holds the notes for the load report (JSON list).
+NOTES_FILE = "graph360-notes.json"
+
+
+def read_notes(folder: str | Path) -> list[str]:
+    """The notes :func:`materialize` left in ``folder`` (none for a folder it did not write)."""
+    path = Path(folder) / NOTES_FILE
+    return list(json.loads(path.read_text(encoding="utf-8"))) if path.is_file() else []
 
 
 def materialize(
-    bundle_dir: str | Path, out_dir: str | Path, format: str = "csv", allow_outside: bool = False
+    bundle_dir: str | Path,
+    out_dir: str | Path,
+    format: str = "csv",
+    allow_outside: bool = False,
+    existing: Existing | None = None,
 ) -> Path:
     """Turn a bundle folder with ``bundle.toml`` into a plain canonical bundle in ``out_dir``.
 
@@ -1208,8 +1704,14 @@ def materialize(
         return bundle_dir
     if out_dir.resolve() == bundle_dir.resolve():
         raise MappingError(f"materialize would overwrite the bundle itself: {out_dir}")
-    frames = bundle_frames(bundle_dir, allow_outside)
+    mapped = map_bundle(bundle_dir, allow_outside, existing)
+    frames = mapped.frames
     out_dir.mkdir(parents=True, exist_ok=True)
+    notes = out_dir / NOTES_FILE
+    if mapped.notes:
+        notes.write_text(json.dumps(mapped.notes), encoding="utf-8")
+    elif notes.exists():
+        notes.unlink()
     names = canonical_files()
     for stale in out_dir.iterdir():
         if stale.suffix.lower() in (".csv", ".parquet") and stale.stem + ".csv" in names:
