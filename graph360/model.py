@@ -108,6 +108,9 @@ NODES: dict[str, NodeType] = {
                 "phone": STRING,
                 "name": STRING,
                 "loaded_at": TIMESTAMP,
+                # As the record typed them: probabilistic matching compares them (issue 15).
+                "address": STRING,
+                "postcode": STRING,
                 **ATTRIBUTES,
                 **ROW_HASH,
             },
@@ -217,6 +220,29 @@ NODES: dict[str, NodeType] = {
                 "reason": STRING,
             },
         ),
+        # Probabilistic matching (graph360.matching): the trained model (Splink's JSON and its
+        # term frequencies) and when it last ran, so later records are scored by the same weights.
+        NodeType(
+            "MatchModel",
+            "name",
+            {"model": STRING, "trained_at": TIMESTAMP, "matched_at": TIMESTAMP},
+        ),
+        # A pair of records the matching found likely but not sure: a person accepts (merge)
+        # or rejects it (never proposed again). status: open, accepted, rejected.
+        NodeType(
+            "ReviewPair",
+            "pair_id",
+            {
+                "record_a": STRING,
+                "record_b": STRING,
+                "probability": DOUBLE,
+                "evidence": STRING,
+                "status": STRING,
+                "created_at": TIMESTAMP,
+                "decided_at": TIMESTAMP,
+                "decided_by": STRING,
+            },
+        ),
     ]
 }
 
@@ -227,7 +253,8 @@ RELATIONSHIPS: dict[str, RelType] = {
             "IDENTIFIED_BY",
             "Customer",
             "SourceRecord",
-            {"rule": STRING, "via": STRING, "at": TIMESTAMP},
+            # probability: a probabilistic link's (graph360.matching), else empty.
+            {"rule": STRING, "via": STRING, "at": TIMESTAMP, "probability": DOUBLE},
         ),
         RelType("IDENTIFIES", "Identifier", "SourceRecord"),
         RelType("HOLDS", "Customer", "Account", {"role": STRING, **ROW_HASH}),
@@ -253,6 +280,8 @@ RELATIONSHIPS: dict[str, RelType] = {
         RelType("NEEDS", "Customer", "Action"),
         RelType("ASSIGNED_TO", "Action", "Department"),
         RelType("TRIGGERED_BY", "Action", "Touchpoint"),
+        # A review pair's two records (side 'a' and 'b').
+        RelType("PROPOSES", "ReviewPair", "SourceRecord", {"side": STRING}),
     ]
 }
 

@@ -99,6 +99,8 @@ ANCHORS: dict[str, Anchor] = {
             "email_norm",
             "phone_norm",
             "name",
+            "address",
+            "postcode",
             "attributes",
             "__customer",
             "__rule",

@@ -855,6 +855,8 @@ def _graph_tables(
         "email_norm": "email",
         "phone_norm": "phone",
         "name": "name",
+        "address": "address",
+        "postcode": "postcode",
         "attributes": "attributes",
         "row_hash": "row_hash",
     }
