@@ -447,6 +447,7 @@ class _People:
     record_customers: pa.Array
     emails: pa.Array
     email_customers: pa.Array
+    email_records: pa.Array  # the smallest record carrying each e-mail
 
     @property
     def blocked_emails(self) -> set[str]:
@@ -491,7 +492,8 @@ class _People:
         owner_of = dict(zip(existing["record_key"], existing["customer_id"], strict=True))
         resolution = identity.resolve(records, owner_of, max_shared, batch=batch)
         owners = resolution.table["customer"]
-        emails = records.dropna(subset=["email"]).drop_duplicates(["email"])
+        emails = records.dropna(subset=["email"]).sort_values("record_key")
+        emails = emails.drop_duplicates(["email"])
         refused = resolution.blocked.keys() | resolution.conflicts.keys()
         emails = emails[~("email:" + emails["email"]).isin(refused)]
         return cls(
@@ -503,17 +505,20 @@ class _People:
             email_customers=pa.array(
                 emails["record_key"].map(owners).to_numpy(dtype=object), pa.string()
             ),
+            email_records=pa.array(emails["record_key"], pa.string()),
         )
 
     def customer_ids(
         self, checker: Checker, source: str, customer_id: str, email: str | None
-    ) -> pd.Series:
-        """Each row's customer id; rows whose reference resolves to nobody are failed."""
+    ) -> tuple[pd.Series, pd.Series]:
+        """Each row's customer id and the record its reference named (the record of that key,
+        or the smallest one carrying that e-mail); rows that resolve to nobody are failed."""
         frame = checker.frame
         keys = _text_array(frame[source])
         keys = pc.binary_join_element_wise(keys, _text_array(frame[customer_id]), ":")
         by_record = _lookup(keys, self.record_keys, self.record_customers, frame.index)
         result = by_record
+        record = _lookup(keys, self.record_keys, self.record_keys, frame.index)
         has_key = pd.Series(keys.is_valid().to_numpy(zero_copy_only=False), index=frame.index)
         if email is None:
             checker.fail(
@@ -522,7 +527,7 @@ class _People:
                     "unknown customer " + validate.quoted(rows[source] + ":" + rows[customer_id])
                 ),
             )
-            return result
+            return result, record
         given = frame[email].notna()
         if given.any():
             normalized, invalid = identity.normalize_emails(frame[email])
@@ -530,6 +535,9 @@ class _People:
                 _text_array(normalized), self.emails, self.email_customers, frame.index
             )
             result = by_record.fillna(by_email)
+            record = record.fillna(
+                _lookup(_text_array(normalized), self.emails, self.email_records, frame.index)
+            )
             blocked = normalized.isin(self.blocked_emails).fillna(False).astype(bool)
             unresolved = by_record.isna() & normalized.notna() & result.isna()
             shared = normalized.isin(self.shared_emails).fillna(False).astype(bool)
@@ -559,7 +567,7 @@ class _People:
                 "unknown customer " + validate.quoted(rows[source] + ":" + rows[customer_id])
             ),
         )
-        return result
+        return result, record
 
 
 @dataclass
@@ -675,26 +683,28 @@ def _check_customer_files(
     def holdings(checker: Checker) -> pd.DataFrame:
         accounts = checker.frame["account_id"]
         validate.known(checker, "account_id", context.known("Account", accounts), "account")
-        ids = people.customer_ids(checker, "source", "customer_id", None)
-        return checker.frame.assign(__customer=ids)
+        ids, records = people.customer_ids(checker, "source", "customer_id", None)
+        return checker.frame.assign(__customer=ids, __record=records)
 
     def relationships(checker: Checker) -> pd.DataFrame:
         validate.one_of(checker, "kind", model.RELATIONSHIP_KINDS)
         weight = checker.frame["weight"]
         checker.fail(weight.notna() & (weight <= 0), "weight must be positive")
-        source = people.customer_ids(checker, "source", "from_customer_id", None)
-        target = people.customer_ids(checker, "source", "to_customer_id", None)
+        source, source_record = people.customer_ids(checker, "source", "from_customer_id", None)
+        target, target_record = people.customer_ids(checker, "source", "to_customer_id", None)
         checker.fail(
             source.notna() & (source == target),
             "relates a customer to themselves (both records are the same person)",
         )
-        return checker.frame.assign(__from=source, __to=target)
+        return checker.frame.assign(
+            __from=source, __to=target, __from_record=source_record, __to_record=target_record
+        )
 
     def members(checker: Checker) -> pd.DataFrame:
         campaigns = checker.frame["campaign_id"]
         validate.known(checker, "campaign_id", context.known("Campaign", campaigns), "campaign")
-        ids = people.customer_ids(checker, "source", "customer_id", "email")
-        return checker.frame.assign(__customer=ids)
+        ids, records = people.customer_ids(checker, "source", "customer_id", "email")
+        return checker.frame.assign(__customer=ids, __record=records)
 
     def touchpoints(checker: Checker) -> pd.DataFrame:
         frame = checker.frame
@@ -707,9 +717,11 @@ def _check_customer_files(
             validate.known(checker, column, context.known(label, frame[column]), what)
         validate.ratings(checker)
         validate.in_range(checker, "sentiment", -1, 1)
-        ids = people.customer_ids(checker, "source", "customer_id", "email")
+        ids, records = people.customer_ids(checker, "source", "customer_id", "email")
         return frame.assign(
-            __customer=ids, attributes=validate.attributes(frame, raw["touchpoints"].extra_columns)
+            __customer=ids,
+            attributes=validate.attributes(frame, raw["touchpoints"].extra_columns),
+            record_key=records,
         )
 
     run("holdings", holdings)
@@ -854,7 +866,7 @@ def _graph_tables(
         "customer_id": "source_id",
         "email_norm": "email",
         "phone_norm": "phone",
-        "name": "name",
+        **_same(*model.CUSTOMER_FIELDS),
         "address": "address",
         "postcode": "postcode",
         "attributes": "attributes",
@@ -884,6 +896,7 @@ def _graph_tables(
                         "__customer": "from",
                         "account_id": "to",
                         "role": "role",
+                        "__record": "record_key",
                         "row_hash": "row_hash",
                     },
                 ),
@@ -901,6 +914,8 @@ def _graph_tables(
                         "kind": "kind",
                         "weight": "weight",
                         "since": "since",
+                        "__from_record": "from_record",
+                        "__to_record": "to_record",
                         "row_hash": "row_hash",
                     },
                 ),
@@ -916,6 +931,7 @@ def _graph_tables(
                         "campaign_id": "from",
                         "__customer": "to",
                         "added_at": "added_at",
+                        "__record": "record_key",
                         "row_hash": "row_hash",
                     },
                 ),
@@ -936,20 +952,6 @@ def _graph_tables(
             linked = frame[["touchpoint_id", column]].dropna(subset=[column])
             rels.append((rel_type, _table(linked, {"touchpoint_id": "from", column: "to"})))
     return nodes, rels
-
-
-_CUSTOMER_FIELDS = (
-    "name",
-    "gender",
-    "birth_date",
-    "city",
-    "region",
-    "country",
-    "segment",
-    "persona",
-    "lifecycle_stage",
-    "created_at",
-)
 
 
 def _stamp_identities(customers: pd.DataFrame, people: _People) -> pd.DataFrame:
@@ -975,7 +977,7 @@ def _fold_customers(customers: pd.DataFrame, people: _People) -> pd.DataFrame:
     blocked = people.resolution.blocked
     ordered = customers.sort_values("record_key")
     emails, phones = ordered["email_norm"], ordered["phone_norm"]
-    fields = ordered[["__customer", *_CUSTOMER_FIELDS]].assign(
+    fields = ordered[["__customer", *model.CUSTOMER_FIELDS]].assign(
         email=emails.where(
             ~("email:" + emails.astype("string")).isin(blocked.keys()).fillna(False)
         ),
@@ -998,4 +1000,6 @@ def _customer_table(folded: pd.DataFrame, people: _People, store: GraphStore) ->
         stored = stored.drop(columns=["row_hash"], errors="ignore")
         combined = combined.combine_first(stored.reindex(combined.index))[combined.columns]
     combined = combined.reset_index()
-    return _table(combined, _same("customer_id", "email", "phone", *_CUSTOMER_FIELDS, "row_hash"))
+    return _table(
+        combined, _same("customer_id", "email", "phone", *model.CUSTOMER_FIELDS, "row_hash")
+    )

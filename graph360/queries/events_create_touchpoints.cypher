@@ -5,7 +5,7 @@
 // customer is missing creates nothing, so the caller compares `created` with its rows. An end
 // left null creates no relationship (FOREACH over an empty list).
 // params: $rows (list of maps: customer_id, touchpoint_id, at, channel, kind, value, rating,
-//         rating_scale, sentiment, text, outcome, resolution, source, attributes, row_hash,
+//         rating_scale, sentiment, text, outcome, resolution, source, record_key, attributes, row_hash,
 //         campaign_id, step_id, department_id, product_id)
 // returns: one row: created (the touchpoints created)
 UNWIND $rows AS row
@@ -14,7 +14,7 @@ CREATE (c)-[:HAD]->(t:Touchpoint {
   touchpoint_id: row.touchpoint_id, at: row.at, channel: row.channel, kind: row.kind,
   value: row.value, rating: row.rating, rating_scale: row.rating_scale,
   sentiment: row.sentiment, text: row.text, outcome: row.outcome,
-  resolution: row.resolution, source: row.source, attributes: row.attributes,
+  resolution: row.resolution, source: row.source, record_key: row.record_key, attributes: row.attributes,
   row_hash: row.row_hash
 })
 WITH t, row
