@@ -42,9 +42,10 @@ import datetime as dt
 import json
 import logging
 import math
-from collections.abc import Iterable
+import time
 from dataclasses import dataclass, field
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -54,7 +55,11 @@ import pyarrow as pa
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from graph360.errors import InvalidRequestError
+from graph360 import facts
+from graph360 import model as graph_model
+from graph360.errors import InvalidRequestError, NotFoundError
+from graph360.periods import utc_now
+from graph360.store.base import GraphStore, plain
 
 #: Probabilities at or above which a pair merges, and at or above which it is reviewed.
 DEFAULT_AUTO = 0.99
@@ -354,7 +359,7 @@ def term_frequencies(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, di
 
 
 def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
-    return con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    return con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
 
 
 def _register_tf(con: duckdb.DuckDBPyConnection, linker: Any, db_api: Any, model: Model) -> None:
@@ -413,16 +418,18 @@ def predict(
     import time
 
     started = time.perf_counter()
-    source = new or table
-    con.execute(f"CREATE OR REPLACE VIEW __batch AS SELECT * FROM {source}")
     db_api, linker = _linker(con, table, model.settings)
-    _register_tf(con, linker, db_api, model)
     if new is None:
         predictions = linker.inference.predict(
             threshold_match_probability=review, warning_mode="never"
         )
         frames = [con.execute(_pairs_sql(predictions.physical_name)).fetchdf()]
     else:
+        # Both sides weigh a value by the frequencies the model was trained with.
+        con.execute(
+            f"CREATE OR REPLACE VIEW __batch AS SELECT * FROM {table} UNION ALL SELECT * FROM {new}"
+        )
+        _register_tf(con, linker, db_api, model)
         stored, added = db_api.register(table), db_api.register(new)
         between = linker.inference.predict_between(
             stored, added, threshold_match_probability=review, warning_mode="never"
@@ -474,23 +481,354 @@ def pair_id(record_a: str, record_b: str) -> str:
     return f"{low}|{high}"
 
 
-def block_keys(con: duckdb.DuckDBPyConnection, table: str) -> pa.Table:
-    """Every (blocking key, record) of ``table``'s records: ``key`` is the rule's number and its
-    columns' values, so a new record's keys find the stored records it would be compared to."""
-    parts = []
-    for number, columns in enumerate(BLOCK_COLUMNS):
-        present = " AND ".join(f"{c} IS NOT NULL" for c in columns)
-        value = " || '|' || ".join(columns)
-        parts.append(
-            f"SELECT '{number}|' || {value} AS key, unique_id AS record_key FROM {table} "
-            f"WHERE {present}"
+# --- the store ----------------------------------------------------------------------------
+
+
+@dataclass
+class MatchReport:
+    """What one ``match`` run did, for the CLI and its JSON."""
+
+    records: int
+    new_records: int
+    incremental: bool
+    trained: bool
+    pairs: int
+    merged_pairs: int
+    merged_customers: int
+    queued: int
+    dropped_never_merge: int
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.__dict__, "seconds": {k: round(v, 2) for k, v in self.seconds.items()}}
+
+
+def cache_path(store: GraphStore) -> Path | None:
+    """Where the features of the records matched so far are kept beside an embedded database
+    (``graph.lbug.match/records.parquet``), so a later run reads only the new records from the
+    graph. A server store (Neo4j) has no folder beside it: there the stored records are read
+    from the server again."""
+    if store.backend != "ladybug":
+        return None
+    location = Path(store.location)
+    return location.with_name(location.name + ".match") / "records.parquet"
+
+
+def stored_model(store: GraphStore) -> tuple[Model, dt.datetime] | None:
+    """The stored model and when matching last ran, if it ever did."""
+    rows = store.query("match_model", model_name=MODEL_NAME)
+    if not rows or not rows[0]["model"]:
+        return None
+    return Model.from_json(rows[0]["model"]), plain(rows[0]["matched_at"])
+
+
+def run(
+    store: GraphStore,
+    *,
+    auto: float = DEFAULT_AUTO,
+    review: float = DEFAULT_REVIEW,
+    retrain: bool = False,
+    full: bool = False,
+    who: str = "graph360 match",
+) -> MatchReport:
+    """Match the store's records: all of them the first time (or with ``full``), else only the
+    records loaded since the last run against the ones matched before. Pairs at or above
+    ``auto`` merge, pairs from ``review`` up to ``auto`` join the review queue."""
+    check_thresholds(auto, review)
+    seconds: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        seconds[name] = seconds.get(name, 0.0) + now - clock
+        clock = now
+
+    started_at = utc_now()
+    found = None if retrain else stored_model(store)
+    cache = cache_path(store)
+    con = duckdb.connect()
+    incremental = found is not None and not full
+    if incremental:
+        model, since = found  # type: ignore[misc]
+        new = store.frame("match_records_since", since=since)
+        lap("read")
+        if new.empty:
+            return MatchReport(0, 0, True, False, 0, 0, 0, 0, 0, seconds)
+        con.register("__new_raw", _typed(new))
+        features(con, "__new_raw", "added")
+        if cache is not None and cache.exists():
+            con.execute(f"CREATE TABLE stored AS SELECT * FROM read_parquet('{cache}')")
+            con.execute("DELETE FROM stored WHERE unique_id IN (SELECT unique_id FROM added)")
+        else:
+            everything = store.frame("match_records")
+            con.register("__all_raw", _typed(everything))
+            features(con, "__all_raw", "stored")
+            con.execute("DELETE FROM stored WHERE unique_id IN (SELECT unique_id FROM added)")
+        lap("features")
+        pairs = predict(con, "stored", model, review=review, new="added")
+        lap("predict")
+        con.execute("CREATE TABLE everything AS SELECT * FROM stored UNION ALL SELECT * FROM added")
+        records, new_records, trained = _count(con, "everything"), len(new), False
+    else:
+        everything = store.frame("match_records")
+        lap("read")
+        con.register("__all_raw", _typed(everything))
+        features(con, "__all_raw", "everything")
+        lap("features")
+        trained = found is None
+        if trained:
+            model = train(con, "everything")
+            lap("train")
+        else:
+            model = found[0]  # type: ignore[index]
+            model.term_frequencies = term_frequencies(con, "everything")
+        pairs = predict(con, "everything", model, review=review)
+        lap("predict")
+        records = new_records = len(everything)
+
+    frame = _current_customers(store, pairs.frame)
+    frame = frame[frame["customer_a"] != frame["customer_b"]]
+    before = len(frame)
+    frame = without_never_merge(frame, _never_merge(store))
+    dropped = before - len(frame)
+    merging = frame[frame["probability"] >= auto]
+    queued = frame[frame["probability"] < auto]
+    lap("filter")
+    with store.atomic():
+        store.write("forget_last_load")
+        facts.bump_version(store)
+        merged = merge_pairs(store, merging, who=who)
+        added = enqueue(store, queued, started_at)
+        store.write(
+            "match_model_save",
+            model_name=MODEL_NAME,
+            model=model.to_json(),
+            trained_at=started_at if trained else _trained_at(store) or started_at,
+            matched_at=started_at,
         )
-    return con.execute(" UNION ALL ".join(parts)).arrow()
+    lap("write")
+    if cache is not None:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        con.execute(f"COPY everything TO '{cache}' (FORMAT parquet)")
+        lap("cache")
+    con.close()
+    return MatchReport(
+        records=records,
+        new_records=new_records,
+        incremental=incremental,
+        trained=trained,
+        pairs=len(frame),
+        merged_pairs=len(merging),
+        merged_customers=merged,
+        queued=added,
+        dropped_never_merge=dropped,
+        seconds=seconds,
+    )
 
 
-def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+def _trained_at(store: GraphStore) -> dt.datetime | None:
+    rows = store.query("match_model", model_name=MODEL_NAME)
+    return plain(rows[0]["trained_at"]) if rows else None
 
 
-def as_records(rows: Iterable[dict[str, Any]]) -> pd.DataFrame:
-    return pd.DataFrame(list(rows), columns=list(RECORD_COLUMNS))
+def _typed(frame: pd.DataFrame) -> pd.DataFrame:
+    """The records with the columns features() reads, typed the same whatever the store gave
+    (an empty answer has no columns)."""
+    frame = frame.reindex(columns=list(RECORD_COLUMNS))
+    for column in RECORD_COLUMNS:
+        if column != "birth_date":
+            frame[column] = frame[column].astype("string")
+    frame["birth_date"] = pd.to_datetime(frame["birth_date"], errors="coerce")
+    return frame
+
+
+def _current_customers(store: GraphStore, frame: pd.DataFrame) -> pd.DataFrame:
+    """The pairs with each record's customer as the graph holds it now."""
+    if frame.empty:
+        return frame
+    keys = pd.unique(np.concatenate([frame["record_a"], frame["record_b"]])).tolist()
+    rows = store.query("match_record_customers", keys=keys)
+    customer = {row["record_key"]: row["customer_id"] for row in rows}
+    frame = frame.assign(
+        customer_a=frame["record_a"].map(customer), customer_b=frame["record_b"].map(customer)
+    )
+    return frame.dropna(subset=["customer_a", "customer_b"])
+
+
+def _never_merge(store: GraphStore) -> set[frozenset[str]]:
+    """The never-merge pairs (graph360.merges, where the graph keeps them)."""
+    try:
+        from graph360 import merges
+    except ImportError:  # no merge log in this build: nothing is forbidden
+        return set()
+    return set(merges.never_merge_pairs(store))
+
+
+def merge_pairs(store: GraphStore, pairs: pd.DataFrame, *, who: str) -> int:
+    """Merge the customers the pairs join (each group into its smallest id) and mark each
+    folded customer's matched record as linked by ``probabilistic`` through its partner, with
+    the pair's probability. Returns how many customers were folded in."""
+    groups = merge_groups(pairs)
+    if not groups:
+        return 0
+    survivors = {other: ids[0] for ids in groups for other in ids[1:]}
+    best = pairs.sort_values("probability", ascending=False)
+    links = []
+    linked: set[str] = set()
+    for row in best.itertuples(index=False):
+        # the folded side of the pair: the customer that is not the group's survivor
+        for record, customer, partner in (
+            (row.record_b, row.customer_b, row.record_a),
+            (row.record_a, row.customer_a, row.record_b),
+        ):
+            if customer in survivors and customer not in linked:
+                linked.add(customer)
+                links.append(
+                    {
+                        "record_key": record,
+                        "via": partner,
+                        "probability": float(row.probability),
+                        "customer_id": customer,
+                        "survivor": survivors[customer],
+                        "evidence": row.evidence,
+                    }
+                )
+                break
+    _fold(store, survivors, links, who=who)
+    return len(survivors)
+
+
+def _fold(
+    store: GraphStore, survivors: dict[str, str], links: list[dict[str, Any]], *, who: str
+) -> None:
+    """Fold the customers in, through the merge log where the build has one."""
+    now = utc_now()
+    try:
+        from graph360 import merges
+    except ImportError:
+        merges = None  # type: ignore[assignment]
+    if merges is not None:
+        for link in links:
+            merges.merge_customers(
+                store,
+                link["survivor"],
+                link["customer_id"],
+                rule=RULE,
+                evidence={
+                    "probability": link["probability"],
+                    "records": [link["via"], link["record_key"]],
+                    "weights": json.loads(link["evidence"]),
+                },
+                who=who,
+            )
+    else:
+        store.merge_nodes("Customer", survivors)
+    store.write(
+        "match_link_records",
+        links=[{k: link[k] for k in ("record_key", "via", "probability")} for link in links],
+        rule=RULE,
+        at=now,
+    )
+
+
+def enqueue(store: GraphStore, pairs: pd.DataFrame, now: dt.datetime) -> int:
+    """Put the pairs in the review queue, except pairs already there (open, or decided: a
+    rejected pair is never proposed again). Returns how many were added."""
+    if pairs.empty:
+        return 0
+    ids = [pair_id(a, b) for a, b in zip(pairs["record_a"], pairs["record_b"], strict=True)]
+    pairs = pairs.assign(pair_id=ids).drop_duplicates("pair_id")
+    known = set(
+        store.existing_keys("ReviewPair", pa.array(pairs["pair_id"], pa.string())).to_pylist()
+    )
+    pairs = pairs[~pairs["pair_id"].isin(known)]
+    if pairs.empty:
+        return 0
+    node = graph_model.node("ReviewPair")
+    rows = pd.DataFrame(
+        {
+            "pair_id": pairs["pair_id"],
+            "record_a": pairs["record_a"],
+            "record_b": pairs["record_b"],
+            "probability": pairs["probability"].astype(float),
+            "evidence": pairs["evidence"],
+            "status": "open",
+            "created_at": pd.Timestamp(now),
+            "decided_at": pd.NaT,
+            "decided_by": None,
+        }
+    )
+    store.upsert_nodes(
+        "ReviewPair", pa.Table.from_pandas(rows, schema=node.arrow_schema(), preserve_index=False)
+    )
+    sides = pd.concat(
+        [
+            pd.DataFrame({"from": pairs["pair_id"], "to": pairs["record_a"], "side": "a"}),
+            pd.DataFrame({"from": pairs["pair_id"], "to": pairs["record_b"], "side": "b"}),
+        ],
+        ignore_index=True,
+    )
+    schema = graph_model.relationship("PROPOSES").arrow_schema()
+    store.upsert_relationships(
+        "PROPOSES", pa.Table.from_pandas(sides, schema=schema, preserve_index=False), new=True
+    )
+    return len(pairs)
+
+
+# --- the review queue ----------------------------------------------------------------------
+
+
+def review_queue(
+    store: GraphStore, *, status: str = "open", first: int = 50, skip: int = 0
+) -> list[dict[str, Any]]:
+    """The queue's pairs with the given status, the most probable first."""
+    if status not in REVIEW_STATUSES:
+        raise InvalidRequestError(
+            f"status must be one of {', '.join(REVIEW_STATUSES)}, got {status!r}"
+        )
+    if first < 1 or skip < 0:
+        raise InvalidRequestError("first must be at least 1 and skip at least 0")
+    rows = store.query("review_queue", status=status, skip=skip, limit=first)
+    for row in rows:
+        row["evidence"] = json.loads(row["evidence"]) if row["evidence"] else {}
+        for key in ("created_at", "decided_at", "birth_date_a", "birth_date_b"):
+            row[key] = plain(row[key])
+    return rows
+
+
+REVIEW_STATUSES = ("open", "accepted", "rejected")
+
+
+def decide(store: GraphStore, pair: str, *, accept: bool, who: str) -> dict[str, Any]:
+    """Accept (merge the two customers) or reject (never propose the pair again) an open pair.
+
+    Returns the pair as decided, with ``customer_id``: the customer kept (accept)."""
+    rows = store.query("review_pair", pair_id=pair)
+    if not rows:
+        raise NotFoundError(f"no pair {pair!r} in the review queue")
+    row = rows[0]
+    if row["status"] != "open":
+        raise InvalidRequestError(f"pair {pair!r} was already {row['status']}")
+    now = utc_now()
+    status = "accepted" if accept else "rejected"
+    with store.atomic():
+        store.write("forget_last_load")
+        facts.bump_version(store)
+        kept = None
+        if accept and row["customer_a"] != row["customer_b"]:
+            frame = pd.DataFrame([row])[
+                ["record_a", "record_b", "customer_a", "customer_b", "probability", "evidence"]
+            ]
+            merge_pairs(store, frame, who=who)
+            kept = min(row["customer_a"], row["customer_b"])
+        elif accept:
+            kept = row["customer_a"]
+        store.write("review_decide", pair_id=pair, status=status, at=now, who=who)
+    return {**row, "status": status, "customer_id": kept, "decided_by": who, "decided_at": now}
+
+
+def identities(store: GraphStore) -> pd.DataFrame:
+    """The identity graph: record_key, customer_id, rule, via, probability per source record."""
+    frame = store.frame("identity_graph")
+    return frame.reindex(columns=["record_key", "customer_id", "rule", "via", "probability"])
