@@ -75,24 +75,31 @@ MODEL_NAME = "default"
 _TITLES = r"^(?:(?:mr|mrs|ms|miss|mx|dr|prof|sir|dame|rev)\s+)+"
 
 #: Blocking rules that generate the compared pairs: (left columns, right columns), a pair is
-#: compared when ``l.left[i] = r.right[i]`` for every i of some rule. Each one alone is narrow
-#: (a handful of records per block at 1,000,000 with fine postcodes); together a pair is met when
-#: any one agrees, so typos in one or two fields still leave others to meet through. Chosen
-#: greedily on FEBRL3 (true pairs reached: 99.4%) among rules whose blocks stay small at 1M.
-BLOCKS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
-    (("postcode", "birth_year"), ("postcode", "birth_year")),
-    (("first3", "surname3"), ("first3", "surname3")),
-    (("first3", "surname3"), ("surname3", "first3")),
-    (("street_no", "street"), ("street_no", "street")),
-    (("city", "birth_year"), ("city", "birth_year")),
-    (("postcode", "city"), ("postcode", "city")),
-    (("birth_month", "surname3"), ("birth_month", "surname3")),
-    (("birth_date", "street_no"), ("birth_date", "street_no")),
-    (("postcode", "street_no"), ("postcode", "street_no")),
-    (("postcode", "surname3"), ("postcode", "surname3")),
-    (("first_name", "birth_date"), ("first_name", "birth_date")),
-    (("city", "surname"), ("city", "surname")),
-    (("city", "street"), ("city", "street")),
+#: compared when ``l.left[i] = r.right[i]`` for every i of some rule. Each one alone is narrow;
+#: together a pair is met when any one agrees, so typos in one or two fields still leave others
+#: to meet through. Chosen greedily for FEBRL3's true pairs reached (99.3% together) per pair
+#: generated on a 100,000-record set drawn from FEBRL's vocabulary (295,000 pairs), among rules
+#: of two or three fields (bench/matching.py; docs/DECISIONS.md).
+BLOCKS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = tuple(
+    (columns, columns) if not isinstance(columns[0], tuple) else columns  # type: ignore[misc]
+    for columns in (
+        ("postcode", "birth_date"),
+        ("first3", "surname3", "street_no"),
+        ("street", "birth_date"),
+        ("city", "birth_date"),
+        ("postcode", "street"),
+        ("first3", "city", "surname1"),
+        ("surname3", "birth_date"),
+        (("first3", "surname3"), ("surname3", "first3")),  # first and last swapped
+        ("street_no", "birth_date"),
+        ("postcode", "surname3", "first1"),
+        ("street_no", "city"),
+        ("surname3", "street"),
+        ("postcode", "surname3"),
+        ("birth_date", "first_name"),
+        ("first3", "street_no", "street"),
+        ("postcode", "street_no"),
+    )
 )
 BLOCKING = tuple(
     " AND ".join(f"l.{x} = r.{y}" for x, y in zip(left, right, strict=True))
@@ -221,6 +228,7 @@ def features(con: duckdb.DuckDBPyConnection, source: str, target: str) -> None:
         SELECT named.* EXCLUDE (street_raw),
             nullif(street_raw, '') AS street,
             left(first_name, 3) AS first3, left(surname, 3) AS surname3,
+            left(first_name, 1) AS first1, left(surname, 1) AS surname1,
             nullif(concat_ws(' ', first_name, surname), '') AS full_name,
             coalesce(forms.forms, CASE WHEN first_name IS NOT NULL THEN [first_name] END)
                 AS first_name_forms
