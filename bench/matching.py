@@ -244,9 +244,7 @@ def cluster_pairs(ids: pd.Series, groups: pd.Series) -> set[frozenset[str]]:
     pairs: set[frozenset[str]] = set()
     for members in frame.groupby("group")["id"]:
         names = sorted(members[1])
-        pairs.update(
-            frozenset((a, b)) for i, a in enumerate(names) for b in names[i + 1 :]
-        )
+        pairs.update(frozenset((a, b)) for i, a in enumerate(names) for b in names[i + 1 :])
     return pairs
 
 
@@ -299,7 +297,9 @@ def run_splink(rows: pd.DataFrame, threshold: float) -> tuple[pd.DataFrame, floa
     frame = rows.assign(unique_id=rows["customer_id"])
     names = frame["name"].str.lower().str.split(" ", n=1, expand=True)
     frame = frame.assign(first_name=names[0], surname=names[1]).replace("", None)
-    frame = frame[["unique_id", "first_name", "surname", "birth_date", "address", "postcode", "city"]]
+    frame = frame[
+        ["unique_id", "first_name", "surname", "birth_date", "address", "postcode", "city"]
+    ]
     started = time.perf_counter()
     db_api = DuckDBAPI()
     settings = SettingsCreator(
@@ -363,14 +363,10 @@ def report_set(
     exact = exact.where(rows["birth_date"].notna())
     rules = score(cluster_pairs(ids[exact.notna()], exact.dropna()), truth)
     print(line("graph360 match", ours, times["match"]))
+    steps = ", ".join(f"{k} {v:.1f} s" for k, v in times.items() if k in MATCHING_STEPS)
     print(
-        "    (load %.1f s apart; %s; %d customers folded in, %d pairs queued for review)"
-        % (
-            times["load"],
-            ", ".join(f"{k} {v:.1f} s" for k, v in times.items() if k in matching_steps),
-            times["merged_customers"],
-            times["queued"],
-        )
+        f"    (load {times['load']:.1f} s apart; {steps}; {times['merged_customers']:,} "
+        f"customers folded in, {times['queued']:,} pairs queued for review)"
     )
     print(line("Splink alone (its documented setup)", theirs, splink_seconds))
     print(line("identifier rules (id, e-mail, phone)", score(set(), truth)))
@@ -381,7 +377,7 @@ def report_set(
     return {"f1": ours["f1"], "seconds": times["match"]}
 
 
-matching_steps = ("read", "features", "train", "predict", "filter", "write", "cache")
+MATCHING_STEPS = ("read", "features", "train", "predict", "filter", "write", "cache")
 
 
 def main() -> int:

@@ -198,7 +198,9 @@ def features(con: duckdb.DuckDBPyConnection, source: str, target: str) -> None:
             SELECT record_key, customer_id,
                 regexp_replace(
                     regexp_replace(
-                        trim(regexp_replace(lower(strip_accents(coalesce(name, ''))),
+                        trim(regexp_replace(
+                            regexp_replace(lower(strip_accents(coalesce(name, ''))),
+                                           '[''`]', '', 'g'),
                                             '[^a-z]+', ' ', 'g')),
                         '{_TITLES}', ''),
                     '\\s+', ' ', 'g') AS clean_name,
