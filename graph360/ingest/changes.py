@@ -186,7 +186,7 @@ def compare(
     content = list(anchor.content) if anchor.content else list(frame.columns)
     frame = frame.assign(row_hash=row_hashes(_arrow(frame, content)))
     if not anchor.is_node:
-        frame = _one_per_relationship(frame, list(anchor.key), content)
+        frame = _one_per_relationship(frame, list(anchor.key), list(anchor.content))
     if fresh or frame.empty:
         return frame, FileChanges(new=len(frame))
     keys = _identity(frame, anchor.key)
@@ -194,9 +194,9 @@ def compare(
     position = pc.index_in(keys, value_set=stored.column("identity"))
     found = position.is_valid().to_numpy(zero_copy_only=False)
     before = pc.take(stored.column("row_hash"), position)
-    hashed = before.is_valid().to_numpy(zero_copy_only=False)  # written before hashes were
+    has_hash = before.is_valid().to_numpy(zero_copy_only=False)  # written before hashes were
     before = pc.fill_null(before, 0).to_numpy(zero_copy_only=False)
-    same = found & hashed & (before == frame["row_hash"].to_numpy())
+    same = found & has_hash & (before == frame["row_hash"].to_numpy())
     changed = found & ~same
     kept = frame[~same]
     changes = FileChanges(

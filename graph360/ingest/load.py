@@ -22,9 +22,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from graph360 import facts, model
+from graph360 import facts, merges, model
 from graph360.errors import BundleError
-from graph360.ingest import changes, identifiers, identity, validate
+from graph360.ingest import changes, identifiers, identity, survivorship, validate
 from graph360.ingest.bundle import FILES, RawFile, Reject, find_file, read_bundle
 from graph360.ingest.validate import Checker
 from graph360.periods import utc_now
@@ -284,10 +284,10 @@ def prepare_batch(
 
 
 def write_batch(
-    store: GraphStore, batch: Batch, *, progress: Progress | None = None
+    store: GraphStore, batch: Batch, *, progress: Progress | None = None, who: str = "load"
 ) -> tuple[dict[str, int], dict[str, int]]:
     """Upsert everything in ``batch`` (call inside ``store.atomic()``); how many nodes per
-    label and relationships per type were new."""
+    label and relationships per type were new. ``who`` names the writer in the merge log."""
     step = progress or (lambda _: None)
     nodes_created: dict[str, int] = {}
     relationships_created: dict[str, int] = {}
@@ -297,6 +297,7 @@ def write_batch(
     for label, rows in batch.nodes:
         created = store.upsert_nodes(label, rows)
         nodes_created[label] = nodes_created.get(label, 0) + created
+    splits = merges.apply_moves(store, batch.people.resolution, who=who)
     store.merge_nodes("Customer", batch.people.resolution.merged_customers)
     step("write relationships")
     for name, found in batch.changes.items():  # what changed rows implied before they changed
@@ -306,6 +307,7 @@ def write_batch(
         created = store.upsert_relationships(rel_type, rows, new=rel_type in changes.OWNED)
         relationships_created[rel_type] = relationships_created.get(rel_type, 0) + created
     identifiers.write_index(store, batch)  # the e-mail/phone index of the records written
+    merges.refold(store, merges.touched(splits), batch.people.resolution.blocked)
     return nodes_created, relationships_created
 
 
@@ -480,17 +482,19 @@ class _People:
             existing = _neighbourhood(store, new, references)
             batch = set(new["record_key"])
         if existing.empty:
-            existing = pd.DataFrame(columns=["record_key", "email", "phone", "name", "customer_id"])
-        # A record in the batch is resolved by what it says now, not by what it said when it
-        # was stored (a changed e-mail links by the new address, as a clean load would).
-        stored = existing[~existing["record_key"].isin(new["record_key"])]
-        records = pd.concat(
-            [stored[["record_key", "email", "phone", "name"]], new], ignore_index=True
-        )
-        records = records.astype({"email": "object", "phone": "object", "name": "object"})
-        records = records.where(records.notna(), None)
-        owner_of = dict(zip(existing["record_key"], existing["customer_id"], strict=True))
-        resolution = identity.resolve(records, owner_of, max_shared, batch=batch)
+            existing = pd.DataFrame(columns=list(identity.IDENTITY_COLUMNS))
+        apart = merges.never_merge_rules(store)
+        resolution, records, owner_of = cls._resolved(existing, new, max_shared, batch, apart)
+        if references is not None and resolution.moves:
+            # Records of a stored customer in different clusters: the neighbourhood holds only
+            # part of each customer, so resolve every customer it touched, whole.
+            whole, placeholders = merges.closure(store, set(owner_of.values()), max_shared)
+            placeholders.update(resolution.blocked)  # exact: all their carriers were there
+            batch_rows = existing[existing["record_key"].isin(new["record_key"])]
+            whole = pd.concat([whole, batch_rows], ignore_index=True)
+            resolution, records, owner_of = cls._resolved(
+                whole.drop_duplicates("record_key"), new, max_shared, batch, apart, placeholders
+            )
         owners = resolution.table["customer"]
         emails = records.dropna(subset=["email"]).sort_values("record_key")
         emails = emails.drop_duplicates(["email"])
@@ -507,6 +511,36 @@ class _People:
             ),
             email_records=pa.array(emails["record_key"], pa.string()),
         )
+
+    @staticmethod
+    def _resolved(
+        existing: pd.DataFrame,
+        new: pd.DataFrame,
+        max_shared: int,
+        batch: set[str] | None,
+        apart: list[tuple[frozenset[str], frozenset[str]]],
+        placeholders: dict[str, int] | None = None,
+    ) -> tuple[identity.Resolution, pd.DataFrame, dict[str, str]]:
+        """Resolve the batch's records with the stored ones (``existing``)."""
+        # A record in the batch is resolved by what it says now, not by what it said when it
+        # was stored (a changed e-mail links by the new address, as a clean load would).
+        stored = existing[~existing["record_key"].isin(new["record_key"])]
+        records = pd.concat(
+            [stored[["record_key", "email", "phone", "name"]], new], ignore_index=True
+        )
+        records = records.astype({"email": "object", "phone": "object", "name": "object"})
+        records = records.where(records.notna(), None)
+        owner_of = dict(zip(existing["record_key"], existing["customer_id"], strict=True))
+        resolution = identity.resolve(
+            records,
+            owner_of,
+            max_shared,
+            batch=batch,
+            joined=identity.joins(existing),
+            apart=apart,
+            placeholders=placeholders,
+        )
+        return resolution, records, owner_of
 
     def customer_ids(
         self, checker: Checker, source: str, customer_id: str, email: str | None
@@ -634,7 +668,7 @@ def _neighbourhood(store: GraphStore, new: pd.DataFrame, references: _References
     """
     keys = sorted(set(new["record_key"]) | references.record_keys)
     rows = [row for key in keys for row in store.query("identity_record", record_key=key)]
-    by_key = pd.DataFrame(rows, columns=["record_key", "email", "phone", "name", "customer_id"])
+    by_key = pd.DataFrame(rows, columns=list(identity.IDENTITY_COLUMNS))
     stored = by_key[by_key["record_key"].isin(set(new["record_key"]))]
     emails = set(new["email"].dropna()) | references.emails | set(stored["email"].dropna())
     phones = set(new["phone"].dropna()) | set(stored["phone"].dropna())
@@ -972,21 +1006,13 @@ def _stamp_successors(steps: pd.DataFrame) -> pd.DataFrame:
 
 
 def _fold_customers(customers: pd.DataFrame, people: _People) -> pd.DataFrame:
-    """One row per customer the batch's records name: each field from its records, the first
-    non-empty by record key (identifiers only when not blocked)."""
-    blocked = people.resolution.blocked
-    ordered = customers.sort_values("record_key")
-    emails, phones = ordered["email_norm"], ordered["phone_norm"]
-    fields = ordered[["__customer", *model.CUSTOMER_FIELDS]].assign(
-        email=emails.where(
-            ~("email:" + emails.astype("string")).isin(blocked.keys()).fillna(False)
-        ),
-        phone=phones.where(
-            ~("phone:" + phones.astype("string")).isin(blocked.keys()).fillna(False)
-        ),
+    """One row per customer the batch's records name, each field from its records
+    (``survivorship.fold``)."""
+    columns = ["__customer", "record_key", "email_norm", "phone_norm", *model.CUSTOMER_FIELDS]
+    records = customers[columns].rename(
+        columns={"__customer": "customer_id", "email_norm": "email", "phone_norm": "phone"}
     )
-    combined = fields.groupby("__customer", sort=True).first()
-    return combined.reset_index().rename(columns={"__customer": "customer_id"})
+    return survivorship.fold(records, people.resolution.blocked.keys())
 
 
 def _customer_table(folded: pd.DataFrame, people: _People, store: GraphStore) -> pa.Table:
