@@ -55,7 +55,7 @@ import pyarrow as pa
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from graph360 import facts
+from graph360 import facts, merges
 from graph360 import model as graph_model
 from graph360.errors import Graph360Error, InvalidRequestError, NotFoundError
 from graph360.periods import utc_now
@@ -116,6 +116,8 @@ RECORD_COLUMNS = (
     "city",
 )
 
+#: From this many merges in one run on, they are written in batches (``_merge_in_bulk``).
+BULK_MERGES = 500
 #: The fewest records the model trains on: EM without labels needs pairs of every kind.
 MIN_TRAINING_RECORDS = 100
 #: How many typing slips (Damerau-Levenshtein on YYYY-MM-DD) two birth dates may differ by and
@@ -502,21 +504,6 @@ def predict(
     return Pairs(frame, compared=len(frame), seconds={"predict": time.perf_counter() - started})
 
 
-def without_never_merge(frame: pd.DataFrame, never: set[frozenset[str]]) -> pd.DataFrame:
-    """Drop pairs a never-merge rule forbids (by record keys or by customer ids)."""
-    if not never or frame.empty:
-        return frame
-    forbidden = [
-        frozenset(pair) in never or frozenset(customers) in never
-        for pair, customers in zip(
-            zip(frame["record_a"], frame["record_b"], strict=True),
-            zip(frame["customer_a"], frame["customer_b"], strict=True),
-            strict=True,
-        )
-    ]
-    return frame[~np.asarray(forbidden, dtype=bool)]
-
-
 def merge_groups(frame: pd.DataFrame) -> list[list[str]]:
     """The customers each set of automatic pairs joins: connected components, each sorted (its
     first, the smallest id, survives, as for a deterministic bridge)."""
@@ -646,7 +633,7 @@ def run(
     frame = _current_customers(store, pairs.frame)
     frame = frame[frame["customer_a"] != frame["customer_b"]]
     before = len(frame)
-    frame = without_never_merge(frame, _never_merge(store))
+    frame = frame[~forbidden_pairs(store, frame)]
     dropped = before - len(frame)
     sure = frame["probability"] >= auto
     conflicted = sure & birth_dates_disagree(store, con, frame)
@@ -764,80 +751,196 @@ def birth_dates_disagree(
     return pd.Series(frame.index.isin([row for (row,) in clash]), index=frame.index)
 
 
-def _never_merge(store: GraphStore) -> set[frozenset[str]]:
-    """The never-merge pairs (graph360.merges, where the graph keeps them)."""
-    try:
-        from graph360 import merges
-    except ImportError:  # no merge log in this build: nothing is forbidden
-        return set()
-    return set(merges.never_merge_pairs(store))
+def forbidden_pairs(store: GraphStore, frame: pd.DataFrame) -> pd.Series:
+    """Whether a never-merge rule (graph360.merges) keeps each pair's customers apart: one
+    holds a record of the rule's one side, the other a record of its other side. Rules are few
+    (one per split), so their records' customers are looked up, not every customer's records."""
+    rules = merges.never_merge_rules(store)
+    if not rules or frame.empty:
+        return pd.Series(False, index=frame.index)
+    keys = sorted({key for a, b in rules for key in a | b})
+    rows = store.query("match_record_customers", keys=keys)
+    owner = {r["record_key"]: r["customer_id"] for r in rows}
+    apart: set[frozenset[str]] = set()
+    for a, b in rules:
+        for x in {owner[k] for k in a if k in owner}:
+            for y in {owner[k] for k in b if k in owner}:
+                if x != y:
+                    apart.add(frozenset((x, y)))
+    return pd.Series(
+        [
+            frozenset(pair) in apart
+            for pair in zip(frame["customer_a"], frame["customer_b"], strict=True)
+        ],
+        index=frame.index,
+        dtype=bool,
+    )
 
 
 def merge_pairs(store: GraphStore, pairs: pd.DataFrame, *, who: str) -> int:
-    """Merge the customers the pairs join (each group into its smallest id) and mark each
-    folded customer's matched record as linked by ``probabilistic`` through its partner, with
-    the pair's probability. Returns how many customers were folded in."""
+    """Merge the customers the pairs join (each group into its smallest id) through the merge
+    log (graph360.merges: rule ``probabilistic``, the pair's records, probability and each
+    field's match weight as evidence), and mark each folded customer's matched record with the
+    pair's probability. Returns how many customers were folded in.
+
+    Each merge goes in once its partner record already belongs to the survivor (a group of
+    three joins one by one). A never-merge rule that only the group as a whole meets (A-B and
+    B-C allowed, A-C not) refuses that one merge, which is then left out.
+    """
     groups = merge_groups(pairs)
     if not groups:
         return 0
     survivors = {other: ids[0] for ids in groups for other in ids[1:]}
-    best = pairs.sort_values("probability", ascending=False)
-    links = []
-    linked: set[str] = set()
-    for row in best.itertuples(index=False):
-        # the folded side of the pair: the customer that is not the group's survivor
-        for record, customer, partner in (
-            (row.record_b, row.customer_b, row.record_a),
-            (row.record_a, row.customer_a, row.record_b),
+    if len(survivors) >= BULK_MERGES:
+        return _merge_in_bulk(store, pairs, survivors, who=who)
+    # every pair a folded customer has into its group, the most probable first
+    ordered = pairs.sort_values(
+        ["probability", "record_a", "record_b"], ascending=[False, True, True]
+    )
+    edges: dict[str, list[dict[str, Any]]] = {}
+    for row in ordered.itertuples(index=False):
+        for record, customer, partner, partner_customer in (
+            (row.record_b, row.customer_b, row.record_a, row.customer_a),
+            (row.record_a, row.customer_a, row.record_b, row.customer_b),
         ):
-            if customer in survivors and customer not in linked:
-                linked.add(customer)
-                links.append(
+            if customer in survivors:
+                edges.setdefault(customer, []).append(
                     {
-                        "record_key": record,
+                        "record": record,
                         "via": partner,
+                        "via_customer": partner_customer,
                         "probability": float(row.probability),
-                        "customer_id": customer,
-                        "survivor": survivors[customer],
-                        "evidence": row.evidence,
+                        "weights": json.loads(row.evidence),
                     }
                 )
-                break
-    _fold(store, survivors, links, who=who)
-    return len(survivors)
-
-
-def _fold(
-    store: GraphStore, survivors: dict[str, str], links: list[dict[str, Any]], *, who: str
-) -> None:
-    """Fold the customers in, through the merge log where the build has one."""
-    now = utc_now()
-    try:
-        from graph360 import merges
-    except ImportError:
-        merges = None  # type: ignore[assignment]
-    if merges is not None:
-        for link in links:
-            merges.merge_customers(
-                store,
-                link["survivor"],
-                link["customer_id"],
-                rule=RULE,
-                evidence={
-                    "probability": link["probability"],
-                    "records": [link["via"], link["record_key"]],
-                    "weights": json.loads(link["evidence"]),
-                },
-                who=who,
+    now_in: dict[str, str] = {}  # a folded customer -> the survivor it is part of now
+    links: list[dict[str, Any]] = []
+    pending = sorted(survivors)
+    while pending:
+        left = []
+        for customer in pending:
+            survivor = survivors[customer]
+            edge = next(
+                (
+                    e
+                    for e in edges.get(customer, [])
+                    if now_in.get(e["via_customer"], e["via_customer"]) == survivor
+                ),
+                None,
             )
-    else:
-        store.merge_nodes("Customer", survivors)
-    store.write(
-        "match_link_records",
-        links=[{k: link[k] for k in ("record_key", "via", "probability")} for link in links],
-        rule=RULE,
-        at=now,
+            if edge is None:
+                left.append(customer)
+                continue
+            try:
+                merges.merge_customers(
+                    store,
+                    survivor,
+                    customer,
+                    rule=RULE,
+                    evidence={
+                        "record": edge["record"],
+                        "via": edge["via"],
+                        "probability": edge["probability"],
+                        "weights": edge["weights"],
+                    },
+                    who=who,
+                )
+            except merges.NeverMergeError as error:
+                log.info("not merged: %s", error)
+                now_in[customer] = customer
+                continue
+            now_in[customer] = survivor
+            links.append(
+                {
+                    "record_key": edge["record"],
+                    "via": edge["via"],
+                    "probability": edge["probability"],
+                }
+            )
+        if len(left) == len(pending):  # the rest could only join through a refused merge
+            break
+        pending = left
+    if links:
+        store.write("match_link_records", links=links, rule=RULE, at=utc_now())
+    return len(links)
+
+
+def spanning_links(pairs: pd.DataFrame, survivors: dict[str, str]) -> dict[str, dict[str, Any]]:
+    """For each folded customer, the pair that links it into its group: a tree grown from the
+    survivor, the most probable pairs first, so every link's partner record is already in the
+    group (two folded customers linked only to each other would come apart at the next load,
+    which resolves a customer again from its links)."""
+    ordered = pairs.sort_values(
+        ["probability", "record_a", "record_b"], ascending=[False, True, True]
     )
+    reached = set(survivors.values())
+    chosen: dict[str, dict[str, Any]] = {}
+    rows = list(ordered.itertuples(index=False))
+    grew = True
+    while grew:
+        grew = False
+        for row in rows:
+            for record, customer, partner, partner_customer in (
+                (row.record_b, row.customer_b, row.record_a, row.customer_a),
+                (row.record_a, row.customer_a, row.record_b, row.customer_b),
+            ):
+                if (
+                    customer in survivors
+                    and customer not in chosen
+                    and (partner_customer in reached)
+                ):
+                    chosen[customer] = {
+                        "record": record,
+                        "via": partner,
+                        "probability": float(row.probability),
+                        "weights": json.loads(row.evidence),
+                    }
+                    reached.add(customer)
+                    grew = True
+    return chosen
+
+
+def _merge_in_bulk(
+    store: GraphStore, pairs: pd.DataFrame, survivors: dict[str, str], *, who: str
+) -> int:
+    """The merges of a big run (the first match of a million records folds tens of thousands
+    of customers) as a few batched writes: ``merge_customers`` one at a time costs about twenty
+    statements a merge. The same outcome: the customers folded (``merge_nodes``, one batch per
+    relationship type), each folded customer's matched record linked ``probabilistic`` through
+    its partner, one merge-log entry per folded customer with the pair's evidence. What it does
+    not do is fold each survivor's fields from its records again (survivorship): the survivor
+    keeps its own, and the next load, which compares the customer as changed, folds them."""
+    chosen = spanning_links(pairs, survivors)
+    folded = store.frame("match_records_of_customers", customer_ids=sorted(survivors))
+    records_of = (
+        folded.groupby("customer_id")["record_key"].agg(sorted).to_dict() if len(folded) else {}
+    )
+    store.merge_nodes("Customer", survivors)
+    links = [
+        {"record_key": e["record"], "via": e["via"], "probability": e["probability"]}
+        for e in chosen.values()
+    ]
+    now = utc_now()
+    store.write("match_link_records", links=links, rule=RULE, at=now)
+    stamp = f"{now:%Y%m%dT%H%M%S%f}"
+    entries = pd.DataFrame(
+        {
+            "entry_id": [f"{stamp}-m{i:07d}" for i in range(len(chosen))],
+            "kind": "merge",
+            "at": pd.Timestamp(now),
+            "who": who,
+            "rule": RULE,
+            "evidence": [json.dumps(e, sort_keys=True) for e in chosen.values()],
+            "customer_id": [survivors[c] for c in chosen],
+            "other_id": list(chosen),
+            "records": [json.dumps(records_of.get(c, [chosen[c]["record"]])) for c in chosen],
+        }
+    )
+    schema = graph_model.node("MergeLog").arrow_schema()
+    store.upsert_nodes(
+        "MergeLog", pa.Table.from_pandas(entries, schema=schema, preserve_index=False)
+    )
+    return len(links)
 
 
 def enqueue(store: GraphStore, pairs: pd.DataFrame, now: dt.datetime) -> int:
@@ -909,7 +1012,9 @@ REVIEW_STATUSES = ("open", "accepted", "rejected")
 
 
 def decide(store: GraphStore, pair: str, *, accept: bool, who: str) -> dict[str, Any]:
-    """Accept (merge the two customers) or reject (never propose the pair again) an open pair.
+    """Accept (merge the two customers, logged with the pair's evidence) or reject (a
+    never-merge rule between the two records: the pair is never proposed again, and loads keep
+    them apart too) an open pair.
 
     Returns the pair as decided, with ``customer_id``: the customer kept (accept)."""
     rows = store.query("review_pair", pair_id=pair)
@@ -925,13 +1030,36 @@ def decide(store: GraphStore, pair: str, *, accept: bool, who: str) -> dict[str,
         facts.bump_version(store)
         kept = None
         if accept and row["customer_a"] != row["customer_b"]:
-            frame = pd.DataFrame([row])[
-                ["record_a", "record_b", "customer_a", "customer_b", "probability", "evidence"]
-            ]
-            merge_pairs(store, frame, who=who)
             kept = min(row["customer_a"], row["customer_b"])
+            a_kept = kept == row["customer_a"]
+            record, via = (
+                (row["record_b"], row["record_a"])
+                if a_kept
+                else (
+                    row["record_a"],
+                    row["record_b"],
+                )
+            )
+            merges.merge_customers(  # a never-merge rule refuses it here, as one line
+                store,
+                kept,
+                row["customer_b"] if a_kept else row["customer_a"],
+                rule=RULE,
+                evidence={
+                    "record": record,
+                    "via": via,
+                    "probability": row["probability"],
+                    "weights": json.loads(row["evidence"] or "{}"),
+                    "reviewed": True,
+                },
+                who=who,
+            )
+            link = {"record_key": record, "via": via, "probability": row["probability"]}
+            store.write("match_link_records", links=[link], rule=RULE, at=now)
         elif accept:
             kept = row["customer_a"]
+        else:  # not one person: loads and matches keep them apart from now on
+            merges.never_merge(store, [row["record_a"]], [row["record_b"]], who=who)
         store.write("review_decide", pair_id=pair, status=status, at=now, who=who)
     return {**row, "status": status, "customer_id": kept, "decided_by": who, "decided_at": now}
 

@@ -405,6 +405,15 @@ def test_match_record_customers(small) -> None:
     ]
 
 
+def test_match_records_of_customers(small) -> None:
+    rows = small.query("match_records_of_customers", customer_ids=[ADA, "C-NOBODY"])
+    assert sorted((r["customer_id"], r["record_key"]) for r in rows) == [
+        (ADA, "crm:1"),
+        (ADA, "shop:A-77"),
+        (ADA, "support:Z9"),
+    ]
+
+
 def test_match_customer_birth_dates(small) -> None:
     rows = small.query("match_customer_birth_dates", customer_ids=[ADA, GRACE, "C-NOBODY"])
     assert sorted((r["customer_id"], r["birth_date"]) for r in rows) == sorted(
@@ -412,7 +421,13 @@ def test_match_customer_birth_dates(small) -> None:
     )
 
 
-def test_match_model_and_match_model_save(small) -> None:
+def test_match_model_save(small) -> None:
+    """match_model_save creates the model the first time and replaces it after (with
+    test_match_model)."""
+    test_match_model(small)
+
+
+def test_match_model(small) -> None:
     assert small.query("match_model", model_name="default") == []
     at = dt.datetime(2026, 12, 2, 9, 0)
     assert small.write(
