@@ -539,3 +539,60 @@ def test_review_decide(small) -> None:
         {"from": pair, "to": "crm:3", "side": "b"},
     ]
     assert isinstance(small.existing_keys("ReviewPair", pa.array([pair])), pa.Array)
+
+
+# --- GraphQL (admins) -----------------------------------------------------------------------------
+
+QUEUE = """query($status: String!) { reviewQueue(status: $status, first: 100) {
+  pairId probability evidence status decidedBy
+  a { recordKey customerId name birthDate address postcode city } b { recordKey customerId } } }"""
+ACCEPT = "mutation($p: ID!) { acceptMatch(pairId: $p) { pairId status customerId decidedBy } }"
+REJECT = "mutation($p: ID!) { rejectMatch(pairId: $p) { pairId status customerId decidedBy } }"
+
+
+def test_graphql_review_queue_accept_and_reject_for_admins(tmp_path: Path) -> None:
+    from api_support import serve
+
+    graph = _open("ladybug", tmp_path)
+    load_bundle(graph, household_bundle(tmp_path / "b"), rejects_path=tmp_path / "r.csv")
+    matching.run(graph, review=0.01, who="test")  # a low review threshold: a longer queue
+    location = graph.location
+    graph.close()
+    for api in serve(location, tmp_path):
+        queue = api.gql(QUEUE, {"status": "open"})["reviewQueue"]
+        (household,) = [p for p in queue if p["a"]["recordKey"] == "crm:jr"]
+        assert household["a"] == {
+            "recordKey": "crm:jr",
+            "customerId": customer_id_for("crm:jr"),
+            "name": "Jamal Miller",
+            "birthDate": "2000-01-07",
+            "address": "217 The Crescent",
+            "postcode": "NG1 3RT",
+            "city": "Nottingham",
+        }
+        assert set(json.loads(household["evidence"])) == set(matching.FIELDS)
+        other = next(p for p in queue if p["pairId"] != household["pairId"])
+        for role in ("agent", "analyst"):
+            assert any("identity:write" in m for m in api.errors(QUEUE, {"status": "open"}, role))
+            assert any(
+                "identity:write" in m for m in api.errors(REJECT, {"p": other["pairId"]}, role)
+            )
+        rejected = api.gql(REJECT, {"p": household["pairId"]})["rejectMatch"]
+        assert rejected == {
+            "pairId": household["pairId"],
+            "status": "rejected",
+            "customerId": None,
+            "decidedBy": "test-admin",
+        }
+        accepted = api.gql(ACCEPT, {"p": other["pairId"]})["acceptMatch"]
+        kept = min(other["a"]["customerId"], other["b"]["customerId"])
+        assert (accepted["status"], accepted["customerId"]) == ("accepted", kept)
+        (message,) = api.errors(ACCEPT, {"p": household["pairId"]})
+        assert "already rejected" in message
+        assert "no pair" in api.errors(ACCEPT, {"p": "no|pair"})[0]
+        assert [p["pairId"] for p in api.gql(QUEUE, {"status": "rejected"})["reviewQueue"]] == [
+            household["pairId"]
+        ]
+        log = api.gql("{ mergeLog(first: 5) { rule who evidence } }")["mergeLog"]
+        assert log[0]["rule"] == "probabilistic" and log[0]["who"] == "test-admin"
+        assert json.loads(log[0]["evidence"])["reviewed"] is True
