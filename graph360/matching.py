@@ -346,6 +346,10 @@ class Model:
 def _linker(con: duckdb.DuckDBPyConnection, table: str, model_settings: dict[str, Any]) -> Any:
     from splink import DuckDBAPI, Linker
 
+    # Splink reports each comparison level EM did not see as a warning on stderr; a level
+    # unseen on one block is trained on another (EM_BLOCKS), so it is not the operator's news.
+    logging.getLogger("splink").setLevel(logging.ERROR)
+
     db_api = DuckDBAPI(connection=con)
     frame = db_api.register(table)
     return db_api, Linker(frame, model_settings, log_level=None)
