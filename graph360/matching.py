@@ -385,12 +385,12 @@ def _train(con: duckdb.DuckDBPyConnection, table: str, seed: int) -> Model:
     linker.training.estimate_probability_two_random_records_match(
         [block_on("full_name", "birth_date")], recall=0.3
     )
-    linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=seed)
+    linker.training.estimate_u_using_random_sampling(max_pairs=1e6, seed=seed)
     trained: list[str] = []
     for columns in EM_BLOCKS:
         try:
             linker.training.estimate_parameters_using_expectation_maximisation(
-                block_on(*columns), record_sample_proportion=1.0, max_pairs=2e6
+                block_on(*columns), record_sample_proportion=1.0, max_pairs=5e5
             )
         except ValueError as error:  # a level's m fell to 0 on this block: try the next one
             log.info("EM on the %s block did not converge: %s", columns, error)
