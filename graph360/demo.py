@@ -53,7 +53,9 @@ Facts a test can rely on (also returned by :func:`describe_demo`):
   national and international formats (``+44 20 7946 0958``, ``020 7946 0958``,
   ``(020) 7946-0958``, ``+442079460958``), names with small typos or only a first name;
   business contacts use a work e-mail in the CRM and a personal one in the shop (linked by
-  phone); ~1.5% of CRM contacts are duplicated; ~5% of support requesters use an e-mail no
+  phone); ~1.5% of CRM contacts are duplicated (a name often typo'd; a duplicate without
+  its e-mail has no phone either, so only probabilistic matching finds it: ``demo.json``
+  lists them under ``crm_duplicates``); ~5% of support requesters use an e-mail no
   other system knows but give their phone. Everyone has a CRM contact or a shop account; some
   people are known to only one system. E-mails are all under example.com/.org/.net.
 - Households of 2-5 people share an address and (mostly) a surname; colleagues share a
@@ -477,6 +479,10 @@ def generate_demo(out_dir: Path, customers: int = 2000, seed: int = 360) -> Path
     facts["seed"] = seed
     facts["planted"] = planted
     facts["counts"] = demo.counts
+    # The CRM's typo'd duplicates (original and duplicate contact ids; identifier: whether the
+    # duplicate shares an e-mail or phone with anyone): the truth probabilistic matching is
+    # measured against.
+    facts["crm_duplicates"] = demo.crm_duplicates
     (out / "demo.json").write_text(json.dumps(facts, indent=2) + "\n", encoding="utf-8")
     return out
 
@@ -2406,6 +2412,19 @@ class _Demo:
         landline = self.landline[rows]
         mobile = phone.where(~landline, "")
         home = phone.where(landline, "")
+        # A duplicate typed without its e-mail is typed without a phone too (from a paper
+        # form): it shares no identifier with its original, only the name (often typo'd),
+        # birth date, address, postcode and city: what probabilistic matching finds (issue 15).
+        # No random draw, so every other figure of the demo stays as it was.
+        paper = dup & (email == "").to_numpy()
+        mobile = mobile.where(~paper, "")
+        home = home.where(~paper, "")
+        self.crm_duplicates = [
+            {"original": original, "duplicate": copy, "identifier": not alone}
+            for original, copy, alone in zip(
+                self.crm_id.to_numpy()[rows[dup]], ids[dup], paper[dup], strict=True
+            )
+        ]
         zero = np.isin(rows, self.pools["crm_zero"]) & ~dup
         mobile = mobile.where(~zero, "")
         home = home.where(~zero, PLACEHOLDER_PHONES[0])

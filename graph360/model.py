@@ -120,6 +120,9 @@ NODES: dict[str, NodeType] = {
                 "lifecycle_stage": STRING,
                 "created_at": TIMESTAMP,
                 "loaded_at": TIMESTAMP,
+                # As the record typed them: probabilistic matching compares them (issue 15).
+                "address": STRING,
+                "postcode": STRING,
                 **ATTRIBUTES,
                 **ROW_HASH,
             },
@@ -288,6 +291,29 @@ NODES: dict[str, NodeType] = {
                 "reason": STRING,
             },
         ),
+        # Probabilistic matching (graph360.matching): the trained model (Splink's JSON and its
+        # term frequencies) and when it last ran, so later records are scored by the same weights.
+        NodeType(
+            "MatchModel",
+            "name",
+            {"model": STRING, "trained_at": TIMESTAMP, "matched_at": TIMESTAMP},
+        ),
+        # A pair of records the matching found likely but not sure: a person accepts (merge)
+        # or rejects it (never proposed again). status: open, accepted, rejected.
+        NodeType(
+            "ReviewPair",
+            "pair_id",
+            {
+                "record_a": STRING,
+                "record_b": STRING,
+                "probability": DOUBLE,
+                "evidence": STRING,
+                "status": STRING,
+                "created_at": TIMESTAMP,
+                "decided_at": TIMESTAMP,
+                "decided_by": STRING,
+            },
+        ),
     ]
 }
 
@@ -298,7 +324,8 @@ RELATIONSHIPS: dict[str, RelType] = {
             "IDENTIFIED_BY",
             "Customer",
             "SourceRecord",
-            {"rule": STRING, "via": STRING, "at": TIMESTAMP},
+            # probability: a probabilistic link's (graph360.matching), else empty.
+            {"rule": STRING, "via": STRING, "at": TIMESTAMP, "probability": DOUBLE},
         ),
         RelType("IDENTIFIES", "Identifier", "SourceRecord"),
         # record_key on HOLDS, RELATED (one per end) and TARGETS: the source record the row
@@ -340,6 +367,8 @@ RELATIONSHIPS: dict[str, RelType] = {
         RelType("ASSIGNED_TO", "Action", "Department"),
         RelType("TRIGGERED_BY", "Action", "Touchpoint"),
         RelType("CONSENTED", "Customer", "Consent"),
+        # A review pair's two records (side 'a' and 'b').
+        RelType("PROPOSES", "ReviewPair", "SourceRecord", {"side": STRING}),
     ]
 }
 

@@ -32,6 +32,7 @@ from graph360.analytics.routing import FLAG_KINDS
 from graph360.api import analytics_types as at
 from graph360.api.compute import Answer
 from graph360.api.events import MAX_EVENTS
+from graph360.api.matching import ReviewMutations, ReviewQueries
 from graph360.api.merging import MergeMutations, MergeQueries
 from graph360.api.permissions import PermissionDenied, ctx, needs
 from graph360.api.personal_data import (
@@ -651,7 +652,7 @@ def _answer(answer: Answer, data: dict[str, Any], key: str = "as_of") -> dict[st
 
 
 @strawberry.type
-class Query(MergeQueries, PersonalDataQuery):
+class Query(MergeQueries, ReviewQueries, PersonalDataQuery):
     @strawberry.field(
         permission_classes=needs("card:read"),
         description="One customer's 360 card, by id or by ref (source:source_id or e-mail).",
@@ -1060,7 +1061,7 @@ async def _step_now(info: Info, step_id: str) -> JourneyStep:
 
 
 @strawberry.type
-class Mutation(MergeMutations, PersonalDataMutation):
+class Mutation(MergeMutations, ReviewMutations, PersonalDataMutation):
     @strawberry.mutation(
         permission_classes=needs("touchpoints:write"),
         description="Record a touchpoint now: the loader's rules and identity resolution, then "

@@ -11,6 +11,7 @@ import typer
 from rich.panel import Panel
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from graph360 import matching
 from graph360.cli.base import (
     EXIT_REFUSED,
     EXIT_REJECTS,
@@ -129,6 +130,13 @@ def _show_report(report: Any) -> None:
         )
 
 
+def _match(graph: GraphStore) -> matching.MatchReport:
+    """``load --match``: the matching with its default thresholds, after the load."""
+    from graph360.cli.matching import who
+
+    return matching.run(graph, who=who())
+
+
 @app.command()
 def load(
     bundle: Annotated[
@@ -155,6 +163,13 @@ def load(
             "folder"
         ),
     ] = False,
+    match: Annotated[
+        bool,
+        typer.Option(
+            "--match",
+            help="Then run probabilistic matching (graph360 match) over the records loaded",
+        ),
+    ] = False,
     format: ShapeOption = Shape.table,
 ) -> None:
     """Load a bundle: validate every row, resolve identities, upsert in bulk."""
@@ -168,10 +183,15 @@ def load(
         raise typer.Exit(EXIT_REFUSED)
     with open_graph(store) as graph, refusals():
         report = _load(graph, bundle, rejects, max_shared, region, recheck, allow_outside)
+        matched = _match(graph) if match else None
     if format is Shape.json:
-        print_json(report.to_dict())
+        print_json({**report.to_dict(), **({"matching": matched.to_dict()} if matched else {})})
     else:
         _show_report(report)
+        if matched:
+            from graph360.cli.matching import show_match
+
+            show_match(matched)
     if report.rejected:
         raise typer.Exit(EXIT_REJECTS)
 

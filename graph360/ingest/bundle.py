@@ -121,6 +121,8 @@ FILES: dict[str, FileSpec] = {
             "persona",
             "lifecycle_stage",
             "created_at:date",
+            "address",
+            "postcode",
         ),
         _spec(
             "holdings",

@@ -99,6 +99,8 @@ ANCHORS: dict[str, Anchor] = {
             "email_norm",
             "phone_norm",
             *model.CUSTOMER_FIELDS,
+            "address",
+            "postcode",
             "attributes",
             "__customer",
             "__rule",

@@ -930,6 +930,8 @@ def _graph_tables(
         "email_norm": "email",
         "phone_norm": "phone",
         **_same(*model.CUSTOMER_FIELDS),
+        "address": "address",
+        "postcode": "postcode",
         "attributes": "attributes",
         "row_hash": "row_hash",
     }

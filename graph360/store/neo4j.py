@@ -66,7 +66,8 @@ INDEX_WAIT_SECONDS = 300
 #: graph360/queries/ is covered here and that every entry is in the model.
 INDEXED: dict[str, tuple[str, ...]] = {
     "Customer": ("email", "segment", "influence_rank", "value_at"),
-    "SourceRecord": ("email", "phone"),
+    "SourceRecord": ("email", "phone", "birth_date", "loaded_at"),
+    "ReviewPair": ("status", "decided_at", "decided_by"),
     "Account": ("opened_at",),
     "Touchpoint": ("at", "kind", "channel", "value", "rating", "record_key"),
     "Flag": ("kind", "severity", "status"),
