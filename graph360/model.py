@@ -161,6 +161,10 @@ NODES: dict[str, NodeType] = {
                 "source": STRING,
                 **ATTRIBUTES,
                 **ROW_HASH,
+                # Computed at load for a text whose source gave no sentiment (never over the
+                # source's `sentiment`), and what computed it (graph360.ingest.sentiment).
+                "sentiment_computed": DOUBLE,
+                "sentiment_model": STRING,
             },
         ),
         NodeType(
@@ -255,6 +259,10 @@ RELATIONSHIPS: dict[str, RelType] = {
         RelType("TRIGGERED_BY", "Action", "Touchpoint"),
     ]
 }
+
+#: Properties graph360 computes from a row rather than reads from it: not part of the row's
+#: content hash (graph360.ingest.changes), so computing them never makes a row "changed".
+COMPUTED = frozenset({"sentiment_computed", "sentiment_model"})
 
 #: Relationship kinds between customers, and which way each one carries influence.
 RELATIONSHIP_KINDS = ("referred", "household", "colleague", "follows", "knows")

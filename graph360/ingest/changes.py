@@ -61,8 +61,11 @@ class Anchor:
 
 
 def _properties(label: str) -> tuple[str, ...]:
-    """A node's properties, as the loader's frames name them, without its row hash."""
-    return tuple(p for p in model.node(label).properties if p != "row_hash")
+    """A node's properties, as the loader's frames name them, without its row hash and what
+    graph360 computes from the row (``model.COMPUTED``)."""
+    return tuple(
+        p for p in model.node(label).properties if p != "row_hash" and p not in model.COMPUTED
+    )
 
 
 #: The anchor of every bundle file. Content columns are the frame's (``__customer`` is the

@@ -38,6 +38,7 @@ import pyarrow as pa
 from graph360 import facts, model
 from graph360.errors import StoreError
 from graph360.ingest import changes, identifiers, identity, validate
+from graph360.ingest import sentiment as scoring
 from graph360.ingest.bundle import DATE, FILES, INTEGER, NUMBER
 from graph360.ingest.rowhash import row_hashes
 from graph360.store.base import GraphStore
@@ -300,6 +301,19 @@ def _rows(
     arrays["at"] = pa.array(typed["at"].astype("datetime64[us]"), pa.timestamp("us"))
     for name in ("value", "rating", "sentiment"):
         arrays[name] = pa.array(typed[name], pa.float64(), from_pandas=True)
+    scored = scoring.annotate(
+        pd.DataFrame(
+            {
+                "kind": columns["kind"],
+                "text": columns["text"],
+                "sentiment": typed["sentiment"].to_numpy(),
+            }
+        )
+    )
+    arrays["sentiment_computed"] = pa.array(
+        scored["sentiment_computed"], pa.float64(), from_pandas=True
+    )
+    arrays["sentiment_model"] = pa.array(scored["sentiment_model"].tolist(), pa.string())
     scale = typed["rating_scale"]
     arrays["rating_scale"] = pa.array(scale.astype("Int64"), pa.int64(), from_pandas=True)
     arrays["attributes"] = pa.array(attributes, pa.string())

@@ -24,7 +24,7 @@ import pyarrow.compute as pc
 
 from graph360 import facts, model
 from graph360.errors import BundleError
-from graph360.ingest import changes, identifiers, identity, validate
+from graph360.ingest import changes, identifiers, identity, sentiment, validate
 from graph360.ingest.bundle import FILES, RawFile, Reject, find_file, read_bundle
 from graph360.ingest.validate import Checker
 from graph360.periods import utc_now
@@ -39,6 +39,7 @@ STEPS = (
     "resolve identities",
     "check linked rows",
     "compare with the graph",
+    "score sentiment",
     "build tables",
     "write nodes",
     "write relationships",
@@ -76,6 +77,10 @@ class LoadReport:
     rejects_path: str | None = None
     #: The bundle is the one the last load brought into this graph: nothing was compared.
     unchanged_bundle: bool = False
+    #: Texts of new or changed touchpoints without a source sentiment, scored
+    #: (graph360.ingest.sentiment), and the seconds that took.
+    sentiment_scored: int = 0
+    sentiment_seconds: float = 0.0
     seconds: float = 0.0
 
     def to_dict(self) -> dict:
@@ -157,6 +162,8 @@ def load_bundle(
         for reject in batch.rejects:
             report.files[reject.file].rejected += 1
         report.rejected = len(batch.rejects)
+        report.sentiment_scored = batch.sentiment_scored
+        report.sentiment_seconds = round(batch.sentiment_seconds, 3)
         for name, found in batch.changes.items():
             counts = report.files.setdefault(name, FileReport())
             counts.new, counts.changed, counts.unchanged = found.new, found.changed, found.unchanged
@@ -234,6 +241,9 @@ class Batch:
     changes: dict[str, changes.FileChanges] = field(default_factory=dict)
     #: The store was empty: nothing was read back, and a load may build the graph afresh.
     fresh: bool = False
+    #: Touchpoint texts given a computed sentiment, and the seconds it took.
+    sentiment_scored: int = 0
+    sentiment_seconds: float = 0.0
 
 
 def prepare_batch(
@@ -278,9 +288,16 @@ def prepare_batch(
         if name in checked:
             written[name], found[name] = changes.compare(store, anchor, checked[name], fresh=fresh)
     folded, found["Customer"] = changes.compare(store, changes.CUSTOMER, folded, fresh=fresh)
+    step("score sentiment")  # new and changed rows only: a reload scores nothing again
+    started = time.perf_counter()
+    scored = 0
+    if "touchpoints" in written:
+        written["touchpoints"] = sentiment.annotate(written["touchpoints"])
+        scored = int(written["touchpoints"]["sentiment_computed"].notna().sum())
+    scoring = time.perf_counter() - started
     step("build tables")
     nodes, relationships = _graph_tables(written, folded, people, store, now)
-    return Batch(checked, people, rejects, nodes, relationships, found, fresh)
+    return Batch(checked, people, rejects, nodes, relationships, found, fresh, scored, scoring)
 
 
 def write_batch(

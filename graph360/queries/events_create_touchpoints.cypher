@@ -6,7 +6,7 @@
 // left null creates no relationship (FOREACH over an empty list).
 // params: $rows (list of maps: customer_id, touchpoint_id, at, channel, kind, value, rating,
 //         rating_scale, sentiment, text, outcome, resolution, source, attributes, row_hash,
-//         campaign_id, step_id, department_id, product_id)
+//         sentiment_computed, sentiment_model, campaign_id, step_id, department_id, product_id)
 // returns: one row: created (the touchpoints created)
 UNWIND $rows AS row
 MATCH (c:Customer {customer_id: row.customer_id})
@@ -15,7 +15,8 @@ CREATE (c)-[:HAD]->(t:Touchpoint {
   value: row.value, rating: row.rating, rating_scale: row.rating_scale,
   sentiment: row.sentiment, text: row.text, outcome: row.outcome,
   resolution: row.resolution, source: row.source, attributes: row.attributes,
-  row_hash: row.row_hash
+  row_hash: row.row_hash, sentiment_computed: row.sentiment_computed,
+  sentiment_model: row.sentiment_model
 })
 WITH t, row
 OPTIONAL MATCH (m:Campaign {campaign_id: row.campaign_id})
