@@ -353,3 +353,56 @@ class Engagement:
     best: list[BestWindow]
     comparison: Comparison | None
     as_of: GraphAsOf | None
+
+
+# --- themes ----------------------------------------------------------------------------------
+
+
+@strawberry.type
+class ThemeMonth:
+    month: str
+    texts: int
+
+
+@strawberry.type
+class ThemeStep:
+    step_id: strawberry.ID
+    step: str | None
+    texts: int
+
+
+@strawberry.type
+class ThemeDepartment:
+    department_id: strawberry.ID
+    department: str | None
+    texts: int
+
+
+@strawberry.type
+class Theme:
+    label: str
+    terms: list[str]
+    volume: int
+    share: float
+    share_negative: float | None
+    with_sentiment: int
+    trend: list[ThemeMonth]
+    steps: list[ThemeStep]
+    departments: list[ThemeDepartment]
+    examples: list[str]
+
+
+@strawberry.type
+class Themes:
+    texts: int
+    distinct_texts: int
+    fitted_on: int
+    unthemed: int
+    themes: list[Theme]
+    journey: str | None
+    department: str | None
+    persona: str | None
+    segment: str | None
+    since: dt.datetime | None
+    until: dt.datetime | None
+    as_of: GraphAsOf | None

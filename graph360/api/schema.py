@@ -867,6 +867,37 @@ class Query:
         )
         return build(at.Engagement, _answer(answer, answer.value.to_dict()))
 
+    @strawberry.field(
+        permission_classes=needs("analytics:read"),
+        description="The top themes of what customers wrote, with volume, trend by month, share "
+        "negative, steps, departments and examples masked for the caller (analytics.themes).",
+    )
+    async def themes(
+        self,
+        info: Info,
+        journey: str | None = None,
+        department: str | None = None,
+        persona: str | None = None,
+        segment: str | None = None,
+        since: When | None = None,
+        until: When | None = None,
+        top: int = 8,
+    ) -> at.Themes:
+        period = periods.parse_period(since, until)
+        answer = await _analytic(
+            info,
+            "graph360.analytics.themes:themes",
+            journey=journey,
+            department=department,
+            persona=persona,
+            segment=segment,
+            since=period.since,
+            until=period.until,
+            top=top,
+        )
+        shown = answer.value.for_audience(ctx(info).audience)
+        return build(at.Themes, _answer(answer, shown.to_dict()))
+
     @strawberry.field(permission_classes=needs("card:read"))
     async def departments(self, info: Info) -> list[Department]:
         rows = await ctx(info).run(lambda s: s.query("routing_departments"))

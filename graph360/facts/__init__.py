@@ -65,6 +65,7 @@ __all__ = [
     "NO_TIME",
     "PAIR_TABLES",
     "REMARKS",
+    "VOICES",
     "Facts",
     "StaleFactsError",
     "build",
@@ -82,7 +83,7 @@ __all__ = [
 ]
 
 #: Bump when the files' layout changes: a projection of another format is rebuilt.
-FORMAT = 2
+FORMAT = 3
 #: The Meta node whose counter is the graph's version.
 META = "graph"
 
@@ -120,6 +121,12 @@ PAIR_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
 #: rated touchpoint and every complaint), as ``touchpoint`` codes with their key, text and
 #: resolution (``facts_remarks``; no key or text for all ten million).
 REMARKS = "remarks"
+#: The voices table: every touchpoint of a voice kind with a text, and every one with a source
+#: sentiment (``facts_voices``), as
+#: ``touchpoint`` codes with their key, text (dictionary-encoded: texts repeat) and
+#: ``sentiment``, the one the analytics read: the source's where it gave one, else the one
+#: computed at load (``computed`` says which; graph360.ingest.sentiment).
+VOICES = "voices"
 _TABLE_OF_LABEL = {label: name for name, (label, _) in NODE_TABLES.items()}
 _MANIFEST = "manifest.json"
 
@@ -398,6 +405,9 @@ def _build_once(store: GraphStore, version: int, written_at: dt.datetime | None)
     started = time.perf_counter()
     tables[REMARKS] = _remarks(store, handles["Touchpoint"])
     seconds[REMARKS] = time.perf_counter() - started
+    started = time.perf_counter()
+    tables[VOICES] = _voices(store, handles["Touchpoint"])
+    seconds[VOICES] = time.perf_counter() - started
     now = utc_now()
     return Facts(version, written_at, now, store.location, tables, seconds=seconds)
 
@@ -422,6 +432,36 @@ def _remarks(store: GraphStore, touchpoints: pa.ChunkedArray) -> pa.Table:
     for c in ("key", "text", "resolution"):
         columns[c] = raw.column(c).take(picked)
     return pa.table(columns)
+
+
+def _voices(store: GraphStore, touchpoints: pa.ChunkedArray) -> pa.Table:
+    """The voices table (:data:`VOICES`), its rows in touchpoint-code order."""
+    node = model.node("Touchpoint")
+    types = {
+        "h": touchpoints.type,
+        "key": pa.string(),
+        "text": model.ARROW_TYPES[node.columns["text"]],
+        "sentiment": pa.float64(),
+        "sentiment_computed": pa.float64(),
+    }
+    from graph360.ingest.sentiment import VOICE_KINDS  # which kinds are someone's words
+
+    raw = _conform(_read(store, "facts_voices", {"kinds": list(VOICE_KINDS)}), types)
+    code = _positions(raw.column("h"), touchpoints)
+    ok = code >= 0
+    order = np.argsort(code[ok], kind="stable")
+    picked = pa.array(np.flatnonzero(ok)[order])
+    given = raw.column("sentiment").take(picked)
+    computed = raw.column("sentiment_computed").take(picked)
+    return pa.table(
+        {
+            "touchpoint": pa.array(code[ok][order].astype(np.int32)),
+            "key": raw.column("key").take(picked),
+            "text": _encode(raw.column("text").take(picked)),
+            "sentiment": pc.coalesce(given, computed),
+            "computed": pc.and_(pc.is_null(given), pc.is_valid(computed)),
+        }
+    )
 
 
 # --- files ---------------------------------------------------------------------------------------
@@ -475,7 +515,7 @@ def load(folder: Path) -> Facts | None:
     if manifest.get("format") != FORMAT:
         return None
     tables = {}
-    for name in [*NODE_TABLES, *PAIR_TABLES, REMARKS]:
+    for name in [*NODE_TABLES, *PAIR_TABLES, REMARKS, VOICES]:
         try:
             tables[name] = feather.read_table(folder / f"{name}.arrow", memory_map=True)
         except (OSError, pa.ArrowInvalid):
