@@ -204,3 +204,16 @@ def test_themes_over_graphql_masks_examples_by_role(voices_api) -> None:
     assert any("analytics:read" in message for message in refused)
     unknown = voices_api.errors(THEMES_QUERY, {"d": "nope"}, role="analyst")
     assert unknown == ["no department 'nope' (departments: care, digital, logistics, sales)"]
+
+
+def test_the_mood_over_graphql(voices_api) -> None:
+    """The funnel's and the audit's steps carry their mood (graph360.analytics.mood)."""
+    query = """{ funnel(journey: "buy") { steps { stepId mood { ratings sharePoor themes } } }
+      ownershipAudit(journey: "help") { steps { stepId status mood { shareNegative } } } }"""
+    data = voices_api.gql(query, role="analyst")
+    steps = {s["stepId"]: s["mood"] for s in data["funnel"]["steps"]}
+    assert steps["deliver"]["ratings"] == 2 and steps["deliver"]["sharePoor"] == 1.0
+    assert "delivery" in steps["deliver"]["themes"][0]
+    (support,) = data["ownershipAudit"]["steps"]
+    assert support["stepId"] == "support"
+    assert support["mood"]["shareNegative"] == pytest.approx(2 / 3)

@@ -55,6 +55,7 @@ import pandas as pd
 
 from graph360 import facts as facts_
 from graph360.analytics.journeys import current_steps, customer_steps, journey_steps
+from graph360.analytics.mood import StepMood, step_moods
 from graph360.errors import NotFoundError
 from graph360.facts import ownership as from_facts
 from graph360.periods import utc_now
@@ -101,6 +102,9 @@ class StepAudit:
     likely_owner_name: str | None = None
     inferred_from: str | None = None
     advice: str | None = None
+    #: How people rated and sounded at the step (graph360.analytics.mood); None: no rating
+    #: and no voice there.
+    mood: StepMood | None = None
 
     @property
     def is_gap(self) -> bool:
@@ -156,6 +160,8 @@ class OwnershipAudit:
             row = asdict(s)
             row.pop("by_channel")
             row.pop("top_stuck")
+            row.pop("mood")
+            row |= (s.mood or StepMood(s.step_id)).columns()
             row["owners"] = ";".join(s.owners)
             row["owner_names"] = ";".join(s.owner_names)
             rows.append(row)
@@ -288,6 +294,9 @@ def ownership_audit(
         if step.is_gap:
             _infer_owner(step, audited, handlers, names)
             step.advice = _advice(step)
+    moods = step_moods(store)  # all time, as the traffic; from the facts on either path
+    for step in audited:
+        step.mood = moods.get(step.step_id)
 
     orphans = None
     if journey_id is None:

@@ -36,12 +36,12 @@ import pandas as pd
 
 from graph360 import facts
 from graph360.errors import InvalidRequestError
-from graph360.facts.voices import Scope, read_voices
+from graph360.facts.voices import Scope, Voices, read_voices
 from graph360.ingest.sentiment import NEGATIVE
 from graph360.privacy import Audience
 from graph360.store.base import GraphStore
 
-__all__ = ["FIT_TEXTS", "Theme", "ThemesReport", "fit_themes", "themes"]
+__all__ = ["FIT_TEXTS", "Theme", "ThemesReport", "fit_themes", "label_of", "themes", "themes_of"]
 
 #: At most this many distinct texts fit the model (the rest are assigned to its themes).
 FIT_TEXTS = 20_000
@@ -166,6 +166,18 @@ def fit_themes(
     return FittedThemes(theme, weight, terms, len(fit))
 
 
+def themes_of(v: Voices, rows: np.ndarray, top: int) -> tuple[np.ndarray, np.ndarray, FittedThemes]:
+    """The themes of voices ``rows`` (each with a text): the distinct text codes used, each
+    row's index into them, and the fitted themes of those distinct texts."""
+    used, inverse, counts = np.unique(v.text[rows], return_inverse=True, return_counts=True)
+    return used, inverse, fit_themes([v.texts[i] for i in used], counts, top)
+
+
+def label_of(terms: list[str]) -> str:
+    """A theme's label: its top three terms."""
+    return " / ".join(terms[:3])
+
+
 def themes(
     store: GraphStore,
     *,
@@ -192,8 +204,7 @@ def themes(
     seconds["read"] = time.perf_counter() - started
 
     started = time.perf_counter()
-    used, inverse, counts = np.unique(v.text[rows], return_inverse=True, return_counts=True)
-    fitted = fit_themes([v.texts[i] for i in used], counts, top)
+    used, inverse, fitted = themes_of(v, rows, top)
     seconds["fit"] = time.perf_counter() - started
 
     started = time.perf_counter()
@@ -228,7 +239,7 @@ def themes(
         trend = pd.Series(months[mine]).value_counts().sort_index()
         report.themes.append(
             Theme(
-                label=" / ".join(terms[:3]),
+                label=label_of(terms),
                 terms=terms,
                 volume=volume,
                 share=volume / len(rows),

@@ -194,6 +194,19 @@ class StepAudit:
     likely_owner_name: str | None
     inferred_from: str | None
     advice: str | None
+    mood: StepMood | None
+
+
+@strawberry.type(description="How people rated and sounded at a step (analytics.mood).")
+class StepMood:
+    step_id: strawberry.ID
+    ratings: int
+    average_rating: float | None = strawberry.field(description="Mean of rating / its scale")
+    share_poor: float | None
+    sentiments: int
+    average_sentiment: float | None
+    share_negative: float | None
+    themes: list[str]
 
 
 @strawberry.type
@@ -258,6 +271,7 @@ class FunnelStep:
     median_seconds: float | None
     drop_off: int | None
     drop_off_rate: float | None
+    mood: StepMood | None
 
 
 @strawberry.type
