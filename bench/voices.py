@@ -139,6 +139,22 @@ def graph_child(graph: Path, what: str) -> None:
         answer = facts.refresh(store)
         steps = answer.seconds
         extra = {"voices": answer.tables[facts.VOICES].num_rows}
+    elif what == "mood":
+        from graph360.analytics.mood import step_moods
+
+        moods = step_moods(store)
+        steps = {}
+        extra = {"steps_with_mood": len(moods)}
+    elif what.startswith("funnel:"):
+        from graph360.analytics.journeys import journey_funnel
+
+        journey_funnel(store, what.split(":", 1)[1])
+        steps, extra = {}, {}
+    elif what == "audit":
+        from graph360.analytics.ownership import ownership_audit
+
+        ownership_audit(store)
+        steps, extra = {}, {}
     else:
         journey = what.split(":", 1)[1] if ":" in what else None
         report = themes(store, journey=journey)
@@ -174,6 +190,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--distinct", type=int, default=200_000)
     parser.add_argument("--journey", default="buy")
     parser.add_argument("--out", type=Path)
+    parser.add_argument("--skip-texts", action="store_true", help="only the graph's measures")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -200,10 +217,14 @@ def main(argv: list[str] | None = None) -> int:
             verdict = f" (target {target:.0f} s: {verdict})"
         print(f"{name}: {figures['seconds']:.2f} s{verdict} {json.dumps(figures, default=str)}")
 
-    report("vader, distinct texts", vader_rate(args.distinct), None)
-    if args.bundle:
-        report("load step: score sentiment", load_step(args.bundle), None)
-    report(f"themes fit, {args.texts:,} texts", _child("fit", str(args.texts), str(args.distinct)))
+    if not args.skip_texts:
+        report("vader, distinct texts", vader_rate(args.distinct), None)
+        if args.bundle:
+            report("load step: score sentiment", load_step(args.bundle), None)
+        report(
+            f"themes fit, {args.texts:,} texts",
+            _child("fit", str(args.texts), str(args.distinct)),
+        )
     if args.graph:
         report("facts rebuild", _child("graph", str(args.graph), "facts rebuild"), None)
         report("themes", _child("graph", str(args.graph), "themes"))
@@ -211,6 +232,12 @@ def main(argv: list[str] | None = None) -> int:
             f"themes --journey {args.journey}",
             _child("graph", str(args.graph), f"themes:{args.journey}"),
         )
+        report("mood at every step", _child("graph", str(args.graph), "mood"))
+        report(
+            f"funnel {args.journey} (with its mood)",
+            _child("graph", str(args.graph), f"funnel:{args.journey}"),
+        )
+        report("audit (with its mood)", _child("graph", str(args.graph), "audit"))
     if args.out:
         args.out.write_text(json.dumps(results, indent=2, default=str))
     return 0

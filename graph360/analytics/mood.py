@@ -84,16 +84,11 @@ def step_moods(
             moods[key] = StepMood(key)
         return moods[key]
 
-    # ratings: every rated touchpoint at a step
-    rating = f.column("touchpoints", "rating")
-    rated = np.flatnonzero(~np.isnan(rating))
-    i, j = f.join(rated, "at_step", "source")
-    rated, step = rated[i], f.column("at_step", "target")[j]
-    at = f.column("touchpoints", "at")[rated]
-    keep = _in_period(at, since, until)
-    rated, step = rated[keep], step[keep]
-    scale = f.column("touchpoints", "rating_scale")[rated]
-    value = rating[rated]
+    v = read_voices(f)  # every rated touchpoint is one
+    in_scope = Scope(since=since, until=until).mask(f, v)
+    rated = np.flatnonzero(in_scope & (v.step >= 0) & ~np.isnan(v.rating))
+    step = v.step[rated]
+    value, scale = v.rating[rated], v.rating_scale[rated]
     share = value / np.where(np.isnan(scale), 5.0, scale)
     poor = poor_rating(value, scale)
     count = np.bincount(step, minlength=n_steps)
@@ -105,9 +100,7 @@ def step_moods(
         m.average_rating = float(total[code] / count[code])
         m.share_poor = float(poor_n[code] / count[code])
 
-    # sentiment and themes: the voices at a step
-    v = read_voices(f)
-    in_scope = Scope(since=since, until=until).mask(f, v)
+    # sentiment and themes
     said = np.flatnonzero(in_scope & (v.step >= 0) & ~np.isnan(v.sentiment))
     step = v.step[said]
     count = np.bincount(step, minlength=n_steps)
@@ -138,12 +131,3 @@ def step_moods(
             counted.sort(key=lambda kt: (-kt[0], labels[kt[1]]))
             mood(code).themes = [labels[t] for _, t in counted[:SHOWN_THEMES]]
     return moods
-
-
-def _in_period(at: np.ndarray, since: dt.datetime | None, until: dt.datetime | None) -> np.ndarray:
-    keep = np.ones(len(at), dtype=bool)
-    if since is not None:
-        keep &= at >= facts.micros(since)
-    if until is not None:
-        keep &= (at < facts.micros(until)) & (at != facts.NO_TIME)
-    return keep

@@ -32,7 +32,6 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from graph360 import facts
 from graph360.errors import InvalidRequestError
@@ -225,7 +224,7 @@ def themes(
     )
     step_keys, step_names = f.keys("steps"), f.column("steps", "name")
     dept_keys, dept_names = f.keys("departments"), f.column("departments", "name")
-    months = pd.to_datetime(v.at[rows], unit="us").strftime("%Y-%m").to_numpy()
+    month_of = v.at[rows].astype("datetime64[us]").astype("datetime64[M]")
     sentiment = v.sentiment[rows]
     for k, terms in enumerate(fitted.terms):
         mine = theme_of_row == k
@@ -236,7 +235,7 @@ def themes(
         said = said[~np.isnan(said)]
         texts_k = np.flatnonzero(fitted.theme == k)
         best = texts_k[np.argsort(-fitted.weight[texts_k], kind="stable")[:EXAMPLES]]
-        trend = pd.Series(months[mine]).value_counts().sort_index()
+        month, per_month = np.unique(month_of[mine], return_counts=True)
         report.themes.append(
             Theme(
                 label=label_of(terms),
@@ -245,7 +244,10 @@ def themes(
                 share=volume / len(rows),
                 share_negative=float((said < NEGATIVE).mean()) if len(said) else None,
                 with_sentiment=len(said),
-                trend=[{"month": str(m), "texts": int(n)} for m, n in trend.items()],
+                trend=[
+                    {"month": str(m), "texts": int(n)}
+                    for m, n in zip(month, per_month, strict=True)
+                ],
                 steps=_places(v.step[rows][mine], step_keys, step_names, "step"),
                 departments=_places(v.department[rows][mine], dept_keys, dept_names, "department"),
                 examples=[v.texts[used[i]] for i in best],

@@ -31,7 +31,6 @@ class Voices:
     """
 
     touchpoint: np.ndarray
-    key: np.ndarray
     text: np.ndarray
     texts: list[str]
     sentiment: np.ndarray
@@ -47,36 +46,23 @@ class Voices:
         return len(self.touchpoint)
 
 
-def _one_end(f: Facts, codes: np.ndarray, table: str) -> np.ndarray:
-    """Each touchpoint's target in the pair table ``table`` (its step, its department), -1
-    where it has none; the last one where it has several."""
-    out = np.full(len(codes), -1, dtype=np.int64)
-    i, j = f.join(codes, table, "source")
-    out[i] = f.column(table, "target")[j]
-    return out
-
-
 def read_voices(f: Facts) -> Voices:
-    """The voices of projection ``f``, with where each one happened."""
-    table = f.tables[facts.VOICES]
-    codes = f.column(facts.VOICES, "touchpoint")
+    """The voices of projection ``f``, with where each one happened (joined when the
+    projection was built: graph360.facts._voices)."""
     text, texts = f.codes(facts.VOICES, "text")
-    customer = np.full(len(codes), -1, dtype=np.int64)
-    i, j = f.join(codes, "had", "target")
-    customer[i] = f.column("had", "source")[j]
+    table = f.tables[facts.VOICES]
     return Voices(
-        touchpoint=codes,
-        key=f.column(facts.VOICES, "key"),
+        touchpoint=f.column(facts.VOICES, "touchpoint"),
         text=text,
         texts=[str(t) for t in texts],
         sentiment=f.column(facts.VOICES, "sentiment"),
         computed=np.asarray(table.column("computed").to_numpy(zero_copy_only=False), bool),
-        at=f.at("touchpoints", "at", codes),
-        step=_one_end(f, codes, "at_step"),
-        department=_one_end(f, codes, "handled_by"),
-        customer=customer,
-        rating=f.at("touchpoints", "rating", codes),
-        rating_scale=f.at("touchpoints", "rating_scale", codes),
+        at=f.column(facts.VOICES, "at"),
+        step=f.column(facts.VOICES, "step"),
+        department=f.column(facts.VOICES, "department"),
+        customer=f.column(facts.VOICES, "customer"),
+        rating=f.column(facts.VOICES, "rating"),
+        rating_scale=f.column(facts.VOICES, "rating_scale"),
     )
 
 
