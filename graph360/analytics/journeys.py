@@ -313,9 +313,10 @@ def journey_funnel(
     funnel = funnel_from_projection(
         journey_id, steps, projection, since=since, until=until, paths=paths
     )
-    funnel.as_of = facts_.current(store).as_of if use_facts else None
+    projection_ = facts_.current(store)  # the mood reads it on either path
+    funnel.as_of = projection_.as_of if use_facts else None
     funnel.journey = name if isinstance(name, str) else None
-    moods = step_moods(store, since=since, until=until)  # from the facts on either path
+    moods = step_moods(store, since=since, until=until, projection=projection_)
     for step in funnel.steps:
         step.mood = moods.get(step.step_id)
     return funnel

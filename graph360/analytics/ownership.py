@@ -294,7 +294,8 @@ def ownership_audit(
         if step.is_gap:
             _infer_owner(step, audited, handlers, names)
             step.advice = _advice(step)
-    moods = step_moods(store)  # all time, as the traffic; from the facts on either path
+    # all time, as the traffic; from the facts on either path
+    moods = step_moods(store, projection=projection_ or facts_.current(store))
     for step in audited:
         step.mood = moods.get(step.step_id)
 
