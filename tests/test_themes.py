@@ -217,3 +217,13 @@ def test_the_mood_over_graphql(voices_api) -> None:
     (support,) = data["ownershipAudit"]["steps"]
     assert support["stepId"] == "support"
     assert support["mood"]["shareNegative"] == pytest.approx(2 / 3)
+
+
+def test_the_card_says_what_they_are_not_saying_over_graphql(voices_api) -> None:
+    """Grace (crm:2) wrote a review and a mention that nobody answered within 14 days (her
+    ticket came later): both are on her card (graph360.analytics.silence)."""
+    query = """{ customer(ref: "crm:2") { silence { unansweredVoices silentChurnRisk
+      latestUnanswered { touchpointId kind } } } }"""
+    found = voices_api.gql(query, role="admin")["customer"]["silence"]
+    assert found["unansweredVoices"] == 2 and found["silentChurnRisk"] is False
+    assert [v["touchpointId"] for v in found["latestUnanswered"]] == ["D2", "A3"]

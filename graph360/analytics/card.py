@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from graph360.analytics.offers import next_best_offers
+from graph360.analytics.silence import customer_silence
 from graph360.contacts import DEFAULT_REGION, normalize_emails, normalize_phones
 from graph360.errors import NotFoundError
 from graph360.periods import utc_now
@@ -144,6 +145,10 @@ def customer_card(
         "flags": with_reasons(store.query("customer_flags", customer_id=customer_id), audience),
         "actions": with_reasons(store.query("customer_actions", customer_id=customer_id), audience),
         "next_best_offers": next_best_offers(store, customer_id, top=offers),
+        # What they are not saying: unanswered voices, silent churn risk (analytics.silence)
+        "silence": customer_silence(
+            store.query("customer_silence", customer_id=customer_id), now, audience
+        ),
     }
 
 

@@ -420,3 +420,23 @@ class Themes:
     since: dt.datetime | None
     until: dt.datetime | None
     as_of: GraphAsOf | None
+
+
+# --- what they are not saying ----------------------------------------------------------------
+
+
+@strawberry.type
+class UnansweredVoice:
+    touchpoint_id: strawberry.ID
+    at: dt.datetime | None
+    kind: str
+    text: str | None
+
+
+@strawberry.type
+class CustomerSilence:
+    unanswered_voices: int
+    latest_unanswered: list[UnansweredVoice]
+    silent_churn_risk: bool
+    recent_touchpoints: int
+    usual_touchpoints: float

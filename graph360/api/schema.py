@@ -30,6 +30,7 @@ from graph360.analytics import engagement as engagement_data
 from graph360.analytics import journeys as journey_data
 from graph360.analytics.offers import next_best_offers
 from graph360.analytics.routing import FLAG_KINDS
+from graph360.analytics.silence import customer_silence
 from graph360.api import analytics_types as at
 from graph360.api.compute import Answer
 from graph360.api.context import Context
@@ -583,6 +584,15 @@ class Customer:
     async def actions(self, info: Info, status: str | None = None) -> list[Action]:
         rows = await ctx(info).rows("customer_actions", "customer_id", self.id)
         return [_action(info, r) for r in rows if status is None or r["status"] == status]
+
+    @strawberry.field(
+        description="What they are not saying: unanswered public voices and silent churn "
+        "risk (analytics.silence; the rules are in its docstring)."
+    )
+    async def silence(self, info: Info) -> at.CustomerSilence:
+        rows = await ctx(info).run(lambda s: s.query("customer_silence", customer_id=self.id))
+        found = customer_silence(rows, utc_now(), ctx(info).audience)
+        return build(at.CustomerSilence, found)
 
     @strawberry.field
     async def next_best_offers(self, info: Info, first: int = 3) -> list[Offer]:
