@@ -28,23 +28,23 @@ STEPS = [
     ("support", "help", "Support", 1, "care"),
 ]
 # fmt: off
-#: touchpoint_id, at, kind, customer, step, department, rating, scale, sentiment, text
+#: touchpoint_id, at, kind, customer, step, department, rating, scale, sentiment, text, agent
 TOUCHPOINTS = [
-    ("D1", "2026-01-05T10:00:00Z", "review", "1", "deliver", "logistics", 1, 5, "", "My delivery is late again"),
-    ("D2", "2026-01-20T10:00:00Z", "review", "2", "deliver", "logistics", 2, 5, "", "Late delivery and the parcel is still missing"),
-    ("D3", "2026-02-03T10:00:00Z", "mention", "3", "deliver", "logistics", "", "", "", "delivery late by a week"),
-    ("D4", "2026-02-14T10:00:00Z", "mention", "1", "deliver", "logistics", "", "", "", "The delivery came late"),
-    ("R1", "2026-01-08T10:00:00Z", "ticket", "1", "support", "care", "", "", "-0.5", "Still waiting for my refund"),
-    ("R2", "2026-02-08T10:00:00Z", "ticket", "2", "support", "care", "", "", "-0.5", "refund not received, write to grace@example.org"),
-    ("R3", "2026-03-08T10:00:00Z", "ticket", "3", "support", "care", "", "", "0.2", "where is my refund"),
-    ("A1", "2026-01-09T10:00:00Z", "review", "3", "browse", "digital", 1, 5, "", "The app crashes on login"),
-    ("A2", "2026-01-10T10:00:00Z", "review", "3", "browse", "digital", 2, 5, "", "app crash when paying"),
-    ("A3", "2026-01-11T10:00:00Z", "mention", "2", "browse", "digital", "", "", "", "app crashes every morning"),
-    ("P1", "2026-03-01T10:00:00Z", "survey", "1", "pay", "sales", 4, 10, "", "price too high"),
-    ("P2", "2026-03-02T10:00:00Z", "survey", "2", "pay", "sales", 6, 10, "", "the price went up"),
-    ("P3", "2026-03-03T10:00:00Z", "survey", "3", "pay", "sales", 9, 10, "", "price increase again"),
+    ("D1", "2026-01-05T10:00:00Z", "review", "1", "deliver", "logistics", 1, 5, "", "My delivery is late again", "carl"),
+    ("D2", "2026-01-20T10:00:00Z", "review", "2", "deliver", "logistics", 2, 5, "", "Late delivery and the parcel is still missing", "carl"),
+    ("D3", "2026-02-03T10:00:00Z", "mention", "3", "deliver", "logistics", "", "", "", "delivery late by a week", ""),
+    ("D4", "2026-02-14T10:00:00Z", "mention", "1", "deliver", "logistics", "", "", "", "The delivery came late", ""),
+    ("R1", "2026-01-08T10:00:00Z", "ticket", "1", "support", "care", "", "", "-0.5", "Still waiting for my refund", "amy"),
+    ("R2", "2026-02-08T10:00:00Z", "ticket", "2", "support", "care", "", "", "-0.5", "refund not received, write to grace@example.org", "amy"),
+    ("R3", "2026-03-08T10:00:00Z", "ticket", "3", "support", "care", "", "", "0.2", "where is my refund", "bob"),
+    ("A1", "2026-01-09T10:00:00Z", "review", "3", "browse", "digital", 1, 5, "", "The app crashes on login", ""),
+    ("A2", "2026-01-10T10:00:00Z", "review", "3", "browse", "digital", 2, 5, "", "app crash when paying", ""),
+    ("A3", "2026-01-11T10:00:00Z", "mention", "2", "browse", "digital", "", "", "", "app crashes every morning", ""),
+    ("P1", "2026-03-01T10:00:00Z", "survey", "1", "pay", "sales", 4, 10, "", "price too high", ""),
+    ("P2", "2026-03-02T10:00:00Z", "survey", "2", "pay", "sales", 6, 10, "", "the price went up", ""),
+    ("P3", "2026-03-03T10:00:00Z", "survey", "3", "pay", "sales", 9, 10, "", "price increase again", ""),
     # not a voice: a page title (kind page_view) is nobody's words
-    ("W1", "2026-03-04T10:00:00Z", "page_view", "3", "browse", "digital", "", "", "", "Refund policy | Shop"),
+    ("W1", "2026-03-04T10:00:00Z", "page_view", "3", "browse", "digital", "", "", "", "Refund policy | Shop", ""),
 ]
 THEMES = {"delivery": ["D1", "D2", "D3", "D4"], "refund": ["R1", "R2", "R3"],
           "app": ["A1", "A2", "A3"], "price": ["P1", "P2", "P3"]}
@@ -92,10 +92,11 @@ def write_voices_bundle(folder: Path) -> Path:
             "rating_scale",
             "sentiment",
             "text",
+            "agent_id",
         ],
         [
-            (tid, at, "web", kind, "crm", who, step, dept, rating, scale, sentiment, text)
-            for tid, at, kind, who, step, dept, rating, scale, sentiment, text in TOUCHPOINTS
+            (tid, at, "web", kind, "crm", who, step, dept, rating, scale, sentiment, text, agent)
+            for tid, at, kind, who, step, dept, rating, scale, sentiment, text, agent in TOUCHPOINTS
         ],
     )
     return folder

@@ -13,7 +13,8 @@ in the period:
   VADER's -0.05).
 - **themes**: the labels of the step's most common themes (at most three, most texts first),
   from one theme model (``graph360.analytics.themes``) fitted on every voice text in the
-  period, so a theme is the same theme at every step.
+  period, so a theme is the same theme at every step (eight themes, at most one per three
+  distinct texts).
 
 Everything is read from the facts projection (``graph360.facts``).
 """
@@ -118,7 +119,7 @@ def step_moods(
 
     texts = np.flatnonzero(in_scope & (v.text >= 0))
     if len(texts):
-        _, inverse, fitted = themes_of(v, texts, MOOD_THEMES)
+        _, inverse, fitted = themes_of(v, texts, MOOD_THEMES, per_text=True)
         theme = fitted.theme[inverse]
         placed = (v.step[texts] >= 0) & (theme >= 0)
         pairs = v.step[texts][placed] * len(fitted.terms) + theme[placed]

@@ -165,10 +165,20 @@ def fit_themes(
     return FittedThemes(theme, weight, terms, len(fit))
 
 
-def themes_of(v: Voices, rows: np.ndarray, top: int) -> tuple[np.ndarray, np.ndarray, FittedThemes]:
+#: For the themes behind another figure (the mood, the feedback), at most one theme per this
+#: many distinct texts: a dozen texts split eight ways give eight themes of one text each.
+TEXTS_PER_THEME = 3
+
+
+def themes_of(
+    v: Voices, rows: np.ndarray, top: int, *, per_text: bool = False
+) -> tuple[np.ndarray, np.ndarray, FittedThemes]:
     """The themes of voices ``rows`` (each with a text): the distinct text codes used, each
-    row's index into them, and the fitted themes of those distinct texts."""
+    row's index into them, and the fitted themes of those distinct texts; ``per_text`` caps
+    the themes at one per :data:`TEXTS_PER_THEME` distinct texts."""
     used, inverse, counts = np.unique(v.text[rows], return_inverse=True, return_counts=True)
+    if per_text:
+        top = max(1, min(top, len(used) // TEXTS_PER_THEME))
     return used, inverse, fit_themes([v.texts[i] for i in used], counts, top)
 
 

@@ -440,3 +440,43 @@ class CustomerSilence:
     silent_churn_risk: bool
     recent_touchpoints: int
     usual_touchpoints: float
+
+
+# --- feedback --------------------------------------------------------------------------------
+
+
+@strawberry.type
+class WorstTheme:
+    theme: str
+    texts: int
+    share_negative: float | None
+
+
+@strawberry.type
+class UnitFeedback:
+    unit: str
+    name: str | None
+    volume: int
+    ratings: int
+    average_rating: float | None
+    rating_ci: list[float] | None
+    share_poor: float | None
+    poor_ci: list[float] | None
+    sentiments: int
+    average_sentiment: float | None
+    sentiment_ci: list[float] | None
+    share_negative: float | None
+    negative_ci: list[float] | None
+    worst_themes: list[WorstTheme]
+
+
+@strawberry.type
+class Feedback:
+    by: str
+    since: dt.datetime | None
+    until: dt.datetime | None
+    min_volume: int
+    units: list[UnitFeedback]
+    left_out: int
+    without_unit: int
+    as_of: GraphAsOf | None

@@ -908,6 +908,32 @@ class Query:
         shown = answer.value.for_audience(ctx(info).audience)
         return build(at.Themes, _answer(answer, shown.to_dict()))
 
+    @strawberry.field(
+        permission_classes=needs("analytics:read"),
+        description="Ratings and sentiment after each interaction per handling department or "
+        "agent, with 95% intervals, volume and worst themes (analytics.feedback).",
+    )
+    async def feedback(
+        self,
+        info: Info,
+        by: str = "department",
+        since: When | None = None,
+        until: When | None = None,
+        min_volume: int = 1,
+        top: int = 50,
+    ) -> at.Feedback:
+        period = periods.parse_period(since, until)
+        answer = await _analytic(
+            info,
+            "graph360.analytics.feedback:feedback",
+            by=by,
+            since=period.since,
+            until=period.until,
+            min_volume=min_volume,
+            top=top,
+        )
+        return build(at.Feedback, _answer(answer, answer.value.to_dict()))
+
     @strawberry.field(permission_classes=needs("card:read"))
     async def departments(self, info: Info) -> list[Department]:
         rows = await ctx(info).run(lambda s: s.query("routing_departments"))

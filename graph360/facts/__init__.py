@@ -449,6 +449,7 @@ def _voices(
         "text": model.ARROW_TYPES[node.columns["text"]],
         "sentiment": pa.float64(),
         "sentiment_computed": pa.float64(),
+        "agent_id": pa.string(),
     }
     raw = _conform(_read(store, "facts_voices", {"kinds": list(VOICE_KINDS)}), types)
     code = _positions(raw.column("h"), touchpoints)
@@ -464,6 +465,7 @@ def _voices(
         "text": _encode(raw.column("text").take(picked)),
         "sentiment": pc.coalesce(given, computed),
         "computed": pc.and_(pc.is_null(given), pc.is_valid(computed)),
+        "agent": _encode(raw.column("agent_id").take(picked)),
     }
     for name, pairs, end in (
         ("step", "at_step", "target"),

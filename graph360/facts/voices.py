@@ -41,6 +41,8 @@ class Voices:
     customer: np.ndarray
     rating: np.ndarray
     rating_scale: np.ndarray
+    agent: np.ndarray  # codes into ``agents`` (-1: none)
+    agents: list[str]
 
     def __len__(self) -> int:
         return len(self.touchpoint)
@@ -50,6 +52,7 @@ def read_voices(f: Facts) -> Voices:
     """The voices of projection ``f``, with where each one happened (joined when the
     projection was built: graph360.facts._voices)."""
     text, texts = f.codes(facts.VOICES, "text")
+    agent, agents = f.codes(facts.VOICES, "agent")
     table = f.tables[facts.VOICES]
     return Voices(
         touchpoint=f.column(facts.VOICES, "touchpoint"),
@@ -63,6 +66,8 @@ def read_voices(f: Facts) -> Voices:
         customer=f.column(facts.VOICES, "customer"),
         rating=f.column(facts.VOICES, "rating"),
         rating_scale=f.column(facts.VOICES, "rating_scale"),
+        agent=agent,
+        agents=[str(a) for a in agents],
     )
 
 

@@ -170,6 +170,7 @@ FILES: dict[str, FileSpec] = {
             "text",
             "outcome",
             "resolution",
+            "agent_id",
         ),
     ]
 }

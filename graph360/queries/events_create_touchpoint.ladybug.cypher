@@ -7,7 +7,8 @@
 // CREATE for a null OPTIONAL MATCH).
 // params: $customer_id, $touchpoint_id, $at, $channel, $kind, $value, $rating, $rating_scale,
 //         $sentiment, $text, $outcome, $resolution, $source, $attributes, $row_hash,
-//         $sentiment_computed, $sentiment_model, $campaign_id, $step_id, $department_id, $product_id
+//         $sentiment_computed, $sentiment_model, $agent_id,
+//         $campaign_id, $step_id, $department_id, $product_id
 // returns: one row: created (1, or 0 when the customer is missing)
 MATCH (c:Customer {customer_id: $customer_id})
 CREATE (c)-[:HAD]->(t:Touchpoint {
@@ -15,7 +16,7 @@ CREATE (c)-[:HAD]->(t:Touchpoint {
   rating: $rating, rating_scale: $rating_scale, sentiment: $sentiment, text: $text,
   outcome: $outcome, resolution: $resolution, source: $source, attributes: $attributes,
   row_hash: $row_hash, sentiment_computed: $sentiment_computed,
-  sentiment_model: $sentiment_model
+  sentiment_model: $sentiment_model, agent_id: $agent_id
 })
 WITH t
 OPTIONAL MATCH (m:Campaign {campaign_id: $campaign_id})

@@ -6,7 +6,8 @@
 // left null creates no relationship (FOREACH over an empty list).
 // params: $rows (list of maps: customer_id, touchpoint_id, at, channel, kind, value, rating,
 //         rating_scale, sentiment, text, outcome, resolution, source, attributes, row_hash,
-//         sentiment_computed, sentiment_model, campaign_id, step_id, department_id, product_id)
+//         sentiment_computed, sentiment_model, agent_id,
+//         campaign_id, step_id, department_id, product_id)
 // returns: one row: created (the touchpoints created)
 UNWIND $rows AS row
 MATCH (c:Customer {customer_id: row.customer_id})
@@ -16,7 +17,7 @@ CREATE (c)-[:HAD]->(t:Touchpoint {
   sentiment: row.sentiment, text: row.text, outcome: row.outcome,
   resolution: row.resolution, source: row.source, attributes: row.attributes,
   row_hash: row.row_hash, sentiment_computed: row.sentiment_computed,
-  sentiment_model: row.sentiment_model
+  sentiment_model: row.sentiment_model, agent_id: row.agent_id
 })
 WITH t, row
 OPTIONAL MATCH (m:Campaign {campaign_id: row.campaign_id})

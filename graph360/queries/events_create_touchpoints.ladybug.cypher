@@ -6,7 +6,8 @@
 // An end left null creates no relationship (LadybugDB skips CREATE for a null OPTIONAL MATCH).
 // params: $rows (Arrow table: customer_id (the customer), touchpoint_id, at, channel, kind, value, rating,
 //         rating_scale, sentiment, text, outcome, resolution, source, attributes, row_hash,
-//         sentiment_computed, sentiment_model, campaign_id, step_id, department_id, product_id)
+//         sentiment_computed, sentiment_model, agent_id,
+//         campaign_id, step_id, department_id, product_id)
 // returns: one row: created (the touchpoints created)
 LOAD FROM $rows
 MATCH (c:Customer {customer_id: customer_id})
@@ -15,7 +16,7 @@ CREATE (c)-[:HAD]->(t:Touchpoint {
   rating: rating, rating_scale: rating_scale, sentiment: sentiment, text: text,
   outcome: outcome, resolution: resolution, source: source, attributes: attributes,
   row_hash: row_hash, sentiment_computed: sentiment_computed,
-  sentiment_model: sentiment_model
+  sentiment_model: sentiment_model, agent_id: agent_id
 })
 WITH t, campaign_id, step_id, department_id, product_id
 OPTIONAL MATCH (m:Campaign {campaign_id: campaign_id})

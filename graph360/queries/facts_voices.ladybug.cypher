@@ -5,10 +5,11 @@
 // h is the handle the touchpoint table names it by: its offset in the node table (LadybugDB).
 // params: $kinds (the touchpoint kinds whose text is someone's words: VOICE_KINDS)
 // returns: one row per such touchpoint: h, key, text, sentiment,
-//          sentiment_computed
+//          sentiment_computed, agent_id (who handled it, when the source says)
 MATCH (t:Touchpoint)
 WHERE (t.text IS NOT NULL AND t.kind IN $kinds) OR t.sentiment IS NOT NULL
    OR t.rating IS NOT NULL
 RETURN offset(id(t)) AS h, t.touchpoint_id AS key,
        CASE WHEN t.kind IN $kinds THEN t.text END AS text,
-       t.sentiment AS sentiment, t.sentiment_computed AS sentiment_computed
+       t.sentiment AS sentiment, t.sentiment_computed AS sentiment_computed,
+       t.agent_id AS agent_id
