@@ -179,6 +179,23 @@ def graph_child(graph: Path, what: str) -> None:
         times.sort()
         steps = {"p50_ms": 1000 * times[len(times) // 2], "max_ms": 1000 * times[-1]}
         extra = {"customers": len(ids)}
+    elif what.startswith("feedback:"):
+        from graph360.analytics.feedback import feedback
+
+        found = feedback(store, by=what.split(":", 1)[1])
+        steps = {}
+        extra = {"units": len(found.units), "without_unit": found.without_unit}
+    elif what.startswith("channels:"):
+        from graph360.analytics.channels import multichannel
+
+        found = multichannel(store, what.split(":", 1)[1])
+        steps = {}
+        extra = {
+            "customers": found.customers,
+            "share_multichannel": found.share_multichannel,
+            "test": found.test,
+            "p_value": found.p_value,
+        }
     elif what == "audit":
         from graph360.analytics.ownership import ownership_audit
 
@@ -265,6 +282,9 @@ def main(argv: list[str] | None = None) -> int:
             ("audit (with its mood)", "audit", TARGET_SECONDS),
             ("silence", "silence", TARGET_SECONDS),
             ("card's silence section, 50 customers", "card silence", None),
+            ("feedback by department", "feedback:department", TARGET_SECONDS),
+            ("feedback by agent", "feedback:agent", TARGET_SECONDS),
+            (f"channels {args.journey}", f"channels:{args.journey}", TARGET_SECONDS),
         ]
         for name, child, target in measures:
             if args.only is None or child in args.only:

@@ -83,7 +83,7 @@ __all__ = [
 ]
 
 #: Bump when the files' layout changes: a projection of another format is rebuilt.
-FORMAT = 3
+FORMAT = 4
 #: The Meta node whose counter is the graph's version.
 META = "graph"
 
