@@ -153,3 +153,57 @@ def test_a_live_event_with_text_is_scored(store: GraphStore, tmp_path: Path, lea
     assert got["E1"]["sentiment"] is None and got["E1"]["sentiment_computed"] < 0
     assert got["E1"]["sentiment_model"] == sentiment.MODEL
     assert got["E2"]["sentiment"] == 0.25 and got["E2"]["sentiment_computed"] is None
+
+
+def test_sentiment_pending_backfills_an_older_graph(store: GraphStore, tmp_path: Path) -> None:
+    """A graph loaded before computed sentiment (its computed columns empty) is scored by
+    `graph360 sentiment` (``sentiment_pending`` then ``sentiment_store``), once."""
+    from typer.testing import CliRunner
+
+    from graph360 import facts
+    from graph360.cli import app
+
+    load_bundle(store, _bundle(tmp_path / "b"), rejects_path=tmp_path / "r.csv", max_shared=2)
+    empty = pa.table(
+        {
+            "touchpoint_id": ["T5", "S2"],
+            "sentiment_computed": pa.array([None, None], pa.float64()),
+            "sentiment_model": pa.array([None, None], pa.string()),
+        }
+    )
+    store.upsert_nodes("Touchpoint", empty)  # as a load before this change left them
+    pending = store.query("sentiment_pending", kinds=list(sentiment.VOICE_KINDS))
+    assert pending == [
+        {"touchpoint_id": "S2", "kind": "mention", "text": "The delivery was late, awful"},
+        {"touchpoint_id": "T5", "kind": "ticket", "text": "Billing question"},
+    ]
+    before = facts.graph_version(store)[0]
+    scored, _ = sentiment.backfill(store)
+    assert scored == 2 and facts.graph_version(store)[0] == before + 1
+    got = _touchpoints(store, ["S1", "S2", "T5"])
+    late = sentiment.score(pd.Series(["The delivery was late, awful"]))[0]
+    assert got["S2"]["sentiment_computed"] == pytest.approx(late)
+    assert got["S2"]["sentiment_model"] == sentiment.MODEL and got["S2"]["sentiment"] is None
+    assert got["S1"]["sentiment"] == 0.4 and got["S1"]["sentiment_computed"] is None
+    assert store.query("sentiment_pending", kinds=list(sentiment.VOICE_KINDS)) == []
+    if store.backend == "ladybug":
+        location = store.location
+        store.close()
+        done = CliRunner().invoke(app, ["sentiment", "--store", location, "--format", "json"])
+        assert done.exit_code == 0, done.output
+        assert '"scored": 0' in done.output
+
+
+def test_sentiment_store(store: GraphStore, tmp_path: Path) -> None:
+    """It sets the two computed properties of the touchpoints named, and nothing else."""
+    load_bundle(store, _bundle(tmp_path / "b"), rejects_path=tmp_path / "r.csv", max_shared=2)
+    rows = pa.table({"k": ["S1"], "v_score": [0.5], "v_model": ["test model"]})
+    if store.backend != "ladybug":
+        rows = rows.rename_columns(["touchpoint_id", "sentiment_computed", "sentiment_model"])
+        rows = rows.to_pylist()
+    with store.atomic():
+        store.write("sentiment_store", rows=rows)
+    got = _touchpoints(store, ["S1", "S2"])
+    assert (got["S1"]["sentiment_computed"], got["S1"]["sentiment_model"]) == (0.5, "test model")
+    assert got["S1"]["sentiment"] == 0.4 and got["S1"]["text"] == "The delivery was late, awful"
+    assert got["S2"]["sentiment_model"] == sentiment.MODEL

@@ -27,12 +27,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from graph360.store.base import GraphStore
+
 __all__ = [
     "MODEL",
     "NEGATIVE",
     "POSITIVE",
     "VOICE_KINDS",
     "annotate",
+    "backfill",
     "effective",
     "label",
     "score",
@@ -101,6 +104,47 @@ def annotate(frame: pd.DataFrame) -> pd.DataFrame:
         computed[wanted] = score(frame.loc[wanted, "text"])
     model = pd.Series(np.where(computed.notna(), MODEL, None), index=frame.index, dtype=object)
     return frame.assign(sentiment_computed=computed, sentiment_model=model)
+
+
+#: Rows per UNWIND of ``sentiment_store`` on Neo4j.
+STORE_BATCH = 5_000
+
+
+def backfill(store: GraphStore) -> tuple[int, float]:
+    """Score what a load before computed sentiment left unscored (``sentiment_pending``) and
+    store it (``sentiment_store``), in one transaction, bumping the graph's version; how many
+    texts were scored, and the seconds the scoring took. A second run finds nothing."""
+    import time
+
+    import pyarrow as pa
+
+    from graph360 import facts
+
+    pending = store.frame("sentiment_pending", kinds=list(VOICE_KINDS)).reindex(
+        columns=["touchpoint_id", "kind", "text"]
+    )
+    started = time.perf_counter()
+    scored = annotate(pending.assign(sentiment=np.nan))
+    scored = scored[scored["sentiment_computed"].notna()]
+    seconds = time.perf_counter() - started
+    if scored.empty:
+        return 0, seconds
+    rows = pa.table(
+        {
+            "k": pa.array(scored["touchpoint_id"].astype(object), pa.string()),
+            "v_score": pa.array(scored["sentiment_computed"], pa.float64()),
+            "v_model": pa.array(scored["sentiment_model"].astype(object), pa.string()),
+        }
+    )
+    with store.atomic():
+        facts.bump_version(store)
+        if store.backend == "ladybug":
+            store.write("sentiment_store", rows=rows)
+        else:
+            named = rows.rename_columns(["touchpoint_id", "sentiment_computed", "sentiment_model"])
+            for start in range(0, rows.num_rows, STORE_BATCH):
+                store.write("sentiment_store", rows=named.slice(start, STORE_BATCH).to_pylist())
+    return rows.num_rows, seconds
 
 
 def effective(given: np.ndarray, computed: np.ndarray) -> np.ndarray:
