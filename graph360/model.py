@@ -107,6 +107,18 @@ NODES: dict[str, NodeType] = {
                 "email": STRING,
                 "phone": STRING,
                 "name": STRING,
+                # The customer fields as this record gave them: the customer shows one
+                # record's value of each (survivorship), and a split customer's part gets
+                # back its own records' values (graph360.merges).
+                "gender": STRING,
+                "birth_date": TIMESTAMP,
+                "city": STRING,
+                "region": STRING,
+                "country": STRING,
+                "segment": STRING,
+                "persona": STRING,
+                "lifecycle_stage": STRING,
+                "created_at": TIMESTAMP,
                 "loaded_at": TIMESTAMP,
                 **ATTRIBUTES,
                 **ROW_HASH,
@@ -159,6 +171,9 @@ NODES: dict[str, NodeType] = {
                 "outcome": STRING,
                 "resolution": STRING,
                 "source": STRING,
+                # The source record its customer reference named (graph360.merges: a split
+                # moves a record's touchpoints with it).
+                "record_key": STRING,
                 **ATTRIBUTES,
                 **ROW_HASH,
                 # Computed at load for a text whose source gave no sentiment (never over the
@@ -212,6 +227,29 @@ NODES: dict[str, NodeType] = {
         # The graph's version: every committed write bumps it (graph360.facts.bump_version), so
         # the analytics' columnar projection knows which state of the graph it reflects.
         NodeType("Meta", "name", {"version": INT64, "written_at": TIMESTAMP}),
+        # One entry per merge, split or never-merge rule: what, when, why, the evidence and who
+        # (graph360.merges). Record keys only: no e-mail, phone or name is copied here.
+        NodeType(
+            "MergeLog",
+            "entry_id",
+            {
+                "kind": STRING,  # merge | unmerge | never_merge
+                "at": TIMESTAMP,
+                "who": STRING,
+                "rule": STRING,
+                "evidence": STRING,  # JSON object
+                "customer_id": STRING,  # the customer kept (merge) or split (unmerge)
+                "other_id": STRING,  # the customer folded in, or the one split off
+                "records": STRING,  # JSON list of the record keys moved
+            },
+        ),
+        # Two groups of source records that are not one person, whatever they share: loads,
+        # events and matching never link them (graph360.merges, graph360.ingest.identity).
+        NodeType(
+            "NeverMerge",
+            "rule_id",
+            {"records_a": STRING, "records_b": STRING, "at": TIMESTAMP, "who": STRING},
+        ),
         NodeType(
             "Action",
             "action_id",
@@ -236,17 +274,32 @@ RELATIONSHIPS: dict[str, RelType] = {
             {"rule": STRING, "via": STRING, "at": TIMESTAMP},
         ),
         RelType("IDENTIFIES", "Identifier", "SourceRecord"),
-        RelType("HOLDS", "Customer", "Account", {"role": STRING, **ROW_HASH}),
+        # record_key on HOLDS, RELATED (one per end) and TARGETS: the source record the row
+        # named, so a split customer's part keeps its own holdings, relationships and
+        # campaign memberships (graph360.merges).
+        RelType("HOLDS", "Customer", "Account", {"role": STRING, "record_key": STRING, **ROW_HASH}),
         RelType("MANAGED_BY", "Account", "Department"),
         RelType(
             "RELATED",
             "Customer",
             "Customer",
-            {"kind": STRING, "weight": DOUBLE, "since": TIMESTAMP, **ROW_HASH},
+            {
+                "kind": STRING,
+                "weight": DOUBLE,
+                "since": TIMESTAMP,
+                "from_record": STRING,
+                "to_record": STRING,
+                **ROW_HASH,
+            },
             identity=("kind",),
         ),
         RelType("RUN_BY", "Campaign", "Department"),
-        RelType("TARGETS", "Campaign", "Customer", {"added_at": TIMESTAMP, **ROW_HASH}),
+        RelType(
+            "TARGETS",
+            "Campaign",
+            "Customer",
+            {"added_at": TIMESTAMP, "record_key": STRING, **ROW_HASH},
+        ),
         RelType("HAD", "Customer", "Touchpoint"),
         RelType("FROM_CAMPAIGN", "Touchpoint", "Campaign"),
         RelType("AT_STEP", "Touchpoint", "JourneyStep"),
@@ -262,6 +315,21 @@ RELATIONSHIPS: dict[str, RelType] = {
     ]
 }
 
+#: The fields a customer shows from its records: each record keeps its own value as it was
+#: typed, and the customer takes one record's (graph360.ingest.load folds them on a load,
+#: graph360.merges after a merge or a split).
+CUSTOMER_FIELDS = (
+    "name",
+    "gender",
+    "birth_date",
+    "city",
+    "region",
+    "country",
+    "segment",
+    "persona",
+    "lifecycle_stage",
+    "created_at",
+)
 #: Properties graph360 computes from a row rather than reads from it: not part of the row's
 #: content hash (graph360.ingest.changes), so computing them never makes a row "changed".
 COMPUTED = frozenset({"sentiment_computed", "sentiment_model"})

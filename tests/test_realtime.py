@@ -513,6 +513,8 @@ def test_identity_record(tiny) -> None:
             "phone": "+442079460001",
             "name": "A. Lovelace",
             "customer_id": ADA,
+            "rule": "phone",
+            "via": "crm:1",
         }
     ]
     assert graph.query("identity_record", record_key="crm:99") == []
@@ -537,6 +539,8 @@ def test_identity_records_carrying(tiny) -> None:
         "phone": "+12125550100",
         "name": "Grace Hopper",
         "customer_id": GRACE,
+        "rule": "source_id",
+        "via": None,
     }
 
 

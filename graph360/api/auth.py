@@ -37,6 +37,7 @@ PERMISSIONS = {
     "analytics:read": "run the analytics (overlap, audit, funnel, engagement, influence)",
     "views:read": "open the interactive graph views",
     "ownership:write": "assign and remove journey step owners",
+    "identity:write": "merge and split customers by hand, and read the merge log",
 }
 
 ROLES: dict[str, frozenset[str]] = {

@@ -20,7 +20,6 @@ from typing import Any, Generic, NewType, TypeVar
 
 import pyarrow as pa
 import strawberry
-from strawberry.permission import BasePermission
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
@@ -33,8 +32,9 @@ from graph360.analytics.routing import FLAG_KINDS
 from graph360.analytics.silence import customer_silence
 from graph360.api import analytics_types as at
 from graph360.api.compute import Answer
-from graph360.api.context import Context
 from graph360.api.events import MAX_EVENTS
+from graph360.api.merging import MergeMutations, MergeQueries
+from graph360.api.permissions import PermissionDenied, ctx, needs
 from graph360.api.shapes import build, utc
 from graph360.errors import InvalidRequestError, NotFoundError
 from graph360.ingest.events import needs_routing, outcome_counts
@@ -63,31 +63,6 @@ MAX_PAGE = 100
 DEFAULT_PAGE = 20
 
 T = TypeVar("T")
-
-
-# --- permissions -----------------------------------------------------------------------------
-
-
-class PermissionDenied(strawberry.exceptions.StrawberryGraphQLError):
-    """Raised for a field the caller's role may not use; the message names the permission."""
-
-
-def needs(permission: str) -> list[type[BasePermission]]:
-    """The permission classes for a field that requires ``permission``."""
-
-    class Needs(BasePermission):
-        message = f"permission denied: this needs '{permission}', which your key's role lacks"
-        error_class = PermissionDenied
-
-        def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-            return info.context.can(permission)
-
-    Needs.__name__ = f"Needs_{permission.replace(':', '_')}"
-    return [Needs]
-
-
-def ctx(info: Info) -> Context:
-    return info.context
 
 
 # --- pagination ------------------------------------------------------------------------------
@@ -673,7 +648,7 @@ def _answer(answer: Answer, data: dict[str, Any], key: str = "as_of") -> dict[st
 
 
 @strawberry.type
-class Query:
+class Query(MergeQueries):
     @strawberry.field(
         permission_classes=needs("card:read"),
         description="One customer's 360 card, by id or by ref (source:source_id or e-mail).",
@@ -1132,7 +1107,7 @@ async def _step_now(info: Info, step_id: str) -> JourneyStep:
 
 
 @strawberry.type
-class Mutation:
+class Mutation(MergeMutations):
     @strawberry.mutation(
         permission_classes=needs("touchpoints:write"),
         description="Record a touchpoint now: the loader's rules and identity resolution, then "

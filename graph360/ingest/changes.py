@@ -108,7 +108,7 @@ ANCHORS: dict[str, Anchor] = {
             "customer_id",
             "email_norm",
             "phone_norm",
-            "name",
+            *model.CUSTOMER_FIELDS,
             "attributes",
             "__customer",
             "__rule",
@@ -136,9 +136,13 @@ ANCHORS: dict[str, Anchor] = {
             ("FOR_PRODUCT", "source"),
         ),
     ),
-    "holdings": Anchor("HOLDS", ("__customer", "account_id"), ("role",)),
-    "relationships": Anchor("RELATED", ("__from", "__to", "kind"), ("weight", "since")),
-    "campaign_members": Anchor("TARGETS", ("campaign_id", "__customer"), ("added_at",)),
+    "holdings": Anchor("HOLDS", ("__customer", "account_id"), ("role", "__record")),
+    "relationships": Anchor(
+        "RELATED",
+        ("__from", "__to", "kind"),
+        ("weight", "since", "__from_record", "__to_record"),
+    ),
+    "campaign_members": Anchor("TARGETS", ("campaign_id", "__customer"), ("added_at", "__record")),
 }
 #: Relationship types only ever written for their anchor (deleted first when it changed).
 OWNED: frozenset[str] = frozenset(t for a in ANCHORS.values() for t, _ in a.owned)
@@ -190,6 +194,8 @@ def compare(
     """
     content = list(anchor.content) if anchor.content else list(frame.columns)
     frame = frame.assign(row_hash=content_hashes(anchor, _arrow(frame, [*content, *anchor.late])))
+    if not anchor.is_node:
+        frame = _one_per_relationship(frame, list(anchor.key), list(anchor.content))
     if fresh or frame.empty:
         return frame, FileChanges(new=len(frame))
     keys = _identity(frame, anchor.key)
@@ -197,9 +203,9 @@ def compare(
     position = pc.index_in(keys, value_set=stored.column("identity"))
     found = position.is_valid().to_numpy(zero_copy_only=False)
     before = pc.take(stored.column("row_hash"), position)
-    hashed = before.is_valid().to_numpy(zero_copy_only=False)  # written before hashes were
+    has_hash = before.is_valid().to_numpy(zero_copy_only=False)  # written before hashes were
     before = pc.fill_null(before, 0).to_numpy(zero_copy_only=False)
-    same = found & hashed & (before == frame["row_hash"].to_numpy())
+    same = found & has_hash & (before == frame["row_hash"].to_numpy())
     changed = found & ~same
     kept = frame[~same]
     changes = FileChanges(
@@ -221,6 +227,26 @@ def content_hashes(anchor: Anchor, table: pa.Table) -> np.ndarray:
         mixed = row_hashes(pa.table({"row": pa.array(hashes), name: column}))
         hashes = np.where(column.is_valid().to_numpy(zero_copy_only=False), mixed, hashes)
     return hashes
+
+
+def _one_per_relationship(frame: pd.DataFrame, key: list[str], content: list[str]) -> pd.DataFrame:
+    """Rows that become one relationship (two records of one customer holding one account)
+    all take the content of the one with the smallest hash: the same whatever order they came
+    in, so a re-load compares equal and each row still counts as itself."""
+    repeated = frame.duplicated(key, keep=False)
+    if not repeated.any():
+        return frame
+    columns = [c for c in content if c in frame] + ["row_hash"]
+    group = frame[repeated]
+    chosen = group.sort_values("row_hash", kind="stable").drop_duplicates(key)
+    chosen = chosen.set_index(key)[columns]
+    aligned = chosen.reindex(
+        pd.MultiIndex.from_frame(group[key]) if len(key) > 1 else group[key[0]]
+    )
+    frame = frame.copy()
+    for column in columns:
+        frame.loc[repeated, column] = aligned[column].to_numpy()
+    return frame
 
 
 def _arrow(frame: pd.DataFrame, columns: list[str]) -> pa.Table:

@@ -50,7 +50,7 @@ from typing import Any, TypeVar
 import numpy as np
 import pyarrow as pa
 
-from graph360 import facts
+from graph360 import facts, merges
 from graph360.analytics.routing import COMPLAINT_KINDS, run_rules
 from graph360.errors import Graph360Error
 from graph360.ingest import changes, identifiers, identity
@@ -228,6 +228,7 @@ def write_events_batch(store: GraphStore, batch: Batch) -> None:
     for label, rows in batch.nodes:
         if label != "Touchpoint":
             store.upsert_nodes(label, rows)
+    splits = merges.apply_moves(store, batch.people.resolution, who="events")
     store.merge_nodes("Customer", batch.people.resolution.merged_customers)
     for name, found in batch.changes.items():
         for rel_type, end in changes.ANCHORS[name].owned if name in changes.ANCHORS else ():
@@ -237,6 +238,7 @@ def write_events_batch(store: GraphStore, batch: Batch) -> None:
         if rel_type not in TOUCHPOINT_RELATIONSHIPS:
             store.upsert_relationships(rel_type, rows)
     identifiers.write_index(store, batch)
+    merges.refold(store, merges.touched(splits), batch.people.resolution.blocked)
 
 
 def _touchpoint_rows(batch: Batch) -> pa.Table:

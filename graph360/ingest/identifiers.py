@@ -29,12 +29,21 @@ import pandas as pd
 import pyarrow as pa
 
 from graph360 import model
+from graph360.ingest import identity
 from graph360.store.base import GraphStore
 
 if TYPE_CHECKING:
     from graph360.ingest.load import Batch
 
-__all__ = ["KINDS", "identifier_tables", "index_stored_records", "records_carrying", "write_index"]
+__all__ = [
+    "KINDS",
+    "carrier_counts",
+    "identifier_tables",
+    "index_stored_records",
+    "kind_of",
+    "records_carrying",
+    "write_index",
+]
 
 #: Up to this many changed records (or old identifiers), they are read and dropped by key (a
 #: probe each, about 0.5 ms at 1M), else in one scan (about 0.2 s at 1M).
@@ -132,5 +141,20 @@ def records_carrying(store: GraphStore, identifiers: set[str]) -> pd.DataFrame:
         for key in sorted(identifiers)
         for row in store.query("identity_records_carrying", key=key)
     ]
-    columns = ["record_key", "email", "phone", "name", "customer_id"]
+    columns = list(identity.IDENTITY_COLUMNS)
     return pd.DataFrame(rows, columns=columns).drop_duplicates("record_key", ignore_index=True)
+
+
+def carrier_counts(store: GraphStore, identifiers: set[str]) -> dict[str, int]:
+    """How many records carry each of these normalised e-mails or phones, keyed as identity
+    resolution names them ("email:…", "phone:…")."""
+    counts = {}
+    for key in sorted(identifiers):
+        carriers = len(store.query("identity_records_carrying", key=key))
+        counts[f"{kind_of(key)}:{key}"] = carriers
+    return counts
+
+
+def kind_of(key: str) -> str:
+    """An identifier's kind from its key: phones are E.164 (+…), e-mails never start so."""
+    return "phone" if key.startswith("+") else "email"

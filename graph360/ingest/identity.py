@@ -17,10 +17,22 @@ evidence of a household, not of one person. Such an identifier splits its record
 of agreeing names, each linked within itself; the disagreement is reported (``conflicts``). A
 record linked by other evidence still joins (only this link is refused).
 
+**Links people made stay; separations people made hold.** A merge by hand or by the
+probabilistic matcher (``graph360.merges``) is a link too (``joined``: its record and the
+record it was joined to), kept by every later resolution. A never-merge rule (``apart``: two
+groups of records) is never crossed: a cluster holding both sides is re-clustered by adding its
+links one at a time (joined first, then e-mail, then phone, each by record key) and refusing
+any that would put the two sides together.
+
 Resolution is deterministic: clusters are the connected components of records linked by
 unblocked identifiers; a new cluster's id is derived from its smallest record key; a cluster
 that contains records already in the store keeps the id they had. When a new record bridges two
 existing customers, the one with the smaller id survives and the other is folded into it.
+**The order of arrival does not matter.** When records of one stored customer no longer form
+one cluster (the identifier that linked them became a placeholder when more records came to
+carry it, or a never-merge rule now separates them), the customer keeps the cluster holding the
+record its id was derived from, and each other cluster becomes a customer of its own
+(``splits``): the graph a batch load of every record would give, whatever order they came in.
 Each record's ``IDENTIFIED_BY`` says which rule linked it and through which record (``via``),
 found by a breadth-first walk from the cluster's anchor preferring e-mail links over phone links.
 
@@ -75,6 +87,8 @@ class Resolution:
     conflicts: dict[str, list[list[str]]] = field(default_factory=dict)
     merged_customers: dict[str, str] = field(default_factory=dict)  # old id -> survivor id
     new_customers: set[str] = field(default_factory=set)
+    #: Stored records leaving their customer for another (a split): record key -> customer.
+    moves: dict[str, str] = field(default_factory=dict)
 
     @cached_property
     def customer_of(self) -> dict[str, str]:
@@ -86,7 +100,8 @@ class Resolution:
 
     @cached_property
     def via_of(self) -> dict[str, str | None]:
-        return dict(zip(self.table.index, self.table["via"], strict=True))
+        vias = self.table["via"]
+        return {k: v if isinstance(v, str) else None for k, v in zip(vias.index, vias, strict=True)}
 
     def records_merged(self) -> int:
         """Records that joined a customer through an e-mail or phone link."""
@@ -98,12 +113,33 @@ def customer_id_for(anchor_record_key: str) -> str:
     return "C" + hashlib.sha1(anchor_record_key.encode("utf-8")).hexdigest()[:12].upper()
 
 
+#: Rules of links made by a person or the matcher rather than by a shared identifier.
+JOINING_RULES = ("manual", "probabilistic")
+#: The columns of a stored record as identity resolution reads it (the identity_* queries).
+IDENTITY_COLUMNS = ("record_key", "email", "phone", "name", "customer_id", "rule", "via")
+
+
+def joins(records: pd.DataFrame) -> dict[str, tuple[str, str]]:
+    """The joins people and the matcher made among stored ``records`` (IDENTITY_COLUMNS):
+    record -> (rule, the record it was joined to)."""
+    if "rule" not in records:
+        return {}
+    made = records[records["rule"].isin(JOINING_RULES) & records["via"].notna()]
+    return {
+        str(k): (str(r), str(v))
+        for k, r, v in zip(made["record_key"], made["rule"], made["via"], strict=True)
+    }
+
+
 def resolve(
     records: pd.DataFrame,
     existing: dict[str, str],
     max_shared: int = DEFAULT_MAX_SHARED,
     *,
     batch: set[str] | None = None,
+    joined: dict[str, tuple[str, str]] | None = None,
+    apart: list[tuple[frozenset[str], frozenset[str]]] | None = None,
+    placeholders: dict[str, int] | None = None,
 ) -> Resolution:
     """Cluster ``records`` (columns record_key, email, phone — already normalised — and,
     optionally, name, which lets conflicting evidence stop a link).
@@ -117,6 +153,11 @@ def resolve(
     the part of the customer the new record touches, and walking from the new record itself
     would explain its joining as ``source_id``. Without ``batch`` the walk starts at the
     smallest record, as it always has for whole-store resolution.
+
+    ``joined`` maps a record to the (rule, record) a person or the matcher joined it to;
+    ``apart`` lists never-merge rules (see the module docstring). Both only count for the
+    records present. ``placeholders`` ("email:x" -> carriers) are blocked whatever number of
+    their carriers is present: a resolution over part of the store knows them from the index.
     """
     records = records.drop_duplicates("record_key")
     by_key = pc.sort_indices(pa.array(records["record_key"], from_pandas=True, type=pa.string()))
@@ -130,6 +171,10 @@ def resolve(
         values = records[rule]
         codes, uniques = pd.factorize(values)  # -1 where missing; one code per identifier
         sizes = np.bincount(codes[codes >= 0], minlength=len(uniques))
+        if placeholders:
+            known = {k[len(rule) + 1 :]: n for k, n in placeholders.items() if k.startswith(rule)}
+            forced = np.asarray(uniques.isin(list(known)), dtype=bool)
+            sizes = np.where(forced, [known.get(u, 0) for u in uniques], sizes)
         for code in np.flatnonzero(sizes > max_shared):
             blocked[f"{rule}:{uniques[code]}"] = int(sizes[code])
         members = np.flatnonzero(codes >= 0)
@@ -147,15 +192,22 @@ def resolve(
             )
         links.append((sources, targets, rule))
     n = len(records)
+    row_of = pd.Index(keys)
+    joins = _joined_links(joined or {}, row_of)
+    links.insert(0, joins)
     rows = np.concatenate([a for a, _, _ in links] + [np.zeros(0, dtype=np.int64)]).astype(np.int64)
     cols = np.concatenate([b for _, b, _ in links] + [np.zeros(0, dtype=np.int64)]).astype(np.int64)
     graph = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n))
     clusters, component = connected_components(graph, directed=False)
+    if apart:
+        clusters, component = _keep_apart(clusters, component, rows, cols, apart, row_of)
 
     # Column-wise over every record; only multi-record clusters are walked one by one.
     _, first_row = np.unique(component, return_index=True)  # rows are sorted: smallest key
-    owners = pd.DataFrame({"cluster": component, "owner": pd.Series(keys).map(existing)})
+    owner_of_row = pd.Series(keys).map(existing)
+    owners = pd.DataFrame({"cluster": component, "owner": owner_of_row})
     owners = owners.dropna().drop_duplicates()
+    owners = _homes(owners, keys, component)
     known = owners.groupby("cluster")["owner"].min()
     survivor = np.empty(clusters, dtype=object)
     is_known = np.zeros(clusters, dtype=bool)
@@ -166,7 +218,12 @@ def resolve(
     owners = owners[owners["owner"].to_numpy() != survivor[owners["cluster"].to_numpy()]]
     merged = dict(zip(owners["owner"], survivor[owners["cluster"].to_numpy()], strict=True))
     customers = survivor[component]
-    rules, vias = _explain(keys, component, records, blocked, batch)
+    owner_of_row = owner_of_row.astype(object)
+    final = owner_of_row.map(merged).astype(object)  # each stored record's customer now
+    final = final.where(final.notna(), owner_of_row)
+    moved = np.flatnonzero((owner_of_row.notna() & (final != customers)).to_numpy())
+    moves = {str(keys[i]): str(customers[i]) for i in moved}
+    rules, vias = _explain(keys, component, records, blocked, batch, joined or {})
     table = pd.DataFrame(
         {"customer": customers, "rule": rules, "via": vias},
         index=pd.Index(keys, name="record_key"),
@@ -177,7 +234,100 @@ def resolve(
         conflicts=conflicts,
         merged_customers=merged,
         new_customers=set(survivor[fresh]),
+        moves=moves,
     )
+
+
+def _joined_links(
+    joined: dict[str, tuple[str, str]], row_of: pd.Index
+) -> tuple[np.ndarray, np.ndarray, str]:
+    """The links people and the matcher made, between records both present, as row pairs."""
+    pairs = [(a, b) for a, (_, b) in joined.items()]
+    if not pairs:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), "joined"
+    sources = row_of.get_indexer([a for a, _ in pairs])
+    targets = row_of.get_indexer([b for _, b in pairs])
+    present = (sources >= 0) & (targets >= 0)
+    return sources[present], targets[present], "joined"
+
+
+def _keep_apart(
+    clusters: int,
+    component: np.ndarray,
+    rows: np.ndarray,
+    cols: np.ndarray,
+    apart: list[tuple[frozenset[str], frozenset[str]]],
+    row_of: pd.Index,
+) -> tuple[int, np.ndarray]:
+    """Re-cluster every cluster that holds both sides of a never-merge rule.
+
+    Its links (``rows``/``cols``, already in order of preference: joined, e-mail, phone, each
+    by record key) are added one at a time; a link that would put one rule's two sides in one
+    cluster is refused. The part holding the cluster's smallest record keeps its number.
+    """
+    sides: dict[int, set[tuple[int, int]]] = defaultdict(set)  # row -> (rule, side) it is on
+    for number, (a, b) in enumerate(apart):
+        for side, members in enumerate((a, b)):
+            for row in row_of.get_indexer(sorted(members)):
+                if row >= 0:
+                    sides[int(row)].add((number, side))
+    crossed = set()
+    for a, b in apart:
+        clusters_a = {component[r] for r in row_of.get_indexer(sorted(a)) if r >= 0}
+        clusters_b = {component[r] for r in row_of.get_indexer(sorted(b)) if r >= 0}
+        crossed |= clusters_a & clusters_b
+    if not crossed:
+        return clusters, component
+    component = component.copy()
+    inside = np.isin(component[rows], list(crossed))
+    parent: dict[int, int] = {}
+    tags: dict[int, set[tuple[int, int]]] = {}
+
+    def root(row: int) -> int:
+        parent.setdefault(row, row)
+        while parent[row] != row:
+            parent[row] = parent[parent[row]]
+            row = parent[row]
+        return row
+
+    for a, b in zip(rows[inside].tolist(), cols[inside].tolist(), strict=True):
+        ra, rb = root(a), root(b)
+        if ra == rb:
+            continue
+        ta = tags.setdefault(ra, set(sides.get(ra, ())))
+        tb = tags.setdefault(rb, set(sides.get(rb, ())))
+        if any((rule, 1 - side) in tb for rule, side in ta):
+            continue  # the two sides of a never-merge rule would meet
+        small, large = sorted((ra, rb))
+        parent[large] = small
+        tags[small] = ta | tb
+    for cluster in sorted(crossed):
+        members = np.flatnonzero(component == cluster)
+        parts: dict[int, list[int]] = defaultdict(list)
+        for row in members.tolist():
+            parts[root(row)].append(row)
+        for part in sorted(parts.values(), key=min)[1:]:  # the first keeps the number
+            component[part] = clusters
+            clusters += 1
+    return clusters, component
+
+
+def _homes(owners: pd.DataFrame, keys: np.ndarray, component: np.ndarray) -> pd.DataFrame:
+    """Each stored customer's (``owner``) clusters reduced to its home: the cluster holding the
+    record its id was derived from, else the one with the smallest record. A customer in one
+    cluster (the common case) is left as it is; its other clusters become customers of their
+    own (a split)."""
+    spread = owners["owner"].duplicated(keep=False)
+    if not spread.any():
+        return owners
+    homes = []
+    for owner, places in owners[spread].groupby("owner"):
+        clusters = places["cluster"].to_numpy()
+        rows = np.flatnonzero(np.isin(component, clusters))
+        anchor = [r for r in rows.tolist() if customer_id_for(str(keys[r])) == owner]
+        home = component[anchor[0]] if anchor else component[rows.min()]
+        homes.append({"cluster": home, "owner": owner})
+    return pd.concat([owners[~spread], pd.DataFrame(homes)], ignore_index=True)
 
 
 def first_names(names: pd.Series) -> np.ndarray:
@@ -288,9 +438,11 @@ def _explain(
     component: np.ndarray,
     records: pd.DataFrame,
     blocked: dict[str, int],
-    batch: set[str] | None = None,
+    batch: set[str] | None,
+    joined: dict[str, tuple[str, str]],
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Walk each multi-record cluster from its anchor; each record's rule is the link found.
+    """Walk each multi-record cluster from its anchor; each record's rule is the link found
+    (a shared identifier, or failing that the join a person or the matcher made).
 
     The anchor is the smallest record key, or with ``batch`` the smallest outside it. A record
     alone in its cluster is its own anchor: ``source_id``, through nobody.
@@ -299,6 +451,13 @@ def _explain(
     via_of = np.full(len(keys), None, dtype=object)
     emails = records["email"].to_numpy(dtype=object)
     phones = records["phone"].to_numpy(dtype=object)
+    row_of = {str(k): i for i, k in enumerate(keys)} if joined else {}
+    partners: dict[int, list[tuple[int, str]]] = defaultdict(list)  # row -> (row, rule)
+    for record, (rule, other) in joined.items():
+        a, b = row_of.get(record), row_of.get(other)
+        if a is not None and b is not None:
+            partners[a].append((b, rule))
+            partners[b].append((a, rule))
     shared = np.flatnonzero(np.bincount(component)[component] > 1)
     shared = shared[np.argsort(component[shared], kind="stable")]  # by cluster, then by key
     bounds = np.flatnonzero(np.diff(component[shared])) + 1
@@ -311,13 +470,31 @@ def _explain(
             for rule, value in (("email", emails[i]), ("phone", phones[i])):
                 if isinstance(value, str) and f"{rule}:{value}" not in blocked:
                     by_value[(rule, value)].append(i)
+        members_set = set(member_list)
         seen, queue = {anchor}, deque([anchor])
-        while queue:
-            current = queue.popleft()
-            for rule, value in (("email", emails[current]), ("phone", phones[current])):
-                for other in by_value.get((rule, value), ()):
-                    if other not in seen:
-                        seen.add(other)
-                        rule_of[other], via_of[other] = rule, keys[current]
-                        queue.append(other)
+        while True:
+            while queue:
+                current = queue.popleft()
+                for rule, value in (("email", emails[current]), ("phone", phones[current])):
+                    for other in by_value.get((rule, value), ()):
+                        if other not in seen:
+                            seen.add(other)
+                            rule_of[other], via_of[other] = rule, keys[current]
+                            queue.append(other)
+            # identifiers reached all they can: cross one join a person or the matcher made
+            crossing = next(
+                (
+                    (current, other, rule)
+                    for current in sorted(seen)
+                    for other, rule in partners.get(current, ())
+                    if other not in seen and other in members_set
+                ),
+                None,
+            )
+            if crossing is None:
+                break
+            current, other, rule = crossing
+            seen.add(other)
+            rule_of[other], via_of[other] = rule, keys[current]
+            queue.append(other)
     return rule_of, via_of

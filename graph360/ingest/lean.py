@@ -142,7 +142,7 @@ def prepare_lean(
             {key: row[key] for key in extra if row.get(key) is not None} for row in texts
         )
     ]
-    return LeanGroup(_rows(columns, typed, attributes, customers), customers)
+    return LeanGroup(_rows(columns, typed, attributes, customers), [c for c, _ in customers])
 
 
 def write_lean(store: GraphStore, group: LeanGroup) -> None:
@@ -245,9 +245,10 @@ def _within_rules(typed: dict[str, pd.Series]) -> bool:
 
 def _customers(
     store: GraphStore, columns: dict[str, list[Any]], max_shared: int
-) -> list[str] | None:
-    """Each row's customer, as ``load._People.customer_ids`` finds it over the group's identity
-    neighbourhood; None when a row resolves to nobody, or the loader could merge."""
+) -> list[tuple[str, str]] | None:
+    """Each row's customer and the record its reference named, as
+    ``load._People.customer_ids`` finds them over the group's identity neighbourhood; None
+    when a row resolves to nobody, or the loader could merge."""
     sources, ids, emails = columns["source"], columns["customer_id"], columns["email"]
     keys = [
         f"{s}:{c}" if s is not None and c is not None else None
@@ -262,7 +263,7 @@ def _customers(
         normalized, _ = identity.normalize_emails(pd.Series(emails, dtype=object))
     else:  # nothing to normalise (pandas' string kernels cost ~3 ms even for one row)
         normalized = pd.Series(emails, dtype=object)
-    by_email: dict[str, str] = {}
+    by_email: dict[str, tuple[str, str]] = {}
     unsure: set[str] = set()  # blocked, or carried by several customers (the loader merges)
     for email in sorted(set(normalized.dropna())):
         carriers = identifiers.records_carrying(store, {email})
@@ -270,13 +271,13 @@ def _customers(
         if len(carriers) > max_shared or len(owners) > 1:
             unsure.add(email)
         elif owners:
-            by_email[email] = owners.pop()
-    found: list[str] = []
+            by_email[email] = (owners.pop(), min(carriers["record_key"]))
+    found: list[tuple[str, str]] = []
     for key, email in zip(keys, normalized, strict=True):
         known = isinstance(email, str)
         if known and email in unsure:
             return None
-        customer = owner.get(key) if key is not None else None
+        customer = (owner[key], key) if key in owner else None
         if customer is None and known:
             customer = by_email.get(email)
         if customer is None:
@@ -289,7 +290,7 @@ def _rows(
     columns: dict[str, list[Any]],
     typed: dict[str, pd.Series],
     attributes: list[str | None],
-    customers: list[str],
+    customers: list[tuple[str, str]],
 ) -> pa.Table:
     """The rows of ``events_create_touchpoints``: the Touchpoint's properties, its row hash over
     ``changes.ANCHORS["touchpoints"].content`` (typed as ``changes._arrow`` types them) and
@@ -325,7 +326,8 @@ def _rows(
     scale = typed["rating_scale"]
     arrays["rating_scale"] = pa.array(scale.astype("Int64"), pa.int64(), from_pandas=True)
     arrays["attributes"] = pa.array(attributes, pa.string())
-    arrays["__customer"] = arrays["customer_id"] = pa.array(customers, pa.string())
+    arrays["__customer"] = arrays["customer_id"] = pa.array([c for c, _ in customers], pa.string())
+    arrays["record_key"] = pa.array([r for _, r in customers], pa.string())
     for column, _ in REFERENCES:
         arrays[column] = pa.array(columns[column], pa.string())
     anchor = changes.ANCHORS["touchpoints"]

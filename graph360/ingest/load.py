@@ -22,9 +22,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from graph360 import facts, model
+from graph360 import facts, merges, model
 from graph360.errors import BundleError
-from graph360.ingest import changes, identifiers, identity, sentiment, validate
+from graph360.ingest import changes, identifiers, identity, sentiment, survivorship, validate
 from graph360.ingest.bundle import FILES, RawFile, Reject, find_file, read_bundle
 from graph360.ingest.validate import Checker
 from graph360.periods import utc_now
@@ -301,10 +301,10 @@ def prepare_batch(
 
 
 def write_batch(
-    store: GraphStore, batch: Batch, *, progress: Progress | None = None
+    store: GraphStore, batch: Batch, *, progress: Progress | None = None, who: str = "load"
 ) -> tuple[dict[str, int], dict[str, int]]:
     """Upsert everything in ``batch`` (call inside ``store.atomic()``); how many nodes per
-    label and relationships per type were new."""
+    label and relationships per type were new. ``who`` names the writer in the merge log."""
     step = progress or (lambda _: None)
     nodes_created: dict[str, int] = {}
     relationships_created: dict[str, int] = {}
@@ -314,6 +314,7 @@ def write_batch(
     for label, rows in batch.nodes:
         created = store.upsert_nodes(label, rows)
         nodes_created[label] = nodes_created.get(label, 0) + created
+    splits = merges.apply_moves(store, batch.people.resolution, who=who)
     store.merge_nodes("Customer", batch.people.resolution.merged_customers)
     step("write relationships")
     for name, found in batch.changes.items():  # what changed rows implied before they changed
@@ -323,6 +324,7 @@ def write_batch(
         created = store.upsert_relationships(rel_type, rows, new=rel_type in changes.OWNED)
         relationships_created[rel_type] = relationships_created.get(rel_type, 0) + created
     identifiers.write_index(store, batch)  # the e-mail/phone index of the records written
+    merges.refold(store, merges.touched(splits), batch.people.resolution.blocked)
     return nodes_created, relationships_created
 
 
@@ -464,6 +466,7 @@ class _People:
     record_customers: pa.Array
     emails: pa.Array
     email_customers: pa.Array
+    email_records: pa.Array  # the smallest record carrying each e-mail
 
     @property
     def blocked_emails(self) -> set[str]:
@@ -496,19 +499,22 @@ class _People:
             existing = _neighbourhood(store, new, references)
             batch = set(new["record_key"])
         if existing.empty:
-            existing = pd.DataFrame(columns=["record_key", "email", "phone", "name", "customer_id"])
-        # A record in the batch is resolved by what it says now, not by what it said when it
-        # was stored (a changed e-mail links by the new address, as a clean load would).
-        stored = existing[~existing["record_key"].isin(new["record_key"])]
-        records = pd.concat(
-            [stored[["record_key", "email", "phone", "name"]], new], ignore_index=True
-        )
-        records = records.astype({"email": "object", "phone": "object", "name": "object"})
-        records = records.where(records.notna(), None)
-        owner_of = dict(zip(existing["record_key"], existing["customer_id"], strict=True))
-        resolution = identity.resolve(records, owner_of, max_shared, batch=batch)
+            existing = pd.DataFrame(columns=list(identity.IDENTITY_COLUMNS))
+        apart = merges.never_merge_rules(store)
+        resolution, records, owner_of = cls._resolved(existing, new, max_shared, batch, apart)
+        if references is not None and resolution.moves:
+            # Records of a stored customer in different clusters: the neighbourhood holds only
+            # part of each customer, so resolve every customer it touched, whole.
+            whole, placeholders = merges.closure(store, set(owner_of.values()), max_shared)
+            placeholders.update(resolution.blocked)  # exact: all their carriers were there
+            batch_rows = existing[existing["record_key"].isin(new["record_key"])]
+            whole = pd.concat([whole, batch_rows], ignore_index=True)
+            resolution, records, owner_of = cls._resolved(
+                whole.drop_duplicates("record_key"), new, max_shared, batch, apart, placeholders
+            )
         owners = resolution.table["customer"]
-        emails = records.dropna(subset=["email"]).drop_duplicates(["email"])
+        emails = records.dropna(subset=["email"]).sort_values("record_key")
+        emails = emails.drop_duplicates(["email"])
         refused = resolution.blocked.keys() | resolution.conflicts.keys()
         emails = emails[~("email:" + emails["email"]).isin(refused)]
         return cls(
@@ -520,17 +526,50 @@ class _People:
             email_customers=pa.array(
                 emails["record_key"].map(owners).to_numpy(dtype=object), pa.string()
             ),
+            email_records=pa.array(emails["record_key"], pa.string()),
         )
+
+    @staticmethod
+    def _resolved(
+        existing: pd.DataFrame,
+        new: pd.DataFrame,
+        max_shared: int,
+        batch: set[str] | None,
+        apart: list[tuple[frozenset[str], frozenset[str]]],
+        placeholders: dict[str, int] | None = None,
+    ) -> tuple[identity.Resolution, pd.DataFrame, dict[str, str]]:
+        """Resolve the batch's records with the stored ones (``existing``)."""
+        # A record in the batch is resolved by what it says now, not by what it said when it
+        # was stored (a changed e-mail links by the new address, as a clean load would).
+        stored = existing[~existing["record_key"].isin(new["record_key"])]
+        records = pd.concat(
+            [stored[["record_key", "email", "phone", "name"]], new], ignore_index=True
+        )
+        records = records.astype({"email": "object", "phone": "object", "name": "object"})
+        records = records.where(records.notna(), None)
+        owner_of = dict(zip(existing["record_key"], existing["customer_id"], strict=True))
+        resolution = identity.resolve(
+            records,
+            owner_of,
+            max_shared,
+            batch=batch,
+            joined=identity.joins(existing),
+            apart=apart,
+            placeholders=placeholders,
+        )
+        return resolution, records, owner_of
 
     def customer_ids(
         self, checker: Checker, source: str, customer_id: str, email: str | None
-    ) -> pd.Series:
-        """Each row's customer id; rows whose reference resolves to nobody are failed."""
+    ) -> tuple[pd.Series, pd.Series]:
+        """Each row's customer id and the record its reference named (the record of that key,
+        or the smallest one carrying that e-mail); rows that resolve to nobody are failed."""
         frame = checker.frame
         keys = _text_array(frame[source])
         keys = pc.binary_join_element_wise(keys, _text_array(frame[customer_id]), ":")
         by_record = _lookup(keys, self.record_keys, self.record_customers, frame.index)
         result = by_record
+        record = _lookup(keys, self.record_keys, self.record_keys, frame.index)
         has_key = pd.Series(keys.is_valid().to_numpy(zero_copy_only=False), index=frame.index)
         if email is None:
             checker.fail(
@@ -539,7 +578,7 @@ class _People:
                     "unknown customer " + validate.quoted(rows[source] + ":" + rows[customer_id])
                 ),
             )
-            return result
+            return result, record
         given = frame[email].notna()
         if given.any():
             normalized, invalid = identity.normalize_emails(frame[email])
@@ -547,6 +586,9 @@ class _People:
                 _text_array(normalized), self.emails, self.email_customers, frame.index
             )
             result = by_record.fillna(by_email)
+            record = record.fillna(
+                _lookup(_text_array(normalized), self.emails, self.email_records, frame.index)
+            )
             blocked = normalized.isin(self.blocked_emails).fillna(False).astype(bool)
             unresolved = by_record.isna() & normalized.notna() & result.isna()
             shared = normalized.isin(self.shared_emails).fillna(False).astype(bool)
@@ -576,7 +618,7 @@ class _People:
                 "unknown customer " + validate.quoted(rows[source] + ":" + rows[customer_id])
             ),
         )
-        return result
+        return result, record
 
 
 @dataclass
@@ -643,7 +685,7 @@ def _neighbourhood(store: GraphStore, new: pd.DataFrame, references: _References
     """
     keys = sorted(set(new["record_key"]) | references.record_keys)
     rows = [row for key in keys for row in store.query("identity_record", record_key=key)]
-    by_key = pd.DataFrame(rows, columns=["record_key", "email", "phone", "name", "customer_id"])
+    by_key = pd.DataFrame(rows, columns=list(identity.IDENTITY_COLUMNS))
     stored = by_key[by_key["record_key"].isin(set(new["record_key"]))]
     emails = set(new["email"].dropna()) | references.emails | set(stored["email"].dropna())
     phones = set(new["phone"].dropna()) | set(stored["phone"].dropna())
@@ -692,26 +734,28 @@ def _check_customer_files(
     def holdings(checker: Checker) -> pd.DataFrame:
         accounts = checker.frame["account_id"]
         validate.known(checker, "account_id", context.known("Account", accounts), "account")
-        ids = people.customer_ids(checker, "source", "customer_id", None)
-        return checker.frame.assign(__customer=ids)
+        ids, records = people.customer_ids(checker, "source", "customer_id", None)
+        return checker.frame.assign(__customer=ids, __record=records)
 
     def relationships(checker: Checker) -> pd.DataFrame:
         validate.one_of(checker, "kind", model.RELATIONSHIP_KINDS)
         weight = checker.frame["weight"]
         checker.fail(weight.notna() & (weight <= 0), "weight must be positive")
-        source = people.customer_ids(checker, "source", "from_customer_id", None)
-        target = people.customer_ids(checker, "source", "to_customer_id", None)
+        source, source_record = people.customer_ids(checker, "source", "from_customer_id", None)
+        target, target_record = people.customer_ids(checker, "source", "to_customer_id", None)
         checker.fail(
             source.notna() & (source == target),
             "relates a customer to themselves (both records are the same person)",
         )
-        return checker.frame.assign(__from=source, __to=target)
+        return checker.frame.assign(
+            __from=source, __to=target, __from_record=source_record, __to_record=target_record
+        )
 
     def members(checker: Checker) -> pd.DataFrame:
         campaigns = checker.frame["campaign_id"]
         validate.known(checker, "campaign_id", context.known("Campaign", campaigns), "campaign")
-        ids = people.customer_ids(checker, "source", "customer_id", "email")
-        return checker.frame.assign(__customer=ids)
+        ids, records = people.customer_ids(checker, "source", "customer_id", "email")
+        return checker.frame.assign(__customer=ids, __record=records)
 
     def touchpoints(checker: Checker) -> pd.DataFrame:
         frame = checker.frame
@@ -724,9 +768,11 @@ def _check_customer_files(
             validate.known(checker, column, context.known(label, frame[column]), what)
         validate.ratings(checker)
         validate.in_range(checker, "sentiment", -1, 1)
-        ids = people.customer_ids(checker, "source", "customer_id", "email")
+        ids, records = people.customer_ids(checker, "source", "customer_id", "email")
         return frame.assign(
-            __customer=ids, attributes=validate.attributes(frame, raw["touchpoints"].extra_columns)
+            __customer=ids,
+            attributes=validate.attributes(frame, raw["touchpoints"].extra_columns),
+            record_key=records,
         )
 
     run("holdings", holdings)
@@ -871,7 +917,7 @@ def _graph_tables(
         "customer_id": "source_id",
         "email_norm": "email",
         "phone_norm": "phone",
-        "name": "name",
+        **_same(*model.CUSTOMER_FIELDS),
         "attributes": "attributes",
         "row_hash": "row_hash",
     }
@@ -899,6 +945,7 @@ def _graph_tables(
                         "__customer": "from",
                         "account_id": "to",
                         "role": "role",
+                        "__record": "record_key",
                         "row_hash": "row_hash",
                     },
                 ),
@@ -916,6 +963,8 @@ def _graph_tables(
                         "kind": "kind",
                         "weight": "weight",
                         "since": "since",
+                        "__from_record": "from_record",
+                        "__to_record": "to_record",
                         "row_hash": "row_hash",
                     },
                 ),
@@ -931,6 +980,7 @@ def _graph_tables(
                         "campaign_id": "from",
                         "__customer": "to",
                         "added_at": "added_at",
+                        "__record": "record_key",
                         "row_hash": "row_hash",
                     },
                 ),
@@ -953,20 +1003,6 @@ def _graph_tables(
     return nodes, rels
 
 
-_CUSTOMER_FIELDS = (
-    "name",
-    "gender",
-    "birth_date",
-    "city",
-    "region",
-    "country",
-    "segment",
-    "persona",
-    "lifecycle_stage",
-    "created_at",
-)
-
-
 def _stamp_identities(customers: pd.DataFrame, people: _People) -> pd.DataFrame:
     """Each record's customer and the rule and record that linked it (its IDENTIFIED_BY)."""
     found = people.resolution.table.reindex(customers["record_key"])
@@ -985,21 +1021,13 @@ def _stamp_successors(steps: pd.DataFrame) -> pd.DataFrame:
 
 
 def _fold_customers(customers: pd.DataFrame, people: _People) -> pd.DataFrame:
-    """One row per customer the batch's records name: each field from its records, the first
-    non-empty by record key (identifiers only when not blocked)."""
-    blocked = people.resolution.blocked
-    ordered = customers.sort_values("record_key")
-    emails, phones = ordered["email_norm"], ordered["phone_norm"]
-    fields = ordered[["__customer", *_CUSTOMER_FIELDS]].assign(
-        email=emails.where(
-            ~("email:" + emails.astype("string")).isin(blocked.keys()).fillna(False)
-        ),
-        phone=phones.where(
-            ~("phone:" + phones.astype("string")).isin(blocked.keys()).fillna(False)
-        ),
+    """One row per customer the batch's records name, each field from its records
+    (``survivorship.fold``)."""
+    columns = ["__customer", "record_key", "email_norm", "phone_norm", *model.CUSTOMER_FIELDS]
+    records = customers[columns].rename(
+        columns={"__customer": "customer_id", "email_norm": "email", "phone_norm": "phone"}
     )
-    combined = fields.groupby("__customer", sort=True).first()
-    return combined.reset_index().rename(columns={"__customer": "customer_id"})
+    return survivorship.fold(records, people.resolution.blocked.keys())
 
 
 def _customer_table(folded: pd.DataFrame, people: _People, store: GraphStore) -> pa.Table:
@@ -1013,4 +1041,6 @@ def _customer_table(folded: pd.DataFrame, people: _People, store: GraphStore) ->
         stored = stored.drop(columns=["row_hash"], errors="ignore")
         combined = combined.combine_first(stored.reindex(combined.index))[combined.columns]
     combined = combined.reset_index()
-    return _table(combined, _same("customer_id", "email", "phone", *_CUSTOMER_FIELDS, "row_hash"))
+    return _table(
+        combined, _same("customer_id", "email", "phone", *model.CUSTOMER_FIELDS, "row_hash")
+    )
