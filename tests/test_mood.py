@@ -79,6 +79,10 @@ def test_the_funnel_and_the_audit_carry_the_mood(voices: GraphStore) -> None:
     assert by_step["deliver"].status == "unowned"
     assert by_step["deliver"].mood == moods["deliver"]
     assert by_step["support"].mood == moods["support"]
+    from graph360.analytics.ownership import audit_markdown
+
+    report = audit_markdown(audit)
+    assert "- What people said here: 2 ratings averaging 30% of the scale (100% poor)" in report
     flat = next(r for r in audit.step_rows() if r["step_id"] == "support")
     assert flat["share_negative"] == pytest.approx(2 / 3) and "mood" not in flat
 

@@ -559,6 +559,8 @@ def audit_markdown(audit: OwnershipAudit, *, title: str = "Journey ownership aud
                 f"months {_money(x.stuck_value)}; touchpoints at the step "
                 f"{_money(x.step_value)}).",
             ]
+            if x.mood is not None:
+                lines.append(f"- What people said here: {_mood_text(x.mood)}.")
             if x.top_stuck:
                 lines.append(
                     "- Stuck customers with the most value: "
@@ -599,6 +601,21 @@ def audit_markdown(audit: OwnershipAudit, *, title: str = "Journey ownership aud
 
 
 # --- small helpers -------------------------------------------------------------------------
+
+
+def _mood_text(mood: StepMood) -> str:
+    """A step's mood in a sentence of the Markdown report."""
+    parts = []
+    if mood.average_rating is not None:
+        parts.append(
+            f"{_plural(mood.ratings, 'rating')} averaging {mood.average_rating:.0%} of the "
+            f"scale ({mood.share_poor or 0:.0%} poor)"
+        )
+    if mood.share_negative is not None:
+        parts.append(f"{_plural(mood.sentiments, 'voice')}, {mood.share_negative:.0%} negative")
+    if mood.themes:
+        parts.append("raising " + "; ".join(f"“{t}”" for t in mood.themes))
+    return ", ".join(parts) or "nothing rated or said"
 
 
 def _when(value: Any) -> dt.datetime | None:
