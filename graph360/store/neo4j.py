@@ -68,7 +68,7 @@ INDEXED: dict[str, tuple[str, ...]] = {
     "Customer": ("email", "segment", "influence_rank", "value_at"),
     "SourceRecord": ("email", "phone"),
     "Account": ("opened_at",),
-    "Touchpoint": ("at", "kind", "channel", "value", "rating"),
+    "Touchpoint": ("at", "kind", "channel", "value", "rating", "text", "sentiment"),
     "Flag": ("kind", "severity", "status"),
     "Action": ("kind",),
     "RELATED": ("kind",),
