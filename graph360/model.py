@@ -179,6 +179,12 @@ NODES: dict[str, NodeType] = {
                 "record_key": STRING,
                 **ATTRIBUTES,
                 **ROW_HASH,
+                # Computed at load for a text whose source gave no sentiment (never over the
+                # source's `sentiment`), and what computed it (graph360.ingest.sentiment).
+                "sentiment_computed": DOUBLE,
+                "sentiment_model": STRING,
+                # Who handled it, as the source names the agent (support desk, call centre).
+                "agent_id": STRING,
             },
         ),
         NodeType(
@@ -387,6 +393,12 @@ CUSTOMER_FIELDS = (
     "lifecycle_stage",
     "created_at",
 )
+#: Properties graph360 computes from a row rather than reads from it: not part of the row's
+#: content hash (graph360.ingest.changes), so computing them never makes a row "changed".
+COMPUTED = frozenset({"sentiment_computed", "sentiment_model"})
+#: Properties added to a label after graphs were loaded with row hashes: hashed only where a
+#: row has a value, so the rows written before keep their hash (graph360.ingest.changes).
+LATE = {"Touchpoint": ("agent_id",)}
 
 #: Relationship kinds between customers, and which way each one carries influence.
 RELATIONSHIP_KINDS = ("referred", "household", "colleague", "follows", "knows")

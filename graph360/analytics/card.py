@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from graph360.analytics.offers import next_best_offers
+from graph360.analytics.silence import customer_silence
 from graph360.consent import customer_consents
 from graph360.consent import left_out as consent_left_out
 from graph360.contacts import DEFAULT_REGION, normalize_emails, normalize_phones
@@ -150,6 +151,10 @@ def customer_card(
         "consent": customer_consents(store, customer_id)["effective"],
         # The suggestions (next-best offers among them) their consent leaves them out of.
         "left_out_by_consent": consent_left_out(store, customer_id),
+        # What they are not saying: unanswered voices, silent churn risk (analytics.silence)
+        "silence": customer_silence(
+            store.query("customer_silence", customer_id=customer_id), now, audience
+        ),
     }
 
 

@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 
 from graph360 import facts as facts_
+from graph360.analytics.mood import StepMood, step_moods
 from graph360.errors import NotFoundError
 from graph360.store.base import GraphStore
 
@@ -93,6 +94,9 @@ class FunnelStep:
     median_seconds: float | None
     drop_off: int
     drop_off_rate: float | None
+    #: How people rated and sounded at the step (graph360.analytics.mood); None: no rating
+    #: and no voice there in the period.
+    mood: StepMood | None = None
 
 
 @dataclass
@@ -125,7 +129,12 @@ class Funnel:
 
     def step_rows(self) -> list[dict[str, Any]]:
         """The steps as flat rows (tables, CSV)."""
-        return [{**asdict(s), "owners": ";".join(s.owners)} for s in self.steps]
+        rows = []
+        for s in self.steps:
+            row = {**asdict(s), "owners": ";".join(s.owners)}
+            row.pop("mood")
+            rows.append(row | (s.mood or StepMood(s.step_id)).columns())
+        return rows
 
     def path_rows(self) -> list[dict[str, Any]]:
         return [{**asdict(p), "steps": " > ".join(p.steps)} for p in self.paths]
@@ -304,8 +313,12 @@ def journey_funnel(
     funnel = funnel_from_projection(
         journey_id, steps, projection, since=since, until=until, paths=paths
     )
-    funnel.as_of = facts_.current(store).as_of if use_facts else None
+    projection_ = facts_.current(store)  # the mood reads it on either path
+    funnel.as_of = projection_.as_of if use_facts else None
     funnel.journey = name if isinstance(name, str) else None
+    moods = step_moods(store, since=since, until=until, projection=projection_)
+    for step in funnel.steps:
+        step.mood = moods.get(step.step_id)
     return funnel
 
 

@@ -55,6 +55,7 @@ import pandas as pd
 
 from graph360 import facts as facts_
 from graph360.analytics.journeys import current_steps, customer_steps, journey_steps
+from graph360.analytics.mood import StepMood, step_moods
 from graph360.errors import NotFoundError
 from graph360.facts import ownership as from_facts
 from graph360.periods import utc_now
@@ -101,6 +102,9 @@ class StepAudit:
     likely_owner_name: str | None = None
     inferred_from: str | None = None
     advice: str | None = None
+    #: How people rated and sounded at the step (graph360.analytics.mood); None: no rating
+    #: and no voice there.
+    mood: StepMood | None = None
 
     @property
     def is_gap(self) -> bool:
@@ -156,6 +160,8 @@ class OwnershipAudit:
             row = asdict(s)
             row.pop("by_channel")
             row.pop("top_stuck")
+            row.pop("mood")
+            row |= (s.mood or StepMood(s.step_id)).columns()
             row["owners"] = ";".join(s.owners)
             row["owner_names"] = ";".join(s.owner_names)
             rows.append(row)
@@ -288,6 +294,10 @@ def ownership_audit(
         if step.is_gap:
             _infer_owner(step, audited, handlers, names)
             step.advice = _advice(step)
+    # all time, as the traffic; from the facts on either path
+    moods = step_moods(store, projection=projection_ or facts_.current(store))
+    for step in audited:
+        step.mood = moods.get(step.step_id)
 
     orphans = None
     if journey_id is None:
@@ -549,6 +559,8 @@ def audit_markdown(audit: OwnershipAudit, *, title: str = "Journey ownership aud
                 f"months {_money(x.stuck_value)}; touchpoints at the step "
                 f"{_money(x.step_value)}).",
             ]
+            if x.mood is not None:
+                lines.append(f"- What people said here: {_mood_text(x.mood)}.")
             if x.top_stuck:
                 lines.append(
                     "- Stuck customers with the most value: "
@@ -589,6 +601,21 @@ def audit_markdown(audit: OwnershipAudit, *, title: str = "Journey ownership aud
 
 
 # --- small helpers -------------------------------------------------------------------------
+
+
+def _mood_text(mood: StepMood) -> str:
+    """A step's mood in a sentence of the Markdown report."""
+    parts = []
+    if mood.average_rating is not None:
+        parts.append(
+            f"{_plural(mood.ratings, 'rating')} averaging {mood.average_rating:.0%} of the "
+            f"scale ({mood.share_poor or 0:.0%} poor)"
+        )
+    if mood.share_negative is not None:
+        parts.append(f"{_plural(mood.sentiments, 'voice')}, {mood.share_negative:.0%} negative")
+    if mood.themes:
+        parts.append("raising " + "; ".join(f"“{t}”" for t in mood.themes))
+    return ", ".join(parts) or "nothing rated or said"
 
 
 def _when(value: Any) -> dt.datetime | None:

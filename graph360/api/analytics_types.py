@@ -207,6 +207,19 @@ class StepAudit:
     likely_owner_name: str | None
     inferred_from: str | None
     advice: str | None
+    mood: StepMood | None
+
+
+@strawberry.type(description="How people rated and sounded at a step (analytics.mood).")
+class StepMood:
+    step_id: strawberry.ID
+    ratings: int
+    average_rating: float | None = strawberry.field(description="Mean of rating / its scale")
+    share_poor: float | None
+    sentiments: int
+    average_sentiment: float | None
+    share_negative: float | None
+    themes: list[str]
 
 
 @strawberry.type
@@ -271,6 +284,7 @@ class FunnelStep:
     median_seconds: float | None
     drop_off: int | None
     drop_off_rate: float | None
+    mood: StepMood | None
 
 
 @strawberry.type
@@ -365,4 +379,117 @@ class Engagement:
     heatmaps: list[Heatmap]
     best: list[BestWindow]
     comparison: Comparison | None
+    as_of: GraphAsOf | None
+
+
+# --- themes ----------------------------------------------------------------------------------
+
+
+@strawberry.type
+class ThemeMonth:
+    month: str
+    texts: int
+
+
+@strawberry.type
+class ThemeStep:
+    step_id: strawberry.ID
+    step: str | None
+    texts: int
+
+
+@strawberry.type
+class ThemeDepartment:
+    department_id: strawberry.ID
+    department: str | None
+    texts: int
+
+
+@strawberry.type
+class Theme:
+    label: str
+    terms: list[str]
+    volume: int
+    share: float
+    share_negative: float | None
+    with_sentiment: int
+    trend: list[ThemeMonth]
+    steps: list[ThemeStep]
+    departments: list[ThemeDepartment]
+    examples: list[str]
+
+
+@strawberry.type
+class Themes:
+    texts: int
+    distinct_texts: int
+    fitted_on: int
+    unthemed: int
+    themes: list[Theme]
+    journey: str | None
+    department: str | None
+    persona: str | None
+    segment: str | None
+    since: dt.datetime | None
+    until: dt.datetime | None
+    as_of: GraphAsOf | None
+
+
+# --- what they are not saying ----------------------------------------------------------------
+
+
+@strawberry.type
+class UnansweredVoice:
+    touchpoint_id: strawberry.ID
+    at: dt.datetime | None
+    kind: str
+    text: str | None
+
+
+@strawberry.type
+class CustomerSilence:
+    unanswered_voices: int
+    latest_unanswered: list[UnansweredVoice]
+    silent_churn_risk: bool
+    recent_touchpoints: int
+    usual_touchpoints: float
+
+
+# --- feedback --------------------------------------------------------------------------------
+
+
+@strawberry.type
+class WorstTheme:
+    theme: str
+    texts: int
+    share_negative: float | None
+
+
+@strawberry.type
+class UnitFeedback:
+    unit: str
+    name: str | None
+    volume: int
+    ratings: int
+    average_rating: float | None
+    rating_ci: list[float] | None
+    share_poor: float | None
+    poor_ci: list[float] | None
+    sentiments: int
+    average_sentiment: float | None
+    sentiment_ci: list[float] | None
+    share_negative: float | None
+    negative_ci: list[float] | None
+    worst_themes: list[WorstTheme]
+
+
+@strawberry.type
+class Feedback:
+    by: str
+    since: dt.datetime | None
+    until: dt.datetime | None
+    min_volume: int
+    units: list[UnitFeedback]
+    left_out: int
+    without_unit: int
     as_of: GraphAsOf | None

@@ -265,6 +265,7 @@ class AnalyticsRunner:
                     raise found
                 return Answer(found.value, found.as_of, found.seconds, remembered=True)
             pending = self._pending.get(key) if memo else None
+            created = pending is None
             if pending is None:
                 if len(self._pending) >= self.max_pending:
                     raise Computing(
@@ -274,7 +275,10 @@ class AnalyticsRunner:
                     )
                 pending = (self._submit(_job, function, kwargs, version), time.monotonic())
                 self._pending[key] = pending
-                pending[0].add_done_callback(lambda f: self._finished(key, function, memo, f))
+        if created:
+            # Outside the lock: a job already done by now runs the callback in this thread,
+            # and _finished takes the lock (inside it, that deadlocked).
+            pending[0].add_done_callback(lambda f: self._finished(key, function, memo, f))
         future, started = pending
         waiting = asyncio.wrap_future(future)
         # Retrieved even when nobody waits any more (asyncio would log it as never retrieved):

@@ -29,6 +29,7 @@ from graph360.analytics import engagement as engagement_data
 from graph360.analytics import journeys as journey_data
 from graph360.analytics.offers import next_best_offers
 from graph360.analytics.routing import FLAG_KINDS
+from graph360.analytics.silence import customer_silence
 from graph360.api import analytics_types as at
 from graph360.api.compute import Answer
 from graph360.api.events import MAX_EVENTS
@@ -573,6 +574,15 @@ class Customer:
         rows = await ctx(info).rows("customer_actions", "customer_id", self.id)
         return [_action(info, r) for r in rows if status is None or r["status"] == status]
 
+    @strawberry.field(
+        description="What they are not saying: unanswered public voices and silent churn "
+        "risk (analytics.silence; the rules are in its docstring)."
+    )
+    async def silence(self, info: Info) -> at.CustomerSilence:
+        rows = await ctx(info).run(lambda s: s.query("customer_silence", customer_id=self.id))
+        found = customer_silence(rows, utc_now(), ctx(info).audience)
+        return build(at.CustomerSilence, found)
+
     @strawberry.field
     async def next_best_offers(self, info: Info, first: int = 3) -> list[Offer]:
         size = page_size(first)
@@ -860,6 +870,63 @@ class Query(MergeQueries, ReviewQueries, PersonalDataQuery):
             ab_channels=tuple(compare_channels) if compare_channels else None,
         )
         return build(at.Engagement, _answer(answer, answer.value.to_dict()))
+
+    @strawberry.field(
+        permission_classes=needs("analytics:read"),
+        description="The top themes of what customers wrote, with volume, trend by month, share "
+        "negative, steps, departments and examples masked for the caller (analytics.themes).",
+    )
+    async def themes(
+        self,
+        info: Info,
+        journey: str | None = None,
+        department: str | None = None,
+        persona: str | None = None,
+        segment: str | None = None,
+        since: When | None = None,
+        until: When | None = None,
+        top: int = 8,
+    ) -> at.Themes:
+        period = periods.parse_period(since, until)
+        answer = await _analytic(
+            info,
+            "graph360.analytics.themes:themes",
+            journey=journey,
+            department=department,
+            persona=persona,
+            segment=segment,
+            since=period.since,
+            until=period.until,
+            top=top,
+        )
+        shown = answer.value.for_audience(ctx(info).audience)
+        return build(at.Themes, _answer(answer, shown.to_dict()))
+
+    @strawberry.field(
+        permission_classes=needs("analytics:read"),
+        description="Ratings and sentiment after each interaction per handling department or "
+        "agent, with 95% intervals, volume and worst themes (analytics.feedback).",
+    )
+    async def feedback(
+        self,
+        info: Info,
+        by: str = "department",
+        since: When | None = None,
+        until: When | None = None,
+        min_volume: int = 1,
+        top: int = 50,
+    ) -> at.Feedback:
+        period = periods.parse_period(since, until)
+        answer = await _analytic(
+            info,
+            "graph360.analytics.feedback:feedback",
+            by=by,
+            since=period.since,
+            until=period.until,
+            min_volume=min_volume,
+            top=top,
+        )
+        return build(at.Feedback, _answer(answer, answer.value.to_dict()))
 
     @strawberry.field(permission_classes=needs("card:read"))
     async def departments(self, info: Info) -> list[Department]:

@@ -27,6 +27,25 @@ from graph360.cli.base import (
     text,
 )
 
+
+def mood_cells(mood: Any) -> tuple[str, str, str]:
+    """A step's mood as three table cells: average rating (of its scale), share negative (an
+    angry step in red), its top theme."""
+    if mood is None:
+        return "", "", ""
+    rating = "" if mood.average_rating is None else f"{mood.average_rating:.0%}"
+    negative = ""
+    if mood.share_negative is not None:
+        negative = f"{mood.share_negative:.0%}"
+        if mood.share_negative >= ANGRY:
+            negative = f"[red]{negative}[/red]"
+    return rating, negative, mood.themes[0] if mood.themes else ""
+
+
+#: A step where at least this share of what people said is negative shows in red (the
+#: journey view's own mark: graph360.views.journey.ANGRY).
+ANGRY = 0.3
+
 DATE_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]
 
 
@@ -139,6 +158,9 @@ def _show(result: Any, out: Console) -> None:
         for name in ("touchpoints", "customers", "stuck", "at stake"):
             grid.add_column(name, justify="right", no_wrap=True)
         grid.add_column("likely owner")
+        for name in ("rating", "negative"):  # the mood (graph360.analytics.mood)
+            grid.add_column(name, justify="right", no_wrap=True)
+        grid.add_column("themes")
         for step in result.steps:
             if step.journey_id == journey["journey_id"]:
                 grid.add_row(
@@ -150,6 +172,7 @@ def _show(result: Any, out: Console) -> None:
                     f"{step.stuck:,}",
                     f"{step.value_at_stake:,.2f}",
                     step.likely_owner_name or "",
+                    *mood_cells(step.mood),
                 )
         out.print(grid)
         for step in result.gaps:

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from graph360.cli.audit import mood_cells
 from graph360.cli.base import (
     Format,
     FormatOption,
@@ -39,8 +40,9 @@ def funnel(
 ) -> None:
     """The funnel of one journey: customers per step, conversion from the step before (skipped:
     reached it without the step before; reversed: reached it before the step before), median
-    time from the step before, drop-off (customers whose furthest step it is), and the most
-    common actual paths (csv: the steps only)."""
+    time from the step before, drop-off (customers whose furthest step it is), the mood at the
+    step (average rating of its scale, share negative, top theme: graph360/analytics/mood.py),
+    and the most common actual paths (csv: the steps only)."""
     from graph360.analytics.journeys import journey_funnel
 
     with refusals():
@@ -78,6 +80,7 @@ def funnel(
             "reversed": _count(s.before_previous),
             "median time": _duration(s.median_seconds),
             "drop-off": f"{s.drop_off:,} ({_share(s.drop_off_rate)})",
+            **dict(zip(("rating", "negative", "theme"), mood_cells(s.mood), strict=True)),
         }
         for s in result.steps
     ]

@@ -117,6 +117,15 @@ def _show_card(card: dict[str, Any]) -> None:
         head.append(
             "flags: " + ", ".join(f"[{f['severity']}]{f['kind']}[/]: {f['reason']}" for f in flags)
         )
+    quiet = card.get("silence") or {}
+    if quiet.get("unanswered_voices") or quiet.get("silent_churn_risk"):
+        said = [f"{quiet['unanswered_voices']} unanswered voices"]
+        if quiet["silent_churn_risk"]:
+            said.append(
+                f"SILENT CHURN RISK ({quiet['recent_touchpoints']} touchpoints in 90 days "
+                f"against {quiet['usual_touchpoints']} usually, never complained)"
+            )
+        head.append("[yellow]not saying[/yellow]: " + " · ".join(said))
     console.print(Panel("\n".join(head), title="360", title_align="left"))
     sections: list[tuple[str, list[dict[str, Any]], list[str]]] = [
         (

@@ -65,6 +65,7 @@ __all__ = [
     "NO_TIME",
     "PAIR_TABLES",
     "REMARKS",
+    "VOICES",
     "Facts",
     "StaleFactsError",
     "build",
@@ -82,7 +83,7 @@ __all__ = [
 ]
 
 #: Bump when the files' layout changes: a projection of another format is rebuilt.
-FORMAT = 2
+FORMAT = 4
 #: The Meta node whose counter is the graph's version.
 META = "graph"
 
@@ -120,6 +121,12 @@ PAIR_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
 #: rated touchpoint and every complaint), as ``touchpoint`` codes with their key, text and
 #: resolution (``facts_remarks``; no key or text for all ten million).
 REMARKS = "remarks"
+#: The voices table: every touchpoint of a voice kind with a text, and every one with a source
+#: sentiment or a rating (``facts_voices``), as
+#: ``touchpoint`` codes with their key, text (dictionary-encoded: texts repeat) and
+#: ``sentiment``, the one the analytics read: the source's where it gave one, else the one
+#: computed at load (``computed`` says which; graph360.ingest.sentiment).
+VOICES = "voices"
 _TABLE_OF_LABEL = {label: name for name, (label, _) in NODE_TABLES.items()}
 _MANIFEST = "manifest.json"
 
@@ -398,6 +405,9 @@ def _build_once(store: GraphStore, version: int, written_at: dt.datetime | None)
     started = time.perf_counter()
     tables[REMARKS] = _remarks(store, handles["Touchpoint"])
     seconds[REMARKS] = time.perf_counter() - started
+    started = time.perf_counter()
+    tables[VOICES] = _voices(store, handles["Touchpoint"], tables)
+    seconds[VOICES] = time.perf_counter() - started
     now = utc_now()
     return Facts(version, written_at, now, store.location, tables, seconds=seconds)
 
@@ -421,6 +431,54 @@ def _remarks(store: GraphStore, touchpoints: pa.ChunkedArray) -> pa.Table:
     columns = {"touchpoint": pa.array(code[ok][order].astype(np.int32))}
     for c in ("key", "text", "resolution"):
         columns[c] = raw.column(c).take(picked)
+    return pa.table(columns)
+
+
+def _voices(
+    store: GraphStore, touchpoints: pa.ChunkedArray, tables: dict[str, pa.Table]
+) -> pa.Table:
+    """The voices table (:data:`VOICES`), its rows in touchpoint-code order, each with what
+    the analytics of voices filter and group by (its step, department, customer, time and
+    rating) copied from the tables read before: joined once here, not on every question."""
+    from graph360.ingest.sentiment import VOICE_KINDS  # which kinds are someone's words
+
+    node = model.node("Touchpoint")
+    types = {
+        "h": touchpoints.type,
+        "key": pa.string(),
+        "text": model.ARROW_TYPES[node.columns["text"]],
+        "sentiment": pa.float64(),
+        "sentiment_computed": pa.float64(),
+        "agent_id": pa.string(),
+    }
+    raw = _conform(_read(store, "facts_voices", {"kinds": list(VOICE_KINDS)}), types)
+    code = _positions(raw.column("h"), touchpoints)
+    ok = code >= 0
+    order = np.argsort(code[ok], kind="stable")
+    picked = pa.array(np.flatnonzero(ok)[order])
+    codes = code[ok][order]
+    given = raw.column("sentiment").take(picked)
+    computed = raw.column("sentiment_computed").take(picked)
+    columns = {
+        "touchpoint": pa.array(codes.astype(np.int32)),
+        "key": raw.column("key").take(picked),
+        "text": _encode(raw.column("text").take(picked)),
+        "sentiment": pc.coalesce(given, computed),
+        "computed": pc.and_(pc.is_null(given), pc.is_valid(computed)),
+        "agent": _encode(raw.column("agent_id").take(picked)),
+    }
+    for name, pairs, end in (
+        ("step", "at_step", "target"),
+        ("department", "handled_by", "target"),
+        ("customer", "had", "source"),
+    ):
+        lookup = np.full(len(touchpoints), -1, dtype=np.int32)
+        here = "source" if end == "target" else "target"
+        lookup[tables[pairs].column(here).to_numpy()] = tables[pairs].column(end).to_numpy()
+        columns[name] = pa.array(lookup[codes])
+    taken = tables["touchpoints"].take(pa.array(codes, pa.int64()))
+    for name in ("at", "rating", "rating_scale"):
+        columns[name] = taken.column(name)
     return pa.table(columns)
 
 
@@ -475,7 +533,7 @@ def load(folder: Path) -> Facts | None:
     if manifest.get("format") != FORMAT:
         return None
     tables = {}
-    for name in [*NODE_TABLES, *PAIR_TABLES, REMARKS]:
+    for name in [*NODE_TABLES, *PAIR_TABLES, REMARKS, VOICES]:
         try:
             tables[name] = feather.read_table(folder / f"{name}.arrow", memory_map=True)
         except (OSError, pa.ArrowInvalid):

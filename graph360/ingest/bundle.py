@@ -183,6 +183,7 @@ FILES: dict[str, FileSpec] = {
             "text",
             "outcome",
             "resolution",
+            "agent_id",
         ),
     ]
 }

@@ -32,6 +32,7 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -40,7 +41,7 @@ from graph360 import model
 from graph360.ingest.rowhash import row_hashes
 from graph360.store.base import GraphStore
 
-__all__ = ["ANCHORS", "Anchor", "FileChanges", "bundle_digest", "compare"]
+__all__ = ["ANCHORS", "Anchor", "FileChanges", "bundle_digest", "compare", "content_hashes"]
 
 #: Up to this many rows a batch's stored hashes are looked up by key, else read in one scan.
 BY_KEY_ROWS = 50_000
@@ -54,6 +55,9 @@ class Anchor:
     key: tuple[str, ...]  # frame columns naming the anchor: a node key; or from, to, identity
     content: tuple[str, ...]  # frame columns hashed: what the row puts in the graph
     owned: tuple[tuple[str, str], ...] = ()  # (relationship type, end the anchor node is at)
+    #: Content columns added after rows were hashed (``model.LATE``): mixed into a row's
+    #: hash only where the row has a value, so older rows keep theirs.
+    late: tuple[str, ...] = ()
 
     @property
     def is_node(self) -> bool:
@@ -61,8 +65,14 @@ class Anchor:
 
 
 def _properties(label: str) -> tuple[str, ...]:
-    """A node's properties, as the loader's frames name them, without its row hash."""
-    return tuple(p for p in model.node(label).properties if p != "row_hash")
+    """A node's properties, as the loader's frames name them, without its row hash and what
+    graph360 computes from the row (``model.COMPUTED``)."""
+    late = model.LATE.get(label, ())
+    return tuple(
+        p
+        for p in model.node(label).properties
+        if p != "row_hash" and p not in model.COMPUTED and p not in late
+    )
 
 
 #: The anchor of every bundle file. Content columns are the frame's (``__customer`` is the
@@ -119,6 +129,7 @@ ANCHORS: dict[str, Anchor] = {
             "department_id",
             "product_id",
         ),
+        late=model.LATE["Touchpoint"],
         owned=(
             ("HAD", "target"),
             ("FROM_CAMPAIGN", "source"),
@@ -190,7 +201,7 @@ def compare(
     The hash is over the anchor's content columns (all of the frame's for the Customer fold).
     """
     content = list(anchor.content) if anchor.content else list(frame.columns)
-    frame = frame.assign(row_hash=row_hashes(_arrow(frame, content)))
+    frame = frame.assign(row_hash=content_hashes(anchor, _arrow(frame, [*content, *anchor.late])))
     if not anchor.is_node:
         frame = _one_per_relationship(frame, list(anchor.key), list(anchor.content))
     if fresh or frame.empty:
@@ -212,6 +223,18 @@ def compare(
         changed_keys=keys.filter(pa.array(changed)) if anchor.is_node else keys.slice(0, 0),
     )
     return kept, changes
+
+
+def content_hashes(anchor: Anchor, table: pa.Table) -> np.ndarray:
+    """Row hashes of ``table`` (the anchor's content columns, then its late ones): the
+    content's, with each late column mixed in only where the row has a value."""
+    late = [c for c in anchor.late if c in table.column_names]
+    hashes = row_hashes(table.drop_columns(late) if late else table)
+    for name in late:
+        column = table.column(name)
+        mixed = row_hashes(pa.table({"row": pa.array(hashes), name: column}))
+        hashes = np.where(column.is_valid().to_numpy(zero_copy_only=False), mixed, hashes)
+    return hashes
 
 
 def _one_per_relationship(frame: pd.DataFrame, key: list[str], content: list[str]) -> pd.DataFrame:

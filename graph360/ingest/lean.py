@@ -8,7 +8,7 @@ of someone the graph knows, naming them by ``source`` + ``customer_id`` or by e-
 customer record. For a group made only of such events, :func:`prepare_lean` decides the same
 thing as the loader with a few lookups by key and plain Python per row, reusing the loader's
 own parsers (``validate.parse_dates``, ``parse_numbers``, ``identity.normalize_emails``) and
-row hash (``rowhash.row_hashes`` over the same content columns as ``changes.ANCHORS``).
+row hash (``changes.content_hashes`` over the same content columns as ``changes.ANCHORS``).
 
 It only ever *accepts*: a group it is not sure of comes back as None and goes through the full
 path, which then gives the loader's answer, reasons and all. It is not sure when an event
@@ -38,8 +38,8 @@ import pyarrow as pa
 from graph360 import facts, model
 from graph360.errors import StoreError
 from graph360.ingest import changes, identifiers, identity, validate
+from graph360.ingest import sentiment as scoring
 from graph360.ingest.bundle import DATE, FILES, INTEGER, NUMBER
-from graph360.ingest.rowhash import row_hashes
 from graph360.store.base import GraphStore
 
 __all__ = [
@@ -296,11 +296,33 @@ def _rows(
     ``changes.ANCHORS["touchpoints"].content`` (typed as ``changes._arrow`` types them) and
     the keys of its ends."""
     arrays: dict[str, pa.Array] = {}
-    for name in ("touchpoint_id", "channel", "kind", "text", "outcome", "resolution", "source"):
+    for name in (
+        "touchpoint_id",
+        "channel",
+        "kind",
+        "text",
+        "outcome",
+        "resolution",
+        "source",
+        "agent_id",
+    ):
         arrays[name] = pa.array(columns[name], pa.string())
     arrays["at"] = pa.array(typed["at"].astype("datetime64[us]"), pa.timestamp("us"))
     for name in ("value", "rating", "sentiment"):
         arrays[name] = pa.array(typed[name], pa.float64(), from_pandas=True)
+    scored = scoring.annotate(
+        pd.DataFrame(
+            {
+                "kind": columns["kind"],
+                "text": columns["text"],
+                "sentiment": typed["sentiment"].to_numpy(),
+            }
+        )
+    )
+    arrays["sentiment_computed"] = pa.array(
+        scored["sentiment_computed"], pa.float64(), from_pandas=True
+    )
+    arrays["sentiment_model"] = pa.array(scored["sentiment_model"].tolist(), pa.string())
     scale = typed["rating_scale"]
     arrays["rating_scale"] = pa.array(scale.astype("Int64"), pa.int64(), from_pandas=True)
     arrays["attributes"] = pa.array(attributes, pa.string())
@@ -308,11 +330,13 @@ def _rows(
     arrays["record_key"] = pa.array([r for _, r in customers], pa.string())
     for column, _ in REFERENCES:
         arrays[column] = pa.array(columns[column], pa.string())
+    anchor = changes.ANCHORS["touchpoints"]
     content = {}
-    for name in changes.ANCHORS["touchpoints"].content:
+    for name in (*anchor.content, *anchor.late):
         value = arrays[name]
         content[name] = value.cast(pa.float64()) if name == "rating_scale" else value
-    arrays["row_hash"] = pa.array(row_hashes(pa.table(content)), pa.int64())
+    hashes = changes.content_hashes(anchor, pa.table(content))
+    arrays["row_hash"] = pa.array(hashes, pa.int64())
     return pa.table({field.name: arrays[field.name] for field in TOUCHPOINT_ROW}).cast(
         TOUCHPOINT_ROW
     )

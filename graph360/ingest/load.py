@@ -23,7 +23,14 @@ import pyarrow.compute as pc
 
 from graph360 import consent, facts, merges, model, suppression
 from graph360.errors import BundleError
-from graph360.ingest import changes, identifiers, identity, survivorship, validate
+from graph360.ingest import (
+    changes,
+    identifiers,
+    identity,
+    sentiment,
+    survivorship,
+    validate,
+)
 from graph360.ingest import rejects as reject_file
 from graph360.ingest.bundle import FILES, RawFile, Reject, find_file, read_bundle
 from graph360.ingest.validate import Checker
@@ -39,6 +46,7 @@ STEPS = (
     "resolve identities",
     "check linked rows",
     "compare with the graph",
+    "score sentiment",
     "build tables",
     "write nodes",
     "write relationships",
@@ -80,6 +88,10 @@ class LoadReport:
     unchanged_bundle: bool = False
     #: file -> rows left out because they name an erased person (graph360.suppression)
     suppressed: dict[str, int] = field(default_factory=dict)
+    #: Texts of new or changed touchpoints without a source sentiment, scored
+    #: (graph360.ingest.sentiment), and the seconds that took.
+    sentiment_scored: int = 0
+    sentiment_seconds: float = 0.0
     seconds: float = 0.0
 
     def to_dict(self) -> dict:
@@ -164,6 +176,8 @@ def load_bundle(
             report.files[reject.file].rejected += 1
         report.rejected = len(batch.rejects)
         report.suppressed = {name: len(lines) for name, lines in batch.suppressed.items()}
+        report.sentiment_scored = batch.sentiment_scored
+        report.sentiment_seconds = round(batch.sentiment_seconds, 3)
         for name, found in batch.changes.items():
             counts = report.files.setdefault(name, FileReport())
             counts.new, counts.changed, counts.unchanged = found.new, found.changed, found.unchanged
@@ -245,6 +259,9 @@ class Batch:
     fresh: bool = False
     #: file name -> lines left out because they name an erased person (graph360.suppression)
     suppressed: dict[str, list[int]] = field(default_factory=dict)
+    #: Touchpoint texts given a computed sentiment, and the seconds it took.
+    sentiment_scored: int = 0
+    sentiment_seconds: float = 0.0
 
 
 def prepare_batch(
@@ -292,9 +309,27 @@ def prepare_batch(
         if name in checked:
             written[name], found[name] = changes.compare(store, anchor, checked[name], fresh=fresh)
     folded, found["Customer"] = changes.compare(store, changes.CUSTOMER, folded, fresh=fresh)
+    step("score sentiment")  # new and changed rows only: a reload scores nothing again
+    started = time.perf_counter()
+    scored = 0
+    if "touchpoints" in written:
+        written["touchpoints"] = sentiment.annotate(written["touchpoints"])
+        scored = int(written["touchpoints"]["sentiment_computed"].notna().sum())
+    scoring = time.perf_counter() - started
     step("build tables")
     nodes, relationships = _graph_tables(written, folded, people, store, now)
-    return Batch(checked, people, rejects, nodes, relationships, found, fresh, screen.left_out)
+    return Batch(
+        checked,
+        people,
+        rejects,
+        nodes,
+        relationships,
+        found,
+        fresh,
+        suppressed=screen.left_out,
+        sentiment_scored=scored,
+        sentiment_seconds=scoring,
+    )
 
 
 def write_batch(

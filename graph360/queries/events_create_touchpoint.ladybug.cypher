@@ -6,7 +6,8 @@
 // the caller compares `created` with 1. A null end creates no relationship (LadybugDB skips
 // CREATE for a null OPTIONAL MATCH).
 // params: $customer_id, $touchpoint_id, $at, $channel, $kind, $value, $rating, $rating_scale,
-//         $sentiment, $text, $outcome, $resolution, $source, $record_key, $attributes, $row_hash,
+//         $sentiment, $text, $outcome, $resolution, $source, $record_key, $attributes,
+//         $row_hash, $sentiment_computed, $sentiment_model, $agent_id,
 //         $campaign_id, $step_id, $department_id, $product_id
 // returns: one row: created (1, or 0 when the customer is missing)
 MATCH (c:Customer {customer_id: $customer_id})
@@ -14,7 +15,8 @@ CREATE (c)-[:HAD]->(t:Touchpoint {
   touchpoint_id: $touchpoint_id, at: $at, channel: $channel, kind: $kind, value: $value,
   rating: $rating, rating_scale: $rating_scale, sentiment: $sentiment, text: $text,
   outcome: $outcome, resolution: $resolution, source: $source, record_key: $record_key,
-  attributes: $attributes, row_hash: $row_hash
+  attributes: $attributes, row_hash: $row_hash, sentiment_computed: $sentiment_computed,
+  sentiment_model: $sentiment_model, agent_id: $agent_id
 })
 WITH t
 OPTIONAL MATCH (m:Campaign {campaign_id: $campaign_id})

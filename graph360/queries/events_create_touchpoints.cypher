@@ -5,7 +5,8 @@
 // customer is missing creates nothing, so the caller compares `created` with its rows. An end
 // left null creates no relationship (FOREACH over an empty list).
 // params: $rows (list of maps: customer_id, touchpoint_id, at, channel, kind, value, rating,
-//         rating_scale, sentiment, text, outcome, resolution, source, record_key, attributes, row_hash,
+//         rating_scale, sentiment, text, outcome, resolution, source, record_key, attributes,
+//         row_hash, sentiment_computed, sentiment_model, agent_id,
 //         campaign_id, step_id, department_id, product_id)
 // returns: one row: created (the touchpoints created)
 UNWIND $rows AS row
@@ -14,8 +15,9 @@ CREATE (c)-[:HAD]->(t:Touchpoint {
   touchpoint_id: row.touchpoint_id, at: row.at, channel: row.channel, kind: row.kind,
   value: row.value, rating: row.rating, rating_scale: row.rating_scale,
   sentiment: row.sentiment, text: row.text, outcome: row.outcome,
-  resolution: row.resolution, source: row.source, record_key: row.record_key, attributes: row.attributes,
-  row_hash: row.row_hash
+  resolution: row.resolution, source: row.source, record_key: row.record_key,
+  attributes: row.attributes, row_hash: row.row_hash, sentiment_computed: row.sentiment_computed,
+  sentiment_model: row.sentiment_model, agent_id: row.agent_id
 })
 WITH t, row
 OPTIONAL MATCH (m:Campaign {campaign_id: row.campaign_id})

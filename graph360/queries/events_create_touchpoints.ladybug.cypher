@@ -5,7 +5,8 @@
 // whose customer is missing creates nothing, so the caller compares `created` with its rows.
 // An end left null creates no relationship (LadybugDB skips CREATE for a null OPTIONAL MATCH).
 // params: $rows (Arrow table: customer_id (the customer), touchpoint_id, at, channel, kind, value, rating,
-//         rating_scale, sentiment, text, outcome, resolution, source, record_key, attributes, row_hash,
+//         rating_scale, sentiment, text, outcome, resolution, source, record_key, attributes,
+//         row_hash, sentiment_computed, sentiment_model, agent_id,
 //         campaign_id, step_id, department_id, product_id)
 // returns: one row: created (the touchpoints created)
 LOAD FROM $rows
@@ -13,8 +14,9 @@ MATCH (c:Customer {customer_id: customer_id})
 CREATE (c)-[:HAD]->(t:Touchpoint {
   touchpoint_id: touchpoint_id, at: at, channel: channel, kind: kind, value: value,
   rating: rating, rating_scale: rating_scale, sentiment: sentiment, text: text,
-  outcome: outcome, resolution: resolution, source: source, record_key: record_key, attributes: attributes,
-  row_hash: row_hash
+  outcome: outcome, resolution: resolution, source: source, record_key: record_key,
+  attributes: attributes, row_hash: row_hash, sentiment_computed: sentiment_computed,
+  sentiment_model: sentiment_model, agent_id: agent_id
 })
 WITH t, campaign_id, step_id, department_id, product_id
 OPTIONAL MATCH (m:Campaign {campaign_id: campaign_id})

@@ -69,7 +69,7 @@ INDEXED: dict[str, tuple[str, ...]] = {
     "SourceRecord": ("email", "phone", "birth_date", "loaded_at"),
     "ReviewPair": ("status", "decided_at", "decided_by"),
     "Account": ("opened_at",),
-    "Touchpoint": ("at", "kind", "channel", "value", "rating", "record_key"),
+    "Touchpoint": ("at", "kind", "channel", "value", "rating", "record_key", "text", "sentiment"),
     "Flag": ("kind", "severity", "status"),
     "Action": ("kind",),
     "MergeLog": ("customer_id", "other_id"),  # a customer's merge log, and its erasure

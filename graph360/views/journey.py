@@ -16,6 +16,7 @@ import datetime as dt
 from typing import Any
 
 from graph360.analytics.journeys import journey_funnel
+from graph360.analytics.mood import StepMood
 from graph360.analytics.ownership import ownership_audit
 from graph360.periods import parse_period, utc_now
 from graph360.store.base import GraphStore
@@ -35,6 +36,7 @@ query JourneyView($journey: String!, $since: DateOrTime, $until: DateOrTime) {
     steps {
       stepId step position owners customers fromPrevious conversion withoutPrevious
       beforePrevious outOfOrder medianSeconds dropOff dropOffRate
+      mood { ratings averageRating sharePoor sentiments averageSentiment shareNegative themes }
     }
   }
   ownershipAudit(journey: $journey) {
@@ -88,6 +90,9 @@ def build(
         label = f"{step.position}. {name}\n{traffic:,} touchpoints"
         if status in mark:
             label += f"\n⚠ {mark[status]}"
+        mood = step.mood
+        if mood is not None and mood.share_negative is not None and mood.share_negative >= ANGRY:
+            label += f"\n☹ {mood.share_negative:.0%} negative"
         x = i * STEP_GAP
         node: dict[str, Any] = {
             "id": f"s:{step.step_id}",
@@ -112,6 +117,9 @@ def build(
                 ),
                 ("Customers stuck here now", gap.stuck if gap else None),
                 ("Value at stake", gap.value_at_stake if gap and gap.is_gap else None),
+                ("Ratings (average of the scale)", _mood_rating(mood)),
+                ("Said (share negative)", _mood_sentiment(mood)),
+                ("What they raise", "; ".join(mood.themes) if mood and mood.themes else None),
                 ("Likely owner", gap.likely_owner_name if gap else None),
                 ("Because it", gap.inferred_from if gap else None),
                 ("What to do", gap.advice if gap else None),
@@ -290,6 +298,22 @@ LEGEND = [
 
 def _share(value: float | None) -> str | None:
     return None if value is None else f"{value:.0%}"
+
+
+#: A step where at least this share of what people said is negative says so on its label.
+ANGRY = 0.3
+
+
+def _mood_rating(mood: StepMood | None) -> str | None:
+    if mood is None or mood.average_rating is None:
+        return None
+    return f"{mood.ratings:,} ratings, average {mood.average_rating:.0%} of the scale"
+
+
+def _mood_sentiment(mood: StepMood | None) -> str | None:
+    if mood is None or mood.share_negative is None:
+        return None
+    return f"{mood.sentiments:,} voices, {mood.share_negative:.0%} negative"
 
 
 def _transition(conversion: float | None, dropped: int, rate: float | None) -> str:
