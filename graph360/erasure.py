@@ -109,6 +109,7 @@ def erase(
         store.write("forget_last_load")  # a re-load of the same bundle must be screened
         facts.bump_version(store, now)
         for record in sorted(identifiers["record"]):
+            store.write("erasure_delete_review_pairs", record_key=record)
             store.write("erasure_delete_record", record_key=record)
         shared: set[str] = set()  # still carried by someone else's record: not theirs alone
         for key in sorted(identifiers["email"] | identifiers["phone"]):

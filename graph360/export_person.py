@@ -17,7 +17,8 @@ write it; docs/person-export.md describes every field. The document::
       "campaigns": [...],           # distribution lists the person is on
       "consents": [...],            # every consent statement, with its history
       "merge_log": [...],           # merges and splits by hand that named them
-      "never_merge": [...]          # rules keeping their records apart from others'
+      "never_merge": [...],         # rules keeping their records apart from others'
+      "match_reviews": [...]        # pairs the matching proposed for review, and the decision
     }
 
 :data:`SECTIONS` names, for every node label that can hold a person's data, the section it is
@@ -62,6 +63,8 @@ SECTIONS: dict[str, str | None] = {
     "ErasureLog": None,  # holds no personal data by design (graph360.erasure)
     "MergeLog": "merge_log",
     "NeverMerge": "never_merge",
+    "ReviewPair": "match_reviews",
+    "MatchModel": None,  # the matching's trained weights: about fields, not about anyone
 }
 #: At most this many merge-log entries (a person merged and split by hand a thousand times).
 MAX_LOG = 10_000
@@ -129,6 +132,10 @@ def export_person(store: GraphStore, customer_id: str, *, now: dt.datetime | Non
             }.values(),
             key=lambda r: r["rule_id"],
         ),
+        "match_reviews": [
+            {**row, "evidence": _parsed(row["evidence"])}
+            for row in store.query("export_review_pairs", customer_id=customer_id)
+        ],
     }
     return json.loads(json.dumps(document, default=_json))
 

@@ -325,8 +325,11 @@ class Model:
     """A trained model: Splink's settings JSON and the term frequencies it was trained with."""
 
     settings: dict[str, Any]
+    #: column -> value -> frequency, for values at least MIN_CARRIERS records carry
     term_frequencies: dict[str, dict[str, float]]
     trained_on: int
+    #: column -> the frequency of a value seen once: what every value not stored gets
+    tf_floor: dict[str, float]
 
     def to_json(self) -> str:
         return json.dumps(
@@ -334,13 +337,18 @@ class Model:
                 "settings": self.settings,
                 "term_frequencies": self.term_frequencies,
                 "trained_on": self.trained_on,
+                "tf_floor": self.tf_floor,
             }
         )
 
     @classmethod
     def from_json(cls, text: str) -> Model:
         data = json.loads(text)
-        return cls(data["settings"], data["term_frequencies"], int(data["trained_on"]))
+        frequencies = data["term_frequencies"]
+        floor = data.get("tf_floor") or {
+            column: min(values.values(), default=1.0) for column, values in frequencies.items()
+        }
+        return cls(data["settings"], frequencies, int(data["trained_on"]), floor)
 
 
 def _linker(con: duckdb.DuckDBPyConnection, table: str, model_settings: dict[str, Any]) -> Any:
@@ -404,20 +412,32 @@ def _train(con: duckdb.DuckDBPyConnection, table: str, seed: int) -> Model:
             f"maximisation converged on {len(trained)} of the blocks it needs two of"
         )
     trained_settings = linker.misc.save_model_to_json(out_path=None)
-    return Model(trained_settings, term_frequencies(con, table), int(_count(con, table)))
+    frequencies, floor = term_frequencies(con, table)
+    return Model(trained_settings, frequencies, int(_count(con, table)), floor)
 
 
-def term_frequencies(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, dict[str, float]]:
-    """Each TF column's value frequencies among ``table``'s records (values seen twice or more:
-    a value seen once has the floor frequency, which is what a missing one gets)."""
+#: A value fewer records carry is not stored in the model: a rare name, address or postcode
+#: points at its person, and the model outlives that person's erasure (graph360.erasure).
+MIN_CARRIERS = 5
+
+
+def term_frequencies(
+    con: duckdb.DuckDBPyConnection, table: str
+) -> tuple[dict[str, dict[str, float]], dict[str, float]]:
+    """Each TF column's frequencies among ``table``'s records for the values at least
+    MIN_CARRIERS records carry, and each column's floor: the frequency of a value seen once,
+    which every value not stored gets (a rare value is strong evidence, as it should be)."""
     out: dict[str, dict[str, float]] = {}
+    floor: dict[str, float] = {}
     for column in TF_COLUMNS:
         rows = con.execute(
-            f"SELECT {column}, count(*) * 1.0 / sum(count(*)) OVER () AS tf FROM {table} "
+            f"SELECT {column}, count(*) AS n, sum(count(*)) OVER () AS total FROM {table} "
             f"WHERE {column} IS NOT NULL GROUP BY {column}"
         ).fetchall()
-        out[column] = {value: tf for value, tf in rows}
-    return out
+        total = rows[0][2] if rows else 1
+        floor[column] = 1.0 / float(total)
+        out[column] = {value: n / float(total) for value, n, _ in rows if n >= MIN_CARRIERS}
+    return out, floor
 
 
 def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
@@ -426,10 +446,7 @@ def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
 
 def _register_tf(con: duckdb.DuckDBPyConnection, linker: Any, db_api: Any, model: Model) -> None:
     """Give Splink the stored term frequencies instead of computing them from this batch."""
-    floor = {
-        column: min(values.values(), default=1.0)
-        for column, values in model.term_frequencies.items()
-    }
+    floor = model.tf_floor
     for column, values in model.term_frequencies.items():
         frame = pd.DataFrame({column: list(values), f"tf_{column}": list(values.values())})
         present = con.execute(f"SELECT DISTINCT {column} FROM __batch").fetchdf()[column]
@@ -629,7 +646,7 @@ def run(
             lap("train")
         else:
             model = found[0]  # type: ignore[index]
-            model.term_frequencies = term_frequencies(con, "everything")
+            model.term_frequencies, model.tf_floor = term_frequencies(con, "everything")
         pairs = predict(con, "everything", model, review=review)
         lap("predict")
         records = new_records = len(everything)

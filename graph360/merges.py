@@ -192,11 +192,11 @@ def merge_customers(
         raise InvalidRequestError(f"the evidence's records must be {other}'s and {keep}'s")
     ours, theirs = set(kept["record_key"]), set(folded["record_key"])
     for a, b in never_merge_rules(store):
-        for one, other in ((a, b), (b, a)):
-            if one & ours and other & theirs:
+        for side, far_side in ((a, b), (b, a)):
+            if side & ours and far_side & theirs:
                 raise NeverMergeError(
-                    f"a never-merge rule keeps records {', '.join(sorted(one & ours))} apart "
-                    f"from {', '.join(sorted(other & theirs))}"
+                    f"a never-merge rule keeps records {', '.join(sorted(side & ours))} apart "
+                    f"from {', '.join(sorted(far_side & theirs))}"
                 )
     with store.atomic():
         _changing(store)

@@ -596,3 +596,54 @@ def test_graphql_review_queue_accept_and_reject_for_admins(tmp_path: Path) -> No
         log = api.gql("{ mergeLog(first: 5) { rule who evidence } }")["mergeLog"]
         assert log[0]["rule"] == "probabilistic" and log[0]["who"] == "test-admin"
         assert json.loads(log[0]["evidence"])["reviewed"] is True
+
+
+def test_the_stored_model_keeps_no_rare_value() -> None:
+    """A name or address only a few records carry would name its person in the model, which
+    outlives an erasure: only values MIN_CARRIERS records share are stored, the rest get the
+    floor (a value seen once)."""
+    import duckdb
+
+    from graph360.matching import MIN_CARRIERS, TF_COLUMNS, term_frequencies
+
+    con = duckdb.connect()
+    common, rare = "jo smith", "zebedee quarrington"
+    rows = [common] * MIN_CARRIERS + [rare] * (MIN_CARRIERS - 1) + [None]
+    columns = ", ".join(f"name AS {column}" for column in TF_COLUMNS)
+    con.execute(
+        f"CREATE TABLE r AS SELECT {columns} FROM (SELECT unnest($names) AS name)",
+        {"names": rows},
+    )
+    frequencies, floor = term_frequencies(con, "r")
+    total = 2 * MIN_CARRIERS - 1
+    for column in TF_COLUMNS:
+        assert frequencies[column] == {common: MIN_CARRIERS / total}
+        assert floor[column] == 1 / total
+
+
+def test_a_persons_review_pairs_are_exported_and_erased_with_them(tmp_path: Path) -> None:
+    from graph360.erasure import erase
+    from graph360.export_person import export_person
+
+    graph = _open("ladybug", tmp_path)
+    try:
+        load_bundle(graph, household_bundle(tmp_path / "b"), rejects_path=tmp_path / "r.csv")
+        matching.run(graph, review=0.01, who="test")
+        pairs = graph.all_nodes("ReviewPair")
+        assert len(pairs) > 0
+        record = pairs["record_a"].iloc[0]
+        (owner,) = graph.query("customer_by_record", record_key=record)
+        exported = export_person(graph, owner["customer_id"])["match_reviews"]
+        mine = {
+            p
+            for p, a, b in zip(pairs["pair_id"], pairs["record_a"], pairs["record_b"], strict=True)
+            if record in (a, b)
+        }
+        assert mine <= {row["pair_id"] for row in exported}
+        assert all(isinstance(row["evidence"], dict) for row in exported)
+        erase(graph, owner["customer_id"], mode="delete", by="test", reason="art. 17")
+        left = graph.all_nodes("ReviewPair")
+        assert not (set(left["record_a"]) | set(left["record_b"])) & {record}
+        assert set(left["pair_id"]) == set(pairs["pair_id"]) - {row["pair_id"] for row in exported}
+    finally:
+        graph.close()

@@ -344,7 +344,8 @@ def _history(store: GraphStore, tmp_path: Path) -> tuple[str, str]:
     from graph360 import merges
 
     ada, grace = _tiny(store, tmp_path)
-    merges.never_merge(store, ["crm:1"], ["crm:2"], who="ops")
+    # Ada apart from Alan (crm:3), then Ada and Grace merged: the rule and the log to erase.
+    merges.never_merge(store, ["crm:1"], ["crm:3"], who="ops")
     merges.merge_customers(store, ada, grace, who="ops")
     return ada, grace
 
@@ -353,17 +354,17 @@ def test_export_never_merge(store: GraphStore, tmp_path: Path) -> None:
     _history(store, tmp_path)
     rows = store.query("export_never_merge", quoted='"crm:1"')
     assert [(r["records_a"], r["records_b"], r["who"]) for r in rows] == [
-        ('["crm:1"]', '["crm:2"]', "ops")
+        ('["crm:1"]', '["crm:3"]', "ops")
     ]
-    assert store.query("export_never_merge", quoted='"crm:3"') == []
+    assert store.query("export_never_merge", quoted='"crm:2"') == []
     assert store.query("export_never_merge", quoted='"crm:"') == []  # a whole key only
 
 
 def test_erasure_delete_never_merge(store: GraphStore, tmp_path: Path) -> None:
     _history(store, tmp_path)
-    store.write("erasure_delete_never_merge", quoted='"crm:3"')
-    assert len(store.all_nodes("NeverMerge")) == 1
     store.write("erasure_delete_never_merge", quoted='"crm:2"')
+    assert len(store.all_nodes("NeverMerge")) == 1
+    store.write("erasure_delete_never_merge", quoted='"crm:3"')
     assert len(store.all_nodes("NeverMerge")) == 0
 
 

@@ -103,6 +103,10 @@ class ApiSettings:
     rate_burst: int = 400
     #: Connections and requests in flight the server takes at once (beyond: 503).
     max_connections: int = 1_000
+    #: A connection whose request line and headers are not in after this long, or whose body
+    #: sends nothing for this long, is closed (graph360.api.http): a slowloris cannot hold
+    #: the ``max_connections`` slots.
+    read_seconds: float = 10.0
     #: GraphQL reads (queries) served at once; one more is refused at once with 503 +
     #: Retry-After rather than queued behind them. Two reader threads at ~20 ms a card at 1M
     #: customers: eight in flight is about 80 ms of waiting, so an overloaded server keeps the

@@ -59,6 +59,13 @@ def serve(
             min=0.1, help="A query (not a mutation) still running after this long gets 503"
         ),
     ] = 15.0,
+    read_seconds: Annotated[
+        float,
+        typer.Option(
+            min=0.1,
+            help="Close a connection whose headers take longer, or whose body pauses longer",
+        ),
+    ] = 10.0,
 ) -> None:
     """Serve the GraphQL API at /graphql (GraphiQL in a browser), with /healthz and /readyz."""
     from graph360.api.app import ApiSettings
@@ -90,6 +97,7 @@ def serve(
         rate_per_key=rate_per_key,
         rate_burst=max(1, int(rate_per_key * 2)),
         max_request_seconds=request_seconds,
+        read_seconds=read_seconds,
     )
     run_api(settings, host, port)
 
@@ -99,6 +107,7 @@ def run_api(settings: ApiSettings, host: str, port: int) -> None:
     import uvicorn
 
     from graph360.api.app import create_app
+    from graph360.api.http import with_deadlines
     from graph360.store import open_store, resolve_location
 
     with refusals():  # who holds the store, in one line, rather than the server's traceback
@@ -110,10 +119,12 @@ def run_api(settings: ApiSettings, host: str, port: int) -> None:
         port=port,
         log_level="info",
         access_log=False,
-        # Connections and requests in flight beyond this are answered 503 at once, and an idle
-        # connection is closed after 5 s: half-open connections cannot pile up without bound.
+        # Connections and requests in flight beyond this are answered 503 at once, an idle
+        # connection is closed after 5 s, and one that stalls before its request is in after
+        # ``read_seconds``: half-open connections cannot pile up without bound.
         limit_concurrency=settings.max_connections,
         timeout_keep_alive=5,
+        http=with_deadlines(settings.read_seconds),
     )
 
 

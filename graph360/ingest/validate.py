@@ -151,17 +151,27 @@ def parse_dates(values: pd.Series) -> pd.Series:
 
 
 def parse_numbers(values: pd.Series) -> pd.Series:
-    """Numbers as float64 (NaN where a value is not one): Arrow's cast for a column that
-    parses whole, pandas value by value otherwise."""
+    """Numbers as float64 (NaN where a value is not one), by Arrow's cast, which rounds
+    correctly (pandas' parser is one unit in the last place off for some 16-digit texts). A
+    column with values that are not numbers is cast again without them (pandas says which),
+    so one bad cell does not change how the others parse."""
+    coerced: pd.Series | None = None
     text = _strings(values)
     if text is not None:
-        try:
-            parsed = text.cast(pa.float64())
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            pass
-        else:
-            return pd.Series(parsed.to_numpy(zero_copy_only=False), index=values.index)
-    return pd.to_numeric(values, errors="coerce").astype("float64")
+        text = pc.utf8_trim_whitespace(text)
+        for attempt in range(2):
+            try:
+                parsed = text.cast(pa.float64())
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                if attempt:
+                    break
+                coerced = pd.to_numeric(values, errors="coerce").astype("float64")
+                text = pc.if_else(pa.array(coerced.isna().to_numpy()), None, text)
+            else:
+                return pd.Series(parsed.to_numpy(zero_copy_only=False), index=values.index)
+    if coerced is None:
+        coerced = pd.to_numeric(values, errors="coerce").astype("float64")
+    return coerced
 
 
 def unique_keys(checker: Checker, key: list[str]) -> None:

@@ -10,7 +10,8 @@ OPTIONAL MATCH (t)-[:HANDLED_BY]->(d:Department)
 OPTIONAL MATCH (t)-[:FOR_PRODUCT]->(p:Product)
 RETURN t.touchpoint_id AS touchpoint_id, t.at AS at, t.channel AS channel, t.kind AS kind,
        t.value AS value, t.rating AS rating, t.rating_scale AS rating_scale,
-       t.sentiment AS sentiment, t.text AS text, t.outcome AS outcome,
+       t.sentiment AS sentiment, t.sentiment_computed AS sentiment_computed,
+       t.sentiment_model AS sentiment_model, t.agent_id AS agent_id, t.text AS text, t.outcome AS outcome,
        t.resolution AS resolution, t.source AS source, t.attributes AS attributes,
        t.record_key AS record_key,
        k.campaign_id AS campaign_id, s.step_id AS step_id, d.department_id AS department_id,
