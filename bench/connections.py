@@ -143,12 +143,12 @@ def main() -> None:
                 first = first.replace(b"%s", key.encode())
                 found = _held(port, first, args.connections, args.patience)
                 results[f"{name} / {kind}"] = found
-                target = f"(target <= {args.read_seconds + 1:.0f} s)" if deadline else "(peer)"
+                target = f"(target <= {args.read_seconds + 2:.0f} s)" if deadline else "(peer)"
                 print(
                     f"{name:15} {kind:8} closed {found['closed']:5}, held "
                     f"{found['held_after_patience']:5}, last closed at "
                     f"{found['last_closed_s']} s {target}; /healthz meanwhile "
-                    f"{found['healthz_while_held']}"
+                    f"{found['healthz_while_held']}, after {found['healthz_after']}"
                 )
         finally:
             server.terminate()
