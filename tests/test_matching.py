@@ -621,29 +621,68 @@ def test_the_stored_model_keeps_no_rare_value() -> None:
         assert floor[column] == 1 / total
 
 
+def _reviewed_household(tmp_path: Path) -> tuple[GraphStore, pd.DataFrame]:
+    graph = _open("ladybug", tmp_path)
+    load_bundle(graph, household_bundle(tmp_path / "b"), rejects_path=tmp_path / "r.csv")
+    matching.run(graph, review=0.01, who="test")
+    pairs = graph.all_nodes("ReviewPair").sort_values("pair_id")
+    assert len(pairs) > 1
+    return graph, pairs
+
+
+def _pairs_of(graph: GraphStore, pairs: pd.DataFrame, customer_id: str) -> list[str]:
+    records = {r["record_key"] for r in graph.query("customer_records", customer_id=customer_id)}
+    mine = pairs["record_a"].isin(records) | pairs["record_b"].isin(records)
+    return sorted(pairs.loc[mine, "pair_id"])
+
+
+def test_export_review_pairs(tmp_path: Path) -> None:
+    graph, pairs = _reviewed_household(tmp_path)
+    try:
+        (owner,) = graph.query("customer_by_record", record_key=pairs["record_a"].iloc[0])
+        rows = graph.query("export_review_pairs", customer_id=owner["customer_id"])
+        assert [r["pair_id"] for r in rows] == _pairs_of(graph, pairs, owner["customer_id"])
+        first = pairs.set_index("pair_id").loc[rows[0]["pair_id"]]
+        assert (rows[0]["record_a"], rows[0]["record_b"], rows[0]["status"]) == (
+            first["record_a"],
+            first["record_b"],
+            "open",
+        )
+        assert rows[0]["probability"] == pytest.approx(first["probability"])
+        assert json.loads(rows[0]["evidence"]) == json.loads(first["evidence"])
+        assert graph.query("export_review_pairs", customer_id="nobody") == []
+    finally:
+        graph.close()
+
+
+def test_erasure_delete_review_pairs(tmp_path: Path) -> None:
+    graph, pairs = _reviewed_household(tmp_path)
+    try:
+        record = pairs["record_a"].iloc[0]
+        graph.write("erasure_delete_review_pairs", record_key="nobody:1")
+        assert len(graph.all_nodes("ReviewPair")) == len(pairs)
+        graph.write("erasure_delete_review_pairs", record_key=record)
+        left = graph.all_nodes("ReviewPair")
+        proposing = (pairs["record_a"] == record) | (pairs["record_b"] == record)
+        assert sorted(left["pair_id"]) == sorted(pairs.loc[~proposing, "pair_id"])
+        assert len(graph.all_relationships("PROPOSES")) == 2 * len(left)
+    finally:
+        graph.close()
+
+
 def test_a_persons_review_pairs_are_exported_and_erased_with_them(tmp_path: Path) -> None:
     from graph360.erasure import erase
     from graph360.export_person import export_person
 
-    graph = _open("ladybug", tmp_path)
+    graph, pairs = _reviewed_household(tmp_path)
     try:
-        load_bundle(graph, household_bundle(tmp_path / "b"), rejects_path=tmp_path / "r.csv")
-        matching.run(graph, review=0.01, who="test")
-        pairs = graph.all_nodes("ReviewPair")
-        assert len(pairs) > 0
-        record = pairs["record_a"].iloc[0]
-        (owner,) = graph.query("customer_by_record", record_key=record)
+        (owner,) = graph.query("customer_by_record", record_key=pairs["record_a"].iloc[0])
+        mine = _pairs_of(graph, pairs, owner["customer_id"])
         exported = export_person(graph, owner["customer_id"])["match_reviews"]
-        mine = {
-            p
-            for p, a, b in zip(pairs["pair_id"], pairs["record_a"], pairs["record_b"], strict=True)
-            if record in (a, b)
-        }
-        assert mine <= {row["pair_id"] for row in exported}
+        assert [row["pair_id"] for row in exported] == mine
         assert all(isinstance(row["evidence"], dict) for row in exported)
         erase(graph, owner["customer_id"], mode="delete", by="test", reason="art. 17")
         left = graph.all_nodes("ReviewPair")
-        assert not (set(left["record_a"]) | set(left["record_b"])) & {record}
-        assert set(left["pair_id"]) == set(pairs["pair_id"]) - {row["pair_id"] for row in exported}
+        assert sorted(left["pair_id"]) == sorted(set(pairs["pair_id"]) - set(mine))
     finally:
         graph.close()
