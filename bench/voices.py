@@ -148,8 +148,9 @@ def graph_child(graph: Path, what: str) -> None:
     elif what.startswith("funnel:"):
         from graph360.analytics.journeys import journey_funnel
 
-        journey_funnel(store, what.split(":", 1)[1])
-        steps, extra = {}, {}
+        _, journey, *segment = what.split(":")
+        found = journey_funnel(store, journey, segment=segment[0] if segment else None)
+        steps, extra = {}, {"customers": found.customers}
     elif what == "silence":
         from graph360.analytics.silence import silence
 
@@ -201,6 +202,22 @@ def graph_child(graph: Path, what: str) -> None:
 
         ownership_audit(store)
         steps, extra = {}, {}
+    elif what.startswith("audit:"):
+        from graph360.analytics.ownership import ownership_audit
+
+        found = ownership_audit(store, segment=what.split(":", 1)[1])
+        steps, extra = {}, {"stuck_at_gaps": found.summary["customers_stuck_at_gaps"]}
+    elif what == "coverage":
+        from graph360.analytics.coverage import coverage
+
+        found = coverage(store)
+        steps = {}
+        extra = {
+            "customers": found.customers,
+            "single_system": found.single_system,
+            "steps_without_data": found.steps_without_data,
+            "systems": [(s.source, s.customers, s.only_here) for s in found.systems],
+        }
     else:
         journey = what.split(":", 1)[1] if ":" in what else None
         report = themes(store, journey=journey)
@@ -235,6 +252,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--texts", type=int, default=2_000_000)
     parser.add_argument("--distinct", type=int, default=200_000)
     parser.add_argument("--journey", default="buy")
+    parser.add_argument("--segment", default="standard", help="for the one-segment measures")
     parser.add_argument("--out", type=Path)
     parser.add_argument("--skip-texts", action="store_true", help="only the graph's measures")
     parser.add_argument("--only", nargs="+", help="only these graph measures (child names)")
@@ -280,6 +298,13 @@ def main(argv: list[str] | None = None) -> int:
             ("mood at every step", "mood", TARGET_SECONDS),
             (f"funnel {args.journey} (with its mood)", f"funnel:{args.journey}", TARGET_SECONDS),
             ("audit (with its mood)", "audit", TARGET_SECONDS),
+            (
+                f"funnel {args.journey} --segment {args.segment}",
+                f"funnel:{args.journey}:{args.segment}",
+                TARGET_SECONDS,
+            ),
+            (f"audit --segment {args.segment}", f"audit:{args.segment}", TARGET_SECONDS),
+            ("coverage", "coverage", TARGET_SECONDS),
             ("silence", "silence", TARGET_SECONDS),
             ("card's silence section, 50 customers", "card silence", None),
             ("feedback by department", "feedback:department", TARGET_SECONDS),

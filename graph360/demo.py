@@ -1991,6 +1991,22 @@ class _Demo:
             [kinds[k][0][i % 3] for k, i in zip(kind, rng.integers(0, 3, size=t), strict=True)],
             dtype=object,
         )
+        # the complaints people recognise (issue 18), from a generator of their own so every
+        # other value of the demo stays as it was
+        voiced = np.random.default_rng(int(rng.bit_generator.seed_seq.entropy or 0) + 19)
+        themed = {
+            "delivery": ["My delivery is late", "Late delivery, parcel still not here"],
+            "billing": [
+                "Refund still not received",
+                "Where is my refund?",
+                "Price went up without notice",
+                "Why has my price increased?",
+            ],
+            "app": ["App crashes when I open an article", "App keeps crashing after update"],
+        }
+        for k, lines in themed.items():
+            swap = (kind == k) & (voiced.random(t) < 0.5)
+            subject = np.where(swap, _pick(voiced, lines, t), subject)
         group = np.array([kinds[k][1] for k in kind], dtype=object)
         resolution = np.array(
             [kinds[k][2][i % 3] for k, i in zip(kind, rng.integers(0, 3, size=t), strict=True)],
@@ -2145,12 +2161,42 @@ class _Demo:
         }
         rows: list[pd.DataFrame] = []
 
+        # what unhappy people most often write about (issue 18: themes a person would
+        # recognise): drawn from a generator of its own, so every other value of the demo
+        # is what it was before these lines existed
+        voiced = np.random.default_rng(int(rng.bit_generator.seed_seq.entropy or 0) + 18)
+        themed = {
+            "nps": [
+                "The app crashes every time I open it.",
+                "App crashed again and I lost my saved articles.",
+                "The price went up again and nobody told me.",
+                "Price rise on my renewal is far too steep.",
+            ],
+            "review": [
+                "My delivery arrived a week late.",
+                "Late delivery, the parcel sat in a depot for days.",
+                "Still waiting for my refund for the broken item.",
+                "The refund took a month to arrive.",
+            ],
+            "support": [
+                "Still waiting for my refund after three weeks.",
+                "The app keeps crashing after the update.",
+                "My delivery was late again and nobody could say why.",
+                "Too expensive now the price has gone up.",
+            ],
+        }
+
         def comment(score: np.ndarray, scale: int, bank: str) -> np.ndarray:
             good, fair = (9, 7) if scale == 10 else (5, 3)
             band = np.where(score >= good, 2, np.where(score >= fair, 1, 0))
             texts = [_pick(rng, options, len(score)) for options in banks[bank]]
             out = np.choose(band, texts) if len(score) else np.zeros(0, dtype=object)
-            return np.where(rng.random(len(score)) < 0.3, "", out)
+            out = np.where(rng.random(len(score)) < 0.3, "", out)
+            # most unhappy comments, and some lukewarm ones, name a common complaint
+            share = np.where(band == 0, 0.8, np.where(band == 1, 0.3, 0.0))
+            swap = (out != "") & (voiced.random(len(score)) < share)
+            lines = _pick(voiced, themed[bank], len(score))
+            return np.where(swap, lines, out)
 
         def add(
             who: np.ndarray,

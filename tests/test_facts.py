@@ -162,6 +162,14 @@ def test_facts_touchpoints(tiny_store: GraphStore) -> None:
     _check_node_tables(tiny_store, "touchpoints")
 
 
+def test_facts_records(tiny_store: GraphStore) -> None:
+    _check_node_tables(tiny_store, "records")
+
+
+def test_facts_identified_by(tiny_store: GraphStore) -> None:
+    _check_pair_tables(tiny_store, "identified_by")
+
+
 def test_facts_had(tiny_store: GraphStore) -> None:
     _check_pair_tables(tiny_store, "had")
 

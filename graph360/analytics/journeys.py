@@ -31,6 +31,10 @@ Definitions (per journey, over the touchpoints in ``[since, until)``):
 
 A customer who appears in none of the journey's steps in the window is not in the funnel;
 ``out_of_order_customers`` counts the customers whose path is not in order.
+
+**One persona at a time**: with ``persona`` and/or ``segment`` every figure, the mood
+included, is over those customers' touchpoints only (the facts projection restricted to them:
+``graph360.facts.people``).
 """
 
 from __future__ import annotations
@@ -44,7 +48,8 @@ import pandas as pd
 
 from graph360 import facts as facts_
 from graph360.analytics.mood import StepMood, step_moods
-from graph360.errors import NotFoundError
+from graph360.errors import InvalidRequestError, NotFoundError
+from graph360.facts.people import People
 from graph360.store.base import GraphStore
 
 __all__ = [
@@ -123,6 +128,9 @@ class Funnel:
     distinct_paths: int = 0
     #: The graph version the answer reflects (None: read straight from the store).
     as_of: dict[str, Any] | None = None
+    #: The customers it is about (None: every customer).
+    persona: str | None = None
+    segment: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -172,9 +180,11 @@ def customer_steps(
     until: dt.datetime | None = None,
     *,
     use_facts: bool = True,
+    projection: facts_.Facts | None = None,
 ) -> pd.DataFrame:
     """The (customer, step) projection of ``steps`` (rows of :func:`journey_steps`) over the
-    touchpoints in ``[since, until)``.
+    touchpoints in ``[since, until)``; ``projection``: the facts to read (the caller's, e.g.
+    restricted to one persona), else the store's current ones.
 
     Columns: journey_id, customer_id, step_id, position, first_at, last_at (the customer's
     first and last touchpoint there), touchpoints (how many). From the facts projection's
@@ -184,7 +194,7 @@ def customer_steps(
     step_ids = sorted(steps["step_id"].dropna().unique())
     if use_facts:
         grouped = _grouped_from_facts(
-            facts_.current(store), step_ids, since or EARLIEST, until or LATEST
+            projection or facts_.current(store), step_ids, since or EARLIEST, until or LATEST
         )
         return _placed(grouped, steps) if len(grouped) else _no_projection()
     raw = store.frame(
@@ -294,13 +304,19 @@ def journey_funnel(
     until: dt.datetime | None = None,
     paths: int = 10,
     use_facts: bool = True,
+    persona: str | None = None,
+    segment: str | None = None,
 ) -> Funnel:
     """The funnel of ``journey_id`` over touchpoints in ``[since, until)``, with the ``paths``
-    most common actual paths (definitions in the module docstring). ``use_facts`` false
-    reads the touchpoints with multi-hop Cypher instead of the facts projection.
+    most common actual paths (definitions in the module docstring), of the customers of
+    ``persona`` in ``segment`` (None: any). ``use_facts`` false reads the touchpoints with
+    multi-hop Cypher instead of the facts projection (a cross-check; it takes no persona).
 
     Raises NotFoundError for a journey the graph does not have.
     """
+    people = People(persona, segment)
+    if people and not use_facts:
+        raise InvalidRequestError("persona and segment are answered from the facts projection")
     all_steps = journey_steps(store)
     steps = all_steps[all_steps["journey_id"] == journey_id]
     if steps.empty:
@@ -309,12 +325,15 @@ def journey_funnel(
     name = steps["journey"].iloc[0]
     steps = steps.dropna(subset=["step_id"]).sort_values(["position", "step_id"])
     steps = steps.reset_index(drop=True)
-    projection = customer_steps(store, steps, since, until, use_facts=use_facts)
+    projection_ = people.restrict(facts_.current(store))  # the mood reads it on either path
+    projection = customer_steps(
+        store, steps, since, until, use_facts=use_facts, projection=projection_
+    )
     funnel = funnel_from_projection(
         journey_id, steps, projection, since=since, until=until, paths=paths
     )
-    projection_ = facts_.current(store)  # the mood reads it on either path
     funnel.as_of = projection_.as_of if use_facts else None
+    funnel.persona, funnel.segment = persona, segment
     funnel.journey = name if isinstance(name, str) else None
     moods = step_moods(store, since=since, until=until, projection=projection_)
     for step in funnel.steps:

@@ -42,6 +42,11 @@ Definitions (DESIGN.md §3, refined here):
 
   For a conflict only the current owners are candidates (the point is to pick one of them).
   A tie in the evidence names no one. ``inferred_from`` says which evidence was used.
+
+**One persona at a time**: with ``persona`` and/or ``segment`` every figure (traffic, customers,
+stuck, value, handlers, orphans, mood) is over those customers' touchpoints only
+(``graph360.facts.people``). **Coverage**: the data behind the steps, by source system, and the
+customers only one system knows (``graph360.analytics.coverage``).
 """
 
 from __future__ import annotations
@@ -54,10 +59,12 @@ import numpy as np
 import pandas as pd
 
 from graph360 import facts as facts_
+from graph360.analytics.coverage import Coverage, coverage_of
 from graph360.analytics.journeys import current_steps, customer_steps, journey_steps
 from graph360.analytics.mood import StepMood, step_moods
-from graph360.errors import NotFoundError
+from graph360.errors import InvalidRequestError, NotFoundError
 from graph360.facts import ownership as from_facts
+from graph360.facts.people import People
 from graph360.periods import utc_now
 from graph360.store.base import GraphStore
 
@@ -137,6 +144,12 @@ class OwnershipAudit:
     summary: dict[str, Any] = field(default_factory=dict)
     #: The graph version the audit reflects (None: read straight from the store).
     graph_as_of: dict[str, Any] | None = None
+    #: The customers it is about (None: every customer).
+    persona: str | None = None
+    segment: str | None = None
+    #: The data behind the steps (graph360.analytics.coverage; None: read straight from the
+    #: store, which has no projection to answer it from).
+    coverage: Coverage | None = None
 
     @property
     def unowned(self) -> list[StepAudit]:
@@ -178,13 +191,19 @@ def ownership_audit(
     as_of: dt.datetime | None = None,
     top: int = 5,
     use_facts: bool = True,
+    persona: str | None = None,
+    segment: str | None = None,
 ) -> OwnershipAudit:
     """Audit the ownership of every journey's steps (or of ``journey_id``'s only).
 
     ``as_of`` ends the value window (default: now, UTC); ``top`` is how many stuck customers to
-    name per step (those with the most value in the window). Raises NotFoundError for a
-    journey the graph does not have.
+    name per step (those with the most value in the window); ``persona`` / ``segment``: those
+    customers only (needs the facts projection). Raises NotFoundError for a journey the graph
+    does not have.
     """
+    people = People(persona, segment)
+    if people and not use_facts:
+        raise InvalidRequestError("persona and segment are answered from the facts projection")
     as_of = as_of or utc_now()
     since = as_of - dt.timedelta(days=VALUE_DAYS)
     steps = journey_steps(store)
@@ -200,7 +219,7 @@ def ownership_audit(
     )
     steps = steps.dropna(subset=["step_id"]).reset_index(drop=True)
     window = {"since": since, "until": as_of}
-    projection_ = facts_.current(store) if use_facts else None
+    projection_ = people.restrict(facts_.current(store)) if use_facts else None
     reader: Any = store if projection_ is None else from_facts.Reader(store, projection_)
 
     traffic = _frame(
@@ -214,7 +233,7 @@ def ownership_audit(
         "ownership_step_handlers",
         ["step_id", "department_id", "department", "via", "touchpoints"],
     )
-    projection = customer_steps(store, steps, use_facts=use_facts)
+    projection = customer_steps(store, steps, use_facts=use_facts, projection=projection_)
     current = current_steps(projection)
     values = _frame(reader, "ownership_customer_value", ["customer_id", "value"], **window)
     step_values = _frame(
@@ -328,6 +347,9 @@ def ownership_audit(
         touchpoints_at_steps=int(traffic["touchpoints"].sum()) if journey_id is None else 0,
         scope=journey_id,
         graph_as_of=None if projection_ is None else projection_.as_of,
+        persona=persona,
+        segment=segment,
+        coverage=None if projection_ is None else coverage_of(projection_, journey_id),
     )
     audit.summary = _summary(audit)
     return audit
@@ -500,6 +522,8 @@ def audit_markdown(audit: OwnershipAudit, *, title: str = "Journey ownership aud
         date += f" (figures as of {audit.as_of:%Y-%m-%d})"
     lines = [f"# {title}", "", date, ""]
     scope = f"journey {audit.scope}" if audit.scope else _plural(s["journeys"], "journey")
+    if audit.persona is not None or audit.segment is not None:
+        lines += [f"Customers: {_who(audit.persona, audit.segment)} only.", ""]
     summary = (
         f"**Summary:** {_plural(s['unowned'], 'unowned step')} and "
         f"{_plural(s['conflicts'], 'conflict')} (steps with several owners) across {scope}; "
@@ -583,6 +607,8 @@ def audit_markdown(audit: OwnershipAudit, *, title: str = "Journey ownership aud
         else:
             lines.append("None: every touchpoint is mapped to a journey step.")
         lines.append("")
+    if audit.coverage is not None:
+        lines += coverage_markdown(audit.coverage)
     lines += [
         "## How to read this",
         "",
@@ -598,6 +624,44 @@ def audit_markdown(audit: OwnershipAudit, *, title: str = "Journey ownership aud
         "",
     ]
     return "\n".join(lines)
+
+
+def coverage_markdown(c: Coverage) -> list[str]:
+    """The report's "data we have, and the gaps" section (graph360.analytics.coverage)."""
+    lines = ["## Data coverage: the systems behind each step", ""]
+    if c.steps:
+        lines += ["| step | touchpoints | systems |", "|---|---:|---|"]
+        for x in c.steps:
+            systems = ", ".join(
+                f"{_cell(str(y['source']))} {y['touchpoints']:,} ({y['share']:.0%})"
+                for y in x.sources
+            )
+            lines.append(
+                f"| {_cell(x.step or x.step_id)} (`{x.journey_id}`) | {x.touchpoints:,} "
+                f"| {systems or '**no data**'} |"
+            )
+        lines.append("")
+    if c.steps_without_data:
+        lines += [f"- Steps with no data at all: {', '.join(c.steps_without_data)}."]
+    if c.single_source_steps:
+        lines += [f"- Steps only one system feeds: {', '.join(c.single_source_steps)}."]
+    share = f" ({c.share_single_system:.0%})" if c.share_single_system is not None else ""
+    alone = ", ".join(
+        f"{s.source} {s.only_here:,}" for s in c.systems if s.only_here and s.source is not None
+    )
+    lines += [
+        f"- {_plural(c.single_system, 'customer')} of {c.customers:,}{share} "
+        f"{'is' if c.single_system == 1 else 'are'} known to one system only"
+        + (f" ({alone})" if alone else "")
+        + ".",
+        "",
+    ]
+    return lines
+
+
+def _who(persona: str | None, segment: str | None) -> str:
+    chosen = (("persona", persona), ("segment", segment))
+    return ", ".join(f"{name} {value}" for name, value in chosen if value is not None)
 
 
 # --- small helpers -------------------------------------------------------------------------

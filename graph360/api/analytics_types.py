@@ -264,6 +264,11 @@ class OwnershipAudit:
     graph_as_of: GraphAsOf | None = strawberry.field(
         description="Which state of the graph the audit reflects (asOf is its value window's end)"
     )
+    persona: str | None = None
+    segment: str | None = None
+    coverage: Coverage | None = strawberry.field(
+        default=None, description="The data behind the steps, by source system"
+    )
 
 
 # --- funnel ----------------------------------------------------------------------------------
@@ -308,6 +313,8 @@ class Funnel:
     paths: list[JourneyPath]
     distinct_paths: int
     as_of: GraphAsOf | None
+    persona: str | None = None
+    segment: str | None = None
 
 
 # --- engagement ------------------------------------------------------------------------------
@@ -492,4 +499,106 @@ class Feedback:
     units: list[UnitFeedback]
     left_out: int
     without_unit: int
+    as_of: GraphAsOf | None
+
+
+# --- data coverage ---------------------------------------------------------------------------
+
+
+@strawberry.type
+class SourceShare:
+    source: str | None = strawberry.field(description="The system (null: none given)")
+    touchpoints: int
+    share: float
+
+
+@strawberry.type
+class StepCoverage:
+    journey_id: str | None
+    journey: str | None
+    step_id: strawberry.ID
+    step: str | None
+    position: int | None
+    touchpoints: int
+    sources: list[SourceShare]
+
+
+@strawberry.type
+class SystemCoverage:
+    source: str | None
+    records: int
+    customers: int
+    only_here: int = strawberry.field(description="Customers no other system knows")
+    touchpoints: int
+
+
+@strawberry.type
+class SystemsCount:
+    systems: int
+    customers: int
+
+
+@strawberry.type
+class UnplacedTouchpoints:
+    source: str | None
+    touchpoints: int
+
+
+@strawberry.type(description="Which systems feed each step, and the gaps (analytics.coverage).")
+class Coverage:
+    customers: int
+    unknown: int = strawberry.field(description="Customers known to no system")
+    single_system: int
+    share_single_system: float | None
+    by_systems: list[SystemsCount]
+    systems: list[SystemCoverage]
+    steps: list[StepCoverage]
+    steps_without_data: list[str]
+    single_source_steps: list[str]
+    unplaced: list[UnplacedTouchpoints]
+    journey: str | None
+    persona: str | None
+    segment: str | None
+    as_of: GraphAsOf | None
+
+
+# --- multichannel journeys -------------------------------------------------------------------
+
+
+@strawberry.type
+class ChannelsCount:
+    channels: int
+    customers: int
+
+
+@strawberry.type
+class ChannelSequence:
+    sequence: list[str]
+    truncated: bool
+    customers: int
+    share: float
+    converted: float = strawberry.field(description="Share of them reaching the goal")
+
+
+@strawberry.type(description="Multichannel journeys (analytics.channels).")
+class Multichannel:
+    journey_id: strawberry.ID
+    goal: list[str]
+    since: dt.datetime | None
+    until: dt.datetime | None
+    customers: int
+    multichannel: int
+    share_multichannel: float | None
+    by_channels: list[ChannelsCount]
+    sequences: list[ChannelSequence]
+    single_converted: int
+    single_customers: int
+    multi_converted: int
+    multi_customers: int
+    single_rate: float | None
+    multi_rate: float | None
+    difference: float | None
+    test: str | None
+    statistic: float | None
+    p_value: float | None
     as_of: GraphAsOf | None

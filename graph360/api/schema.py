@@ -803,11 +803,21 @@ class Query(MergeQueries, ReviewQueries, PersonalDataQuery):
         "stake, orphan touchpoints (see analytics.ownership).",
     )
     async def ownership_audit(
-        self, info: Info, journey: str | None = None, top: int = 5
+        self,
+        info: Info,
+        journey: str | None = None,
+        top: int = 5,
+        persona: str | None = None,
+        segment: str | None = None,
     ) -> at.OwnershipAudit:
         size = page_size(top)
         answer = await _analytic(
-            info, "graph360.analytics.ownership:ownership_audit", journey_id=journey, top=size
+            info,
+            "graph360.analytics.ownership:ownership_audit",
+            journey_id=journey,
+            top=size,
+            persona=persona,
+            segment=segment,
         )
         data = answer.value.to_dict()
         return build(at.OwnershipAudit, _answer(answer, data, "graph_as_of"))
@@ -823,6 +833,8 @@ class Query(MergeQueries, ReviewQueries, PersonalDataQuery):
         since: When | None = None,
         until: When | None = None,
         paths: int = 10,
+        persona: str | None = None,
+        segment: str | None = None,
     ) -> at.Funnel:
         size = page_size(paths)
         period = periods.parse_period(since, until)
@@ -833,8 +845,58 @@ class Query(MergeQueries, ReviewQueries, PersonalDataQuery):
             since=period.since,
             until=period.until,
             paths=size,
+            persona=persona,
+            segment=segment,
         )
         return build(at.Funnel, _answer(answer, answer.value.to_dict()))
+
+    @strawberry.field(
+        permission_classes=needs("analytics:read"),
+        description="Which source systems feed each journey step, the steps with no data, and "
+        "the customers known to only one system (analytics.coverage).",
+    )
+    async def coverage(
+        self,
+        info: Info,
+        journey: str | None = None,
+        persona: str | None = None,
+        segment: str | None = None,
+    ) -> at.Coverage:
+        answer = await _analytic(
+            info,
+            "graph360.analytics.coverage:coverage",
+            journey=journey,
+            persona=persona,
+            segment=segment,
+        )
+        return build(at.Coverage, _answer(answer, answer.value.to_dict()))
+
+    @strawberry.field(
+        permission_classes=needs("analytics:read"),
+        description="Multichannel journeys: the share on two or more channels, the common "
+        "channel sequences, conversion single against multichannel with a test "
+        "(analytics.channels).",
+    )
+    async def channels(
+        self,
+        info: Info,
+        journey: str,
+        goal: str | None = None,
+        since: When | None = None,
+        until: When | None = None,
+        top: int = 10,
+    ) -> at.Multichannel:
+        period = periods.parse_period(since, until)
+        answer = await _analytic(
+            info,
+            "graph360.analytics.channels:multichannel",
+            journey_id=journey,
+            goal=goal,
+            since=period.since,
+            until=period.until,
+            top=top,
+        )
+        return build(at.Multichannel, _answer(answer, answer.value.to_dict()))
 
     @strawberry.field(
         permission_classes=needs("analytics:read"),

@@ -15,6 +15,8 @@ from rich.table import Table
 
 from graph360.cli.base import (
     EXIT_FOUND,
+    PersonaOption,
+    SegmentOption,
     StoreOption,
     app,
     console,
@@ -25,6 +27,7 @@ from graph360.cli.base import (
     refusals,
     table,
     text,
+    who,
 )
 
 
@@ -85,16 +88,21 @@ def audit(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write to this file, not stdout")
     ] = None,
+    persona: PersonaOption = None,
+    segment: SegmentOption = None,
     store: StoreOption = None,
     format: Annotated[
         AuditFormat, typer.Option("--format", "-f", help="Output format (md: a report)")
     ] = AuditFormat.table,
 ) -> None:
-    """Audit journey-step ownership: unowned steps, conflicting owners, orphan touchpoints."""
+    """Audit journey-step ownership: unowned steps, conflicting owners, orphan touchpoints,
+    and the data coverage (which systems feed each step; graph360/analytics/coverage.py)."""
     from graph360.analytics.ownership import audit_markdown, ownership_audit
 
     with open_graph(store, read_only=True) as graph, refusals():
-        result = ownership_audit(graph, journey, as_of=as_of, top=top)
+        result = ownership_audit(
+            graph, journey, as_of=as_of, top=top, persona=persona, segment=segment
+        )
 
     if format is AuditFormat.table:
         target = Console(file=output.open("w"), width=160) if output else console
@@ -144,7 +152,8 @@ def _show(result: Any, out: Console) -> None:
         f"[bold]{s['unowned']}[/bold] unowned, [bold]{s['conflicts']}[/bold] conflicting of "
         f"{s['steps']} steps in {journeys} · "
         f"[bold]{s['customers_stuck_at_gaps']:,}[/bold] stuck at gaps · value at stake "
-        f"[bold]{s['value_at_stake']:,.2f}[/bold] (12 months to {result.as_of:%Y-%m-%d})",
+        f"[bold]{s['value_at_stake']:,.2f}[/bold] (12 months to {result.as_of:%Y-%m-%d})"
+        + who(result.persona, result.segment),
         highlight=False,
     )
     for journey in result.journeys:
@@ -208,3 +217,16 @@ def _show(result: Any, out: Console) -> None:
                 ["channel", "kind", "touchpoints", "value", "first_at", "last_at"],
             )
         )
+    if result.coverage is not None:
+        show_coverage_gaps(result.coverage, out)
+
+
+def show_coverage_gaps(c: Any, out: Console) -> None:
+    """The coverage's gaps in three lines (``graph360 coverage`` has the whole of it)."""
+    share = "" if c.share_single_system is None else f" ({c.share_single_system:.0%})"
+    out.print(
+        f"data coverage: steps with no data: {', '.join(c.steps_without_data) or 'none'} · "
+        f"fed by one system only: {', '.join(c.single_source_steps) or 'none'} · "
+        f"{c.single_system:,} of {c.customers:,} customers{share} known to one system only",
+        highlight=False,
+    )

@@ -106,6 +106,20 @@ MaskedOption = Annotated[
     ),
 ]
 
+#: One persona or segment at a time (graph360.facts.people).
+PersonaOption = Annotated[
+    str | None, typer.Option("--persona", help="Customers of this persona only")
+]
+SegmentOption = Annotated[
+    str | None, typer.Option("--segment", help="Customers in this segment only")
+]
+
+
+def who(persona: str | None, segment: str | None) -> str:
+    """The headline's mention of the chosen customers (empty when every customer is in)."""
+    chosen = [f"{k} {v}" for k, v in (("persona", persona), ("segment", segment)) if v]
+    return " · " + ", ".join(chosen) if chosen else ""
+
 
 def command() -> str:
     """How to run graph360 again from this terminal: ``graph360`` when that is on PATH and is

@@ -11,6 +11,8 @@ from graph360.cli.audit import mood_cells
 from graph360.cli.base import (
     Format,
     FormatOption,
+    PersonaOption,
+    SegmentOption,
     SinceOption,
     StoreOption,
     UntilOption,
@@ -22,6 +24,7 @@ from graph360.cli.base import (
     print_json,
     refusals,
     table,
+    who,
 )
 from graph360.periods import parse_period
 
@@ -35,6 +38,8 @@ def funnel(
     plot: Annotated[
         Path | None, typer.Option("--plot", help="Draw the funnel to this file (PNG)")
     ] = None,
+    persona: PersonaOption = None,
+    segment: SegmentOption = None,
     store: StoreOption = None,
     format: FormatOption = Format.table,
 ) -> None:
@@ -42,13 +47,22 @@ def funnel(
     reached it without the step before; reversed: reached it before the step before), median
     time from the step before, drop-off (customers whose furthest step it is), the mood at the
     step (average rating of its scale, share negative, top theme: graph360/analytics/mood.py),
-    and the most common actual paths (csv: the steps only)."""
+    and the most common actual paths (csv: the steps only); --persona / --segment: those
+    customers only."""
     from graph360.analytics.journeys import journey_funnel
 
     with refusals():
         period = parse_period(since, until)
     with open_graph(store, read_only=True) as graph, refusals():
-        result = journey_funnel(graph, journey, since=period.since, until=period.until, paths=paths)
+        result = journey_funnel(
+            graph,
+            journey,
+            since=period.since,
+            until=period.until,
+            paths=paths,
+            persona=persona,
+            segment=segment,
+        )
     if plot is not None:
         from graph360.plots.funnel import plot_funnel
 
@@ -63,6 +77,7 @@ def funnel(
     window = ""
     if since or until:
         window = f" · touchpoints {period}"
+    window += who(persona, segment)
     console.print(
         f"[bold]{result.journey or result.journey_id}[/bold] ({result.journey_id}) · "
         f"{result.customers:,} customers · {result.out_of_order_customers:,} took steps out of "

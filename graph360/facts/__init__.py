@@ -83,7 +83,7 @@ __all__ = [
 ]
 
 #: Bump when the files' layout changes: a projection of another format is rebuilt.
-FORMAT = 4
+FORMAT = 5
 #: The Meta node whose counter is the graph's version.
 META = "graph"
 
@@ -100,6 +100,8 @@ NODE_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
         "Touchpoint",
         ("at", "channel", "kind", "outcome", "value", "rating", "rating_scale", "source"),
     ),
+    # which systems know a customer (graph360.analytics.coverage)
+    "records": ("SourceRecord", ("source",)),
 }
 #: table name -> (relationship type, properties read).
 PAIR_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -116,6 +118,7 @@ PAIR_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
     "owned_by": ("OWNED_BY", ()),
     "has_step": ("HAS_STEP", ()),
     "next": ("NEXT", ()),
+    "identified_by": ("IDENTIFIED_BY", ()),
 }
 #: The remarks table: the touchpoints the rules and the value scores name one by one (every
 #: rated touchpoint and every complaint), as ``touchpoint`` codes with their key, text and
@@ -147,6 +150,10 @@ class Facts:
     #: Nodes per label and relationships per type when it was read (``facts_counts``).
     counts: dict[str, int] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
+    #: Set on a projection restricted to some customers (graph360.facts.people): a boolean
+    #: per customer and per touchpoint code saying which are in it; None: all are.
+    customers_in_scope: np.ndarray | None = field(default=None, repr=False)
+    touchpoints_in_scope: np.ndarray | None = field(default=None, repr=False)
     _columns: dict[tuple[str, str], np.ndarray] = field(default_factory=dict, repr=False)
     _codes: dict[tuple[str, str], tuple[np.ndarray, list[Any]]] = field(
         default_factory=dict, repr=False

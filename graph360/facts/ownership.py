@@ -184,6 +184,8 @@ def orphans(facts: Facts) -> pd.DataFrame:
     """``ownership_orphans``: touchpoints at no step, per channel and kind."""
     placed = np.zeros(facts.size("touchpoints"), dtype=bool)
     placed[facts.column("at_step", "source")] = True
+    if facts.touchpoints_in_scope is not None:  # one persona's (graph360.facts.people)
+        placed |= ~facts.touchpoints_in_scope
     free = np.flatnonzero(~placed)
     at = facts.column("touchpoints", "at")[free]
     coded = [facts.codes("touchpoints", name) for name in ("channel", "kind")]

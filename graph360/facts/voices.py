@@ -17,6 +17,7 @@ import numpy as np
 from graph360 import facts
 from graph360.errors import NotFoundError
 from graph360.facts import Facts
+from graph360.facts.people import People
 
 __all__ = ["Scope", "Voices", "read_voices"]
 
@@ -105,10 +106,8 @@ class Scope:
                 known = ", ".join(sorted(str(k) for k in keys)) or "none"
                 raise NotFoundError(f"no department {self.department!r} (departments: {known})")
             keep &= v.department == found[0]
-        for name, wanted in (("persona", self.persona), ("segment", self.segment)):
-            if wanted is None:
-                continue
-            values = f.column("customers", name)
-            chosen = np.flatnonzero(values == wanted)
-            keep &= np.isin(v.customer, chosen)
+        people = People(self.persona, self.segment)
+        if people:
+            chosen = people.customers(f)
+            keep &= (v.customer >= 0) & chosen[np.maximum(v.customer, 0)]
         return keep

@@ -45,3 +45,7 @@ UNION ALL
 MATCH (:Journey)-[r:HAS_STEP]->(:JourneyStep) RETURN 'HAS_STEP' AS name, count(r) AS n
 UNION ALL
 MATCH (:JourneyStep)-[r:NEXT]->(:JourneyStep) RETURN 'NEXT' AS name, count(r) AS n
+UNION ALL
+MATCH (n:SourceRecord) RETURN 'SourceRecord' AS name, count(n) AS n
+UNION ALL
+MATCH (:Customer)-[r:IDENTIFIED_BY]->(:SourceRecord) RETURN 'IDENTIFIED_BY' AS name, count(r) AS n

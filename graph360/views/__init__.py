@@ -202,7 +202,13 @@ VIEWS: dict[str, View] = {
                 "conflicting steps marked; size by traffic; conversion and drop-off on the "
                 "arrows."
             ),
-            params=(Param("journey", str, "journey id", required=True), _SINCE, _UNTIL),
+            params=(
+                Param("journey", str, "journey id", required=True),
+                _SINCE,
+                _UNTIL,
+                Param("persona", str, "customers of this persona only"),
+                Param("segment", str, "customers in this segment only"),
+            ),
         ),
         View(
             name="influence",

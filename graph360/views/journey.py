@@ -27,8 +27,10 @@ __all__ = ["GRAPHQL", "build", "render"]
 #: The GraphQL query that gives this view's data (the API's ``funnel`` and
 #: ``ownershipAudit`` root fields).
 GRAPHQL = """\
-query JourneyView($journey: String!, $since: DateOrTime, $until: DateOrTime) {
-  funnel(journey: $journey, since: $since, until: $until) {
+query JourneyView(
+  $journey: String!, $since: DateOrTime, $until: DateOrTime, $persona: String, $segment: String
+) {
+  funnel(journey: $journey, since: $since, until: $until, persona: $persona, segment: $segment) {
     journeyId
     journey
     customers
@@ -39,7 +41,7 @@ query JourneyView($journey: String!, $since: DateOrTime, $until: DateOrTime) {
       mood { ratings averageRating sharePoor sentiments averageSentiment shareNegative themes }
     }
   }
-  ownershipAudit(journey: $journey) {
+  ownershipAudit(journey: $journey, persona: $persona, segment: $segment) {
     asOf
     valueSince
     steps {
@@ -66,13 +68,17 @@ def build(
     since: str | dt.datetime | None = None,
     until: str | dt.datetime | None = None,
     now: dt.datetime | None = None,
+    persona: str | None = None,
+    segment: str | None = None,
 ) -> Graph:
-    """The view's graph for the journey ``journey`` (NotFoundError for an unknown one)."""
+    """The view's graph for the journey ``journey`` (NotFoundError for an unknown one), of
+    the customers of ``persona`` in ``segment`` (None: every customer)."""
     now = now or utc_now()
     period = parse_period(since, until)
     start, end = period.since, period.until
-    funnel = journey_funnel(store, journey, since=start, until=end)
-    audit = ownership_audit(store, journey, as_of=now)
+    people = {"persona": persona, "segment": segment}
+    funnel = journey_funnel(store, journey, since=start, until=end, **people)
+    audit = ownership_audit(store, journey, as_of=now, **people)
     audited = {s.step_id: s for s in audit.steps}
     steps = funnel.steps
     top = max((audited[s.step_id].touchpoints for s in steps if s.step_id in audited), default=0)
@@ -237,6 +243,7 @@ def build(
         ("Value at stake at gaps", text(round(sum(g.value_at_stake for g in gaps), 2))),
         ("Value window", f"{text(audit.value_since)} to {text(audit.as_of)}"),
     ]
+    facts += [(name.title(), value) for name, value in people.items() if value is not None]
     notes = []
     if unowned or conflicts:
         notes.append(
@@ -260,6 +267,7 @@ def build(
             "journey": journey,
             "since": start.isoformat() if start else None,
             "until": end.isoformat() if end else None,
+            **people,
         },
         facts=facts,
         notes=notes,
