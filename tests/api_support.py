@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from conftest import _open
+from helpers import empty_store
 
 from graph360.analytics.card import customer_card
 from graph360.analytics.influence import influence
@@ -37,7 +37,7 @@ TOP = "amara.okafor@example.com"  # the demo's top influencer (graph360.demo.des
 def load_demo(backend: str, folder: Path) -> tuple[str, dict[str, dict]]:
     """The demo loaded and scored into a new store on ``backend``: its location, and the
     cards (as graph360.analytics.card computes them) of the top influencer and a few others."""
-    graph = _open(backend, folder)
+    graph = empty_store(backend, folder)
     try:
         bundle = generate_demo(folder / "demo", customers=DEMO_CUSTOMERS)
         load_bundle(graph, bundle, rejects_path=folder / "rejects.csv")
@@ -98,9 +98,9 @@ def serve(
 def tiny_api(folder: Path, **settings: Any) -> Iterator[Api]:
     """The tiny bundle (tests/bundles/tiny) loaded on the embedded store, served: for the tests
     of the HTTP side that need a real graph but not the demo's."""
-    from conftest import TINY
+    from helpers import TINY
 
-    graph = _open("ladybug", folder)
+    graph = empty_store("ladybug", folder)
     load_bundle(graph, TINY, rejects_path=folder / "rejects.csv", max_shared=2)
     location = graph.location
     graph.close()

@@ -14,40 +14,17 @@ the test so the module's later tests still find it. Constraints and indexes stay
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from helpers import BACKENDS, TINY, empty_store
 
 from graph360.ingest.load import LoadReport, load_bundle
-from graph360.store import GraphStore, open_store
+from graph360.store import GraphStore
 
-BUNDLES = Path(__file__).parent / "bundles"
-TINY = BUNDLES / "tiny"
-#: Each store-facing test runs on both, marked by backend: ``-m neo4j`` runs the Neo4j legs
-#: only, ``-m "not neo4j"`` the embedded ones.
-BACKENDS = [
-    pytest.param("ladybug", marks=pytest.mark.ladybug, id="ladybug"),
-    pytest.param("neo4j", marks=pytest.mark.neo4j, id="neo4j"),
-]
 #: How to load the current module's tiny graph again on the shared Neo4j database.
 _RELOAD_TINY: list[Callable[[], None]] = []
-
-
-def _open(backend: str, tmp_path: Path) -> GraphStore:
-    """An empty store: a new file, or the Neo4j server's database emptied."""
-    if backend == "ladybug":
-        return open_store(str(tmp_path / "graph.lbug"))
-    uri = os.environ.get("GRAPH360_NEO4J_URI")
-    if not uri:
-        pytest.skip("GRAPH360_NEO4J_URI is not set: no Neo4j server to test against")
-    from graph360.store.neo4j import Neo4jStore
-
-    graph = open_store(uri)
-    assert isinstance(graph, Neo4jStore)
-    graph.delete_everything()
-    return graph
 
 
 @pytest.fixture(autouse=True)
@@ -60,7 +37,7 @@ def _in_a_scratch_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
 @pytest.fixture(params=BACKENDS)
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[GraphStore]:
     """An empty store on each available backend."""
-    graph = _open(request.param, tmp_path)
+    graph = empty_store(request.param, tmp_path)
     yield graph
     graph.close()
     if request.param == "neo4j":
@@ -74,7 +51,7 @@ def tiny(
 ) -> Iterator[tuple[GraphStore, LoadReport]]:
     """The tiny bundle (tests/bundles/tiny) loaded once per module and backend."""
     folder = tmp_path_factory.mktemp("tiny")
-    graph = _open(request.param, folder)
+    graph = empty_store(request.param, folder)
 
     def load() -> LoadReport:
         return load_bundle(graph, TINY, rejects_path=folder / "rejects.csv", max_shared=2)
@@ -91,26 +68,6 @@ def tiny(
     if request.param == "neo4j":
         _RELOAD_TINY.clear()
     graph.close()
-
-
-def snapshot(graph: GraphStore) -> dict[str, list[dict]]:
-    """The whole graph as plain rows, for comparing two graphs exactly; without the last
-    load's mark and the graph's version, which say which bundle, how many writes and when,
-    not what the graph holds."""
-    from graph360 import model
-
-    shot = {}
-    for label in set(model.NODES) - {"LastLoad", "Meta"}:
-        shot[label] = (
-            graph.all_nodes(label)
-            .astype(object)
-            .where(lambda f: f.notna(), None)
-            .to_dict("records")
-        )
-    for rel_type in model.RELATIONSHIPS:
-        frame = graph.all_relationships(rel_type)
-        shot[rel_type] = frame.astype(object).where(frame.notna(), None).to_dict("records")
-    return shot
 
 
 @pytest.fixture(params=BACKENDS, scope="module")

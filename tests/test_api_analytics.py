@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from api_support import Api, load_demo, serve
-from conftest import BACKENDS
+from helpers import BACKENDS
 
 from graph360 import facts
 from graph360.api.compute import AnalyticsRunner, Computing

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from api_support import free_port, wait_until_ready
-from conftest import TINY
+from helpers import TINY
 
 from graph360.ingest.load import load_bundle
 from graph360.store import open_store

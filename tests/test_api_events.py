@@ -19,12 +19,12 @@ from typing import Any
 import httpx
 import pytest
 from api_support import Api, free_port, serve, wait_until_ready
+from helpers import TINY
 
 from graph360.api.auth import KeyRing
 from graph360.ingest.identity import customer_id_for
 from graph360.ingest.load import load_bundle
 from graph360.store import open_store
-from tests.conftest import TINY
 
 ADA, GRACE = customer_id_for("crm:1"), customer_id_for("crm:2")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pyarrow as pa
-from conftest import TINY
+from helpers import TINY
 
 from graph360.ingest.identity import customer_id_for
 from graph360.ingest.load import load_bundle

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from api_support import Api, serve, tiny_api
-from conftest import TINY
+from helpers import TINY
 
 from graph360.api.auth import KeyRing
 from graph360.ingest.identity import customer_id_for

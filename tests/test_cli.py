@@ -9,12 +9,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+from helpers import TINY
 from typer.testing import CliRunner
 
 from graph360.cli import EXIT_REFUSED, EXIT_REJECTS, app
 from graph360.ingest.identity import customer_id_for
 from graph360.store import open_store
-from tests.conftest import TINY
 
 runner = CliRunner()
 

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import BACKENDS, _open
+from helpers import BACKENDS, empty_store
 
 from graph360 import consent, model
 from graph360.analytics.card import customer_card
@@ -25,7 +25,7 @@ from graph360.store import GraphStore
 
 @pytest.fixture(params=BACKENDS)
 def demo(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[GraphStore]:
-    graph = _open(request.param, tmp_path)
+    graph = empty_store(request.param, tmp_path)
     bundle = generate_demo(tmp_path / "demo", customers=300)
     load_bundle(graph, bundle, rejects_path=tmp_path / "rejects.csv")
     update_values(graph)

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import _open
+from helpers import empty_store
 from typer.testing import CliRunner
 
 from graph360.analytics.coverage import coverage
@@ -115,7 +115,7 @@ def systems_api(tmp_path_factory: pytest.TempPathFactory):
     for name, rows in FILES.items():
         with (folder / "b" / name).open("w", newline="") as handle:
             csv.writer(handle).writerows(rows)
-    graph = _open("ladybug", folder)
+    graph = empty_store("ladybug", folder)
     load_bundle(graph, folder / "b")
     location = graph.location
     graph.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import _open
+from helpers import empty_store
 
 from graph360.analytics.themes import themes
 from graph360.demo import generate_demo
@@ -13,7 +13,7 @@ from graph360.ingest.load import load_bundle
 
 
 def test_themes_on_the_demo_find_the_app_crash_and_the_refund(tmp_path: Path) -> None:
-    graph = _open("ladybug", tmp_path)
+    graph = empty_store("ladybug", tmp_path)
     try:
         load_bundle(graph, generate_demo(tmp_path / "demo", customers=2000))
         found = [t.terms for t in themes(graph, top=12).themes]

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pytest
+from helpers import BACKENDS, empty_store
 from scipy import stats
 from typer.testing import CliRunner
 
@@ -31,7 +32,6 @@ from graph360.analytics.engagement import (
 from graph360.cli import app
 from graph360.errors import NotFoundError
 from graph360.store import GraphStore
-from tests.conftest import BACKENDS, _open
 
 MON, TUE, WED, THU, FRI, SAT, SUN = range(7)
 
@@ -111,7 +111,7 @@ def _build(store: GraphStore, touchpoints=TOUCHPOINTS) -> GraphStore:
 @pytest.fixture(params=BACKENDS, scope="module")
 def week(request, tmp_path_factory) -> Iterator[GraphStore]:
     """The hand-made week above, loaded once per backend."""
-    graph = _open(request.param, tmp_path_factory.mktemp("week"))
+    graph = empty_store(request.param, tmp_path_factory.mktemp("week"))
     yield _build(graph)
     graph.close()
 
@@ -480,7 +480,7 @@ def demo(tmp_path_factory) -> Iterator[GraphStore]:
     from graph360.ingest.load import load_bundle
 
     folder = tmp_path_factory.mktemp("demo")
-    graph = _open("ladybug", folder)
+    graph = empty_store("ladybug", folder)
     load_bundle(graph, generate_demo(folder / "bundle", customers=200), rejects_path=folder / "r")
     yield graph
     graph.close()

@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from helpers import TINY
 
 from graph360 import erasure, facts, suppression
 from graph360.errors import InvalidRequestError, NotFoundError
@@ -17,7 +18,6 @@ from graph360.privacy import Audience
 from graph360.store import GraphStore
 from graph360.views import VIEWS
 
-TINY = Path(__file__).parent / "bundles" / "tiny"
 #: Every spelling of Ada Lovelace's personal data in the tiny bundle (three records merge).
 ADA = ("ada@example.org", "lovelace", "+442079460001", "7946 0001", "79460001")
 

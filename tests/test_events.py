@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import TINY
 
 from graph360.ingest.events import Backpressure, EventWriter, apply_events, outcome_counts
 from graph360.ingest.identity import customer_id_for
 from graph360.ingest.load import load_bundle
 from graph360.store import GraphStore
-from tests.conftest import TINY
 
 ADA, GRACE = customer_id_for("crm:1"), customer_id_for("crm:2")
 NOW = dt.datetime(2024, 4, 2, 9, 0)

@@ -14,13 +14,13 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from helpers import TINY
 from typer.testing import CliRunner
 
 from graph360.cli import EXIT_REJECTS, app
 from graph360.ingest.identity import customer_id_for
 from graph360.ingest.load import load_bundle
 from graph360.store import open_store
-from tests.conftest import TINY
 
 ADA, GRACE = customer_id_for("crm:1"), customer_id_for("crm:2")
 runner = CliRunner()

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
+from helpers import TINY
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -25,7 +26,6 @@ from graph360.cli import app
 from graph360.facts import NO_TIME
 from graph360.ingest.load import load_bundle
 from graph360.store import GraphStore, open_store
-from tests.conftest import TINY
 from tests.test_overlap import load as load_overlap_data
 from tests.test_overlap import random_data
 

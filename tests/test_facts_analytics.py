@@ -10,6 +10,7 @@ from typing import Any
 
 import pandas as pd
 import pyarrow as pa
+from helpers import TINY
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -17,7 +18,6 @@ from graph360 import facts
 from graph360.analytics import engagement, routing, value
 from graph360.ingest.load import load_bundle
 from graph360.store import GraphStore, open_store
-from tests.conftest import TINY
 from tests.test_facts import _no_nan
 
 PROPERTY = settings(

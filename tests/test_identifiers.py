@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 import pytest
+from helpers import TINY
 
 from graph360 import queries
 from graph360.analytics.card import resolve_customer
@@ -22,7 +23,6 @@ from graph360.ingest.identifiers import index_stored_records, records_carrying
 from graph360.ingest.identity import customer_id_for
 from graph360.ingest.load import load_bundle
 from graph360.store import GraphStore, open_store
-from tests.conftest import TINY
 
 ADA, GRACE = customer_id_for("crm:1"), customer_id_for("crm:2")
 NOW = dt.datetime(2024, 4, 2, 9, 0)

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from helpers import TINY, snapshot
 
 from graph360.errors import BundleError
 from graph360.ingest.load import load_bundle
 from graph360.store import open_store
-from tests.conftest import TINY, snapshot
 
 #: A delta load that stops at the start of one phase, long enough to be killed there.
 PAUSED_LOAD = """

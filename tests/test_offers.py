@@ -19,13 +19,13 @@ from typing import Any
 
 import pyarrow as pa
 import pytest
+from helpers import BACKENDS, empty_store
 from typer.testing import CliRunner
 
 from graph360.analytics.offers import next_best_offers, offer_model
 from graph360.cli import app
 from graph360.errors import NotFoundError
 from graph360.store import GraphStore, open_store
-from tests.conftest import BACKENDS, _open
 
 SEGMENTS = {
     "c1": "premium",
@@ -90,7 +90,7 @@ def build(store: GraphStore) -> None:
 def shop(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[GraphStore]:
-    graph = _open(request.param, tmp_path_factory.mktemp("shop"))
+    graph = empty_store(request.param, tmp_path_factory.mktemp("shop"))
     build(graph)
     yield graph
     graph.close()

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from helpers import BACKENDS, empty_store
 from scipy import sparse
 from typer.testing import CliRunner
 
@@ -28,7 +29,6 @@ from graph360.cli import app
 from graph360.ingest.identity import customer_id_for
 from graph360.ingest.load import load_bundle
 from graph360.store import GraphStore, open_store
-from tests.conftest import BACKENDS, _open
 
 
 def cid(n: int | str) -> str:
@@ -186,7 +186,7 @@ def hand(
 ) -> Iterator[GraphStore]:
     """The hand-made graph, loaded once per module and backend (like conftest's ``tiny``)."""
     folder = tmp_path_factory.mktemp("hand")
-    graph = _open(request.param, folder)
+    graph = empty_store(request.param, folder)
     yield load(graph, folder, hand_data())
     graph.close()
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import _open
+from helpers import empty_store
 from typer.testing import CliRunner
 
 from graph360.analytics.coverage import coverage
@@ -65,7 +65,7 @@ def test_one_persona_is_the_graph_of_its_customers(
     import datetime as dt
 
     as_of = dt.datetime(2026, 6, 1)
-    alone = _open("ladybug", tmp_path / "alone")
+    alone = empty_store("ladybug", tmp_path / "alone")
     try:
         load_bundle(alone, _only(tmp_path / "only", ids))
         for journey in ("buy", "help"):
@@ -145,7 +145,7 @@ def voices_api(tmp_path_factory: pytest.TempPathFactory):
     from api_support import serve
 
     folder = tmp_path_factory.mktemp("persona-api")
-    graph = _open("ladybug", folder)
+    graph = empty_store("ladybug", folder)
     load_bundle(graph, write_voices_bundle(folder / "voices"))
     location = graph.location
     graph.close()

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from api_support import Api, serve
-from conftest import TINY
+from helpers import TINY
 from typer.testing import CliRunner
 
 from graph360.api.auth import ROLES

@@ -78,7 +78,7 @@ def test_consents_of_purposes(store: GraphStore, tmp_path: Path) -> None:
 
 def _tiny(store: GraphStore, tmp_path: Path) -> tuple[str, str]:
     """The tiny bundle loaded: Ada's and Grace's customer ids."""
-    from conftest import TINY
+    from helpers import TINY
 
     load_bundle(store, TINY, rejects_path=tmp_path / "r.csv", max_shared=2)
     ada = store.query("customer_by_record", record_key="crm:1")[0]["customer_id"]

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from api_support import Api, tiny_api
+from helpers import TINY
 from typer.testing import CliRunner
 
 from graph360 import model
@@ -18,7 +19,6 @@ from graph360.cli import EXIT_REFUSED, app
 from graph360.export_person import FORMAT, SECTIONS
 from graph360.ingest.load import load_bundle
 from graph360.store import open_store
-from tests.conftest import TINY
 
 runner = CliRunner()
 

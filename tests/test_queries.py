@@ -219,8 +219,9 @@ def _flag_and_action(graph) -> None:
 
 
 def test_customer_flags(store) -> None:
+    from helpers import TINY
+
     from graph360.ingest.load import load_bundle
-    from tests.conftest import TINY
 
     load_bundle(store, TINY, rejects_path=None, max_shared=2)
     _flag_and_action(store)

@@ -16,6 +16,7 @@ from typing import Any
 
 import pyarrow as pa
 import pytest
+from helpers import TINY, snapshot
 
 from graph360.analytics.routing import run_rules
 from graph360.errors import Graph360Error, InvalidRecordError, StoreError
@@ -23,7 +24,6 @@ from graph360.ingest.identity import customer_id_for
 from graph360.ingest.load import load_bundle
 from graph360.ingest.realtime import RecordResult, record_touchpoint
 from graph360.store import GraphStore
-from tests.conftest import TINY, snapshot
 
 ADA, GRACE, ALAN = customer_id_for("crm:1"), customer_id_for("crm:2"), customer_id_for("crm:3")
 NOW = dt.datetime(2024, 4, 2, 9, 0)

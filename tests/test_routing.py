@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 import pytest
+from helpers import BACKENDS, empty_store, snapshot
 from typer.testing import CliRunner
 
 from graph360 import facts
@@ -30,7 +31,6 @@ from graph360.analytics.routing import (
 from graph360.cli import app
 from graph360.errors import NotFoundError
 from graph360.store import GraphStore, open_store
-from tests.conftest import BACKENDS, _open, snapshot
 
 NOW = dt.datetime(2026, 10, 1, 12, 0)
 SCORED = dt.datetime(2026, 9, 30)
@@ -403,7 +403,7 @@ def routed(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[GraphStore]:
     """The graph, built and scored once per module and backend."""
-    graph = _open(request.param, tmp_path_factory.mktemp("routed"))
+    graph = empty_store(request.param, tmp_path_factory.mktemp("routed"))
     build(graph)
     score(graph)
     put(graph, "Customer", [{"customer_id": "U"}])  # never scored

@@ -12,13 +12,13 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
+from helpers import TINY
 from sklearn.metrics import accuracy_score, cohen_kappa_score
 
 from graph360.ingest import sentiment
 from graph360.ingest.events import apply_events
 from graph360.ingest.load import load_bundle
 from graph360.store import GraphStore
-from tests.conftest import TINY
 
 LABELLED = Path(__file__).parent / "data" / "sentiment_labelled.csv"
 NOW = dt.datetime(2026, 6, 1)

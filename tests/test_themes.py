@@ -172,10 +172,10 @@ def test_fit_themes_weighs_repeated_texts_and_leaves_wordless_ones() -> None:
 def voices_api(tmp_path_factory: pytest.TempPathFactory):
     """The voices bundle on the embedded store, behind the real ASGI app."""
     from api_support import serve
-    from conftest import _open
+    from helpers import empty_store
 
     folder = tmp_path_factory.mktemp("voices-api")
-    graph = _open("ladybug", folder)
+    graph = empty_store("ladybug", folder)
     load_bundle(graph, write_voices_bundle(folder / "voices"))
     location = graph.location
     graph.close()

@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 import pytest
+from helpers import BACKENDS, empty_store
 from typer.testing import CliRunner
 
 from graph360 import facts
@@ -27,7 +28,6 @@ from graph360.analytics.value import (
 )
 from graph360.cli import app
 from graph360.store import GraphStore, open_store
-from tests.conftest import BACKENDS, _open
 
 AS_OF = dt.datetime(2026, 1, 1)
 
@@ -148,7 +148,7 @@ def valued(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[GraphStore]:
     """The worked-example graph, built once per module and backend (tests only read it)."""
-    graph = _open(request.param, tmp_path_factory.mktemp("valued"))
+    graph = empty_store(request.param, tmp_path_factory.mktemp("valued"))
     build(graph)
     yield graph
     graph.close()

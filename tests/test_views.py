@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pytest
+from helpers import TINY
 from typer.testing import CliRunner
 
 from graph360.analytics.influence import influence
@@ -43,7 +44,6 @@ from graph360.views.render import (
     script_json,
     to_html,
 )
-from tests.conftest import TINY
 
 ADA, GRACE, ALAN = customer_id_for("crm:1"), customer_id_for("crm:2"), customer_id_for("crm:3")
 MALLORY, EVE, BOB = (customer_id_for(f"crm:{i}") for i in (9, 10, 11))
