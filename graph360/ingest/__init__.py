@@ -1,0 +1,1 @@
+"""Getting data in: bundles, row rules, identity resolution, mappings, the load, live events."""
