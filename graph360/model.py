@@ -417,6 +417,32 @@ CONSENT_PURPOSES: dict[str, str] = {
 #: double opt-in still pending); only ``refused`` leaves a person out of suggestions.
 CONSENT_STATUSES = ("granted", "refused", "unknown")
 
+#: What a touchpoint's kind and sentiment mean, shared by the load (graph360.ingest), the
+#: projection (graph360.facts) and the analytics: defined here, below all of them.
+#: A complaint: a touchpoint of one of these kinds (graph360.analytics.routing routes them).
+COMPLAINT_KINDS = ("ticket", "complaint")
+#: Touchpoint kinds whose text is what a person said or wrote: a ticket, a complaint, a survey
+#: comment, a review, a social mention, a call or chat note. Other kinds carry text that is no
+#: one's voice (a page title, a product name, a link): it is neither scored nor themed.
+VOICE_KINDS = (
+    "ticket",
+    "complaint",
+    "survey",
+    "nps",
+    "csat",
+    "review",
+    "mention",
+    "comment",
+    "feedback",
+    "message",
+    "call",
+    "chat",
+)
+#: VADER's own cut-offs for its compound score: below NEGATIVE is negative, above POSITIVE
+#: positive, between them neutral (graph360.ingest.sentiment scores text with VADER). The
+#: analytics use the same ones for a source's sentiment.
+NEGATIVE, POSITIVE = -0.05, 0.05
+
 
 def node(label: str) -> NodeType:
     """The declared node type; a KeyError names a label that is not in the model."""

@@ -30,7 +30,7 @@ from graph360 import facts
 from graph360.analytics.routing import poor_rating
 from graph360.analytics.themes import label_of, themes_of
 from graph360.facts.voices import Scope, read_voices
-from graph360.ingest.sentiment import NEGATIVE
+from graph360.model import NEGATIVE
 from graph360.store.base import GraphStore
 
 __all__ = ["MOOD_THEMES", "StepMood", "step_moods"]

@@ -9,7 +9,8 @@ Definitions (DESIGN.md §3, refined where it was silent):
 
 - **Poor rating**: at or below 2 on a 5-point scale, 0-6 on NPS (``rating_scale`` 10);
   a **promoter**: 5 on a 5-point scale, 9-10 on NPS. Ratings on any other scale are neither.
-- **Complaint**: a touchpoint of a kind in :data:`COMPLAINT_KINDS` (``ticket``, ``complaint``).
+- **Complaint**: a touchpoint of a kind in :data:`graph360.model.COMPLAINT_KINDS`
+  (``ticket``, ``complaint``).
   It is **resolved** when its ``outcome`` is one of :data:`RESOLVED_OUTCOMES` (``resolved``,
   ``closed``, ``solved``; any letter case), or, when it has no outcome at all, when its
   ``resolution`` is filled in. Every other complaint (the demo's ``open`` and ``waiting``
@@ -73,6 +74,7 @@ from graph360 import consent
 from graph360 import facts as facts_
 from graph360.errors import NotFoundError
 from graph360.facts import routing as from_facts
+from graph360.model import COMPLAINT_KINDS
 from graph360.periods import utc_now
 from graph360.store.base import GraphStore
 
@@ -92,7 +94,6 @@ __all__ = [
     "unresolved",
 ]
 
-COMPLAINT_KINDS = ("ticket", "complaint")
 RESOLVED_OUTCOMES = ("resolved", "closed", "solved")
 #: An amber flag is raised when the stored at-risk score is strictly above this.
 AT_RISK_THRESHOLD = 0.5

@@ -14,7 +14,7 @@ customer (their own touchpoints: the 360 card's ``silence`` section):
   before ``as_of`` fell to at most :data:`FALL` of their own average per ``RECENT_DAYS`` over
   the :data:`HISTORY_DAYS` days before that (at least :data:`MIN_HISTORY` touchpoints there,
   so a newcomer or an occasional customer is not "falling"), and who never complained up to
-  ``as_of``: no ticket or complaint (``routing.COMPLAINT_KINDS``), no poor rating
+  ``as_of``: no ticket or complaint (``model.COMPLAINT_KINDS``), no poor rating
   (``routing.poor_rating``), no negative sentiment (the source's, else the computed one, below
   -0.05).
 """
@@ -28,9 +28,9 @@ from typing import Any
 import numpy as np
 
 from graph360 import facts
-from graph360.analytics.routing import COMPLAINT_KINDS, poor_rating
+from graph360.analytics.routing import poor_rating
 from graph360.errors import InvalidRequestError
-from graph360.ingest.sentiment import NEGATIVE
+from graph360.model import COMPLAINT_KINDS, NEGATIVE
 from graph360.periods import utc_now
 from graph360.privacy import Audience
 from graph360.store.base import GraphStore

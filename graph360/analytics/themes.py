@@ -36,7 +36,7 @@ import numpy as np
 from graph360 import facts
 from graph360.errors import InvalidRequestError
 from graph360.facts.voices import Scope, Voices, read_voices
-from graph360.ingest.sentiment import NEGATIVE
+from graph360.model import NEGATIVE
 from graph360.privacy import Audience
 from graph360.store.base import GraphStore
 

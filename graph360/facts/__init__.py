@@ -421,7 +421,7 @@ def _build_once(store: GraphStore, version: int, written_at: dt.datetime | None)
 
 def _remarks(store: GraphStore, touchpoints: pa.ChunkedArray) -> pa.Table:
     """The remarks table (:data:`REMARKS`), its rows in touchpoint-code order."""
-    from graph360.analytics.routing import COMPLAINT_KINDS  # the rules define complaints
+    from graph360.model import COMPLAINT_KINDS
 
     node = model.node("Touchpoint")
     types = {
@@ -447,7 +447,7 @@ def _voices(
     """The voices table (:data:`VOICES`), its rows in touchpoint-code order, each with what
     the analytics of voices filter and group by (its step, department, customer, time and
     rating) copied from the tables read before: joined once here, not on every question."""
-    from graph360.ingest.sentiment import VOICE_KINDS  # which kinds are someone's words
+    from graph360.model import VOICE_KINDS
 
     node = model.node("Touchpoint")
     types = {

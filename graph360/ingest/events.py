@@ -54,7 +54,7 @@ import numpy as np
 import pyarrow as pa
 
 from graph360 import facts, merges
-from graph360.analytics.routing import COMPLAINT_KINDS, run_rules
+from graph360.analytics.routing import run_rules
 from graph360.errors import Graph360Error
 from graph360.ingest import changes, identifiers, identity
 from graph360.ingest.bundle import LINE
@@ -69,6 +69,7 @@ from graph360.ingest.lean import (
 )
 from graph360.ingest.load import Batch, prepare_batch
 from graph360.ingest.realtime import _missing, _raw_file, _shape_problems
+from graph360.model import COMPLAINT_KINDS
 from graph360.periods import utc_now
 from graph360.store.base import GraphStore
 

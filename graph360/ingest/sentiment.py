@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from graph360.model import NEGATIVE, POSITIVE, VOICE_KINDS
 from graph360.store.base import GraphStore
 
 __all__ = [
@@ -43,26 +44,6 @@ __all__ = [
 
 #: What ``sentiment_model`` says of a computed score.
 MODEL = f"vader {version('vaderSentiment')}"
-#: VADER's own cut-offs for its compound score: below NEGATIVE is negative, above POSITIVE
-#: positive, between them neutral. The analytics use the same ones for a source's sentiment.
-NEGATIVE, POSITIVE = -0.05, 0.05
-#: Touchpoint kinds whose text is what a person said or wrote: a ticket, a complaint, a survey
-#: comment, a review, a social mention, a call or chat note. Other kinds carry text that is no
-#: one's voice (a page title, a product name, a link): it is neither scored nor themed.
-VOICE_KINDS = (
-    "ticket",
-    "complaint",
-    "survey",
-    "nps",
-    "csat",
-    "review",
-    "mention",
-    "comment",
-    "feedback",
-    "message",
-    "call",
-    "chat",
-)
 
 
 @lru_cache(maxsize=1)
