@@ -25,6 +25,7 @@ from scipy import sparse
 from typer.testing import CliRunner
 
 from graph360.analytics import overlap as ov
+from graph360.analytics.overlap.collisions import _sequence
 from graph360.cli import app
 from graph360.ingest.identity import customer_id_for
 from graph360.ingest.load import load_bundle
@@ -708,7 +709,7 @@ def test_the_sequence_puts_the_clearly_better_response_first() -> None:
             {"unit": "a", "responded": hits_a, "contacts": 400, "response_rate": hits_a / 400},
             {"unit": "b", "responded": hits_b, "contacts": 400, "response_rate": hits_b / 400},
         ]
-        (row,) = ov._sequence(units, [pair], response, 24)
+        (row,) = _sequence(units, [pair], response, 24)
         return row
 
     # 40/400 vs 10/400: z = 4.4, Beta's response is clearly worse, Alpha first.
