@@ -438,3 +438,16 @@ def test_every_csv_command_neutralises_formulas_in_the_data(tmp_path: Path) -> N
                     float(cell)  # only a number (-2.5) may start like a formula
                 shown |= {f for f in planted.values() if cell == "'" + f}
     assert shown == set(planted.values())  # each planted formula was in some answer, as text
+
+
+def test_serve_without_keys_names_a_command_that_runs(tmp_path: Path) -> None:
+    """It said ``graph360 keys create``, which the README's install does not put on PATH."""
+    from graph360.cli.base import command
+
+    keys = str(tmp_path / "keys.json")
+    store = str(tmp_path / "g")
+    done = runner.invoke(app, ["serve", "--host", "0.0.0.0", "--keys", keys, "--store", store])
+    assert done.exit_code == EXIT_REFUSED
+    assert f"{command()} keys create --role admin" in " ".join(done.output.split())
+    ran = subprocess.run([*command().split(), "keys", "--help"], capture_output=True, text=True)
+    assert ran.returncode == 0, ran.stderr
