@@ -78,6 +78,18 @@ def test_times_past_the_end_of_time_are_refused(api: Api) -> None:
         {"c": customer_id_for("crm:1"), "t": late},
     )
     assert "out of range" in message
+    (message,) = api.errors(
+        "query($c: ID!, $t: DateOrTime) { customer(id: $c) { touchpoints(since: $t) "
+        "{ edges { cursor } } } }",
+        {"c": customer_id_for("crm:1"), "t": late},
+    )
+    assert "out of range" in message
+    touchpoint = {"touchpointId": "LATE", "at": late, "channel": "email", "kind": "open"}
+    (message,) = api.errors(
+        "mutation($t: TouchpointInput!) { recordTouchpoint(touchpoint: $t) { touchpointId } }",
+        {"t": touchpoint | {"source": "crm", "customerId": "1"}},
+    )
+    assert "out of range" in message
 
 
 def test_a_huge_time_zone_is_a_short_refusal(api: Api) -> None:
