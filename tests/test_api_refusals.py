@@ -53,6 +53,13 @@ def test_an_operation_name_that_names_nothing_is_refused(
 
 def test_one_operation_runs_without_a_name(api: Api) -> None:
     assert api.gql("query A { departments { id } }")["departments"]
+    answer = api.client.post(  # an unnamed operation is listed as such, not as "none"
+        "/graphql",
+        json={"query": "{ departments { id } }", "operationName": "A"},
+        headers={"Authorization": f"Bearer {api.tokens['admin']}"},
+    )
+    assert answer.status_code == 400
+    assert "(its operations: one without a name)" in answer.json()["errors"][0]["message"]
 
 
 def test_deep_nesting_and_lone_surrogates_are_400(api: Api) -> None:
