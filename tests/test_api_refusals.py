@@ -53,6 +53,13 @@ def test_an_operation_name_that_names_nothing_is_refused(
 
 def test_one_operation_runs_without_a_name(api: Api) -> None:
     assert api.gql("query A { departments { id } }")["departments"]
+    answer = api.client.post(  # an unnamed operation is listed as such, not as "none"
+        "/graphql",
+        json={"query": "{ departments { id } }", "operationName": "A"},
+        headers={"Authorization": f"Bearer {api.tokens['admin']}"},
+    )
+    assert answer.status_code == 400
+    assert "(its operations: one without a name)" in answer.json()["errors"][0]["message"]
 
 
 def test_deep_nesting_and_lone_surrogates_are_400(api: Api) -> None:
@@ -76,6 +83,18 @@ def test_times_past_the_end_of_time_are_refused(api: Api) -> None:
         'mutation($c: ID!, $t: DateTime!) { createAction(customerId: $c, kind: "call", '
         'reason: "r", dueAt: $t) { id } }',
         {"c": customer_id_for("crm:1"), "t": late},
+    )
+    assert "out of range" in message
+    (message,) = api.errors(
+        "query($c: ID!, $t: DateOrTime) { customer(id: $c) { touchpoints(since: $t) "
+        "{ edges { cursor } } } }",
+        {"c": customer_id_for("crm:1"), "t": late},
+    )
+    assert "out of range" in message
+    touchpoint = {"touchpointId": "LATE", "at": late, "channel": "email", "kind": "open"}
+    (message,) = api.errors(
+        "mutation($t: TouchpointInput!) { recordTouchpoint(touchpoint: $t) { touchpointId } }",
+        {"t": touchpoint | {"source": "crm", "customerId": "1"}},
     )
     assert "out of range" in message
 

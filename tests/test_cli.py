@@ -248,7 +248,8 @@ def test_the_demo_key_works_from_a_narrow_terminal_and_from_its_file(tmp_path: P
 
 def test_a_format_a_command_cannot_do_is_refused() -> None:
     """``customer --format csv`` once printed JSON and exited 0: a nested answer has no CSV."""
-    for command in (["customer", "x"], ["load", "."], ["facts", "status"], ["ingest", "-"]):
+    commands = (["customer", "x"], ["load", "."], ["facts", "status"], ["ingest", "-"])
+    for command in (*commands, ["sentiment"]):  # sentiment once printed its sentence for csv
         done = runner.invoke(app, [*command, "--format", "csv"])
         assert done.exit_code == 2 and "csv" in done.output, (command, done.output)
 
@@ -324,3 +325,120 @@ def test_serve_names_a_corrupt_key_file_before_it_starts(tmp_path: Path) -> None
     done = runner.invoke(app, ["serve", "--keys", str(keys), "--store", str(tmp_path / "g")])
     assert done.exit_code == EXIT_REFUSED
     assert "not a graph360 key file" in done.output and "Traceback" not in done.output
+
+
+def test_the_demo_refuses_too_few_customers_in_one_line(tmp_path: Path) -> None:
+    """``demo --customers 10`` was a traceback (the generator's ValueError)."""
+    done = runner.invoke(
+        app, ["demo", "--customers", "10", "--no-serve", "--dir", str(tmp_path / "d")]
+    )
+    assert done.exit_code == 2 and "--customers" in done.output, done.output
+    assert done.exception is None or isinstance(done.exception, SystemExit)
+    assert not (tmp_path / "d").exists()  # refused before anything was written
+
+
+def test_an_output_file_that_cannot_be_written_is_one_line(tmp_path: Path) -> None:
+    """``audit -o`` under a file (or any unwritable place) was a FileNotFoundError traceback."""
+    store = str(tmp_path / "g.lbug")
+    runner.invoke(app, ["load", str(TINY), "--store", store, "--rejects", str(tmp_path / "r")])
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    for command in (
+        ["audit", "-o", str(blocker / "audit.txt")],
+        ["audit", "--format", "md", "-o", str(blocker / "audit.md")],
+        ["export-person", customer_id_for("crm:1"), "-o", str(blocker / "p.json")],
+        ["view", "overlap", "-o", str(blocker / "o.html")],
+        ["view", "all", str(blocker / "pages")],
+    ):
+        done = runner.invoke(app, [*command, "--store", store])
+        assert done.exit_code == 2, (command, done.output)
+        assert f"{blocker} is not a folder" in done.output and "Traceback" not in done.output
+        assert done.exception is None or isinstance(done.exception, SystemExit)
+    made = tmp_path / "new" / "audit.md"  # folders that are missing are made, as before
+    assert _invoke("audit", "--format", "md", "-o", str(made), "--store", store).exit_code == 0
+    assert made.read_text().startswith("#")
+
+
+#: The commands whose ``--format csv`` the planted-formula test runs, with their arguments: every
+#: command offering CSV that only reads; those that write (CSV_SKIPPED) answer ids and counts.
+CSV_READERS = {
+    "influence": [],
+    "value": [],
+    "overlap": ["--section", "pairs"],
+    "audit": [],
+    "funnel": ["buy"],
+    "channels": ["buy"],
+    "coverage": [],
+    "engagement": [],
+    "feedback": [],
+    "themes": [],
+    "silence": [],
+    "stats": [],
+    "identities": [],
+    "rules": [],
+    "merges": [],
+    "erasure-log": [],
+    "offers": [customer_id_for("crm:1")],
+    "review": [],
+}
+CSV_SKIPPED = {"merge", "unmerge", "migrate"}
+
+
+def test_every_csv_command_neutralises_formulas_in_the_data(tmp_path: Path) -> None:
+    """OWASP's CSV injection through the data: department, step and customer names that a
+    spreadsheet would run reach every ``--format csv`` answer as text (``'=…``)."""
+    import csv
+    import io
+    import shutil
+
+    import typer.main
+
+    from graph360.cli.base import FORMULA_STARTS
+
+    offered = {
+        name
+        for name, command in typer.main.get_command(app).commands.items()  # type: ignore[attr-defined]
+        for param in getattr(command, "params", [])
+        if param.name == "format" and "csv" in [m.value for m in param.type_descriptor.annotation]
+    }
+    assert offered - CSV_SKIPPED == set(CSV_READERS)  # a new CSV command is added here
+    bundle = tmp_path / "bundle"
+    shutil.copytree(TINY, bundle)
+    planted = {
+        "Retail Sales": '=HYPERLINK("http://evil.example","x")',
+        "Newsroom": "+SUM(A1)",
+        "Add to cart": "-2+3",
+        "Grace Hopper": "@SUM(1+1)",
+    }
+    for file in ("departments.csv", "journey_steps.csv", "customers.csv"):
+        body = (bundle / file).read_text(encoding="utf-8")
+        for given, formula in planted.items():
+            body = body.replace(given, '"' + formula.replace('"', '""') + '"')
+        (bundle / file).write_text(body, encoding="utf-8")
+    store = str(tmp_path / "g.lbug")
+    runner.invoke(app, ["load", str(bundle), "--store", store, "--rejects", str(tmp_path / "r")])
+    assert _invoke("influence", "--store", store).exit_code == 0
+    assert _invoke("value", "--store", store).exit_code == 0
+    shown: set[str] = set()
+    for name, arguments in CSV_READERS.items():
+        done = _invoke(name, *arguments, "--store", store, "--format", "csv")
+        assert done.exit_code == 0, (name, done.output)
+        for row in csv.reader(io.StringIO(done.stdout)):
+            for cell in row:
+                if cell.startswith(FORMULA_STARTS):
+                    float(cell)  # only a number (-2.5) may start like a formula
+                shown |= {f for f in planted.values() if cell == "'" + f}
+    assert shown == set(planted.values())  # each planted formula was in some answer, as text
+
+
+def test_serve_without_keys_names_a_command_that_runs(tmp_path: Path) -> None:
+    """It said ``graph360 keys create``, which the README's install does not put on PATH."""
+    from graph360.cli.base import command
+
+    keys = str(tmp_path / "keys.json")
+    store = str(tmp_path / "g")
+    done = runner.invoke(app, ["serve", "--host", "0.0.0.0", "--keys", keys, "--store", store])
+    assert done.exit_code == EXIT_REFUSED
+    assert f"{command()} keys create --role admin" in " ".join(done.output.split())
+    ran = subprocess.run([*command().split(), "keys", "--help"], capture_output=True, text=True)
+    assert ran.returncode == 0, ran.stderr

@@ -115,3 +115,36 @@ def test_a_bad_window_gets_the_same_reason_everywhere(api: Api, tmp_path: Path) 
     auth = {"Authorization": f"Bearer {api.tokens['admin']}"}
     page = api.client.get("/views/overlap?windowHours=-1", headers=auth)
     assert page.status_code == 400 and reason in page.json()["error"]
+
+
+COLLISIONS = """query($w: Float!, $s: DateOrTime, $u: DateOrTime) {
+  collisions(windowHours: $w, since: $s, until: $u) {
+    customers contacts pairs { unitA unitB customers }
+  }
+}"""
+
+
+@pytest.mark.parametrize(("hours", "customers"), [(240, 1), (48, 0)])
+def test_every_surface_counts_the_same_collisions_in_a_window(
+    api: Api, hours: int, customers: int
+) -> None:
+    """Care and Lifecycle CRM reached one customer days apart: a collision within 240 h, not
+    within 48; the CLI, GraphQL and the overlap view count it alike for the same period."""
+    since, until = "2024-03-01", "2024-03-31"
+    window = ["--window-hours", str(hours), "--since", since, "--until", until]
+    done = _cli(api, "overlap", *window, "--format", "json")
+    assert done.exit_code == 0, done.output
+    found = json.loads(done.stdout)["collisions"]
+    pairs = {(p["unit_a"], p["unit_b"], p["customers"]) for p in found["pairs"]}
+    cli = (found["customers"], found["contacts"], pairs)
+    found = api.gql(COLLISIONS, {"w": hours, "s": since, "u": until})["collisions"]
+    pairs = {(p["unitA"], p["unitB"], p["customers"]) for p in found["pairs"]}
+    assert (found["customers"], found["contacts"], pairs) == cli
+    store = api.client.app.state.runner.store
+    facts = dict(VIEWS["overlap"].build(store, window_hours=hours, since=since, until=until).facts)
+    assert int(facts[f"Customers in collisions ({hours} h)"]) == cli[0] == customers
+    assert int(facts["Contacts"].replace(",", "")) == cli[1]
+    auth = {"Authorization": f"Bearer {api.tokens['admin']}"}
+    url = f"/views/overlap?windowHours={hours}&since={since}&until={until}"
+    answer = api.client.get(url, headers=auth)
+    assert answer.status_code == 200 and f"Customers in collisions ({hours} h)" in answer.text

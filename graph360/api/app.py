@@ -552,7 +552,7 @@ def _unrunnable(
     if not operations:
         return None
     if name is not None and name not in {n for n, _ in operations}:
-        names = ", ".join(repr(n) for n, _ in operations if n) or "none"
+        names = ", ".join(repr(n) if n else "one without a name" for n, _ in operations)
         return f"no operation named {name[:60]!r} in the document (its operations: {names})"
     if name is None and len(operations) > 1:
         return "the document has several operations: name the one to run in operationName"

@@ -4,6 +4,7 @@ it costs; ``--fail-on-unowned`` / ``--fail-on-conflict`` make it a pipeline gate
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 from enum import StrEnum
 from pathlib import Path
@@ -28,6 +29,7 @@ from graph360.cli.base import (
     table,
     text,
     who,
+    write_output,
 )
 
 
@@ -105,10 +107,13 @@ def audit(
         )
 
     if format is AuditFormat.table:
-        target = Console(file=output.open("w"), width=160) if output else console
-        _show(result, target)
         if output:
-            target.file.close()
+            page = Console(file=io.StringIO(), width=160)
+            _show(result, page)
+            with refusals():
+                write_output(output, page.file.getvalue())
+        else:
+            _show(result, console)
     else:
         if format is AuditFormat.md:
             body = audit_markdown(result)
@@ -117,7 +122,8 @@ def audit(
         else:
             body = csv_text(result.step_rows())
         if output:
-            output.write_text(body, encoding="utf-8")
+            with refusals():
+                write_output(output, body)
         else:
             typer.echo(body, nl=False)
     if output:

@@ -23,7 +23,7 @@ from rich.table import Table
 
 from graph360 import display
 from graph360.display import jsonable, text
-from graph360.errors import Graph360Error
+from graph360.errors import Graph360Error, InvalidRequestError
 from graph360.privacy import MASKED, OPERATOR, Audience
 from graph360.store import GraphStore, open_store
 
@@ -186,8 +186,16 @@ def csv_text(rows: list[dict[str, Any]]) -> str:
     return out.getvalue()
 
 
-def _cell(value: Any) -> Any:
-    return jsonable(value) if isinstance(value, dt.datetime) else safe_cell(value)
+def write_output(path: Path, body: str) -> None:
+    """``body`` into the file ``path`` (its folders made as needed); a path that cannot be
+    written (under a file, a read-only place) is one line naming it, never a traceback."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(body, encoding="utf-8")
+    except OSError as error:
+        blocked = next((p for p in path.parents if p.exists() and not p.is_dir()), None)
+        reason = f"{blocked} is not a folder" if blocked else error.strerror or error
+        raise InvalidRequestError(f"cannot write {path}: {reason}") from None
 
 
 #: What a spreadsheet reads as the start of a formula (OWASP's list for CSV injection).

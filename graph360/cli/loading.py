@@ -198,7 +198,9 @@ def load(
 
 @app.command()
 def demo(
-    customers: Annotated[int, typer.Option(help="How many people the demo invents")] = 2000,
+    customers: Annotated[
+        int, typer.Option(min=50, help="How many people the demo invents (50 or more)")
+    ] = 2000,
     folder: Annotated[Path, typer.Option("--dir", help="Where the demo exports go")] = Path(
         "graph360-demo"
     ),

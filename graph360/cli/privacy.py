@@ -23,6 +23,7 @@ from graph360.cli.base import (
     open_graph,
     print_json,
     refusals,
+    write_output,
 )
 from graph360.display import jsonable
 
@@ -81,7 +82,8 @@ def export_person(
     if output is None:
         typer.echo(text, nl=False)
         return
-    output.write_text(text, encoding="utf-8")
+    with refusals():
+        write_output(output, text)
     counts = ", ".join(
         f"{len(document[k])} {k.replace('_', ' ')}"
         for k in ("source_records", "touchpoints", "consents")

@@ -4,8 +4,8 @@
 from __future__ import annotations
 
 from graph360.cli.base import (
-    Format,
-    FormatOption,
+    Shape,
+    ShapeOption,
     StoreOption,
     app,
     console,
@@ -16,14 +16,14 @@ from graph360.cli.base import (
 
 
 @app.command()
-def sentiment(store: StoreOption = None, format: FormatOption = Format.table) -> None:
+def sentiment(store: StoreOption = None, format: ShapeOption = Shape.table) -> None:
     """Give every touchpoint of a voice kind with text and no sentiment a computed one (VADER),
     never over a source's; a second run finds nothing to do."""
     from graph360.ingest.sentiment import MODEL, backfill
 
     with open_graph(store) as graph, refusals():
         scored, seconds = backfill(graph)
-    if format is Format.json:
+    if format is Shape.json:
         print_json({"scored": scored, "seconds": round(seconds, 3), "model": MODEL})
         return
     console.print(f"scored {scored:,} texts with {MODEL} in {seconds:.1f} s", highlight=False)

@@ -11,7 +11,16 @@ import typer
 if TYPE_CHECKING:
     from graph360.api.app import ApiSettings
 
-from graph360.cli.base import EXIT_REFUSED, StoreOption, app, console, errors, refusals, table
+from graph360.cli.base import (
+    EXIT_REFUSED,
+    StoreOption,
+    app,
+    command,
+    console,
+    errors,
+    refusals,
+    table,
+)
 
 KeysOption = Annotated[
     Path | None,
@@ -77,15 +86,15 @@ def serve(
     if not is_loopback(host) and not has_keys:
         errors.print(
             f"refusing to serve on {host} with no API keys in {ring.path}: anyone who can reach "
-            "it would be refused everything, or worse. Create one first: graph360 keys create "
-            "--role admin --name ops",
+            f"it would be refused everything, or worse. Create one first: {command()} keys "
+            "create --role admin --name ops",
             soft_wrap=True,
         )
         raise typer.Exit(EXIT_REFUSED)
     if not has_keys:
         errors.print(
             f"no API keys in {ring.path}: every request will get 401. "
-            "Create one with: graph360 keys create --role agent --name me",
+            f"Create one with: {command()} keys create --role agent --name me",
             soft_wrap=True,
         )
     settings = ApiSettings(

@@ -23,6 +23,7 @@ from graph360.cli.base import (
     errors,
     open_graph,
     refusals,
+    write_output,
 )
 from graph360.privacy import OPERATOR, Audience
 from graph360.views import VIEWS, View
@@ -48,8 +49,8 @@ def _write(
     line."""
     with open_graph(store, read_only=True) as graph, refusals():
         html = VIEWS[name].render(graph, audience=who, **params)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(html, encoding="utf-8")
+    with refusals():
+        write_output(output, html)
     errors.print(f"wrote the {name} view to {output} ({len(html) / 1e6:.1f} MB)", highlight=False)
 
 
@@ -124,17 +125,15 @@ def write_all(
     from graph360.analytics.journeys import journey_steps
     from graph360.views import index_page
 
-    folder.mkdir(parents=True, exist_ok=True)
     links: dict[str, str] = {}
     with open_graph(store, read_only=True) as graph, refusals():
         journeys = journey_id or sorted(journey_steps(graph)["journey_id"].unique())
         pages = [("overlap", "overlap.html", {}), ("influence", "influence.html", {})]
         pages += [("journey", f"journey-{j}.html", {"journey": j}) for j in journeys]
         for name, file, params in pages:
-            (folder / file).write_text(
-                VIEWS[name].render(graph, audience=OPERATOR, **params), encoding="utf-8"
-            )
+            write_output(folder / file, VIEWS[name].render(graph, audience=OPERATOR, **params))
             links[f"{name}/{params['journey']}" if params else name] = file
             errors.print(f"wrote {folder / file}", highlight=False)
-    (folder / "index.html").write_text(index_page(links), encoding="utf-8")
+    with refusals():
+        write_output(folder / "index.html", index_page(links))
     errors.print(f"wrote {folder / 'index.html'}", highlight=False)
