@@ -9,12 +9,14 @@ import csv
 from pathlib import Path
 
 import pyarrow as pa
+from api_support import serve
 
 from graph360 import merges
 from graph360.ingest.events import apply_events
 from graph360.ingest.identity import customer_id_for
 from graph360.ingest.load import load_bundle
 from graph360.store import GraphStore
+from tests.test_api_events import ADA, card_touchpoints, post_events, tiny_store
 
 ANN = customer_id_for("shop:U1")
 BOB = customer_id_for("shop:U2")
@@ -191,3 +193,27 @@ def test_a_sign_in_must_name_a_record_key(store: GraphStore, tmp_path: Path) -> 
     assert [(r["reason"], r["line"]) for r in rejects] == [
         ("identified_as is 'source:customer_id', not 'U1'", "3")
     ]
+
+
+def test_through_the_http_events_endpoint(tmp_path: Path) -> None:
+    """The real ASGI app: a device's visits, then its sign-in as Ada (crm:1), show on her card."""
+
+    served = serve(tiny_store(tmp_path), tmp_path)
+    api = next(served)
+    try:
+        visitor = {"source": "ga4_visitor", "customer_id": "D9", "pseudo_id": "D9"}
+        sign_in = {
+            "source": "ga4_signin",
+            "customer_id": "D9>1",
+            "pseudo_id": "D9",
+            "identified_as": "crm:1",
+        }
+        for i, record in enumerate([visitor, visitor, sign_in]):
+            response = post_events(api, [_event(i, record)])
+            assert response.status_code == 200, response.text
+        assert {"L0", "L1", "L2"} <= set(card_touchpoints(api, "crm:1"))
+        assert card_touchpoints(api, "ga4_visitor:D9") == card_touchpoints(api, "crm:1")
+        query = '{ customer(ref: "ga4_visitor:D9") { id } }'
+        assert api.gql(query)["customer"]["id"] == ADA
+    finally:
+        served.close()
