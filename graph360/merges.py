@@ -11,7 +11,10 @@ a person (or the probabilistic matcher) correct it, and keeps the corrections:
   campaign memberships and relationships (each row remembers the record it named) move to a
   customer of their own. Later loads and matches respect the rule.
 - :func:`apply_moves` is the same move for the splits a load or an event finds (an identifier
-  that became a placeholder), so the order records arrive in does not change the graph.
+  that became a placeholder, a device found shared), so the order records arrive in does not
+  change the graph.
+- :func:`log_identified` writes an ``identify`` entry when an anonymous visitor's records join
+  a known customer (``graph360.ingest.identity``: a sign-in on the same device).
 
 Every merge and split is an entry in the merge log: what, when, why, the evidence and who.
 The log holds record keys and customer ids, never an e-mail, phone or name.
@@ -47,6 +50,7 @@ __all__ = [
     "apply_moves",
     "closure",
     "customer_records",
+    "log_identified",
     "merge_customers",
     "merge_log",
     "never_merge",
@@ -75,7 +79,7 @@ class MergeEntry:
     """One decision in the merge log."""
 
     entry_id: str
-    kind: str  # merge | unmerge
+    kind: str  # merge | unmerge | identify
     at: dt.datetime
     who: str
     rule: str
@@ -116,15 +120,22 @@ def closure(
         seen |= frontier
         found = pd.concat([customer_records(store, c) for c in sorted(frontier)], ignore_index=True)
         frames.append(found)
-        carried = (set(found["email"].dropna()) | set(found["phone"].dropna())) - looked
+        carried = {
+            identifiers.key_of(kind, value)
+            for kind in identifiers.KINDS
+            for value in found[kind].dropna()
+        } - looked
         looked |= carried
         reached: set[str] = set()
         for key in sorted(carried):
             carriers = identifiers.records_carrying(store, {key})
             if len(carriers) > max_shared:
-                placeholders[f"{identifiers.kind_of(key)}:{key}"] = len(carriers)
+                kind = identifiers.kind_of(key)
+                placeholders[f"{kind}:{identifiers.value_of(key)}"] = len(carriers)
             else:
                 reached |= set(carriers["customer_id"])
+        for record in sorted(set(found["identified_as"].dropna())):  # whom sign-ins name
+            reached |= {r["customer_id"] for r in store.query("identity_record", record_key=record)}
         frontier = reached - seen
     records = pd.concat(frames, ignore_index=True).drop_duplicates("record_key")
     return records.reset_index(drop=True), placeholders
@@ -282,8 +293,18 @@ def apply_moves(
     groups: dict[tuple[str, str], list[str]] = defaultdict(list)
     for record, target in sorted(resolution.moves.items()):
         groups[(owners[record], target)].append(record)
+    on_shared_devices = {
+        record
+        for key, parts in resolution.conflicts.items()
+        if key.startswith("pseudo_id:")
+        for part in parts
+        for record in part
+    }
     entries = []
     for (source, target), moved in groups.items():
+        rule = why
+        if why == "placeholder" and set(moved) <= on_shared_devices:
+            rule = "shared_device"  # a visitor's device is now known to be two people's
         store.write("merges_ensure_customer", customer_id=target)
         for record in moved:
             store.write(
@@ -300,11 +321,39 @@ def apply_moves(
                 store,
                 "unmerge",
                 who=who,
-                rule=why,
+                rule=rule,
                 evidence={},
                 customer_id=source,
                 other_id=target,
                 records=moved,
+            )
+        )
+    return tuple(entries)
+
+
+def log_identified(
+    store: GraphStore, resolution: identity.Resolution, *, who: str
+) -> tuple[MergeEntry, ...]:
+    """An ``identify`` entry per customer that anonymous visitor records joined in this
+    resolution (``resolution.identified``), naming the customer they were in before (none for
+    records new here) and the sign-in that linked them. Call inside ``store.atomic()``."""
+    groups: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for record, (customer, before) in sorted(resolution.identified.items()):
+        groups[(customer, before or "")].append(record)
+    entries = []
+    for (customer, before), records in sorted(groups.items()):
+        # the sign-in: the known side of the visitor's link (its pseudo id's other carrier)
+        via = resolution.via_of.get(records[0])
+        entries.append(
+            _log(
+                store,
+                "identify",
+                who=who,
+                rule="pseudo_id",
+                evidence={"via": via},
+                customer_id=customer,
+                other_id=before,
+                records=records,
             )
         )
     return tuple(entries)

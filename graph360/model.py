@@ -123,6 +123,11 @@ NODES: dict[str, NodeType] = {
                 # As the record typed them: probabilistic matching compares them (issue 15).
                 "address": STRING,
                 "postcode": STRING,
+                # A device's or cookie's id (GA4's user_pseudo_id), and the record a sign-in
+                # names ("source:customer_id"): how an anonymous visitor joins a customer
+                # (graph360.ingest.identity, rule identify).
+                "pseudo_id": STRING,
+                "identified_as": STRING,
                 **ATTRIBUTES,
                 **ROW_HASH,
             },

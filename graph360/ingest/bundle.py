@@ -123,6 +123,8 @@ FILES: dict[str, FileSpec] = {
             "created_at:date",
             "address",
             "postcode",
+            "pseudo_id",
+            "identified_as",
         ),
         _spec(
             "holdings",

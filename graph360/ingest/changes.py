@@ -111,6 +111,8 @@ ANCHORS: dict[str, Anchor] = {
             *model.CUSTOMER_FIELDS,
             "address",
             "postcode",
+            "pseudo_id",
+            "identified_as",
             "attributes",
             "__customer",
             "__rule",

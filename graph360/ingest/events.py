@@ -320,6 +320,7 @@ def write_events_batch(store: GraphStore, batch: Batch) -> None:
             store.upsert_nodes(label, rows)
     splits = merges.apply_moves(store, batch.people.resolution, who="events")
     store.merge_nodes("Customer", batch.people.resolution.merged_customers)
+    merges.log_identified(store, batch.people.resolution, who="events")
     for name, found in batch.changes.items():
         for rel_type, end in changes.ANCHORS[name].owned if name in changes.ANCHORS else ():
             store.delete_relationships_of(rel_type, end, found.changed_keys)

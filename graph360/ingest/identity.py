@@ -4,7 +4,20 @@ Rules (DESIGN.md §5), applied in this order of preference when explaining a lin
 
 1. ``source_id`` — the same (source, customer_id) is the same record;
 2. ``email``     — the same normalised e-mail address (trimmed, lower-cased);
-3. ``phone``     — the same phone number in E.164.
+3. ``phone``     — the same phone number in E.164;
+4. ``pseudo_id`` — the same device or cookie id (GA4's ``user_pseudo_id``, Segment's
+   ``anonymousId``), exact.
+
+**Anonymous visitors become customers (``identify``).** A record that carries only a pseudo id
+is a *visitor* (:func:`visitors`): a device's history before anyone signed in. A record may
+also name the record it signed in as (``identified_as``: "source:customer_id"), a link like a
+join, rule ``identify``. A visitor and a sign-in record sharing the pseudo id form one
+cluster, so the device's history joins the customer, in a load, a later load or a live event
+alike (``Resolution.identified`` lists the visitors that joined one, for the merge log).
+**A shared device links nobody**: a pseudo id whose carriers are known as two different people
+(by the other links: e-mail, phone, sign-ins, joins, one stored customer) is not followed and is
+reported as a conflict; its visitor history stays with neither. Where a visitor's customer and
+a known one meet, the known one's id survives.
 
 An identifier carried by more than ``max_shared`` distinct records is a placeholder
 (``test@example.com``, ``0000 000000``): it is blocked, reported, and links nobody.
@@ -44,6 +57,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict, deque
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -89,6 +103,9 @@ class Resolution:
     new_customers: set[str] = field(default_factory=set)
     #: Stored records leaving their customer for another (a split): record key -> customer.
     moves: dict[str, str] = field(default_factory=dict)
+    #: Visitor records that joined a known customer here (``identify``): record key ->
+    #: (the customer now, the customer it was in before, None for a new record).
+    identified: dict[str, tuple[str, str | None]] = field(default_factory=dict)
 
     @cached_property
     def customer_of(self) -> dict[str, str]:
@@ -116,7 +133,33 @@ def customer_id_for(anchor_record_key: str) -> str:
 #: Rules of links made by a person or the matcher rather than by a shared identifier.
 JOINING_RULES = ("manual", "probabilistic")
 #: The columns of a stored record as identity resolution reads it (the identity_* queries).
-IDENTITY_COLUMNS = ("record_key", "email", "phone", "name", "customer_id", "rule", "via")
+IDENTITY_COLUMNS = (
+    "record_key",
+    "email",
+    "phone",
+    "pseudo_id",
+    "identified_as",
+    "name",
+    "customer_id",
+    "rule",
+    "via",
+)
+#: The identifier kinds, in order of preference when explaining a link.
+KINDS = ("email", "phone", "pseudo_id")
+#: The rule of a sign-in's link to the record it signed in as (``identified_as``).
+IDENTIFY = "identify"
+
+
+def visitors(records: pd.DataFrame) -> np.ndarray:
+    """Which ``records`` are anonymous visitors: a pseudo id and nothing that names a person
+    (no e-mail, phone or sign-in). Their fields come last in survivorship (a GA4 city guessed
+    from an IP address is not the customer's address) and their joining a customer is logged."""
+    if "pseudo_id" not in records:
+        return np.zeros(len(records), dtype=bool)
+    named = records["email"].notna() | records["phone"].notna()
+    if "identified_as" in records:
+        named |= records["identified_as"].notna()
+    return (records["pseudo_id"].notna() & ~named).to_numpy(dtype=bool)
 
 
 def joins(records: pd.DataFrame) -> dict[str, tuple[str, str]]:
@@ -142,7 +185,8 @@ def resolve(
     placeholders: dict[str, int] | None = None,
 ) -> Resolution:
     """Cluster ``records`` (columns record_key, email, phone — already normalised — and,
-    optionally, name, which lets conflicting evidence stop a link).
+    optionally, name, which lets conflicting evidence stop a link, and pseudo_id and
+    identified_as, a device's id and the record a sign-in names).
 
     ``existing`` maps record keys already in the store to their customer id; such records must
     be included in ``records`` so that a new record can join (or bridge) their customers.
@@ -162,39 +206,32 @@ def resolve(
     records = records.drop_duplicates("record_key")
     by_key = pc.sort_indices(pa.array(records["record_key"], from_pandas=True, type=pa.string()))
     records = records.take(by_key.to_numpy()).reset_index(drop=True)
+    for column in ("pseudo_id", "identified_as"):
+        if column not in records:
+            records = records.assign(**{column: None})
     keys = records["record_key"].to_numpy(dtype=object)
     links: list[tuple[np.ndarray, np.ndarray, str]] = []
     blocked: dict[str, int] = {}
     conflicts: dict[str, list[list[str]]] = {}
     names = records["name"].to_numpy(dtype=object) if "name" in records else None
-    for rule in ("email", "phone"):
-        values = records[rule]
-        codes, uniques = pd.factorize(values)  # -1 where missing; one code per identifier
-        sizes = np.bincount(codes[codes >= 0], minlength=len(uniques))
-        if placeholders:
-            known = {k[len(rule) + 1 :]: n for k, n in placeholders.items() if k.startswith(rule)}
-            forced = np.asarray(uniques.isin(list(known)), dtype=bool)
-            sizes = np.where(forced, [known.get(u, 0) for u in uniques], sizes)
-        for code in np.flatnonzero(sizes > max_shared):
-            blocked[f"{rule}:{uniques[code]}"] = int(sizes[code])
-        members = np.flatnonzero(codes >= 0)
-        members = members[sizes[codes[members]] <= max_shared]
-        # rows are sorted by record key, so an identifier's first row is its smallest record
-        _, first_row = np.unique(codes[members], return_index=True)
-        first_of_code = np.zeros(len(uniques), dtype=np.int64)
-        first_of_code[codes[members][first_row]] = members[first_row]
-        firsts = first_of_code[codes[members]]
-        mask = firsts != members
-        sources, targets = firsts[mask], members[mask]
-        if names is not None:
+    n = len(records)
+    row_of = pd.Index(keys)
+    owner_of_row = pd.Series(keys).map(existing)
+    pairs = _pairs(joined or {}, records)
+    links.append(_joined_links(pairs, row_of))
+    for rule in ("email", "phone", "pseudo_id"):
+        sources, targets, codes, uniques = _stars(
+            records[rule], rule, max_shared, placeholders, blocked
+        )
+        if rule == "pseudo_id":
+            sources, targets = _one_person_devices(
+                sources, targets, codes, uniques, links, records, owner_of_row, conflicts
+            )
+        elif names is not None:
             sources, targets = _agreeing_links(
                 sources, targets, codes, names, keys, f"{rule}:", uniques, conflicts
             )
         links.append((sources, targets, rule))
-    n = len(records)
-    row_of = pd.Index(keys)
-    joins = _joined_links(joined or {}, row_of)
-    links.insert(0, joins)
     rows = np.concatenate([a for a, _, _ in links] + [np.zeros(0, dtype=np.int64)]).astype(np.int64)
     cols = np.concatenate([b for _, b, _ in links] + [np.zeros(0, dtype=np.int64)]).astype(np.int64)
     graph = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n))
@@ -203,12 +240,22 @@ def resolve(
         clusters, component = _keep_apart(clusters, component, rows, cols, apart, row_of)
 
     # Column-wise over every record; only multi-record clusters are walked one by one.
-    _, first_row = np.unique(component, return_index=True)  # rows are sorted: smallest key
-    owner_of_row = pd.Series(keys).map(existing)
-    owners = pd.DataFrame({"cluster": component, "owner": owner_of_row})
-    owners = owners.dropna().drop_duplicates()
-    owners = _homes(owners, keys, component)
-    known = owners.groupby("cluster")["owner"].min()
+    # A new customer's id comes from its smallest record that is not a device's (a visitor or
+    # a sign-in), so a person's id does not depend on whether a device came first.
+    device = (
+        records["pseudo_id"].notna().to_numpy()
+        & ~(records["email"].notna() | records["phone"].notna()).to_numpy()
+    )
+    order = np.lexsort((np.arange(n), device, component))  # rows are sorted: smallest key
+    first_row = order[np.unique(component[order], return_index=True)[1]]
+    visitor = visitors(records)
+    owners = pd.DataFrame({"cluster": component, "owner": owner_of_row, "visitor": visitor})
+    # A customer of visitor records only gives way to a known one where they meet.
+    known_owners = set(owners.loc[~owners["visitor"], "owner"].dropna())
+    owners = owners.dropna(subset=["owner"]).drop_duplicates(["cluster", "owner"])
+    owners = _homes(owners[["cluster", "owner"]], keys, component)
+    owners = owners.assign(rank=~owners["owner"].isin(known_owners))
+    known = owners.sort_values(["cluster", "rank", "owner"]).groupby("cluster")["owner"].first()
     survivor = np.empty(clusters, dtype=object)
     is_known = np.zeros(clusters, dtype=bool)
     is_known[known.index.to_numpy(dtype=np.int64)] = True
@@ -223,7 +270,16 @@ def resolve(
     final = final.where(final.notna(), owner_of_row)
     moved = np.flatnonzero((owner_of_row.notna() & (final != customers)).to_numpy())
     moves = {str(keys[i]): str(customers[i]) for i in moved}
-    rules, vias = _explain(keys, component, records, blocked, batch, joined or {})
+    refused = blocked.keys() | {k for k in conflicts if k.startswith("pseudo_id:")}
+    rules, vias = _explain(keys, component, records, refused, batch, pairs)
+    # Visitors now in a cluster with a known record, that were not in that customer before.
+    named_clusters = np.unique(component[~visitor])
+    joining = visitor & np.isin(component, named_clusters)
+    joining &= (owner_of_row.isna() | (owner_of_row != customers)).to_numpy(dtype=bool)
+    identified = {
+        str(keys[i]): (str(customers[i]), None if pd.isna(owner_of_row[i]) else owner_of_row[i])
+        for i in np.flatnonzero(joining)
+    }
     table = pd.DataFrame(
         {"customer": customers, "rule": rules, "via": vias},
         index=pd.Index(keys, name="record_key"),
@@ -235,18 +291,117 @@ def resolve(
         merged_customers=merged,
         new_customers=set(survivor[fresh]),
         moves=moves,
+        identified=identified,
     )
 
 
+def _pairs(joined: dict[str, tuple[str, str]], records: pd.DataFrame) -> list[tuple[str, str, str]]:
+    """Every link made other than by a shared identifier, as (record, rule, other record): the
+    joins people and the matcher made, and each sign-in's ``identified_as``."""
+    pairs = [(a, rule, b) for a, (rule, b) in sorted(joined.items())]
+    signed = records.dropna(subset=["identified_as"])
+    pairs += [
+        (str(a), IDENTIFY, str(b))
+        for a, b in zip(signed["record_key"], signed["identified_as"], strict=True)
+        if a != b
+    ]
+    return pairs
+
+
+def _stars(
+    values: pd.Series,
+    rule: str,
+    max_shared: int,
+    placeholders: dict[str, int] | None,
+    blocked: dict[str, int],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, pd.Index]:
+    """The links of one identifier kind: each carrier to the identifier's smallest record (a
+    star), placeholders left out and added to ``blocked``. Also each row's identifier code
+    (-1 where it has none) and the identifiers."""
+    codes, uniques = pd.factorize(values)  # -1 where missing; one code per identifier
+    sizes = np.bincount(codes[codes >= 0], minlength=len(uniques))
+    if placeholders:
+        prefix = f"{rule}:"
+        known = {k[len(prefix) :]: n for k, n in placeholders.items() if k.startswith(prefix)}
+        forced = np.asarray(uniques.isin(list(known)), dtype=bool)
+        sizes = np.where(forced, [known.get(u, 0) for u in uniques], sizes)
+    for code in np.flatnonzero(sizes > max_shared):
+        blocked[f"{rule}:{uniques[code]}"] = int(sizes[code])
+    members = np.flatnonzero(codes >= 0)
+    members = members[sizes[codes[members]] <= max_shared]
+    # rows are sorted by record key, so an identifier's first row is its smallest record
+    _, first_row = np.unique(codes[members], return_index=True)
+    first_of_code = np.zeros(len(uniques), dtype=np.int64)
+    first_of_code[codes[members][first_row]] = members[first_row]
+    firsts = first_of_code[codes[members]]
+    mask = firsts != members
+    return firsts[mask], members[mask], codes, uniques
+
+
+def _one_person_devices(
+    sources: np.ndarray,
+    targets: np.ndarray,
+    codes: np.ndarray,
+    uniques: pd.Index,
+    links: list[tuple[np.ndarray, np.ndarray, str]],
+    records: pd.DataFrame,
+    owner_of_row: pd.Series,
+    conflicts: dict[str, list[list[str]]],
+) -> tuple[np.ndarray, np.ndarray]:
+    """The pseudo-id links without those of a shared device: a pseudo id whose carriers that
+    name somebody (an e-mail, phone or sign-in, or a link to another record) fall in two or
+    more people by every other link (and by the customer each stored one belongs to). Segment
+    would merge those people through the device; here the device joins neither, reported in
+    ``conflicts`` ("pseudo_id:…" -> the carriers of each person, then the visitors)."""
+    if len(targets) == 0:
+        return sources, targets
+    n = len(records)
+    rows = [a for a, _, _ in links]
+    cols = [b for _, b, _ in links]
+    stored = owner_of_row.notna().to_numpy()
+    if stored.any():  # records of one stored customer are one person
+        owner_codes, _ = pd.factorize(owner_of_row)
+        present = np.flatnonzero(stored)
+        _, first = np.unique(owner_codes[present], return_index=True)
+        head = np.zeros(owner_codes.max() + 1, dtype=np.int64)
+        head[owner_codes[present][first]] = present[first]
+        rows.append(head[owner_codes[present]])
+        cols.append(present)
+    a = np.concatenate([*rows, np.zeros(0, dtype=np.int64)]).astype(np.int64)
+    b = np.concatenate([*cols, np.zeros(0, dtype=np.int64)]).astype(np.int64)
+    _, person = connected_components(
+        coo_matrix((np.ones(len(a)), (a, b)), shape=(n, n)), directed=False
+    )
+    linked = np.bincount(person, minlength=n)[person] > 1
+    naming = ~visitors(records) | linked
+    carriers = np.unique(np.concatenate([sources, targets]))
+    known = carriers[naming[carriers]]
+    people = pd.DataFrame({"code": codes[known], "person": person[known]}).drop_duplicates()
+    counts = people.groupby("code")["person"].nunique()
+    shared = counts[counts > 1].index.to_numpy(dtype=np.int64)
+    if len(shared) == 0:
+        return sources, targets
+    keys = records["record_key"].to_numpy(dtype=object)
+    for code in shared.tolist():
+        members = np.flatnonzero(codes == code)
+        groups: dict[int, list[str]] = defaultdict(list)
+        for row in members.tolist():
+            groups[int(person[row]) if naming[row] else n].append(str(keys[row]))
+        ordered = sorted((g for p, g in groups.items() if p != n), key=min)
+        conflicts[f"pseudo_id:{uniques[code]}"] = ordered + ([groups[n]] if n in groups else [])
+    keep = ~np.isin(codes[targets], shared)
+    return sources[keep], targets[keep]
+
+
 def _joined_links(
-    joined: dict[str, tuple[str, str]], row_of: pd.Index
+    pairs: list[tuple[str, str, str]], row_of: pd.Index
 ) -> tuple[np.ndarray, np.ndarray, str]:
-    """The links people and the matcher made, between records both present, as row pairs."""
-    pairs = [(a, b) for a, (_, b) in joined.items()]
+    """The links people, the matcher and sign-ins made, between records both present, as
+    row pairs."""
     if not pairs:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), "joined"
-    sources = row_of.get_indexer([a for a, _ in pairs])
-    targets = row_of.get_indexer([b for _, b in pairs])
+    sources = row_of.get_indexer([a for a, _, _ in pairs])
+    targets = row_of.get_indexer([b for _, _, b in pairs])
     present = (sources >= 0) & (targets >= 0)
     return sources[present], targets[present], "joined"
 
@@ -437,23 +592,23 @@ def _explain(
     keys: np.ndarray,
     component: np.ndarray,
     records: pd.DataFrame,
-    blocked: dict[str, int],
+    refused: Collection[str],
     batch: set[str] | None,
-    joined: dict[str, tuple[str, str]],
+    pairs: list[tuple[str, str, str]],
 ) -> tuple[np.ndarray, np.ndarray]:
     """Walk each multi-record cluster from its anchor; each record's rule is the link found
-    (a shared identifier, or failing that the join a person or the matcher made).
+    (a shared identifier, or failing that a join or sign-in).
 
     The anchor is the smallest record key, or with ``batch`` the smallest outside it. A record
-    alone in its cluster is its own anchor: ``source_id``, through nobody.
+    alone in its cluster is its own anchor: ``source_id``, through nobody. ``refused``
+    identifiers ("email:…") link nobody.
     """
     rule_of = np.full(len(keys), "source_id", dtype=object)  # by row, as ``keys``
     via_of = np.full(len(keys), None, dtype=object)
-    emails = records["email"].to_numpy(dtype=object)
-    phones = records["phone"].to_numpy(dtype=object)
-    row_of = {str(k): i for i, k in enumerate(keys)} if joined else {}
+    values = {kind: records[kind].to_numpy(dtype=object) for kind in KINDS}
+    row_of = {str(k): i for i, k in enumerate(keys)} if pairs else {}
     partners: dict[int, list[tuple[int, str]]] = defaultdict(list)  # row -> (row, rule)
-    for record, (rule, other) in joined.items():
+    for record, rule, other in pairs:
         a, b = row_of.get(record), row_of.get(other)
         if a is not None and b is not None:
             partners[a].append((b, rule))
@@ -467,21 +622,22 @@ def _explain(
         anchor = outside[0] if outside else member_list[0]
         by_value: dict[tuple[str, object], list[int]] = defaultdict(list)
         for i in member_list:
-            for rule, value in (("email", emails[i]), ("phone", phones[i])):
-                if isinstance(value, str) and f"{rule}:{value}" not in blocked:
+            for rule in KINDS:
+                value = values[rule][i]
+                if isinstance(value, str) and f"{rule}:{value}" not in refused:
                     by_value[(rule, value)].append(i)
         members_set = set(member_list)
         seen, queue = {anchor}, deque([anchor])
         while True:
             while queue:
                 current = queue.popleft()
-                for rule, value in (("email", emails[current]), ("phone", phones[current])):
-                    for other in by_value.get((rule, value), ()):
+                for rule in KINDS:
+                    for other in by_value.get((rule, values[rule][current]), ()):
                         if other not in seen:
                             seen.add(other)
                             rule_of[other], via_of[other] = rule, keys[current]
                             queue.append(other)
-            # identifiers reached all they can: cross one join a person or the matcher made
+            # identifiers reached all they can: cross one join or sign-in
             crossing = next(
                 (
                     (current, other, rule)

@@ -348,6 +348,7 @@ def write_batch(
         nodes_created[label] = nodes_created.get(label, 0) + created
     splits = merges.apply_moves(store, batch.people.resolution, who=who)
     store.merge_nodes("Customer", batch.people.resolution.merged_customers)
+    merges.log_identified(store, batch.people.resolution, who=who)
     step("write relationships")
     for name, found in batch.changes.items():  # what changed rows implied before they changed
         for rel_type, end in changes.ANCHORS[name].owned if name in changes.ANCHORS else ():
@@ -483,6 +484,11 @@ def _check_customers(raw: RawFile, rejects: list[Reject], region: str) -> pd.Dat
     phones, phone_reasons = identity.normalize_phones(frame["phone"], frame["country"], region)
     checker.fail(email_reasons.notna(), email_reasons.fillna(""))
     checker.fail(phone_reasons.notna(), phone_reasons.fillna(""))
+    signed = frame["identified_as"]
+    checker.fail(
+        signed.notna() & ~signed.fillna("").str.match(r"[^:]+:.+$").astype(bool),
+        validate.quoting("identified_as is 'source:customer_id', not ", "identified_as"),
+    )
     checker.frame = frame.assign(
         record_key=frame["source"] + ":" + frame["customer_id"],
         email_norm=emails,
@@ -527,9 +533,8 @@ class _People:
         """Resolve ``customers`` against the records in the store: every one of them, or with
         ``references`` only the batch's identity neighbourhood (:func:`_neighbourhood`)."""
         named = ["name"] if "name" in customers else []
-        new = customers[["record_key", "email_norm", "phone_norm", *named]].rename(
-            columns={"email_norm": "email", "phone_norm": "phone"}
-        )
+        columns = ["record_key", "email_norm", "phone_norm", "pseudo_id", "identified_as", *named]
+        new = customers[columns].rename(columns={"email_norm": "email", "phone_norm": "phone"})
         if references is None:
             existing = store.frame("identity_records")
             batch = None
@@ -580,10 +585,10 @@ class _People:
         # A record in the batch is resolved by what it says now, not by what it said when it
         # was stored (a changed e-mail links by the new address, as a clean load would).
         stored = existing[~existing["record_key"].isin(new["record_key"])]
-        records = pd.concat(
-            [stored[["record_key", "email", "phone", "name"]], new], ignore_index=True
-        )
-        records = records.astype({"email": "object", "phone": "object", "name": "object"})
+        columns = ["record_key", "email", "phone", "pseudo_id", "identified_as", "name"]
+        parts = [part for part in (stored[columns], new) if not part.empty]
+        records = pd.concat(parts, ignore_index=True) if parts else new[columns]
+        records = records.astype({c: "object" for c in columns[1:]})
         records = records.where(records.notna(), None)
         owner_of = dict(zip(existing["record_key"], existing["customer_id"], strict=True))
         resolution = identity.resolve(
@@ -698,10 +703,11 @@ def _references(raw: dict[str, RawFile]) -> _References:
 def _neighbourhood(store: GraphStore, new: pd.DataFrame, references: _References) -> pd.DataFrame:
     """The stored records a batch's resolution depends on, with their customers.
 
-    They are: the records with the batch's record keys and the keys its rows refer to (key
-    lookups); then every record carrying an e-mail or phone that resolution will use for a
-    batch record — its own, or for a record already stored the stored ones, since the stored
-    version of a record is the one resolution uses — or an e-mail a row refers to.
+    They are: the records with the batch's record keys, the keys its rows refer to and the
+    records its sign-ins name (key lookups); then every record carrying an e-mail, phone or
+    pseudo id that resolution will use for a batch record — its own, or for a record already
+    stored the stored ones, since the stored version of a record is the one resolution uses —
+    or an e-mail a row refers to.
 
     Why this gives the same customers, merges, new customer ids and blocked identifiers as
     resolving against every stored record. Every earlier load left the store resolved: two
@@ -721,20 +727,23 @@ def _neighbourhood(store: GraphStore, new: pd.DataFrame, references: _References
     whose identifiers changed since their load (a full load does that); and the report's
     blocked identifiers are only those the batch touches.
     """
-    keys = sorted(set(new["record_key"]) | references.record_keys)
+    signed_in_as = set(new["identified_as"].dropna())  # the records sign-ins name
+    keys = sorted(set(new["record_key"]) | references.record_keys | signed_in_as)
     rows = [row for key in keys for row in store.query("identity_record", record_key=key)]
     by_key = pd.DataFrame(rows, columns=list(identity.IDENTITY_COLUMNS))
     stored = by_key[by_key["record_key"].isin(set(new["record_key"]))]
     emails = set(new["email"].dropna()) | references.emails | set(stored["email"].dropna())
     phones = set(new["phone"].dropna()) | set(stored["phone"].dropna())
+    devices = set(new["pseudo_id"].dropna()) | set(stored["pseudo_id"].dropna())
     found = [by_key]
-    if emails or phones:
-        carriers = identifiers.records_carrying(store, emails | phones)  # by index, no scan
+    if emails or phones or devices:
+        wanted = emails | phones | {identifiers.key_of("pseudo_id", d) for d in devices}
+        carriers = identifiers.records_carrying(store, wanted)  # by index, no scan
         found.append(carriers.reindex(columns=by_key.columns))
     records = pd.concat(found, ignore_index=True).drop_duplicates("record_key")
     records = records.astype(object)
-    records["email"] = records["email"].where(records["email"].isin(emails), None)
-    records["phone"] = records["phone"].where(records["phone"].isin(phones), None)
+    for column, carried in (("email", emails), ("phone", phones), ("pseudo_id", devices)):
+        records[column] = records[column].where(records[column].isin(carried), None)
     return records.reset_index(drop=True)
 
 
@@ -967,6 +976,8 @@ def _graph_tables(
         **_same(*model.CUSTOMER_FIELDS),
         "address": "address",
         "postcode": "postcode",
+        "pseudo_id": "pseudo_id",
+        "identified_as": "identified_as",
         "attributes": "attributes",
         "row_hash": "row_hash",
     }
@@ -1084,7 +1095,8 @@ def _stamp_successors(steps: pd.DataFrame) -> pd.DataFrame:
 def _fold_customers(customers: pd.DataFrame, people: _People) -> pd.DataFrame:
     """One row per customer the batch's records name, each field from its records
     (``survivorship.fold``)."""
-    columns = ["__customer", "record_key", "email_norm", "phone_norm", *model.CUSTOMER_FIELDS]
+    columns = ["__customer", "record_key", "email_norm", "phone_norm", "pseudo_id"]
+    columns += ["identified_as", *model.CUSTOMER_FIELDS]
     records = customers[columns].rename(
         columns={"__customer": "customer_id", "email_norm": "email", "phone_norm": "phone"}
     )
