@@ -10,9 +10,8 @@ import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
-
 from conftest import _open
+from typer.testing import CliRunner
 
 from graph360.cli import app
 from graph360.demo import generate_demo
