@@ -2007,6 +2007,15 @@ class _Demo:
         for k, lines in themed.items():
             swap = (kind == k) & (voiced.random(t) < 0.5)
             subject = np.where(swap, _pick(voiced, lines, t), subject)
+        # a newspaper's print readers write about their paper arriving late more than about
+        # pausing it: most print-delivery tickets are that
+        late = [
+            "Newspaper delivered late again",
+            "My paper arrives late every morning",
+            "Print edition delivered late, after I left for work",
+        ]
+        swap = (subject == kinds["subscription"][0][1]) & (voiced.random(t) < 0.7)
+        subject = np.where(swap, _pick(voiced, late, t), subject)
         group = np.array([kinds[k][1] for k in kind], dtype=object)
         resolution = np.array(
             [kinds[k][2][i % 3] for k, i in zip(kind, rng.integers(0, 3, size=t), strict=True)],
@@ -2171,6 +2180,7 @@ class _Demo:
                 "App crashed again and I lost my saved articles.",
                 "The price went up again and nobody told me.",
                 "Price rise on my renewal is far too steep.",
+                "The paper is delivered late most mornings.",
             ],
             "review": [
                 "My delivery arrived a week late.",

@@ -426,9 +426,13 @@ CONSENT_STATUSES = ("granted", "refused", "unknown")
 #: projection (graph360.facts) and the analytics: defined here, below all of them.
 #: A complaint: a touchpoint of one of these kinds (graph360.analytics.routing routes them).
 COMPLAINT_KINDS = ("ticket", "complaint")
-#: Touchpoint kinds whose text is what a person said or wrote: a ticket, a complaint, a survey
-#: comment, a review, a social mention, a call or chat note. Other kinds carry text that is no
-#: one's voice (a page title, a product name, a link): it is neither scored nor themed.
+#: Touchpoint kinds whose text is what a person said or wrote: a ticket (one phoned in too: the
+#: desk records the caller's request as its subject), a complaint, a survey comment, a review,
+#: a social mention, a chat message. Other kinds carry text that is no one's voice (a page
+#: title, a product name, a link): it is neither scored nor themed. A ``call`` is not a voice:
+#: it leaves no words of the customer's own, and what a system holds of it is what the caller's
+#: company typed (a CRM's subject line, "Business Sales call: Team licences outreach", the same
+#: for every call of a campaign; an agent's sales notes), docs/DECISIONS.md.
 VOICE_KINDS = (
     "ticket",
     "complaint",
@@ -440,7 +444,6 @@ VOICE_KINDS = (
     "comment",
     "feedback",
     "message",
-    "call",
     "chat",
 )
 #: VADER's own cut-offs for its compound score: below NEGATIVE is negative, above POSITIVE

@@ -4,16 +4,24 @@ Definitions:
 
 - **Texts in scope**: touchpoints with a text, filtered by journey (its steps), handling
   department, the customer's persona and segment, and period (``graph360.facts.voices``).
-- **Themes**: TF-IDF (English stop words, words and word pairs, sublinear term frequency) and
+- **Themes**: TF-IDF (English stop words, words of letters, sublinear term frequency) and
   NMF (scikit-learn, ``init="nndsvda"``, a fixed seed, so the same texts give the same themes).
   Texts repeat (a canned comment, a bot's reply), so the model is fitted on the *distinct*
   texts, each row weighted by how often it occurs (rows scaled by the square root of the count:
   NMF's squared loss then counts a text once per occurrence), at most :data:`FIT_TEXTS`
-  distinct texts drawn at random in proportion to their counts when there are more. Every
-  distinct text in scope is then assigned to the theme its TF-IDF vector projects on most
-  (``X · Hᵀ``, one sparse product; NMF's own ``transform`` solves a problem per row and costs
-  seconds per hundred thousand texts). A text sharing no term with any theme is *unthemed*.
-- **Label**: the theme's top three terms by weight; ``terms`` holds the top eight.
+  distinct texts drawn at random in proportion to their counts when there are more. The model
+  is *finer* than the report: it has up to :data:`FINER` times as many themes as are asked for
+  (at most one per :data:`TEXTS_PER_THEME` distinct texts, never fewer than asked), and the
+  largest are shown. Fitted with exactly as many as shown, a small theme (a late delivery
+  among many paused deliveries) is folded into a larger one that shares a word and is never
+  seen. Every distinct text in scope is then assigned to the theme its TF-IDF vector projects
+  on most (``X · Hᵀ``, one sparse product; NMF's own ``transform`` solves a problem per row and
+  costs seconds per hundred thousand texts). Both are of unit length, so the projection is the
+  cosine of the text and the theme; a text whose best cosine is below :data:`MIN_SIMILARITY`
+  (it shares no term, or only a word of little weight, with every theme) is *unthemed* rather
+  than counted in a theme it does not speak of.
+- **Label**: the top three terms of the texts in the theme (their TF-IDF vectors summed, each
+  text as often as it occurs); ``terms`` holds the top eight.
 - **Volume**: texts (touchpoints) assigned to it; **share**: of the texts in scope.
 - **Share negative**: of its texts with a sentiment (the source's, else the computed one), the
   share below VADER's negative cut-off (-0.05, ``graph360.ingest.sentiment``).
@@ -44,7 +52,18 @@ __all__ = ["FIT_TEXTS", "Theme", "ThemesReport", "fit_themes", "label_of", "them
 
 #: At most this many distinct texts fit the model (the rest are assigned to its themes).
 FIT_TEXTS = 20_000
-#: Themes asked for at most (NMF components).
+#: The model has up to this many times the themes asked for; the largest are shown.
+FINER = 2
+#: Distinct texts fitted times themes fitted, at most: a finer model is fitted on fewer texts,
+#: so the fit costs what ``FIT_TEXTS`` texts on eight themes cost (docs/DECISIONS.md).
+FIT_BUDGET = FIT_TEXTS * 8
+#: At most one fitted theme per this many distinct texts (and, for the themes behind another
+#: figure, the mood, the feedback, one shown): a dozen texts split eight ways give eight
+#: themes of one text each.
+TEXTS_PER_THEME = 3
+#: A text is in a theme when the cosine of its TF-IDF vector and the theme is at least this.
+MIN_SIMILARITY = 0.2
+#: Themes asked for at most.
 MAX_THEMES = 30
 #: Steps and departments shown per theme.
 PLACES = 5
@@ -124,7 +143,9 @@ class FittedThemes:
 def fit_themes(
     texts: list[str], counts: np.ndarray, n_themes: int, *, seed: int = 0
 ) -> FittedThemes:
-    """Themes of ``texts`` (distinct), each occurring ``counts[i]`` times (see the module)."""
+    """Themes of ``texts`` (distinct), each occurring ``counts[i]`` times, from a model finer
+    than the ``n_themes`` to be shown (see the module): the caller keeps the largest."""
+    from scipy import sparse
     from sklearn.decomposition import NMF
     from sklearn.feature_extraction.text import TfidfVectorizer
 
@@ -133,13 +154,15 @@ def fit_themes(
     if n == 0:
         return empty
     rng = np.random.default_rng(seed)
-    if n > FIT_TEXTS:
-        fit = np.sort(rng.choice(n, size=FIT_TEXTS, replace=False, p=counts / counts.sum()))
+    k = max(n_themes, min(FINER * n_themes, n // TEXTS_PER_THEME))
+    size = min(FIT_TEXTS, FIT_BUDGET // k)
+    if n > size:
+        fit = np.sort(rng.choice(n, size=size, replace=False, p=counts / counts.sum()))
     else:
         fit = np.arange(n)
     vectorizer = TfidfVectorizer(
         stop_words="english",
-        ngram_range=(1, 2),
+        ngram_range=(1, 1),  # words: pairs make each wording of a complaint its own theme
         sublinear_tf=True,
         max_features=20_000,
         token_pattern=r"(?u)\b[^\W\d_][^\W\d_]+\b",  # words of letters: no order numbers
@@ -148,26 +171,28 @@ def fit_themes(
         x_fit = vectorizer.fit_transform([texts[i] for i in fit])
     except ValueError:  # no word left after the stop words: nothing to theme
         return empty
-    k = max(1, min(n_themes, x_fit.shape[0], x_fit.shape[1]))
+    k = max(1, min(k, x_fit.shape[0], x_fit.shape[1]))
     weighted = x_fit.multiply(np.sqrt(counts[fit])[:, None]).tocsr()
     model = NMF(n_components=k, init="nndsvda", random_state=seed, max_iter=500)
     model.fit(weighted)
     components = model.components_
     vocabulary = vectorizer.get_feature_names_out()
-    terms = [[str(vocabulary[i]) for i in np.argsort(-row)[:8] if row[i] > 0] for row in components]
     x_all = vectorizer.transform(texts)
     norms = np.linalg.norm(components, axis=1)
     norms[norms == 0] = 1.0
     projection = np.asarray(x_all @ (components / norms[:, None]).T)
     theme = projection.argmax(axis=1)
     weight = projection[np.arange(n), theme]
-    theme = np.where(weight > 0, theme, -1)
+    theme = np.where(weight >= MIN_SIMILARITY, theme, -1)
+    # a theme's terms are those of the texts in it, each counted as often as it occurs: the
+    # component's own top terms can name texts that went to another theme or to none
+    themed = np.flatnonzero(theme >= 0)
+    members = sparse.csr_matrix(
+        (counts[themed].astype(float), (theme[themed], themed)), shape=(len(components), n)
+    )
+    centroid = np.asarray((members @ x_all).todense())
+    terms = [[str(vocabulary[i]) for i in np.argsort(-row)[:8] if row[i] > 0] for row in centroid]
     return FittedThemes(theme, weight, terms, len(fit))
-
-
-#: For the themes behind another figure (the mood, the feedback), at most one theme per this
-#: many distinct texts: a dozen texts split eight ways give eight themes of one text each.
-TEXTS_PER_THEME = 3
 
 
 def themes_of(

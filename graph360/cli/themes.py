@@ -47,7 +47,7 @@ def themes(
     format: FormatOption = Format.table,
 ) -> None:
     """The top themes of what customers wrote (tickets, survey comments, mentions, reviews,
-    call and chat notes): each theme's top terms, texts, share negative, trend by month, the
+    chat messages): each theme's top terms, texts, share negative, trend by month, the
     steps and departments where it occurs, and three examples (definitions:
     graph360/analytics/themes.py)."""
     from graph360.analytics.themes import themes as find_themes
