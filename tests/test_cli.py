@@ -442,3 +442,22 @@ def test_serve_without_keys_names_a_command_that_runs(tmp_path: Path) -> None:
     assert f"{command()} keys create --role admin" in " ".join(done.output.split())
     ran = subprocess.run([*command().split(), "keys", "--help"], capture_output=True, text=True)
     assert ran.returncode == 0, ran.stderr
+
+
+def test_a_port_out_of_range_is_refused_before_anything_starts(tmp_path: Path) -> None:
+    """``serve --port 99999`` started a server that could never bind."""
+    for command in (["serve"], ["demo", "--no-serve", "--dir", str(tmp_path / "d")]):
+        done = runner.invoke(app, [*command, "--port", "99999"])
+        assert done.exit_code == 2 and "--port" in done.output, done.output
+    assert not (tmp_path / "d").exists()
+
+
+def test_the_demo_refuses_a_key_file_it_cannot_fill(tmp_path: Path) -> None:
+    """``demo --key-file K --no-serve`` wrote no file and said nothing: no key is made."""
+    key = tmp_path / "key"
+    done = runner.invoke(
+        app, ["demo", "--no-serve", "--key-file", str(key), "--dir", str(tmp_path / "d")]
+    )
+    assert done.exit_code == 2 and "--key-file" in done.output, done.output
+    assert "keys create" in done.output
+    assert not key.exists() and not (tmp_path / "d").exists()

@@ -113,6 +113,8 @@ PersonaOption = Annotated[
 SegmentOption = Annotated[
     str | None, typer.Option("--segment", help="Customers in this segment only")
 ]
+#: A TCP port: typer refuses 0 or 65,536 and above in one line, before anything starts.
+PortOption = Annotated[int, typer.Option(min=1, max=65535, help="Port for the API")]
 
 
 def who(persona: str | None, segment: str | None) -> str:

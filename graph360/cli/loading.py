@@ -15,6 +15,7 @@ from graph360 import matching
 from graph360.cli.base import (
     EXIT_REFUSED,
     EXIT_REJECTS,
+    PortOption,
     Shape,
     ShapeOption,
     StoreOption,
@@ -210,7 +211,7 @@ def demo(
     no_serve: Annotated[
         bool, typer.Option("--no-serve", help="Stop after loading instead of serving the API")
     ] = False,
-    port: Annotated[int, typer.Option(help="Port for the API")] = 8000,
+    port: PortOption = 8000,
     key_file: Annotated[
         Path | None,
         typer.Option(help="Also write the demo's API key to this file (mode 600)", dir_okay=False),
@@ -220,6 +221,13 @@ def demo(
     on 127.0.0.1 with a fresh admin key (printed on a line of its own)."""
     from graph360.demo import generate_demo
 
+    if key_file is not None and no_serve:
+        # The key is made for the server; with --no-serve there is none to write.
+        raise typer.BadParameter(
+            "writes the key of the served demo: with --no-serve no key is made "
+            f"(make one with `{command()} keys create`)",
+            param_hint="'--key-file'",
+        )
     location = resolve_location(store)
     if fresh:
         _remove_database(location)

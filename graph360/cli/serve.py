@@ -13,6 +13,7 @@ if TYPE_CHECKING:
 
 from graph360.cli.base import (
     EXIT_REFUSED,
+    PortOption,
     StoreOption,
     app,
     command,
@@ -49,7 +50,7 @@ def serve(
     store: StoreOption = None,
     keys: KeysOption = None,
     host: Annotated[str, typer.Option(help="Address to bind (loopback unless told)")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port")] = 8000,
+    port: PortOption = 8000,
     cors_origin: Annotated[
         list[str] | None,
         typer.Option("--cors-origin", help="A browser origin allowed to call the API (repeat)"),
