@@ -38,6 +38,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from graph360 import model
+from graph360.ingest.columns import text_array
 from graph360.ingest.rowhash import row_hashes
 from graph360.store.base import GraphStore
 
@@ -270,16 +271,13 @@ def _arrow(frame: pd.DataFrame, columns: list[str]) -> pa.Table:
         elif pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
             data[name] = pa.array(values.astype("float64"), pa.float64(), from_pandas=True)
         else:
-            text = values if isinstance(values.dtype, pd.StringDtype) else values.astype("string")
-            data[name] = pa.array(text, from_pandas=True).cast(pa.string())
+            data[name] = text_array(values)
     return pa.table(data) if data else pa.table({"_": pa.nulls(len(frame))})
 
 
 def _identity(frame: pd.DataFrame, columns: tuple[str, ...]) -> pa.Array:
     """One text per row naming its anchor (several key columns joined by a unit separator)."""
-    parts = [
-        pa.array(frame[c].astype("string"), from_pandas=True).cast(pa.string()) for c in columns
-    ]
+    parts = [text_array(frame[c]) for c in columns]
     if len(parts) == 1:
         return parts[0]
     return pc.binary_join_element_wise(*[pc.fill_null(p, "") for p in parts], "\x1f")

@@ -33,6 +33,7 @@ from graph360.ingest import (
 )
 from graph360.ingest import rejects as reject_file
 from graph360.ingest.bundle import FILES, RawFile, Reject, find_file, read_bundle
+from graph360.ingest.columns import text_array
 from graph360.ingest.validate import Checker
 from graph360.periods import utc_now
 from graph360.store.base import GraphStore
@@ -608,11 +609,12 @@ class _People:
         """Each row's customer id and the record its reference named (the record of that key,
         or the smallest one carrying that e-mail); rows that resolve to nobody are failed."""
         frame = checker.frame
-        keys = _text_array(frame[source])
-        keys = pc.binary_join_element_wise(keys, _text_array(frame[customer_id]), ":")
-        by_record = _lookup(keys, self.record_keys, self.record_customers, frame.index)
+        keys = text_array(frame[source])
+        keys = pc.binary_join_element_wise(keys, text_array(frame[customer_id]), ":")
+        found = pc.index_in(keys, value_set=self.record_keys)
+        by_record = _answers(found, self.record_customers, frame.index)
         result = by_record
-        record = _lookup(keys, self.record_keys, self.record_keys, frame.index)
+        record = _answers(found, self.record_keys, frame.index)
         has_key = pd.Series(keys.is_valid().to_numpy(zero_copy_only=False), index=frame.index)
         if email is None:
             checker.fail(
@@ -625,13 +627,9 @@ class _People:
         given = frame[email].notna()
         if given.any():
             normalized, invalid = identity.normalize_emails(frame[email])
-            by_email = _lookup(
-                _text_array(normalized), self.emails, self.email_customers, frame.index
-            )
-            result = by_record.fillna(by_email)
-            record = record.fillna(
-                _lookup(_text_array(normalized), self.emails, self.email_records, frame.index)
-            )
+            found = pc.index_in(text_array(normalized), value_set=self.emails)
+            result = by_record.fillna(_answers(found, self.email_customers, frame.index))
+            record = record.fillna(_answers(found, self.email_records, frame.index))
             blocked = normalized.isin(self.blocked_emails).fillna(False).astype(bool)
             unresolved = by_record.isna() & normalized.notna() & result.isna()
             shared = normalized.isin(self.shared_emails).fillna(False).astype(bool)
@@ -747,14 +745,10 @@ def _neighbourhood(store: GraphStore, new: pd.DataFrame, references: _References
     return records.reset_index(drop=True)
 
 
-def _text_array(values: pd.Series) -> pa.Array:
-    return pa.array(values, from_pandas=True, type=pa.large_string()).cast(pa.string())
-
-
-def _lookup(keys: pa.Array, known: pa.Array, answers: pa.Array, index: pd.Index) -> pd.Series:
-    """The answer for each key (null where the key is unknown), by an Arrow hash join."""
-    found = pc.take(answers, pc.index_in(keys, value_set=known))
-    return found.to_pandas().set_axis(index)
+def _answers(positions: pa.Array, answers: pa.Array, index: pd.Index) -> pd.Series:
+    """The answer at each position (``pc.index_in`` of the keys in what is known: one hash
+    join, taken for every answer wanted); null where the key is unknown."""
+    return pc.take(answers, positions).to_pandas().set_axis(index)
 
 
 def _check_customer_files(
@@ -857,10 +851,7 @@ def _arrow_column(values: pd.Series) -> pa.Array:
         return pa.array(values, pa.float64(), from_pandas=True)
     if pd.api.types.is_integer_dtype(values):
         return pa.array(values.astype("Int64"), pa.int64(), from_pandas=True)
-    if isinstance(values.dtype, pd.StringDtype):  # Arrow-backed already: no Python objects
-        return pa.array(values, from_pandas=True).cast(pa.string())
-    text = values.astype("object").where(values.notna(), None)
-    return pa.array(text.tolist(), pa.string())
+    return text_array(values)
 
 
 def _same(*names: str) -> dict[str, str]:
