@@ -8,6 +8,7 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
+from graph360.analytics.routing import route_now
 from graph360.api.card import Customer, customer_by_id
 from graph360.api.events import MAX_EVENTS
 from graph360.api.permissions import ctx, needs
@@ -148,9 +149,9 @@ class RecordingMutations:
         self, info: Info, touchpoint: TouchpointInput, customer: CustomerRecordInput | None = None
     ) -> RecordedTouchpoint:
         row, record = _given(touchpoint), _given(customer) if customer else None
-        route = needs_routing(row)  # a page view raises nothing: no rules on its way
+        router = route_now if needs_routing(row) else None  # a page view raises nothing
         done = await ctx(info).write(
-            lambda s: record_touchpoint(s, row, customer=record, route=route)
+            lambda s: record_touchpoint(s, row, customer=record, router=router)
         )
         return build(RecordedTouchpoint, done.to_dict())
 
