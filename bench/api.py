@@ -612,6 +612,12 @@ def py_spy() -> str | None:
     return None
 
 
+#: The modules of graph360/api/ whose frames are GraphQL resolvers (graph360.api.schema merges
+#: their fields).
+RESOLVER_MODULES = ("card", "card_types", "customers", "analytics_queries", "steps")
+RESOLVER_MODULES += ("recording", "follow_ups", "merging", "matching", "personal_data")
+
+
 def classify(stack: str) -> str:
     """Where one sampled stack (py-spy's collapsed format) was, in a few words."""
     if "concurrent/futures/thread.py" in stack:
@@ -623,7 +629,8 @@ def classify(stack: str) -> str:
             return "store thread: next best offers (Python)"
         return "store thread: other Python"
     if "strawberry/" in stack or "graphql/" in stack:
-        if "graph360/api/schema.py" in stack and "strawberry/" not in stack.split(";")[-1]:
+        resolvers = any(f"graph360/api/{name}.py" in stack for name in RESOLVER_MODULES)
+        if resolvers and "strawberry/" not in stack.split(";")[-1]:
             return "event loop: GraphQL resolvers (graph360)"
         return "event loop: GraphQL execution (strawberry, graphql-core)"
     if "h11/" in stack or "uvicorn/" in stack or "starlette/" in stack or "fastapi/" in stack:

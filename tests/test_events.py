@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from helpers import TINY
 
+from graph360.analytics.routing import route_now
 from graph360.ingest.events import Backpressure, EventWriter, apply_events, outcome_counts
 from graph360.ingest.identity import customer_id_for
 from graph360.ingest.load import load_bundle
@@ -114,7 +115,7 @@ def test_a_new_person_in_an_event_creates_a_customer(graph: GraphStore) -> None:
 def test_concurrent_callers_share_one_group_and_each_gets_its_own_outcomes(
     graph: GraphStore,
 ) -> None:
-    writer = EventWriter(graph, route=False)
+    writer = EventWriter(graph)
     gate = threading.Event()
     held = writer.call(lambda store: gate.wait(10))  # the writer is busy: requests queue
     futures = [
@@ -140,7 +141,7 @@ def test_concurrent_callers_share_one_group_and_each_gets_its_own_outcomes(
 
 
 def test_a_full_queue_refuses_at_once(graph: GraphStore) -> None:
-    writer = EventWriter(graph, max_pending=3, route=False)
+    writer = EventWriter(graph, max_pending=3)
     gate = threading.Event()
     writer.call(lambda store: gate.wait(10))
     accepted = writer.submit([tp("Q1", source="crm", customer_id="1")] * 2)
@@ -153,7 +154,7 @@ def test_a_full_queue_refuses_at_once(graph: GraphStore) -> None:
 
 
 def test_a_poor_rating_routes_its_customer_after_the_group(graph: GraphStore) -> None:
-    writer = EventWriter(graph)
+    writer = EventWriter(graph, router=route_now)
     done = writer.submit(
         [tp("R1", source="crm", customer_id="2", step_id="buy-2", rating="1", rating_scale="5")]
     )
@@ -214,7 +215,7 @@ def _append(path: Path, rows: list[dict[str, Any]]) -> None:
 def test_routing_waits_for_a_quiet_queue_at_most_its_delay(graph: GraphStore, delay: float) -> None:
     """A stream that never lets the queue empty cannot starve routing: once a customer has
     waited ``max_route_delay``, it is routed before the next group (and not before, if not)."""
-    writer = EventWriter(graph, max_route_delay=delay)
+    writer = EventWriter(graph, router=route_now, max_route_delay=delay)
     gate = threading.Event()
     writer.call(lambda store: gate.wait(10))
     rated = tp("S1", source="crm", customer_id="2", step_id="buy-2", rating="1", rating_scale="5")
@@ -232,7 +233,7 @@ def test_routing_waits_for_a_quiet_queue_at_most_its_delay(graph: GraphStore, de
 def test_a_complaint_without_an_outcome_flags_its_customer_after_the_group(
     graph: GraphStore,
 ) -> None:
-    writer = EventWriter(graph)
+    writer = EventWriter(graph, router=route_now)
     done = writer.submit([tp("K1", source="crm", customer_id="2", kind="ticket")])
     assert [o.status for o in done.result(10)] == ["recorded"]
     writer.close()

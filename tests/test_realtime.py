@@ -11,6 +11,7 @@ the first by id).
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ import pyarrow as pa
 import pytest
 from helpers import TINY, snapshot
 
-from graph360.analytics.routing import run_rules
+from graph360.analytics.routing import route_now, run_rules
 from graph360.errors import Graph360Error, InvalidRecordError, StoreError
 from graph360.ingest.identity import customer_id_for
 from graph360.ingest.load import load_bundle
@@ -46,7 +47,9 @@ def touchpoint(tid: str = "RT1", **fields: Any) -> dict[str, Any]:
 
 
 def record(graph: GraphStore, tp: dict[str, Any], **options: Any) -> RecordResult:
-    return record_touchpoint(graph, tp, **{"max_shared": 2, "now": NOW, **options})
+    """Record ``tp`` as the API does, routed at once (``router=None``: not routed)."""
+    options = {"max_shared": 2, "now": NOW, "router": route_now, **options}
+    return record_touchpoint(graph, tp, **options)
 
 
 def had(graph: GraphStore, tid: str) -> list[str]:
@@ -180,7 +183,7 @@ def test_recording_writes_what_loading_the_same_rows_writes(
     each run stamps on new records)."""
     load_bundle(store, TINY, rejects_path=tmp_path / "r0.csv", max_shared=2)
     tp = touchpoint(rating="2", rating_scale="5", step_id="buy-2")
-    record_touchpoint(store, tp, customer=customer, max_shared=2, now=NOW, route=False)
+    record_touchpoint(store, tp, customer=customer, max_shared=2, now=NOW)
     recorded = _timeless(snapshot(store))
 
     from graph360.store import open_store
@@ -394,7 +397,7 @@ def test_a_poor_rating_is_routed_at_once(
 
 def test_a_named_fallback_department_takes_the_gap(graph: GraphStore) -> None:
     tp = touchpoint(email="ada@example.org", rating=0, rating_scale=10, step_id="buy-4")
-    result = record(graph, tp, fallback_department="news")
+    result = record(graph, tp, router=partial(route_now, fallback_department="news"))
     assert [(a["department_id"], a["routed_by"]) for a in result.actions] == [
         ("news", "unowned step")
     ]
@@ -406,7 +409,7 @@ def test_a_good_rating_or_no_routing_raises_nothing(graph: GraphStore) -> None:
     result = record(
         graph,
         touchpoint("RT2", email="ada@example.org", rating=1, rating_scale=5),
-        route=False,
+        router=None,
     )
     assert (result.actions, result.flags_raised, result.warnings) == ([], [], [])
     assert graph.counts()["nodes"]["Action"] == 0
@@ -466,12 +469,12 @@ def test_a_customer_with_unsettled_flags_is_settled_like_a_full_run(
 ) -> None:
     """Recording for a customer whose older ratings were never routed routes them too, as a
     full run would (the scoped run applies every rule to the customer, not to the row)."""
-    record(graph, touchpoint("RT0", email="grace@example.org", text="hello"), route=False)
+    record(graph, touchpoint("RT0", email="grace@example.org", text="hello"), router=None)
     # Grace's T4 (3/10 NPS at buy-5, rejected) was not loaded; give her an older poor rating
     record(
         graph,
         touchpoint("RT9", source="crm", customer_id="2", rating=1, rating_scale=5, step_id="buy-2"),
-        route=False,
+        router=None,
     )
     assert graph.counts()["nodes"]["Action"] == 0
     result = record(graph, touchpoint("RT1", source="crm", customer_id="2"))

@@ -1,9 +1,10 @@
 """Flags and routing: what someone must do next for a customer, and which department must do it.
 
 The rules read the graph (and the value scores ``graph360 value`` stored on customers) and
-write their verdicts back as Flag and Action nodes, so the 360 card, the API and the views
-show them without recomputing. Running the rules twice creates nothing twice: every Flag and
-Action has a deterministic id and is upserted by it.
+write their verdicts back as Flag and Action nodes (through graph360.analytics.follow_ups, the
+one writer of both), so the 360 card, the API and the views show them without recomputing.
+Running the rules twice creates nothing twice: every Flag and Action has a deterministic id and
+is upserted by it.
 
 Definitions (DESIGN.md §3, refined where it was silent):
 
@@ -68,10 +69,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from graph360 import consent
 from graph360 import facts as facts_
+from graph360.analytics.follow_ups import FLAG_KINDS, SEVERITIES, write_actions, write_flags
 from graph360.errors import NotFoundError
 from graph360.facts import routing as from_facts
 from graph360.model import COMPLAINT_KINDS
@@ -90,6 +91,7 @@ __all__ = [
     "poor_rating",
     "promoter",
     "route",
+    "route_now",
     "run_rules",
     "unresolved",
 ]
@@ -102,14 +104,6 @@ VIP_QUANTILE = 0.9
 SLA_WORKING_DAYS = 2
 DEFAULT_FALLBACK = "customer_care"
 FOLLOW_UP_KIND = "follow up poor rating"
-#: The flag kinds these rules manage, with their severity.
-FLAG_KINDS = {
-    "unresolved_complaint": "red",
-    "poor_rating": "red",
-    "at_risk": "amber",
-    "vip_candidate": "green",
-}
-SEVERITIES = ("red", "amber", "green")
 
 
 # --- definitions ----------------------------------------------------------------------------
@@ -366,6 +360,27 @@ def run_rules(
         as_of=None if projected is None else projected.as_of,
         left_out_by_consent=left_out,
     )
+
+
+def route_now(
+    store: GraphStore,
+    customer_ids: list[str],
+    now: dt.datetime | None = None,
+    *,
+    fallback_department: str | None = None,
+) -> dict[str, list[Any]]:
+    """A scoped run for customers whose touchpoints were just recorded: the router the surfaces
+    hand to graph360.ingest (``realtime.Router``), saying what changed as a recording tells it."""
+    report = run_rules(
+        store, customer_ids=customer_ids, fallback_department=fallback_department, now=now
+    )
+    assert report.changes is not None  # a scoped run says what it changed
+    return {
+        "flags_raised": list(report.changes.flags_raised),
+        "flags_resolved": list(report.changes.flags_resolved),
+        "actions": list(report.changes.actions_created),
+        "warnings": list(report.warnings),
+    }
 
 
 # --- reading --------------------------------------------------------------------------------
@@ -651,47 +666,12 @@ def _plan_flags(
 
 
 def _write_flags(store: GraphStore, plan: dict[str, Any]) -> None:
-    opened = pd.concat([plan["create"], plan["reopen"]], ignore_index=True)
-    if not opened.empty:
-        store.upsert_nodes(
-            "Flag",
-            pa.table(
-                {
-                    "flag_id": _strings(opened["flag_id"]),
-                    "kind": _strings(opened["kind"]),
-                    "severity": _strings(opened["severity"]),
-                    "reason": _strings(opened["reason"]),
-                    "raised_at": pa.array(opened["raised_at"], pa.timestamp("us")),
-                    "status": pa.array(["open"] * len(opened), pa.string()),
-                }
-            ),
-        )
-    created = plan["create"]
-    if not created.empty:
-        store.upsert_relationships(
-            "FLAGGED",
-            pa.table(
-                {"from": _strings(created["customer_id"]), "to": _strings(created["flag_id"])}
-            ),
-        )
+    write_flags(store, plan["create"].assign(status="open"), new=True)
+    write_flags(store, plan["reopen"].assign(status="open"))
     keep = plan["keep"]
     keep = keep[keep["reason"].astype(object).ne(keep["was"].astype(object)).to_numpy()]
-    if not keep.empty:  # only the kept flags whose reason changed
-        store.upsert_nodes(
-            "Flag",
-            pa.table({"flag_id": _strings(keep["flag_id"]), "reason": _strings(keep["reason"])}),
-        )
-    gone = plan["resolve"]
-    if not gone.empty:
-        store.upsert_nodes(
-            "Flag",
-            pa.table(
-                {
-                    "flag_id": _strings(gone["flag_id"]),
-                    "status": pa.array(["resolved"] * len(gone), pa.string()),
-                }
-            ),
-        )
+    write_flags(store, keep[["flag_id", "reason"]])  # only the kept flags whose reason changed
+    write_flags(store, plan["resolve"][["flag_id"]].assign(status="resolved"))
 
 
 # --- actions --------------------------------------------------------------------------------
@@ -710,26 +690,16 @@ def _write_actions(store: GraphStore, new: pd.DataFrame, now: dt.datetime) -> No
         + new["routed_by"].astype("string")
         + ")"
     )
-    ids = _strings(new["action_id"])
-    store.upsert_nodes(
-        "Action",
-        pa.table(
-            {
-                "action_id": ids,
-                "kind": pa.array([FOLLOW_UP_KIND] * len(new), pa.string()),
-                "status": pa.array(["outstanding"] * len(new), pa.string()),
-                "due_at": pa.array(due_at(new["at"]), pa.timestamp("us")),
-                "created_at": pa.array([now] * len(new), pa.timestamp("us")),
-                "reason": _strings(reason),
-            }
+    links = new[["action_id", "customer_id", "department_id", "touchpoint_id"]]
+    write_actions(
+        store,
+        links.assign(
+            kind=FOLLOW_UP_KIND,
+            status="outstanding",
+            due_at=due_at(new["at"]),
+            created_at=pd.Timestamp(now),
+            reason=reason,
         ),
-    )
-    store.upsert_relationships("NEEDS", pa.table({"from": _strings(new["customer_id"]), "to": ids}))
-    store.upsert_relationships(
-        "ASSIGNED_TO", pa.table({"from": ids, "to": _strings(new["department_id"])})
-    )
-    store.upsert_relationships(
-        "TRIGGERED_BY", pa.table({"from": ids, "to": _strings(new["touchpoint_id"])})
     )
 
 
@@ -874,10 +844,6 @@ def _fixed(values: pd.Series, decimals: int = 2) -> pd.Series:
     scaled = (values.astype(float) * scale).round().astype("int64")
     whole, part = scaled // scale, scaled % scale
     return whole.astype("string") + "." + part.astype("string").str.zfill(decimals)
-
-
-def _strings(values: pd.Series) -> pa.Array:
-    return pa.array(values.astype(object).where(values.notna(), None).tolist(), pa.string())
 
 
 def _floats(values: Any) -> np.ndarray:

@@ -52,15 +52,10 @@ from graph360.api.compute import WAIT_SECONDS, AnalyticsRunner
 from graph360.api.context import Context, StoreRunner
 from graph360.api.events import mount_events
 from graph360.api.limits import RateLimited, RateLimiter, cost_limit
-from graph360.api.schema import (
-    DEFAULT_PAGE,
-    MAX_PAGE,
-    WHEN_SCALAR,
-    Mutation,
-    PermissionDenied,
-    Query,
-    When,
-)
+from graph360.api.pagination import DEFAULT_PAGE, MAX_PAGE
+from graph360.api.permissions import PermissionDenied
+from graph360.api.scalars import WHEN_SCALAR, When
+from graph360.api.schema import Mutation, Query
 from graph360.api.views import basic_key, mount_views
 from graph360.errors import Graph360Error
 from graph360.store import open_store, resolve_location

@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 from strawberry.dataloader import DataLoader
 
 from graph360 import facts
+from graph360.analytics.routing import route_now
 from graph360.api.auth import Principal
 from graph360.api.compute import AnalyticsRunner, Answer
 from graph360.ingest.events import EventWriter
@@ -60,7 +61,7 @@ class StoreRunner:
             initializer=store.for_short_queries,
             initargs=(query_seconds,),
         )
-        self.events = EventWriter(store, max_pending=max_pending_events)
+        self.events = EventWriter(store, max_pending=max_pending_events, router=route_now)
         self._analytics = ThreadPoolExecutor(1, thread_name_prefix="graph360-analytics")
 
     async def run(

@@ -2,8 +2,8 @@
 
 Everything here but ``setConsent`` needs ``privacy:admin`` (admins only), and each export,
 erasure and lifted suppression is written to the access log (:mod:`graph360.access_log`) with
-the key's name. ``Query`` and ``Mutation`` in ``graph360.api.schema`` take these fields by
-inheriting the two classes below.
+the key's name. ``graph360.api.schema`` merges the two classes below into ``Query`` and
+``Mutation``.
 """
 
 from __future__ import annotations

@@ -14,6 +14,8 @@ import types
 import typing
 from typing import Any, TypeVar
 
+from graph360 import periods
+
 T = TypeVar("T")
 
 
@@ -60,3 +62,9 @@ def _convert(hint: Any, value: Any) -> Any:
     if hint is int and not isinstance(value, bool):
         return int(value)
     return value
+
+
+def stored(value: dt.datetime | None) -> dt.datetime | None:
+    """A time as the store keeps it (graph360.periods.as_stored), or None: input's side of
+    :func:`utc`."""
+    return None if value is None else periods.as_stored(value)

@@ -53,6 +53,7 @@ def ingest(
     row under "customer"), through the loader's rules, in batches: each rejected line on stderr
     with its number and reason, a summary at the end of the input or on Ctrl-C. An event sent
     again is recorded once (by touchpoint_id), so a file can be ingested again safely."""
+    from graph360.analytics.routing import route_now
     from graph360.ingest.follow import LineReject, ingest_lines, lines_of
 
     if source != "-" and not follow and not Path(source).is_file():
@@ -79,7 +80,7 @@ def ingest(
                 batch_seconds=batch_seconds,
                 stop=stop,
                 on_reject=on_reject,
-                route=route,
+                router=route_now if route else None,
                 max_shared=max_shared,
                 default_region=region,
             )

@@ -32,10 +32,11 @@ group: concurrent callers share one transaction and one commit. Other writes (a 
 run on the same thread, in order, as plain calls (``call``): LadybugDB allows one write
 transaction at a time, and two threads writing crashed the process.
 
-Routing (``run_rules``) is not run inside the group: at 1M customers it costs 1.1 s for one
-customer and 9 s for 1,000 (measured). The customers whose new touchpoints carry something a
-rule reads (a rating, sentiment, outcome or resolution) are queued and routed by the same thread
-in their own transaction when no events are waiting.
+Routing (the ``router`` passed in, graph360.ingest.realtime.Router) is not run inside the
+group: at 1M customers it costs 1.1 s for one customer and 9 s for 1,000 (measured). The
+customers whose new touchpoints carry something a rule reads (a rating, sentiment, outcome or
+resolution) are queued and routed by the same thread in their own transaction when no events
+are waiting.
 """
 
 from __future__ import annotations
@@ -54,7 +55,6 @@ import numpy as np
 import pyarrow as pa
 
 from graph360 import facts, merges
-from graph360.analytics.routing import run_rules
 from graph360.errors import Graph360Error
 from graph360.ingest import changes, identifiers, identity
 from graph360.ingest.bundle import LINE
@@ -68,7 +68,7 @@ from graph360.ingest.lean import (
     write_lean,
 )
 from graph360.ingest.load import Batch, prepare_batch
-from graph360.ingest.realtime import _missing, _raw_file, _shape_problems
+from graph360.ingest.realtime import Router, _missing, _raw_file, _shape_problems
 from graph360.model import COMPLAINT_KINDS
 from graph360.periods import utc_now
 from graph360.store.base import GraphStore
@@ -428,8 +428,8 @@ class EventWriter:
 
     ``max_pending`` bounds the events waiting (a batch that would pass it is refused with
     :class:`Backpressure`); ``max_group`` is about how many events one transaction takes
-    (whole requests: one over it is applied alone). ``route=False`` skips the routing of
-    customers after their events; routing runs when no events wait, or once a customer has
+    (whole requests: one over it is applied alone). ``router`` routes customers after their
+    events (none: no routing); routing runs when no events wait, or once a customer has
     waited ``max_route_delay`` seconds for it (so a sustained stream cannot starve it; the
     events queued meanwhile wait for it, about a second at 1M customers).
     """
@@ -440,7 +440,7 @@ class EventWriter:
         *,
         max_pending: int = 10_000,
         max_group: int = 2_000,
-        route: bool = True,
+        router: Router | None = None,
         max_route_delay: float = 10.0,
         max_shared: int = identity.DEFAULT_MAX_SHARED,
         default_region: str = identity.DEFAULT_REGION,
@@ -448,7 +448,7 @@ class EventWriter:
         self.store = store
         self.max_pending = max_pending
         self.max_group = max_group
-        self.route = route
+        self.router = router
         self.max_route_delay = max_route_delay
         self.settings = {"max_shared": max_shared, "default_region": default_region}
         self._queue: deque[_Request | _Call] = deque()
@@ -551,16 +551,17 @@ class EventWriter:
                 outcome.index -= start
             start += len(request.events)
             request.future.set_result(mine)
-        if self.route and routed:
+        if self.router is not None and routed:
             with self._lock:
                 if not self._to_route:
                     self._route_by = time.monotonic() + self.max_route_delay
                 self._to_route |= routed
 
     def _route(self, customers: set[str]) -> None:
+        assert self.router is not None  # customers wait for routing only when there is one
         try:
             with self.store.atomic():
-                run_rules(self.store, customer_ids=sorted(customers))
+                self.router(self.store, sorted(customers), utc_now())
         except Exception:  # routing is retried with the customer's next event; log it
             log.exception("routing %d customers after their events failed", len(customers))
 

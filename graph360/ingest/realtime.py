@@ -16,16 +16,16 @@ A new touchpoint of a customer the graph knows, with no customer record, takes t
 steps aside to the pipeline above when it is not sure.
 
 The touchpoint, its customer's record, any merge and the routing of the touchpoint's customer
-(``run_rules(customer_ids=[...])``: a poor rating becomes a follow-up action for the department
-owning its step, flags raised or resolved) are written in one ``store.atomic()`` block, so a
-failure anywhere leaves the graph as it was. Every write is an upsert by key, so recording the
-same touchpoint twice changes nothing.
+(the ``router`` the caller passes, :data:`Router`: a poor rating becomes a follow-up action for
+the department owning its step, flags raised or resolved) are written in one ``store.atomic()``
+block, so a failure anywhere leaves the graph as it was. Every write is an upsert by key, so
+recording the same touchpoint twice changes nothing.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -34,7 +34,6 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from graph360.analytics.routing import RulesReport, run_rules
 from graph360.errors import InvalidRecordError
 from graph360.ingest import identity
 from graph360.ingest.bundle import FILES, LINE, RawFile
@@ -45,7 +44,13 @@ from graph360.ingest.load import Batch, prepare_batch, write_batch
 from graph360.periods import utc_now
 from graph360.store.base import GraphStore
 
-__all__ = ["RecordResult", "record_touchpoint"]
+__all__ = ["RecordResult", "Router", "record_touchpoint"]
+
+#: Routes ``customer_ids`` in the open transaction at a time and says what it changed, under
+#: RecordResult's names (``flags_raised``, ``flags_resolved``, ``actions``, ``warnings``). The
+#: surfaces pass graph360.analytics.routing.route_now: ingest sits below the analytics and
+#: does not import them (tests/test_layers.py).
+Router = Callable[[GraphStore, list[str], dt.datetime], dict[str, list[Any]]]
 
 #: The inputs, named as in InvalidRecordError.problems, and the bundle file each one is a row of.
 INPUTS = {"touchpoint": "touchpoints", "customer": "customers"}
@@ -63,7 +68,7 @@ class RecordResult:
     how the given record was linked (as on its IDENTIFIED_BY). ``flags_raised`` (created or
     re-opened), ``flags_resolved`` and ``actions`` (the follow-ups created, each with
     action_id, customer_id, touchpoint_id, department_id, routed_by, due_at) come from routing
-    the customer at once; all are empty when ``route`` was off.
+    the customer at once; all are empty when there was no ``router``.
     """
 
     touchpoint_id: str
@@ -91,8 +96,7 @@ def record_touchpoint(
     customer: Mapping[str, Any] | None = None,
     max_shared: int = identity.DEFAULT_MAX_SHARED,
     default_region: str = identity.DEFAULT_REGION,
-    fallback_department: str | None = None,
-    route: bool = True,
+    router: Router | None = None,
     now: dt.datetime | None = None,
 ) -> RecordResult:
     """Validate, resolve and write one touchpoint, then route its customer; all or nothing.
@@ -109,8 +113,8 @@ def record_touchpoint(
     touchpoint with no customer reference of its own refers to this record.
 
     ``max_shared`` and ``default_region`` are the loader's settings of the same names;
-    ``fallback_department`` is the routing's; ``route=False`` records without routing; ``now``
-    stamps a new record and the actions raised (default: the current UTC time).
+    ``router`` routes the customer in the same transaction (none: recorded without routing);
+    ``now`` stamps a new record and the actions raised (default: the current UTC time).
 
     Raises InvalidRecordError (reasons per input, worded as the loader's rejects) when a rule is
     broken, NotFoundError when a poor rating needs a fallback department and there is none, and
@@ -132,8 +136,8 @@ def record_touchpoint(
             (customer_id,) = lean.customers
             with store.atomic():
                 write_lean(store, lean)
-                rules = _route(store, customer_id, route, fallback_department, now)
-            return _lean_result(lean, rules)
+                routed = router(store, [customer_id], now) if router else {}
+            return _lean_result(lean, routed)
     raw = {
         INPUTS[name]: _raw_file(INPUTS[name], [] if row is None else [row])
         for name, row in rows.items()
@@ -155,8 +159,8 @@ def record_touchpoint(
     (customer_id,) = batch.checked["touchpoints"]["__customer"]
     with store.atomic():
         nodes_created, _ = write_batch(store, batch)
-        rules = _route(store, customer_id, route, fallback_department, now)
-    return _result(batch, customer_id, nodes_created.get("Touchpoint", 0) > 0, rules)
+        routed = router(store, [customer_id], now) if router else {}
+    return _result(batch, customer_id, nodes_created.get("Touchpoint", 0) > 0, routed)
 
 
 def _lean(store: GraphStore, touchpoint: dict[str, Any], max_shared: int) -> LeanGroup | None:
@@ -172,37 +176,19 @@ def _lean(store: GraphStore, touchpoint: dict[str, Any], max_shared: int) -> Lea
     return prepare_lean(store, [touchpoint], max_shared=max_shared)
 
 
-def _route(
-    store: GraphStore,
-    customer_id: str,
-    route: bool,
-    fallback_department: str | None,
-    now: dt.datetime,
-) -> RulesReport | None:
-    if not route:
-        return None
-    return run_rules(
-        store, customer_ids=[customer_id], fallback_department=fallback_department, now=now
-    )
-
-
-def _lean_result(lean: LeanGroup, rules: RulesReport | None) -> RecordResult:
+def _lean_result(lean: LeanGroup, routed: dict[str, list[Any]]) -> RecordResult:
     """A new touchpoint of an existing customer, as ``_result`` tells it."""
-    changes = rules.changes if rules is not None else None
     return RecordResult(
         touchpoint_id=str(lean.rows.column("touchpoint_id")[0]),
         customer_id=lean.customers[0],
         touchpoint_created=True,
         customer="existing",
-        flags_raised=list(changes.flags_raised) if changes else [],
-        flags_resolved=list(changes.flags_resolved) if changes else [],
-        actions=list(changes.actions_created) if changes else [],
-        warnings=list(rules.warnings) if rules is not None else [],
+        **routed,
     )
 
 
 def _result(
-    batch: Batch, customer_id: str, created: bool, rules: RulesReport | None
+    batch: Batch, customer_id: str, created: bool, routed: dict[str, list[Any]]
 ) -> RecordResult:
     resolution = batch.people.resolution
     customers = batch.checked["customers"]
@@ -219,7 +205,6 @@ def _result(
                 status = "merged"
             else:
                 status = "joined"
-    changes = rules.changes if rules is not None else None
     (touchpoint_id,) = batch.checked["touchpoints"]["touchpoint_id"]
     return RecordResult(
         touchpoint_id=str(touchpoint_id),
@@ -231,10 +216,7 @@ def _result(
         via=via,
         merged_customer_ids=sorted(resolution.merged_customers),
         identifiers_blocked=dict(resolution.blocked),
-        flags_raised=list(changes.flags_raised) if changes else [],
-        flags_resolved=list(changes.flags_resolved) if changes else [],
-        actions=list(changes.actions_created) if changes else [],
-        warnings=list(rules.warnings) if rules is not None else [],
+        **routed,
     )
 
 
