@@ -16,6 +16,7 @@ channel.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections import Counter
 from typing import Any
 
@@ -24,7 +25,7 @@ from graph360.display import money, share
 from graph360.periods import utc_now
 from graph360.privacy import Audience
 from graph360.store.base import GraphStore
-from graph360.views.render import Graph, LegendItem, cap, lines, scale, text
+from graph360.views.render import Graph, LegendItem, lines, more, ring, scale, text
 
 __all__ = ["GRAPHQL", "build", "render"]
 
@@ -81,8 +82,11 @@ KIND_COLOUR = {
 }
 #: Kinds whose stored direction is the direction of influence (arrows); the rest go both ways.
 DIRECTED = frozenset({"referred", "follows"})
-#: Structural edges (account, campaign, channel…) are never dropped by the cap.
-ALWAYS = float("inf")
+#: Second-hop people drawn per related person (the most influential); the rest are one
+#: "+N more" node, so a hub with hundreds of relationships cannot swamp the customer.
+PER_HUB = 3
+#: Label priorities: where two labels would overlap, the higher one is drawn.
+PRIORITY = {"centre": 1000, "ring": 60, "person": 50, "department": 45, "more": 30, "hop2": 10}
 
 
 def build(
@@ -90,18 +94,18 @@ def build(
     ref: str,
     *,
     audience: Audience,
-    relationships: int = 25,
+    relationships: int = 12,
     touchpoints: int = 20,
-    max_nodes: int = 300,
-    max_edges: int = 1000,
     now: dt.datetime | None = None,
 ) -> Graph:
     """The view's graph for the customer ``ref`` (an id, ``source:source_id`` or an e-mail).
 
-    ``relationships``: the card's heaviest relationships (hop one); ``touchpoints``: the most
-    recent touchpoints; above ``max_nodes`` / ``max_edges`` the second-hop people with the
-    least influence and the weakest relationships are left out, and the page says so.
-    Everything shown comes from the card as ``audience`` may see it.
+    ``relationships``: the card's heaviest relationships (hop one, the rest one "+N more"
+    node); ``touchpoints``: the most recent touchpoints; per related person at most
+    :data:`PER_HUB` of their own relations (the most influential), the rest one "+N more"
+    node. Laid out here: the customer in the centre, what is theirs on a ring around them,
+    what hangs off each of those just outside it, in its own sector. Everything shown comes
+    from the card as ``audience`` may see it.
     """
     now = now or utc_now()
     card = customer_card(
@@ -141,24 +145,55 @@ def build(
         "color": CENTRE,
         "size": 40,
         "borderWidth": 3,
-        "font": {"size": 18, "strokeWidth": 4},
+        "font": {"size": 26, "background": "#ffffff"},
         "x": 0,
         "y": 0,
-        "fixed": True,
-        "_rank": ALWAYS,
+        "priority": PRIORITY["centre"],
     }
+    parent: dict[str, str] = {}  # an outer node -> the ring node it hangs off
 
-    # Hop one and two: people.
+    # Hop one and two: people; per related person, at most PER_HUB of theirs.
     first = card["relationships"]
     for row in first:
         _person(nodes, row, hop=1)
         _relationship(edges, cid, row)
+    if card["relationships_total"] > len(first):
+        hidden = card["relationships_total"] - len(first)
+        nodes["m:c"] = more(
+            "m:c",
+            hidden,
+            f"relationships of {name} (the {len(first)} heaviest are drawn)",
+            f"the 360 card: graph360 customer {cid}",
+            color=PERSON,
+        )
+        _edge(edges, _c(cid), "m:c", "more", color="#c7c7c7", dashes=True)
     for row in first:
+        hub = _c(row["customer_id"])
+        theirs: dict[str, dict[str, Any]] = {}
         for other in store.query("customer_relationships", customer_id=row["customer_id"]):
             if other["customer_id"] == cid:
                 continue  # the relationship with the centre is already drawn
+            if _c(other["customer_id"]) in nodes:
+                _relationship(edges, row["customer_id"], other)
+            else:
+                theirs.setdefault(other["customer_id"], other)
+        ranked = sorted(theirs.values(), key=lambda o: -(o.get("pagerank") or 0.0))
+        for other in ranked[:PER_HUB]:
             _person(nodes, other, hop=2)
             _relationship(edges, row["customer_id"], other)
+            parent[_c(other["customer_id"])] = hub
+        if len(ranked) > PER_HUB:
+            who = row["name"] or row["customer_id"]
+            key = f"m:{row['customer_id']}"
+            nodes[key] = more(
+                key,
+                len(ranked) - PER_HUB,
+                f"people related to {who}",
+                f"their own view: graph360 view customer {row['customer_id']}",
+                color=PERSON_2,
+            )
+            parent[key] = hub
+            _edge(edges, hub, key, "more", color="#c7c7c7", dashes=True)
 
     # Accounts and the departments managing them.
     for account in card["accounts"]:
@@ -180,11 +215,12 @@ def build(
             "color": ACCOUNT,
             "shape": "square",
             "_value": account["value"] or 0.0,
-            "_rank": ALWAYS,
+            "priority": PRIORITY["ring"],
         }
         _edge(edges, _c(cid), aid, "holds", label=account["role"] or "holds", color=ACCOUNT)
         if account["department_id"]:
             _department(nodes, account["department_id"], account["department"])
+            parent.setdefault(f"d:{account['department_id']}", aid)
             _edge(edges, aid, f"d:{account['department_id']}", "managed", color=DEPARTMENT)
     top_value = max((n["_value"] for n in nodes.values() if "_value" in n), default=0.0)
     for node in nodes.values():
@@ -210,11 +246,12 @@ def build(
             "color": CAMPAIGN,
             "shape": "diamond",
             "size": 14,
-            "_rank": ALWAYS,
+            "priority": PRIORITY["ring"],
         }
         _edge(edges, kid, _c(cid), "targets", label="targeted", color=CAMPAIGN, dashes=True)
         for dept in running.get(campaign["campaign_id"], []):
             _department(nodes, dept["department_id"], dept["department"])
+            parent.setdefault(f"d:{dept['department_id']}", kid)
             _edge(edges, kid, f"d:{dept['department_id']}", "run by", color=DEPARTMENT)
 
     # Recent touchpoints, grouped by channel.
@@ -236,7 +273,7 @@ def build(
             "color": CHANNEL,
             "shape": "hexagon",
             "size": scale(count, top_channel, low=14, high=28),
-            "_rank": ALWAYS,
+            "priority": PRIORITY["ring"],
         }
         _edge(edges, _c(cid), chid, "channel", color=CHANNEL)
     for number, t in enumerate(recent):
@@ -260,9 +297,10 @@ def build(
             ),
             "color": TOUCHPOINT,
             "size": 7,
-            "font": {"size": 10, "color": "#57606a"},
-            "_rank": ALWAYS,
+            "font": {"size": 13, "color": "#57606a"},
+            "priority": 0,
         }
+        parent[tid] = f"ch:{channel}"
         _edge(edges, f"ch:{channel}", tid, "touchpoint", color=TOUCHPOINT)
 
     # Flags.
@@ -283,7 +321,7 @@ def build(
             "shape": "triangle",
             "size": 16 if flag["status"] == "open" else 10,
             "opacity": 1.0 if flag["status"] == "open" else 0.5,
-            "_rank": ALWAYS,
+            "priority": PRIORITY["ring"],
         }
         _edge(edges, _c(cid), fid, "flag", color=colour)
 
@@ -292,16 +330,11 @@ def build(
     top_rank = max((n["_pagerank"] or 0.0 for n in people), default=0.0)
     for node in people:
         node["size"] = scale(node["_pagerank"] or 0.0, top_rank, low=8, high=30)
-        node["_rank"] = node["_pagerank"] or 0.0
-        if node["_hop"] == 1:
-            node["_rank"] = ALWAYS
+        base = PRIORITY["person"] if node["_hop"] == 1 else PRIORITY["hop2"]
+        node["priority"] = base + (node["_pagerank"] or 0.0) / (top_rank or 1.0)
+    _lay_out(nodes, parent)
 
-    kept_nodes, kept_edges, capped = cap(
-        list(nodes.values()), list(edges.values()), max_nodes=max_nodes, max_edges=max_edges
-    )
     notes = []
-    if capped.capped:
-        notes.append(capped.note("nodes", "relationships and links"))
     if influence["pagerank"] is None:
         notes.append(
             "Influence has not been computed: people are all drawn the same size "
@@ -309,8 +342,8 @@ def build(
         )
     if card["relationships_total"] > len(first):
         notes.append(
-            f"{card['relationships_total']:,} relationships: the {len(first)} heaviest are shown "
-            "with their own relationships."
+            f"{card['relationships_total']:,} relationships: the {len(first)} heaviest are shown, "
+            f"each with at most {PER_HUB} of their own (the most influential)."
         )
     facts = [
         ("Customer", name),
@@ -336,13 +369,14 @@ def build(
             "departments managing them, campaigns, recent touchpoints by channel, flags."
         ),
         as_of=now,
-        nodes=kept_nodes,
-        edges=kept_edges,
+        nodes=list(nodes.values()),
+        edges=list(edges.values()),
         legend=LEGEND,
         graphql=GRAPHQL,
         variables={"ref": ref, "relationships": relationships, "touchpoints": touchpoints},
         facts=facts,
         notes=notes,
+        options={"nodes": {"font": {"size": 18}}},
     )
 
 
@@ -387,6 +421,38 @@ def _c(customer_id: str) -> str:
     return f"c:{customer_id}"
 
 
+#: Canvas units: the ring's radius grows with what is on it; what hangs off it sits this far out.
+RING_STEP, OUTER, SPACING = 100.0, 200.0, 46.0
+
+
+def _lay_out(nodes: dict[str, dict[str, Any]], parent: dict[str, str]) -> None:
+    """Positions for every node: the customer at the centre, the nodes joined to them on a
+    ring (people first, most influential first, then accounts, campaigns, channels, flags),
+    and each outer node in its parent's sector just outside the ring, alternating between two
+    radii when a sector is crowded."""
+    centre = next(iter(nodes))
+    children: dict[str, list[str]] = {}
+    for key in nodes:
+        if key in parent:
+            children.setdefault(parent[key], []).append(key)
+    kind_order = {"c": 0, "m": 1, "a": 2, "k": 3, "ch": 4, "f": 5}
+    inner = [k for k in nodes if k != centre and k not in parent]
+    inner.sort(key=lambda k: (kind_order.get(k.split(":")[0], 6), -nodes[k].get("priority", 0)))
+    radius = max(260.0, len(inner) * RING_STEP / (2 * math.pi))
+    share = 2 * math.pi / max(len(inner), 1)
+    for key, (x, y, angle) in zip(inner, ring(len(inner), radius), strict=True):
+        nodes[key]["x"], nodes[key]["y"] = x, y
+        hanging = children.get(key, [])
+        far = radius + OUTER
+        span = min(share * 0.9, len(hanging) * SPACING / far)
+        for i, (cx, cy, _) in enumerate(ring(len(hanging), far, centre=angle, span=span)):
+            stagger = 1.0 if len(hanging) * SPACING <= share * far or i % 2 == 0 else 1.3
+            nodes[hanging[i]]["x"], nodes[hanging[i]]["y"] = (
+                round(cx * stagger, 1),
+                round(cy * stagger, 1),
+            )
+
+
 def _score(value: float | None) -> str | None:
     return None if value is None else f"{value:.6f}"
 
@@ -413,6 +479,7 @@ def _person(nodes: dict[str, dict[str, Any]], row: dict[str, Any], *, hop: int) 
             "Related to the customer" if hop == 1 else "Two hops from the customer",
         ),
         "color": PERSON if hop == 1 else PERSON_2,
+        "font": {"size": 20 if hop == 1 else 15},
         "_pagerank": row.get("pagerank"),
         "_hop": hop,
     }
@@ -433,7 +500,7 @@ def _relationship(
     edges[key] = {
         "from": _c(source),
         "to": _c(target),
-        "label": kind,
+        "heading": f"{kind} relationship",
         "title": lines(
             f"{kind} relationship",
             ("Weight", weight),
@@ -443,7 +510,6 @@ def _relationship(
         "color": KIND_COLOUR.get(kind, "#7f7f7f"),
         "width": round(1 + 2 * min(weight, 4.0), 2),
         "arrows": "to" if kind in DIRECTED else "",
-        "_weight": weight,
     }
 
 
@@ -456,8 +522,8 @@ def _department(nodes: dict[str, dict[str, Any]], department_id: str, name: str 
             "title": lines(f"Department {name or department_id}", ("Id", department_id)),
             "color": DEPARTMENT,
             "shape": "box",
-            "font": {"color": "#ffffff"},
-            "_rank": ALWAYS,
+            "font": {"color": "#ffffff", "size": 18, "background": "none"},
+            "priority": PRIORITY["department"],
         }
 
 
@@ -481,6 +547,5 @@ def _edge(
             "color": color,
             "width": 1.5,
             "dashes": dashes,
-            "_weight": ALWAYS,
         },
     )
