@@ -11,7 +11,8 @@ from graph360.periods import Period
 def plot_funnel(funnel: Funnel, path: Path | str) -> Path:
     """Draw ``funnel`` as centred horizontal bars (one per step, in position order; the width is
     the customers who reached the step, the colour says whether one department owns it)
-    labelled with the count and the conversion from the step before, and write it to ``path``
+    labelled with the count, how many came from the step before (and that share of it, the
+    conversion) and how many arrived directly (without it), and write it to ``path``
     (PNG, or any format matplotlib knows by its extension)."""
     import matplotlib.pyplot as plt
 
@@ -23,14 +24,17 @@ def plot_funnel(funnel: Funnel, path: Path | str) -> Path:
         colour = "#d9534f" if not step.owners else "#f0ad4e" if len(step.owners) > 1 else "#4c72b0"
         ax.barh(i, step.customers, left=(widest - step.customers) / 2, height=0.7, color=colour)
         # The conversion counts only those who came through the step before; customers who
-        # skipped it are said apart, so 517 after a step of 256 does not read as a mistake.
+        # arrived directly are said apart, so 517 after a step of 256 does not read as a mistake.
         label = f"{step.customers:,}"
-        if step.conversion is not None:
-            label += f": {step.from_previous or 0:,} from the step before ({step.conversion:.0%})"
-            if step.without_previous:
-                label += f", {step.without_previous:,} skipped it"
-            if step.out_of_order:
-                label += f", {step.out_of_order:,} out of order"
+        if step.conversion is not None and step.without_previous:
+            label += (
+                f" = {step.from_previous or 0:,} from the step before ({step.conversion:.0%} of it)"
+                f" + arrived directly: {step.without_previous:,}"
+            )
+        elif step.conversion is not None:
+            label += f" ({step.conversion:.0%} of the step before)"
+        if step.conversion is not None and step.out_of_order:
+            label += f"; {step.out_of_order:,} out of order"
         ax.text(
             widest / 2,
             i,
@@ -53,7 +57,8 @@ def plot_funnel(funnel: Funnel, path: Path | str) -> Path:
         loc="left",
     )
     ax.set_xlabel(
-        "customers who reached each step (red: no department owns the step; amber: several do)"
+        "customers who reached each step; arrived directly: without the step before\n"
+        "(red: no department owns the step; amber: several do)"
     )
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
