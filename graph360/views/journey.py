@@ -95,7 +95,7 @@ def build(
         traffic = gap.touchpoints if gap else 0
         name = step.step or step.step_id
         mark = {"unowned": "UNOWNED", "conflict": f"CONFLICT: {len(step.owners)} owners"}
-        label = f"{wrap(f'{step.position}. {name}', 16)}\n{traffic:,} touchpoints"
+        label = f"{wrap(f'{step.position}. {name}')}\n{traffic:,} touchpoints"
         if i and step.without_previous:
             label += f"\narrived directly: {step.without_previous:,}"
         if status in mark:
