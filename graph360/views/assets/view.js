@@ -192,13 +192,15 @@
       return false;
     });
     if (best) { return best; }
-    var reach = 6 / network.getScale();
+    // Lines within 3 px of each other are a tie under the pointer: the one whose middle (where
+    // its label is) is nearer wins.
+    var reach = 6 / network.getScale(), tie = 3 / network.getScale();
     Object.keys(body.edges).forEach(function (id) {
       var e = body.edges[id];
       if (!e.connected) { return; }
       var d = segment(point, e.from, e.to);
       var mid = Math.hypot(point.x - (e.from.x + e.to.x) / 2, point.y - (e.from.y + e.to.y) / 2);
-      if (d <= (e.options.width || 1) / 2 + reach && (!best || d < best.d - 0.5 || (Math.abs(d - best.d) <= 0.5 && mid < best.mid))) {
+      if (d <= (e.options.width || 1) / 2 + reach && (!best || d < best.d - tie || (Math.abs(d - best.d) <= tie && mid < best.mid))) {
         best = { kind: "edge", id: e.id, d: d, mid: mid };
       }
     });
