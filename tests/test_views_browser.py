@@ -357,7 +357,25 @@ def test_view_is_readable(browser, request, shots, name, dataset) -> None:
     overlap, none is cut off, the essential ones are all there, and clicks select what is under
     the pointer (on the overlap view every edge's middle that is clear of other things)."""
     graph = request.getfixturevalue(dataset)
-    params = _params(name, graph, dataset)
+    _check_readable_page(browser, shots, graph, name, _params(name, graph, dataset), dataset)
+
+
+def test_a_customer_beside_hubs_stays_central_and_readable(browser, big, shots) -> None:
+    """Someone related to the most connected person (hundreds of relationships) and to the
+    next top influencers: the page is the same summary, the customer in the middle."""
+    hubs = [r["customer_id"] for r in big.query("influence_stored", limit=3)]
+    theirs = [
+        {r["customer_id"] for r in big.query("customer_relationships", customer_id=h)} for h in hubs
+    ]
+    assert len(theirs[0]) > 200
+    both = [c for c in sorted(theirs[0] - set(hubs)) if c in theirs[1] | theirs[2]]
+    beside = (both or sorted(theirs[0] - set(hubs)))[0]
+    _check_readable_page(browser, shots, big, "customer", {"ref": beside}, "hub")
+
+
+def _check_readable_page(
+    browser: Any, shots: Path, graph: Any, name: str, params: dict[str, Any], dataset: str
+) -> None:
     view = VIEWS[name]
     personal = {"audience": OPERATOR} if view.personal else {}
     built = view.build(graph, now=NOW, **view.arguments(params), **personal)
@@ -368,6 +386,14 @@ def test_view_is_readable(browser, request, shots, name, dataset) -> None:
         _check_drawn(visit)
         boxes = _check_readable(visit, name, built)
         visit.page.screenshot(path=str(shots / f"{dataset}-{name}.png"))
+        if name == "customer":  # the customer stays in the middle of the picture
+            centre = next(s for s in _shapes(visit) if s["id"] == built.nodes[0]["id"])
+            frame = visit.page.evaluate(
+                "() => { const r = document.getElementById('network').getBoundingClientRect();"
+                " return [r.left, r.top, r.width, r.height]; }"
+            )
+            assert abs(centre["x"] - (frame[0] + frame[2] / 2)) < 0.15 * frame[2]
+            assert abs(centre["y"] - (frame[1] + frame[3] / 2)) < 0.15 * frame[3]
         picked = _check_clicks(visit, boxes, sample=100 if name == "overlap" else 8)
         edges = [p for p in picked if p["kind"] == "edge"]
         assert len(picked) >= 3 and edges

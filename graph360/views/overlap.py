@@ -195,8 +195,12 @@ def build(
             "size",
             note="campaign targets and touchpoints it handled or ran; thick border: in collisions",
         ),
-        LegendItem("Customers shared by two units", SHARED, "line", note="width: shared customers"),
-        LegendItem("No contact collisions", SHARED, "line"),
+        LegendItem(
+            "Customers shared by two units",
+            SHARED,
+            "line",
+            note="width: shared customers; grey: no contact collisions",
+        ),
         *(
             LegendItem(
                 f"Collision rate {_pct(low)} to {_pct(high)}",
