@@ -1,8 +1,9 @@
-"""The funnel plot and the CLI's funnel and engagement tables, read as a person would on the demo
-data set: no two texts of the plot overlap and none runs off it; the tables fit an 80-column
-terminal; the funnel says how many arrived directly (without the step before) in the plot and
-the table; ``engagement`` leads with the best windows and a compact heatmap, ``--full`` gives
-the whole table. (The views are checked in headless Chromium: tests/test_views_browser.py.)"""
+"""The funnel plot, the engagement heatmaps and the CLI's funnel and engagement tables, read as
+a person would on the demo data set: no two texts of a plot overlap and none runs off it; the
+tables fit an 80-column terminal; the funnel says how many arrived directly (without the step
+before) in the plot and the table; ``engagement`` leads with the best windows and a compact
+heatmap, ``--full`` gives the whole table. (The views are checked in headless Chromium:
+tests/test_views_browser.py.)"""
 
 from __future__ import annotations
 
@@ -59,13 +60,37 @@ def test_the_funnel_plot_says_who_arrived_directly_and_no_text_overlaps(demo) ->
         for text, box in boxes:
             assert box.x0 >= frame.x0 - 1 and box.x1 <= frame.x1 + 1, f"runs off: {text!r}"
             assert box.y0 >= frame.y0 - 1 and box.y1 <= frame.y1 + 1, f"runs off: {text!r}"
-        overlapping = [
-            (a, b)
-            for i, (a, box_a) in enumerate(boxes)
-            for b, box_b in boxes[i + 1 :]
-            if box_a.overlaps(box_b)
-        ]
-        assert overlapping == []
+        assert _overlaps(boxes) == []
+    finally:
+        plt.close(figure)
+
+
+def _overlaps(boxes: list[tuple[str, object]]) -> list[tuple[str, str]]:
+    return [
+        (a, b)
+        for i, (a, box_a) in enumerate(boxes)
+        for b, box_b in boxes[i + 1 :]
+        if box_a.overlaps(box_b)
+    ]
+
+
+def test_the_engagement_heatmaps_keep_their_texts_apart(demo) -> None:
+    import matplotlib.pyplot as plt
+
+    from graph360.analytics.engagement import engagement
+    from graph360.plots.engagement import heatmaps_figure
+
+    report = engagement(demo)
+    assert len(report.heatmaps) >= 4
+    figure = heatmaps_figure(report.heatmaps, min_volume=30)
+    try:
+        boxes = _text_boxes(figure)
+        frame = figure.bbox
+        assert all(
+            box.x0 >= frame.x0 - 1 and box.x1 <= frame.x1 + 1 and box.y0 >= frame.y0 - 1
+            for _, box in boxes
+        )
+        assert _overlaps(boxes) == []
     finally:
         plt.close(figure)
 
