@@ -16,7 +16,6 @@ channel.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections import Counter
 from typing import Any
 
@@ -25,7 +24,7 @@ from graph360.display import money, share
 from graph360.periods import utc_now
 from graph360.privacy import Audience
 from graph360.store.base import GraphStore
-from graph360.views.render import Graph, LegendItem, lines, more, ring, scale, text
+from graph360.views.render import Graph, LegendItem, lines, more, radial_layout, scale, text
 
 __all__ = ["GRAPHQL", "build", "render"]
 
@@ -146,8 +145,6 @@ def build(
         "size": 40,
         "borderWidth": 3,
         "font": {"size": 26, "background": "#ffffff"},
-        "x": 0,
-        "y": 0,
         "priority": PRIORITY["centre"],
     }
     parent: dict[str, str] = {}  # an outer node -> the ring node it hangs off
@@ -332,7 +329,14 @@ def build(
         node["size"] = scale(node["_pagerank"] or 0.0, top_rank, low=8, high=30)
         base = PRIORITY["person"] if node["_hop"] == 1 else PRIORITY["hop2"]
         node["priority"] = base + (node["_pagerank"] or 0.0) / (top_rank or 1.0)
-    _lay_out(nodes, parent)
+    # Laid out: people first (most influential first), then accounts, campaigns, channels,
+    # flags on the ring; what hangs off each in its sector.
+    kinds = {"c": 0, "m": 1, "a": 2, "k": 3, "ch": 4, "f": 5}
+    radial_layout(
+        nodes,
+        parent,
+        order=lambda k: (kinds.get(k.split(":")[0], 6), -nodes[k].get("priority", 0)),
+    )
 
     notes = []
     if influence["pagerank"] is None:
@@ -419,38 +423,6 @@ LEGEND = [
 
 def _c(customer_id: str) -> str:
     return f"c:{customer_id}"
-
-
-#: Canvas units: the ring's radius grows with what is on it; what hangs off it sits this far out.
-RING_STEP, OUTER, SPACING = 100.0, 200.0, 46.0
-
-
-def _lay_out(nodes: dict[str, dict[str, Any]], parent: dict[str, str]) -> None:
-    """Positions for every node: the customer at the centre, the nodes joined to them on a
-    ring (people first, most influential first, then accounts, campaigns, channels, flags),
-    and each outer node in its parent's sector just outside the ring, alternating between two
-    radii when a sector is crowded."""
-    centre = next(iter(nodes))
-    children: dict[str, list[str]] = {}
-    for key in nodes:
-        if key in parent:
-            children.setdefault(parent[key], []).append(key)
-    kind_order = {"c": 0, "m": 1, "a": 2, "k": 3, "ch": 4, "f": 5}
-    inner = [k for k in nodes if k != centre and k not in parent]
-    inner.sort(key=lambda k: (kind_order.get(k.split(":")[0], 6), -nodes[k].get("priority", 0)))
-    radius = max(260.0, len(inner) * RING_STEP / (2 * math.pi))
-    share = 2 * math.pi / max(len(inner), 1)
-    for key, (x, y, angle) in zip(inner, ring(len(inner), radius), strict=True):
-        nodes[key]["x"], nodes[key]["y"] = x, y
-        hanging = children.get(key, [])
-        far = radius + OUTER
-        span = min(share * 0.9, len(hanging) * SPACING / far)
-        for i, (cx, cy, _) in enumerate(ring(len(hanging), far, centre=angle, span=span)):
-            stagger = 1.0 if len(hanging) * SPACING <= share * far or i % 2 == 0 else 1.3
-            nodes[hanging[i]]["x"], nodes[hanging[i]]["y"] = (
-                round(cx * stagger, 1),
-                round(cy * stagger, 1),
-            )
 
 
 def _score(value: float | None) -> str | None:

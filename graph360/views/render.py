@@ -31,7 +31,7 @@ import hashlib
 import json
 import math
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -49,6 +49,7 @@ __all__ = [
     "LegendItem",
     "lines",
     "more",
+    "radial_layout",
     "ring",
     "scale",
     "to_html",
@@ -160,6 +161,43 @@ def ring(
         angle = first + i * step
         out.append((round(radius * math.cos(angle), 1), round(radius * math.sin(angle), 1), angle))
     return out
+
+
+#: Canvas units: the ring's radius grows with what is on it; what hangs off it sits this far out.
+RING_STEP, OUTER, SPACING = 100.0, 200.0, 46.0
+
+
+def radial_layout(
+    nodes: dict[str, dict[str, Any]],
+    parent: dict[str, str],
+    *,
+    order: Callable[[str], Any],
+) -> None:
+    """Positions (``x``, ``y``) for every node: the first at the centre, the nodes without a
+    parent on a ring around it (sorted by ``order``), and each node with a parent in its
+    parent's sector just outside the ring, alternating between two radii when a sector is
+    crowded. A ring of N items has room for their labels as N grows."""
+    centre = next(iter(nodes))
+    nodes[centre]["x"], nodes[centre]["y"] = 0, 0
+    children: dict[str, list[str]] = {}
+    for key in nodes:
+        if key in parent:
+            children.setdefault(parent[key], []).append(key)
+    inner = sorted((k for k in nodes if k != centre and k not in parent), key=order)
+    radius = max(260.0, len(inner) * RING_STEP / (2 * math.pi))
+    share = 2 * math.pi / max(len(inner), 1)
+    for key, (x, y, angle) in zip(inner, ring(len(inner), radius), strict=True):
+        nodes[key]["x"], nodes[key]["y"] = x, y
+        hanging = children.get(key, [])
+        far = radius + OUTER
+        span = min(share * 0.9, len(hanging) * SPACING / far)
+        crowded = len(hanging) * SPACING > share * far
+        for i, (cx, cy, _) in enumerate(ring(len(hanging), far, centre=angle, span=span)):
+            stagger = 1.3 if crowded and i % 2 else 1.0
+            nodes[hanging[i]]["x"], nodes[hanging[i]]["y"] = (
+                round(cx * stagger, 1),
+                round(cy * stagger, 1),
+            )
 
 
 def wrap(label: str, width: int = 18) -> str:
