@@ -17,7 +17,7 @@ from graph360.store import GraphStore, open_store
 from graph360.views import customer as customer_view
 from graph360.views import influence as influence_view
 from graph360.views.render import more, ring, to_html, wrap
-from tests.test_views import ADA, ALAN, BOB, EVE, NOW, edge, open_hostile, random_network
+from tests.test_views import ADA, ALAN, BOB, EVE, GRACE, NOW, edge, open_hostile, random_network
 
 
 @pytest.fixture(scope="module")
@@ -140,3 +140,51 @@ def test_a_big_influence_view_summarises_each_influencer(tmp_path: Path) -> None
             assert f"m:{c}" in around[c]
     page = to_html(view)
     assert '"physics":{"enabled":false}' in page
+
+
+# --- the named queries the customer view's second hop reads ------------------------------------
+
+
+def test_customer_related_top(tiny) -> None:
+    """Alan follows Ada and knows Grace (2.5); nobody relates to Alan. No influence is stored,
+    so the order is by id."""
+    graph, _ = tiny
+    rows = graph.query("customer_related_top", customer_id=ALAN, exclude=[], limit=1)
+    assert [(r["direction"], r["customer_id"]) for r in rows] == [("out", min(ADA, GRACE))]
+    rows = graph.query("customer_related_top", customer_id=ALAN, exclude=[ADA], limit=5)
+    assert [(r["direction"], r["kind"], r["customer_id"], r["weight"]) for r in rows] == [
+        ("out", "knows", GRACE, 2.5)
+    ]
+    rows = graph.query("customer_related_top", customer_id=ADA, exclude=[], limit=5)
+    assert sorted((r["direction"], r["kind"], r["customer_id"]) for r in rows) == [
+        ("in", "follows", ALAN),
+        ("in", "referred", GRACE),
+    ]
+
+
+def test_customer_related_count(tiny) -> None:
+    graph, _ = tiny
+    count = graph.query("customer_related_count", customer_id=ALAN, exclude=[])
+    assert count == [{"people": 2}]
+    assert graph.query("customer_related_count", customer_id=ALAN, exclude=[GRACE, ADA]) == [
+        {"people": 0}
+    ]
+
+
+def test_customer_related_among(tiny) -> None:
+    graph, _ = tiny
+    rows = graph.query("customer_related_among", customer_id=ADA, ids=[GRACE])
+    assert [(r["direction"], r["kind"], r["customer_id"], r["weight"]) for r in rows] == [
+        ("in", "referred", GRACE, 1.0)
+    ]
+    assert graph.query("customer_related_among", customer_id=ADA, ids=[]) == []
+
+
+def test_customer_related_top_is_by_pagerank(hostile) -> None:
+    """Eve follows Alan and Bob knows him: with influence stored, the more influential first."""
+    stored = {r["customer_id"]: r["pagerank"] for r in hostile.query("influence_stored", limit=99)}
+    rows = hostile.query("customer_related_top", customer_id=ALAN, exclude=[ADA, GRACE], limit=1)
+    assert [r["customer_id"] for r in rows] == [max((EVE, BOB), key=lambda c: stored[c])]
+    rows = hostile.query("customer_related_top", customer_id=ALAN, exclude=[ADA, GRACE], limit=2)
+    assert [r["customer_id"] for r in rows] == sorted((EVE, BOB), key=lambda c: -stored[c])
+    assert [r["pagerank"] for r in rows] == sorted((stored[EVE], stored[BOB]), reverse=True)

@@ -2,8 +2,9 @@
 
 Built from the 360 card (:func:`graph360.analytics.card.customer_card`) — the same
 relationships (heaviest first), accounts, campaigns, recent touchpoints and flags an agent
-sees — plus, for the second hop, each related person's own relationships
-(``customer_relationships``) and the department running each campaign
+sees — plus, for the second hop, each related person's most influential relations and how many
+they have (``customer_related_top``, ``customer_related_count``, ``customer_related_among``:
+bounded reads, whatever a hub's fan-out) and the department running each campaign
 (``customer_campaign_departments``). Nothing is recomputed here: influence and value are the
 stored scores the card reads.
 
@@ -165,28 +166,30 @@ def build(
         )
         _edge(edges, _c(cid), "m:c", "more", color="#c7c7c7", dashes=True)
     for row in first:
-        hub = _c(row["customer_id"])
-        theirs: dict[str, dict[str, Any]] = {}
-        for other in store.query("customer_relationships", customer_id=row["customer_id"]):
-            if other["customer_id"] == cid:
-                continue  # the relationship with the centre is already drawn
-            if _c(other["customer_id"]) in nodes:
-                _relationship(edges, row["customer_id"], other)
-            else:
-                theirs.setdefault(other["customer_id"], other)
-        ranked = sorted(theirs.values(), key=lambda o: -(o.get("pagerank") or 0.0))
-        for other in ranked[:PER_HUB]:
-            _person(nodes, other, hop=2)
-            _relationship(edges, row["customer_id"], other)
-            parent[_c(other["customer_id"])] = hub
-        if len(ranked) > PER_HUB:
-            who = row["name"] or row["customer_id"]
-            key = f"m:{row['customer_id']}"
+        # Bounded reads: a hub's lines to people already drawn, its PER_HUB best others and
+        # how many it has, never its whole list (a hub can have hundreds of thousands).
+        hub, hub_id = _c(row["customer_id"]), row["customer_id"]
+        drawn = [key[2:] for key in nodes if key.startswith("c:")]
+        for other in store.query("customer_related_among", customer_id=hub_id, ids=drawn):
+            if other["customer_id"] != cid:  # the relationship with the centre is drawn
+                _relationship(edges, hub_id, other)
+        best = store.query("customer_related_top", customer_id=hub_id, exclude=drawn, limit=PER_HUB)
+        ranked = sorted(best, key=lambda o: (-(o["pagerank"] or 0.0), o["customer_id"]))
+        shown = list(dict.fromkeys(o["customer_id"] for o in ranked))[:PER_HUB]
+        for other in ranked:
+            if other["customer_id"] in shown:
+                _person(nodes, other, hop=2)
+                _relationship(edges, hub_id, other)
+                parent[_c(other["customer_id"])] = hub
+        (count,) = store.query("customer_related_count", customer_id=hub_id, exclude=drawn)
+        if count["people"] > len(shown):
+            who = row["name"] or hub_id
+            key = f"m:{hub_id}"
             nodes[key] = more(
                 key,
-                len(ranked) - PER_HUB,
+                count["people"] - len(shown),
                 f"people related to {who}",
-                f"their own view: graph360 view customer {row['customer_id']}",
+                f"their own view: graph360 view customer {hub_id}",
                 color=PERSON_2,
             )
             parent[key] = hub
