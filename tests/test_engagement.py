@@ -452,7 +452,9 @@ def test_the_report_and_the_cli(week, tmp_path: Path) -> None:
         assert data["timezone"] == "UTC"
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         table = runner.invoke(app, ["engagement", "--store", db, "-c", "social"])
-        assert table.exit_code == 0 and "share of responses" in table.stdout
+        assert table.exit_code == 0 and "social: share, top" in table.stdout  # compact
+        full = runner.invoke(app, ["engagement", "--store", db, "-c", "social", "--full"])
+        assert full.exit_code == 0 and "share of responses" in full.stdout
         csv_out = runner.invoke(app, ["engagement", "--store", db, "-c", "phone", "-f", "csv"])
         lines = csv_out.stdout.splitlines()
         assert lines[0] == "channel,department,measure,weekday,hour,count,base,value"

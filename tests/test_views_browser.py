@@ -1,4 +1,12 @@
-"""Each view page opened in headless Chromium with the network off.
+"""Each view page opened in headless Chromium (1400x900) with the network off.
+
+Readable at real sizes, on the demo (300 customers) and on a bigger demo (4,000 customers, people
+with hundreds of relationships): every view draws within 1 s of opening; the labels the page
+reports (``window.graph360.labelBoxes()``: each drawn label's box as vis-network measured it)
+never overlap, none is cut off by the frame, and the essential ones (the customer, every unit,
+every step and department, every top influencer) are all drawn; a click on a node's centre or
+an edge's middle selects that item wherever nothing else is drawn there (on the overlap view,
+every edge whose middle is clear).
 
 For every page: it loads with no console error, no page error and no request other than the
 page's own file (every other request is aborted and would be counted); the network canvas is
@@ -7,9 +15,9 @@ that are markup, see tests/test_views.py) hovering a node whose name is markup s
 markup as text in vis-network's DOM tooltip, clicking it lists it as text in the details
 panel, and the document holds only the page's own three scripts and no image.
 
-Screenshots: one PNG per page, ``hostile-*.png`` and ``demo-*.png`` (the demo data set, for a
-person to look at), written to the folder named by ``GRAPH360_VIEW_SHOTS``, by default
-``tests/out/views/`` (git-ignored), with the HTML pages beside them.
+Screenshots: one PNG per page, ``demo-*.png``, ``big-*.png`` and ``hostile-*.png``, written to
+the folder named by ``GRAPH360_VIEW_SHOTS``, by default ``tests/out/views/`` (git-ignored), with
+the HTML pages beside them.
 
 Uses Debian's ``/usr/bin/chromium`` through the ``playwright`` package (no browser download).
 Without chromium or playwright the tests skip with that reason, except under CI (``CI`` set),
@@ -21,6 +29,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -97,6 +106,19 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GraphStore]:
     folder = tmp_path_factory.mktemp("demo")
     graph = open_store(str(folder / "graph.lbug"))
     bundle = generate_demo(folder / "bundle", customers=300)
+    load_bundle(graph, bundle, rejects_path=folder / "rejects.csv")
+    influence(graph, now=NOW)
+    yield graph
+    graph.close()
+
+
+@pytest.fixture(scope="module")
+def big(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GraphStore]:
+    """A bigger demo (4,000 customers: people with hundreds of relationships) with influence
+    stored."""
+    folder = tmp_path_factory.mktemp("big")
+    graph = open_store(str(folder / "graph.lbug"))
+    bundle = generate_demo(folder / "bundle", customers=4000)
     load_bundle(graph, bundle, rejects_path=folder / "rejects.csv")
     influence(graph, now=NOW)
     yield graph
@@ -214,35 +236,172 @@ def _check_drawn(visit: Visit) -> None:
     count, colours, total = painted
     assert count > 0.002 * total, f"canvas nearly blank: {count} of {total} pixels painted"
     assert colours >= 3
-    # Physics is off once laid out (vis-network's own flag), so a big page stays responsive.
+    # Laid out before it reaches the page: physics never runs.
     assert visit.page.evaluate("() => window.graph360.network.physics.options.enabled") is False
     legend = visit.page.locator("#legend li")
     assert legend.count() >= 3 and legend.first.is_visible()
 
 
+#: Per view: the labels that must be drawn (the page may leave others out where they would
+#: overlap, never these), as a predicate on the node.
+ESSENTIAL = {
+    "customer": lambda node: node.get("priority", 0) >= 1000,
+    "overlap": lambda node: True,
+    "journey": lambda node: True,
+    "influence": lambda node: node.get("borderWidth") == 3,
+}
+
+
+def _overlapping(boxes: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    return [
+        (a["text"], b["text"])
+        for i, a in enumerate(boxes)
+        for b in boxes[i + 1 :]
+        if a["left"] < b["right"]
+        and b["left"] < a["right"]
+        and a["top"] < b["bottom"]
+        and b["top"] < a["bottom"]
+    ]
+
+
+def _check_readable(visit: Visit, name: str, graph: Any) -> list[dict[str, Any]]:
+    """The labels the page reports: no two boxes overlap, each inside the network's frame and
+    drawn at 6 px or more, the essential ones all there; drawn within 1 s of opening."""
+    boxes = visit.page.evaluate("() => window.graph360.labelBoxes()")
+    frame = visit.page.evaluate(
+        "() => { const r = document.getElementById('network').getBoundingClientRect();"
+        " return [r.left, r.top, r.right, r.bottom]; }"
+    )
+    assert boxes, "no label drawn"
+    assert _overlapping(boxes) == []
+    for box in boxes:
+        inside = (
+            box["left"] >= frame[0] - 1
+            and box["top"] >= frame[1] - 1
+            and box["right"] <= frame[2] + 1
+            and box["bottom"] <= frame[3] + 1
+        )
+        assert inside, f"label cut off at the frame: {box['text']!r}"
+        assert box["fontPx"] >= 6, box
+    drawn = {b["id"] for b in boxes if b["kind"] == "node"}
+    essential = {n["id"] for n in graph.nodes if n.get("label") and ESSENTIAL[name](n)}
+    assert essential and essential <= drawn, essential - drawn
+    ready = visit.page.evaluate("() => window.graph360.readyAt")
+    assert ready < 1000, f"first useful frame after {ready} ms"
+    return boxes
+
+
+def _shapes(visit: Visit) -> list[dict[str, Any]]:
+    """Every node's drawn shape on the page (centre and radius) and every edge's middle."""
+    return visit.page.evaluate(
+        """() => {
+            const network = window.graph360.network;
+            const frame = document.getElementById('network').getBoundingClientRect();
+            const scale = network.getScale();
+            const dom = p => { const d = network.canvasToDOM(p);
+                return [frame.left + d.x, frame.top + d.y]; };
+            const out = [];
+            for (const n of Object.values(network.body.nodes)) {
+                const [x, y] = dom({x: n.x, y: n.y});
+                out.push({kind: 'node', id: n.id, x, y,
+                    r: Math.max(n.shape.width, n.shape.height) / 2 * scale});
+            }
+            for (const e of Object.values(network.body.edges)) {
+                if (!e.connected) continue;
+                const [x, y] = dom({x: (e.from.x + e.to.x) / 2, y: (e.from.y + e.to.y) / 2});
+                out.push({kind: 'edge', id: e.id, x, y, r: 0,
+                    ends: [String(e.fromId), String(e.toId)].sort().join(' ')});
+            }
+            return out;
+        }"""
+    )
+
+
+def _check_clicks(visit: Visit, boxes: list[dict[str, Any]], sample: int) -> list[Any]:
+    """A click on a node's centre selects that node, one on an edge's middle that edge,
+    wherever nothing else (another node, another item's label) is drawn at that point; the
+    targets clicked."""
+    shapes = _shapes(visit)
+    nodes = [s for s in shapes if s["kind"] == "node"]
+    pairs = Counter(s["ends"] for s in shapes if s["kind"] == "edge")
+
+    def covered(target: dict[str, Any]) -> bool:
+        if target["kind"] == "edge" and pairs[target["ends"]] > 1:
+            return True  # two relationships between the same two people: one line drawn
+        x, y = target["x"], target["y"]
+        for other in nodes:
+            near = (x - other["x"]) ** 2 + (y - other["y"]) ** 2 <= (other["r"] + 3) ** 2
+            if other["id"] != target["id"] and near:
+                return True
+        return any(
+            b["id"] != target["id"]
+            and b["left"] - 2 <= x <= b["right"] + 2
+            and b["top"] - 2 <= y <= b["bottom"] + 2
+            for b in boxes
+        )
+
+    clear = [s for s in shapes if not covered(s)]
+    picked = [s for s in clear if s["kind"] == "edge"][:sample]
+    picked += [s for s in clear if s["kind"] == "node"][:sample]
+    for target in picked:
+        visit.page.mouse.click(target["x"], target["y"])
+        selected = visit.page.evaluate("() => window.graph360.selected")
+        assert selected == {"kind": target["kind"], "id": target["id"]}, target
+    return picked
+
+
+@pytest.mark.parametrize("dataset", ["demo", "big"])
 @pytest.mark.parametrize("name", VIEW_NAMES)
-def test_demo_view_draws_offline(browser, demo, shots, tmp_path, name) -> None:
-    page = VIEWS[name].render(demo, audience=OPERATOR, **_params(name, demo, "demo"))
-    path = _write(shots, f"demo-{name}", page)
+def test_view_is_readable(browser, request, shots, name, dataset) -> None:
+    """On the demo and on a bigger graph: every view draws offline within 1 s, no two labels
+    overlap, none is cut off, the essential ones are all there, and clicks select what is under
+    the pointer (on the overlap view every edge's middle that is clear of other things)."""
+    graph = request.getfixturevalue(dataset)
+    _check_readable_page(browser, shots, graph, name, _params(name, graph, dataset), dataset)
+
+
+def test_a_customer_beside_hubs_stays_central_and_readable(browser, big, shots) -> None:
+    """Someone related to the most connected person (hundreds of relationships) and to the
+    next top influencers: the page is the same summary, the customer in the middle."""
+    hubs = [r["customer_id"] for r in big.query("influence_stored", limit=3)]
+    theirs = [
+        {r["customer_id"] for r in big.query("customer_relationships", customer_id=h)} for h in hubs
+    ]
+    assert len(theirs[0]) > 200
+    both = [c for c in sorted(theirs[0] - set(hubs)) if c in theirs[1] | theirs[2]]
+    beside = (both or sorted(theirs[0] - set(hubs)))[0]
+    _check_readable_page(browser, shots, big, "customer", {"ref": beside}, "hub")
+
+
+def _check_readable_page(
+    browser: Any, shots: Path, graph: Any, name: str, params: dict[str, Any], dataset: str
+) -> None:
+    view = VIEWS[name]
+    personal = {"audience": OPERATOR} if view.personal else {}
+    built = view.build(graph, now=NOW, **view.arguments(params), **personal)
+    page = view.render(graph, audience=OPERATOR, now=NOW, **params)
+    path = _write(shots, f"{dataset}-{name}", page)
     visit = Visit(browser, path)
     try:
         _check_drawn(visit)
-        if name == "overlap":  # a click on an edge lists the pair's figures
-            x, y = visit.page.evaluate(
-                """() => {
-                    const network = window.graph360.network;
-                    const id = window.graph360.edges.getIds()[0];
-                    // The middle of the edge as drawn (curved): vis-network's own geometry.
-                    const at = network.canvasToDOM(network.body.edges[id].edgeType.getPoint(0.5));
-                    const box = document.getElementById('network').getBoundingClientRect();
-                    return [box.left + at.x, box.top + at.y];
-                }"""
+        boxes = _check_readable(visit, name, built)
+        visit.page.screenshot(path=str(shots / f"{dataset}-{name}.png"))
+        if name == "customer":  # the customer stays in the middle of the picture
+            centre = next(s for s in _shapes(visit) if s["id"] == built.nodes[0]["id"])
+            frame = visit.page.evaluate(
+                "() => { const r = document.getElementById('network').getBoundingClientRect();"
+                " return [r.left, r.top, r.width, r.height]; }"
             )
-            visit.page.mouse.click(x, y)
-            details = visit.page.locator("#details")
-            assert "Shared customers" in details.inner_text()
-            assert "Jaccard" in details.inner_text()
-        visit.page.screenshot(path=str(shots / f"demo-{name}.png"))
+            assert abs(centre["x"] - (frame[0] + frame[2] / 2)) < 0.15 * frame[2]
+            assert abs(centre["y"] - (frame[1] + frame[3] / 2)) < 0.15 * frame[3]
+        picked = _check_clicks(visit, boxes, sample=100 if name == "overlap" else 8)
+        edges = [p for p in picked if p["kind"] == "edge"]
+        assert len(picked) >= 3 and edges
+        if name == "overlap":  # most edges' middles are clear; a click lists the pair's figures
+            assert len(edges) >= len(built.edges) // 2
+            visit.page.mouse.click(edges[0]["x"], edges[0]["y"])
+            details = visit.page.locator("#details").inner_text()
+            assert "Shared customers" in details and "Collision rate" in details
         visit.assert_clean(path)
     finally:
         visit.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -77,6 +78,12 @@ def engagement(
         int, typer.Option(help="Fewest deliveries (or responses) for a best window")
     ] = 30,
     top: Annotated[int, typer.Option(help="Best windows per grid")] = 3,
+    full: Annotated[
+        bool,
+        typer.Option(
+            "--full", help="Every grid as a full table of percentages (default: compact heatmaps)"
+        ),
+    ] = False,
     plot: Annotated[
         Path | None, typer.Option("--plot", help="Draw the heatmaps into this PNG file")
     ] = None,
@@ -87,7 +94,8 @@ def engagement(
 
     Channels that send (e-mail, outbound calls) show the response rate by the time of the
     send: responded / delivered. Others show the share of their responses in each hour.
-    Hours are UTC unless --timezone is given.
+    Hours are UTC unless --timezone is given. The best windows first, then each grid as a
+    compact heatmap (--full: as a table of percentages).
     """
     from graph360.analytics.engagement import EngagementError
     from graph360.analytics.engagement import engagement as answer
@@ -124,10 +132,12 @@ def engagement(
     elif format is Format.csv:
         print_csv(report.rows())
     else:
-        _show(report)
+        _show(report, full=full)
 
 
-def _show(report: Any) -> None:
+def _show(report: Any, *, full: bool = False) -> None:
+    """The channels, the best windows, then each grid: a compact heatmap (one character a
+    cell, two grids side by side: fits 80 columns) or, with ``full``, its table."""
     clock = report.timezone or "UTC"
     console.print(
         table(
@@ -144,8 +154,6 @@ def _show(report: Any) -> None:
             ["channel", "sent", "delivered", "responded", "response_rate", "responses"],
         )
     )
-    for grid in report.heatmaps:
-        console.print(_grid(grid, report.min_volume, clock))
     if report.best:
         grouped = any(b["department"] for b in report.best)
         console.print(
@@ -166,6 +174,11 @@ def _show(report: Any) -> None:
         )
     else:
         console.print(f"No cell has at least {report.min_volume} deliveries or responses.")
+    if full:
+        for grid in report.heatmaps:
+            console.print(_grid(grid, report.min_volume, clock))
+    elif report.heatmaps:
+        console.print(_compact(report.heatmaps, report.min_volume, clock), highlight=False)
     if report.comparison:
         c = report.comparison
         verdict = "significant at 5%" if c.p_value < 0.05 else "not significant at 5%"
@@ -183,6 +196,56 @@ _BEST_COLUMNS = ["channel", "department", "measure", "weekday", "hours", "value"
 
 def _period(report: Any) -> str:
     return str(Period(report.since, report.until))
+
+
+#: A cell's shade: its value as a share of the grid's highest, in quarters.
+SHADES = "░▒▓█"
+HEAT_WIDTH = 38  # one grid: weekday (4) + 24 hours, its title cut to fit two side by side
+
+
+def _compact(grids: list[Any], min_volume: int, clock: str) -> str:
+    """Every grid as 9 lines of text, two side by side: weekdays down, hours across, one
+    shaded character a cell (see :data:`SHADES`); a thin cell (fewer than ``min_volume``) is
+    a dot, a cell with nothing sent a dash, an empty one a space."""
+    blocks = [_heat_lines(grid, min_volume) for grid in grids]
+    lines = []
+    for left, right in itertools.zip_longest(blocks[::2], blocks[1::2], fillvalue=None):
+        for a, b in zip(left, right or [""] * len(left), strict=True):
+            lines.append(f"{a:<{HEAT_WIDTH}}  {b}".rstrip())
+        lines.append("")
+    lines.append(
+        f"Hours {clock}. Shade: share of the grid's highest value, {' '.join(SHADES)} = up to "
+        f"25/50/75/100%; · fewer than {min_volume}; - nothing sent. The figures: --full."
+    )
+    return "\n".join(lines)
+
+
+def _heat_lines(grid: Any, min_volume: int) -> list[str]:
+    import numpy as np
+
+    from graph360.analytics.engagement import WEEKDAYS
+
+    rate = grid.measure == "response_rate"
+    volume = grid.base if rate else grid.count
+    values = np.where(volume >= max(min_volume, 1), grid.value, np.nan)
+    top = float(np.nanmax(values)) if np.isfinite(values).any() else 0.0
+    what = "rate" if rate else "share"
+    title = f"{grid.label}: {what}, top {top:.1%}"
+    out = [title[:HEAT_WIDTH], "    0     6     12    18   "]
+    for day, name in enumerate(WEEKDAYS):
+        cells = []
+        for hour in range(24):
+            v = grid.value[day, hour]
+            if v != v:
+                cells.append("-")
+            elif volume[day, hour] == 0:
+                cells.append(" ")
+            elif volume[day, hour] < min_volume or not top:
+                cells.append("·")
+            else:
+                cells.append(SHADES[min(int(v / top * len(SHADES) - 1e-9), len(SHADES) - 1)])
+        out.append(f"{name} " + "".join(cells))
+    return out
 
 
 def _grid(grid: Any, min_volume: int, clock: str) -> Table:

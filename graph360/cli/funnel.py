@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from rich import box
+from rich.table import Table
 
 from graph360.cli.audit import mood_cells
 from graph360.cli.base import (
@@ -84,22 +86,8 @@ def funnel(
         f"order · {result.distinct_paths:,} distinct paths{window}",
         highlight=False,
     )
-    rows = [
-        {
-            "#": s.position,
-            "step": s.step or s.step_id,
-            "owners": ", ".join(s.owners) or "[red]nobody[/red]",
-            "customers": f"{s.customers:,}",
-            "conversion": _share(s.conversion),
-            "skipped": _count(s.without_previous),
-            "reversed": _count(s.before_previous),
-            "median time": _duration(s.median_seconds),
-            "drop-off": f"{s.drop_off:,} ({_share(s.drop_off_rate)})",
-            **dict(zip(("rating", "negative", "theme"), mood_cells(s.mood), strict=True)),
-        }
-        for s in result.steps
-    ]
-    console.print(table("Funnel", rows))
+    console.print(_steps(result.steps))
+    console.print(_mood(result.steps))
     if result.paths:
         console.print(
             table(
@@ -121,12 +109,76 @@ def funnel(
         )
 
 
+#: The step names' column: long names wrap inside it, so the table fits 80 columns.
+STEP_WIDTH = 18
+
+
+def _compact(title: str) -> Table:
+    """A table without vertical rules (room for the figures in 80 columns)."""
+    return Table(title=title, title_justify="left", box=box.SIMPLE_HEAD)
+
+
+def _steps(steps: list[Any]) -> Table:
+    """Customers per step and where they came from: from the step before (and that as a share
+    of it: the conversion) or arrived directly (skipped the step before), so a step bigger than
+    the one before reads as what it is; then how many stopped there and the median time."""
+    out = _compact("Funnel: where each step's customers came from")
+    for name, justify in FUNNEL_COLUMNS:
+        out.add_column(name, justify=justify, **_width(name))
+    for s in steps:
+        first = s.position == steps[0].position
+        out.add_row(
+            str(s.position),
+            s.step or s.step_id,
+            f"{s.customers:,}",
+            "" if first else f"{s.from_previous or 0:,} ({_share(s.conversion, 0)})",
+            "" if first else _count(s.without_previous),
+            f"{s.drop_off:,} ({_share(s.drop_off_rate, 0)})",
+            _duration(s.median_seconds),
+        )
+    return out
+
+
+FUNNEL_COLUMNS = [
+    ("#", "right"),
+    ("step", "left"),
+    ("customers", "right"),
+    ("from before", "right"),
+    ("arrived directly", "right"),
+    ("stopped", "right"),
+    ("median wait", "right"),
+]
+
+
+def _width(name: str) -> dict[str, Any]:
+    """Step names and themes get a column of their own width (they wrap inside it)."""
+    if name in ("step", "top theme"):
+        return {"min_width": 12, "max_width": STEP_WIDTH, "overflow": "fold"}
+    return {"overflow": "fold"} if name == "owners" else {}
+
+
+def _mood(steps: list[Any]) -> Table:
+    """Who owns each step, how many came to it out of order, and the mood there."""
+    out = _compact("Owners and mood")
+    for name in ("#", "step", "owners", "reversed", "rating", "negative", "top theme"):
+        out.add_column(name, **_width(name))
+    for s in steps:
+        out.add_row(
+            str(s.position),
+            s.step or s.step_id,
+            ", ".join(s.owners) or "[red]nobody[/red]",
+            _count(s.before_previous),
+            *mood_cells(s.mood),
+        )
+    return out
+
+
 def _count(value: int | None) -> str:
     return "" if value is None else f"{value:,}"
 
 
-def _share(value: float | None) -> str:
-    return "" if value is None else f"{value:.1%}"
+def _share(value: float | None, digits: int = 1) -> str:
+    return "" if value is None else f"{value:.{digits}%}"
 
 
 def _duration(seconds: float | None) -> str:

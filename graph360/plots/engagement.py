@@ -6,6 +6,7 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.figure import Figure
 
 from graph360.analytics.engagement import WEEKDAYS, Heatmap
 
@@ -23,13 +24,27 @@ def plot_heatmaps(
     title: str | None = None,
     timezone: str | None = None,
 ) -> Path:
-    """Draw each grid as a panel and write a PNG.
+    """Draw each grid as a panel (:func:`heatmaps_figure`) and write a PNG."""
+    path = Path(path)
+    figure = heatmaps_figure(maps, min_volume=min_volume, title=title, timezone=timezone)
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+    return path
+
+
+def heatmaps_figure(
+    maps: list[Heatmap],
+    *,
+    min_volume: int = 0,
+    title: str | None = None,
+    timezone: str | None = None,
+) -> Figure:
+    """Each grid as a panel, two a row.
 
     Colour is the cell's value from 0 to the panel's largest. In a response-rate panel, cells
     with fewer than ``min_volume`` deliveries are grey (so a cell of two sends cannot shine at
     100%), as are cells with none.
     """
-    path = Path(path)
     if not maps:
         raise ValueError("no heatmap to draw")
     columns = min(2, len(maps))
@@ -69,6 +84,4 @@ def plot_heatmaps(
         axis.set_visible(False)
     if title:
         figure.suptitle(title, fontsize=12)
-    figure.savefig(path, dpi=110)
-    plt.close(figure)
-    return path
+    return figure

@@ -68,10 +68,10 @@ class Param:
         return converted
 
 
-#: The influence view's caps (kept here, with the parameters, so the registry is all the CLI
-#: needs: it imports no view module, and so no analytics, until a page is drawn).
-INFLUENCE_MAX_NODES = 1500
-INFLUENCE_MAX_EDGES = 5000
+#: People the influence view draws around each top influencer (kept here, with the parameters,
+#: so the registry is all the CLI needs: it imports no view module, and so no analytics, until
+#: a page is drawn).
+INFLUENCE_PER_INFLUENCER = 8
 
 
 @dataclass(frozen=True)
@@ -168,7 +168,7 @@ VIEWS: dict[str, View] = {
             ),
             params=(
                 Param("ref", str, "customer id, source:source_id or e-mail", required=True),
-                Param("relationships", int, "heaviest relationships shown", default=25),
+                Param("relationships", int, "heaviest relationships shown", default=12),
                 Param("touchpoints", int, "most recent touchpoints shown", default=20),
             ),
             personal=True,
@@ -214,13 +214,17 @@ VIEWS: dict[str, View] = {
             name="influence",
             title="Influencers and their network",
             description=(
-                "The top influencers and the people around them: size by PageRank, colour "
-                "by community."
+                "The top influencers, each with the most influential people around them "
+                "(the rest: +N more); size by PageRank, colour by community."
             ),
             params=(
                 Param("first", int, "how many top influencers", default=25, flags=("--top", "-n")),
-                Param("maxNodes", int, "cap on people shown", default=INFLUENCE_MAX_NODES),
-                Param("maxEdges", int, "cap on relationships shown", default=INFLUENCE_MAX_EDGES),
+                Param(
+                    "perInfluencer",
+                    int,
+                    "people drawn around each influencer (the rest: +N more)",
+                    default=INFLUENCE_PER_INFLUENCER,
+                ),
             ),
         ),
     ]

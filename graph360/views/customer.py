@@ -2,8 +2,9 @@
 
 Built from the 360 card (:func:`graph360.analytics.card.customer_card`) — the same
 relationships (heaviest first), accounts, campaigns, recent touchpoints and flags an agent
-sees — plus, for the second hop, each related person's own relationships
-(``customer_relationships``) and the department running each campaign
+sees — plus, for the second hop, each related person's most influential relations and how many
+they have (``customer_related_top``, ``customer_related_count``, ``customer_related_among``:
+bounded reads, whatever a hub's fan-out) and the department running each campaign
 (``customer_campaign_departments``). Nothing is recomputed here: influence and value are the
 stored scores the card reads.
 
@@ -24,7 +25,7 @@ from graph360.display import money, share
 from graph360.periods import utc_now
 from graph360.privacy import Audience
 from graph360.store.base import GraphStore
-from graph360.views.render import Graph, LegendItem, cap, lines, scale, text
+from graph360.views.render import Graph, LegendItem, lines, more, radial_layout, scale, text
 
 __all__ = ["GRAPHQL", "build", "render"]
 
@@ -81,8 +82,11 @@ KIND_COLOUR = {
 }
 #: Kinds whose stored direction is the direction of influence (arrows); the rest go both ways.
 DIRECTED = frozenset({"referred", "follows"})
-#: Structural edges (account, campaign, channel…) are never dropped by the cap.
-ALWAYS = float("inf")
+#: Second-hop people drawn per related person (the most influential); the rest are one
+#: "+N more" node, so a hub with hundreds of relationships cannot swamp the customer.
+PER_HUB = 3
+#: Label priorities: where two labels would overlap, the higher one is drawn.
+PRIORITY = {"centre": 1000, "ring": 60, "person": 50, "department": 45, "more": 30, "hop2": 10}
 
 
 def build(
@@ -90,18 +94,18 @@ def build(
     ref: str,
     *,
     audience: Audience,
-    relationships: int = 25,
+    relationships: int = 12,
     touchpoints: int = 20,
-    max_nodes: int = 300,
-    max_edges: int = 1000,
     now: dt.datetime | None = None,
 ) -> Graph:
     """The view's graph for the customer ``ref`` (an id, ``source:source_id`` or an e-mail).
 
-    ``relationships``: the card's heaviest relationships (hop one); ``touchpoints``: the most
-    recent touchpoints; above ``max_nodes`` / ``max_edges`` the second-hop people with the
-    least influence and the weakest relationships are left out, and the page says so.
-    Everything shown comes from the card as ``audience`` may see it.
+    ``relationships``: the card's heaviest relationships (hop one, the rest one "+N more"
+    node); ``touchpoints``: the most recent touchpoints; per related person at most
+    :data:`PER_HUB` of their own relations (the most influential), the rest one "+N more"
+    node. Laid out here: the customer in the centre, what is theirs on a ring around them,
+    what hangs off each of those just outside it, in its own sector. Everything shown comes
+    from the card as ``audience`` may see it.
     """
     now = now or utc_now()
     card = customer_card(
@@ -141,24 +145,55 @@ def build(
         "color": CENTRE,
         "size": 40,
         "borderWidth": 3,
-        "font": {"size": 18, "strokeWidth": 4},
-        "x": 0,
-        "y": 0,
-        "fixed": True,
-        "_rank": ALWAYS,
+        "font": {"size": 26, "background": "#ffffff"},
+        "priority": PRIORITY["centre"],
     }
+    parent: dict[str, str] = {}  # an outer node -> the ring node it hangs off
 
-    # Hop one and two: people.
+    # Hop one and two: people; per related person, at most PER_HUB of theirs.
     first = card["relationships"]
     for row in first:
         _person(nodes, row, hop=1)
         _relationship(edges, cid, row)
+    if card["relationships_total"] > len(first):
+        hidden = card["relationships_total"] - len(first)
+        nodes["m:c"] = more(
+            "m:c",
+            hidden,
+            f"relationships of {name} (the {len(first)} heaviest are drawn)",
+            f"the 360 card: graph360 customer {cid}",
+            color=PERSON,
+        )
+        _edge(edges, _c(cid), "m:c", "more", color="#c7c7c7", dashes=True)
     for row in first:
-        for other in store.query("customer_relationships", customer_id=row["customer_id"]):
-            if other["customer_id"] == cid:
-                continue  # the relationship with the centre is already drawn
-            _person(nodes, other, hop=2)
-            _relationship(edges, row["customer_id"], other)
+        # Bounded reads: a hub's lines to people already drawn, its PER_HUB best others and
+        # how many it has, never its whole list (a hub can have hundreds of thousands).
+        hub, hub_id = _c(row["customer_id"]), row["customer_id"]
+        drawn = [key[2:] for key in nodes if key.startswith("c:")]
+        for other in store.query("customer_related_among", customer_id=hub_id, ids=drawn):
+            if other["customer_id"] != cid:  # the relationship with the centre is drawn
+                _relationship(edges, hub_id, other)
+        best = store.query("customer_related_top", customer_id=hub_id, exclude=drawn, limit=PER_HUB)
+        ranked = sorted(best, key=lambda o: (-(o["pagerank"] or 0.0), o["customer_id"]))
+        shown = list(dict.fromkeys(o["customer_id"] for o in ranked))[:PER_HUB]
+        for other in ranked:
+            if other["customer_id"] in shown:
+                _person(nodes, other, hop=2)
+                _relationship(edges, hub_id, other)
+                parent[_c(other["customer_id"])] = hub
+        (count,) = store.query("customer_related_count", customer_id=hub_id, exclude=drawn)
+        if count["people"] > len(shown):
+            who = row["name"] or hub_id
+            key = f"m:{hub_id}"
+            nodes[key] = more(
+                key,
+                count["people"] - len(shown),
+                f"people related to {who}",
+                f"their own view: graph360 view customer {hub_id}",
+                color=PERSON_2,
+            )
+            parent[key] = hub
+            _edge(edges, hub, key, "more", color="#c7c7c7", dashes=True)
 
     # Accounts and the departments managing them.
     for account in card["accounts"]:
@@ -180,11 +215,12 @@ def build(
             "color": ACCOUNT,
             "shape": "square",
             "_value": account["value"] or 0.0,
-            "_rank": ALWAYS,
+            "priority": PRIORITY["ring"],
         }
         _edge(edges, _c(cid), aid, "holds", label=account["role"] or "holds", color=ACCOUNT)
         if account["department_id"]:
             _department(nodes, account["department_id"], account["department"])
+            parent.setdefault(f"d:{account['department_id']}", aid)
             _edge(edges, aid, f"d:{account['department_id']}", "managed", color=DEPARTMENT)
     top_value = max((n["_value"] for n in nodes.values() if "_value" in n), default=0.0)
     for node in nodes.values():
@@ -210,11 +246,12 @@ def build(
             "color": CAMPAIGN,
             "shape": "diamond",
             "size": 14,
-            "_rank": ALWAYS,
+            "priority": PRIORITY["ring"],
         }
         _edge(edges, kid, _c(cid), "targets", label="targeted", color=CAMPAIGN, dashes=True)
         for dept in running.get(campaign["campaign_id"], []):
             _department(nodes, dept["department_id"], dept["department"])
+            parent.setdefault(f"d:{dept['department_id']}", kid)
             _edge(edges, kid, f"d:{dept['department_id']}", "run by", color=DEPARTMENT)
 
     # Recent touchpoints, grouped by channel.
@@ -236,7 +273,7 @@ def build(
             "color": CHANNEL,
             "shape": "hexagon",
             "size": scale(count, top_channel, low=14, high=28),
-            "_rank": ALWAYS,
+            "priority": PRIORITY["ring"],
         }
         _edge(edges, _c(cid), chid, "channel", color=CHANNEL)
     for number, t in enumerate(recent):
@@ -260,9 +297,10 @@ def build(
             ),
             "color": TOUCHPOINT,
             "size": 7,
-            "font": {"size": 10, "color": "#57606a"},
-            "_rank": ALWAYS,
+            "font": {"size": 13, "color": "#57606a"},
+            "priority": 0,
         }
+        parent[tid] = f"ch:{channel}"
         _edge(edges, f"ch:{channel}", tid, "touchpoint", color=TOUCHPOINT)
 
     # Flags.
@@ -283,7 +321,7 @@ def build(
             "shape": "triangle",
             "size": 16 if flag["status"] == "open" else 10,
             "opacity": 1.0 if flag["status"] == "open" else 0.5,
-            "_rank": ALWAYS,
+            "priority": PRIORITY["ring"],
         }
         _edge(edges, _c(cid), fid, "flag", color=colour)
 
@@ -292,16 +330,18 @@ def build(
     top_rank = max((n["_pagerank"] or 0.0 for n in people), default=0.0)
     for node in people:
         node["size"] = scale(node["_pagerank"] or 0.0, top_rank, low=8, high=30)
-        node["_rank"] = node["_pagerank"] or 0.0
-        if node["_hop"] == 1:
-            node["_rank"] = ALWAYS
-
-    kept_nodes, kept_edges, capped = cap(
-        list(nodes.values()), list(edges.values()), max_nodes=max_nodes, max_edges=max_edges
+        base = PRIORITY["person"] if node["_hop"] == 1 else PRIORITY["hop2"]
+        node["priority"] = base + (node["_pagerank"] or 0.0) / (top_rank or 1.0)
+    # Laid out: people first (most influential first), then accounts, campaigns, channels,
+    # flags on the ring; what hangs off each in its sector.
+    kinds = {"c": 0, "m": 1, "a": 2, "k": 3, "ch": 4, "f": 5}
+    radial_layout(
+        nodes,
+        parent,
+        order=lambda k: (kinds.get(k.split(":")[0], 6), -nodes[k].get("priority", 0)),
     )
+
     notes = []
-    if capped.capped:
-        notes.append(capped.note("nodes", "relationships and links"))
     if influence["pagerank"] is None:
         notes.append(
             "Influence has not been computed: people are all drawn the same size "
@@ -309,8 +349,8 @@ def build(
         )
     if card["relationships_total"] > len(first):
         notes.append(
-            f"{card['relationships_total']:,} relationships: the {len(first)} heaviest are shown "
-            "with their own relationships."
+            f"{card['relationships_total']:,} relationships: the {len(first)} heaviest are shown, "
+            f"each with at most {PER_HUB} of their own (the most influential)."
         )
     facts = [
         ("Customer", name),
@@ -336,13 +376,14 @@ def build(
             "departments managing them, campaigns, recent touchpoints by channel, flags."
         ),
         as_of=now,
-        nodes=kept_nodes,
-        edges=kept_edges,
+        nodes=list(nodes.values()),
+        edges=list(edges.values()),
         legend=LEGEND,
         graphql=GRAPHQL,
         variables={"ref": ref, "relationships": relationships, "touchpoints": touchpoints},
         facts=facts,
         notes=notes,
+        options={"nodes": {"font": {"size": 18}}},
     )
 
 
@@ -413,6 +454,7 @@ def _person(nodes: dict[str, dict[str, Any]], row: dict[str, Any], *, hop: int) 
             "Related to the customer" if hop == 1 else "Two hops from the customer",
         ),
         "color": PERSON if hop == 1 else PERSON_2,
+        "font": {"size": 20 if hop == 1 else 15},
         "_pagerank": row.get("pagerank"),
         "_hop": hop,
     }
@@ -433,7 +475,7 @@ def _relationship(
     edges[key] = {
         "from": _c(source),
         "to": _c(target),
-        "label": kind,
+        "heading": f"{kind} relationship",
         "title": lines(
             f"{kind} relationship",
             ("Weight", weight),
@@ -443,7 +485,6 @@ def _relationship(
         "color": KIND_COLOUR.get(kind, "#7f7f7f"),
         "width": round(1 + 2 * min(weight, 4.0), 2),
         "arrows": "to" if kind in DIRECTED else "",
-        "_weight": weight,
     }
 
 
@@ -456,8 +497,8 @@ def _department(nodes: dict[str, dict[str, Any]], department_id: str, name: str 
             "title": lines(f"Department {name or department_id}", ("Id", department_id)),
             "color": DEPARTMENT,
             "shape": "box",
-            "font": {"color": "#ffffff"},
-            "_rank": ALWAYS,
+            "font": {"color": "#ffffff", "size": 18, "background": "none"},
+            "priority": PRIORITY["department"],
         }
 
 
@@ -481,6 +522,5 @@ def _edge(
             "color": color,
             "width": 1.5,
             "dashes": dashes,
-            "_weight": ALWAYS,
         },
     )

@@ -3,42 +3,33 @@
 Scores are those :mod:`graph360.analytics.influence` computed and stored on the customers
 (PageRank, rank, reach, community), read with ``influence_stored`` / ``influence_people``;
 when nothing is stored yet they are computed with :func:`compute_influence` (not written: the
-view opens the store read-only) and the page says so. The network is every relationship
-touching a top influencer (``influence_neighbourhood``). Node size is PageRank, colour the
-community (the largest communities on the page get a colour each, the rest are grey).
+view opens the store read-only) and the page says so. The people around them come from every
+relationship touching a top influencer (``influence_neighbourhood``). Node size is PageRank,
+colour the community (the largest communities on the page get a colour each, the rest are
+grey).
 
-Big graphs: a top influencer can have tens of thousands of followers. Above ``max_nodes`` the
-people with the lowest PageRank are left out (the top influencers always stay), above
-``max_edges`` the weakest relationships; the page says how many of each it shows.
+Big graphs: a top influencer can have tens of thousands of followers. The page summarises:
+around each influencer its most influential people, the rest one "+N more" node (open the
+influencer's customer view for them), so it is never a hairball, whatever the fan-out.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections import Counter
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from graph360.analytics.influence import compute_influence
 from graph360.periods import utc_now
 from graph360.store.base import GraphStore
-from graph360.views import INFLUENCE_MAX_EDGES, INFLUENCE_MAX_NODES
+from graph360.views import INFLUENCE_PER_INFLUENCER
 from graph360.views.customer import DIRECTED, KIND_COLOUR
-from graph360.views.render import (
-    BIG,
-    GREY,
-    PALETTE,
-    Graph,
-    LegendItem,
-    cap,
-    cluster_layout,
-    scale,
-    text,
-)
+from graph360.views.render import GREY, PALETTE, Graph, LegendItem, more, ring, scale, text
 
-__all__ = ["GRAPHQL", "MAX_EDGES", "MAX_NODES", "build", "render"]
+__all__ = ["GRAPHQL", "PER_INFLUENCER", "build", "render"]
 
 #: The GraphQL query that gives this view's data (the API's ``influencers`` root field).
 GRAPHQL = """\
@@ -62,24 +53,28 @@ query InfluenceView($first: Int) {
 }
 """
 
-#: Default caps: a page a browser lays out in seconds.
-MAX_NODES, MAX_EDGES = INFLUENCE_MAX_NODES, INFLUENCE_MAX_EDGES
-#: People beyond this many (by PageRank) are drawn without a label (name in the tooltip).
-LABELLED = 150
+#: People drawn around each top influencer (the most influential of those related to them);
+#: the rest are one "+N more" node per influencer.
+PER_INFLUENCER = INFLUENCE_PER_INFLUENCER
+#: Canvas units: the side of each influencer's cell in the grid, the radius of its ring.
+CELL, RADIUS = 340.0, 118.0
 
 
 def build(
     store: GraphStore,
     *,
     first: int = 25,
-    max_nodes: int = MAX_NODES,
-    max_edges: int = MAX_EDGES,
+    per_influencer: int = PER_INFLUENCER,
     now: dt.datetime | None = None,
 ) -> Graph:
-    """The view's graph: the ``first`` top influencers and everyone related to them.
+    """The view's graph: the ``first`` top influencers, each with the ``per_influencer`` most
+    influential people related to them around it and one "+N more" node for the rest.
 
-    Works on frames (one pass per list, no per-row queries): 5,000 people and 20,000
-    relationships build in well under a second (bench/views.py).
+    A summary at any size: at most ``first`` x (``per_influencer`` + 2) nodes, whatever the
+    fan-out. Each related person is drawn once, around the influencer they are most strongly
+    related to; relationships between two top influencers are drawn too. Laid out here: the
+    influencers on a grid, community by community, each with its ring of people (no physics).
+    Works on frames (one pass per list, no per-row queries).
     """
     now = now or utc_now()
     notes: list[str] = []
@@ -115,30 +110,35 @@ def build(
         [pd.to_numeric(top.set_index("customer_id")["pagerank"]).fillna(0.0), pagerank]
     )
     score = pagerank[~pagerank.index.duplicated()].to_dict()
+    raw["weight"] = pd.to_numeric(raw["weight"], errors="coerce").fillna(1.0)
 
-    # Nodes first by PageRank (the top influencers always stay), edges by weight; among equal
-    # weights, those between more influential people first.
-    weight = pd.to_numeric(raw["weight"], errors="coerce").fillna(1.0).to_numpy()
-    sources, targets, kinds = (raw[c].to_numpy() for c in ("source", "target", "kind"))
-    ids = list(dict.fromkeys([*top_ids, *sources, *targets]))
-    skeleton = [{"id": c, "_rank": score.get(c, 0.0)} for c in ids]
-    pull = raw["source"].map(score).to_numpy() + raw["target"].map(score).to_numpy()
-    order = np.argsort(-pull, kind="stable")
-    links = [
-        {"from": s, "to": t, "_kind": k, "_weight": float(w)}
-        for s, t, k, w in zip(
-            sources[order], targets[order], kinds[order], weight[order], strict=True
-        )
-    ]
-    kept, links, capped = cap(
-        skeleton, links, max_nodes=max_nodes, max_edges=max_edges, keep=top_ids
+    # Each relationship seen from its top-influencer end (both ends when both are).
+    leaders = set(top_ids)
+    seen = pd.concat(
+        [
+            raw[raw["source"].isin(leaders)].assign(leader=raw["source"], other=raw["target"]),
+            raw[raw["target"].isin(leaders)].assign(leader=raw["target"], other=raw["source"]),
+        ],
+        ignore_index=True,
     )
-    if capped.capped:
-        notes.append(capped.note("people", "relationships"))
+    between = raw[raw["source"].isin(leaders) & raw["target"].isin(leaders)]
+    related = seen[~seen["other"].isin(leaders)].copy()
+    related["score"] = related["other"].map(score).fillna(0.0)
+    related["leader_score"] = related["leader"].map(score).fillna(0.0)
+    # Drawn once, around the influencer with the heaviest relationship (then the strongest).
+    home = related.sort_values(
+        ["other", "weight", "leader_score"], ascending=[True, False, False], kind="stable"
+    ).drop_duplicates("other")
+    home = home.sort_values(["leader", "score"], ascending=[True, False], kind="stable")
+    home = home[home.groupby("leader").cumcount() < per_influencer]
+    drawn = set(home["other"])
+    hidden = related[~related["other"].isin(drawn)].groupby("leader")["other"].nunique().to_dict()
+    people_total = related["other"].nunique()
 
-    kept_ids = [n["id"] for n in kept]
+    kept_ids = [*top_ids, *home["other"].tolist()]
     people = _people(store, kept_ids, computed).reindex(kept_ids)
     community = people["community"].astype(object).where(people["community"].notna(), None)
+    group_of = dict(zip(kept_ids, community.tolist(), strict=True))
     communities = Counter(community.tolist())
     coloured = [
         c
@@ -147,8 +147,7 @@ def build(
     ][: len(PALETTE)]
     colour = {c: PALETTE[i] for i, c in enumerate(coloured)}
     highest = max((score.get(c, 0.0) for c in kept_ids), default=0.0)
-    leaders = set(top_ids)
-    labelled = set(sorted(kept_ids, key=lambda c: -score.get(c, 0.0))[:LABELLED]) | leaders
+    at = _positions(top_ids, home, group_of, hidden)
 
     nodes = []
     for c, name, rank, reach, group, segment in zip(
@@ -166,9 +165,9 @@ def build(
         nodes.append(
             {
                 "id": c,
-                "label": (f"#{rank} {name}" if is_top and rank else name) if c in labelled else "",
+                "label": f"#{rank} {name}" if is_top and rank else name,
                 "heading": name,
-                # Written out rather than with lines(): thousands of nodes, one f-string each.
+                # Written out rather than with lines(): one f-string per node.
                 "title": (
                     f"{name}\n{'Top influencer' if is_top else 'Related to a top influencer'}"
                     f"\nCustomer id: {c}"
@@ -181,29 +180,44 @@ def build(
                 "color": colour.get(group, GREY),
                 "size": scale(score.get(c, 0.0), highest, low=5, high=45),
                 "borderWidth": 3 if is_top else 1,
-                "_group": group,
+                "x": at[c][0],
+                "y": at[c][1],
+                "font": {"size": 24} if is_top else {"size": 14},
+                "priority": 1000 - (rank or 999) if is_top else score.get(c, 0.0) / (highest or 1),
             }
         )
-        if is_top:
-            nodes[-1]["font"] = {"size": 16}
+    names = dict(zip(kept_ids, (n["heading"] for n in nodes), strict=True))
+    for leader in top_ids:
+        if hidden.get(leader):
+            node = more(
+                f"m:{leader}",
+                hidden[leader],
+                f"people related to {names[leader]}",
+                f"the customer view: graph360 view customer {leader}",
+                color=colour.get(group_of[leader], GREY),
+            )
+            node["x"], node["y"] = at[f"m:{leader}"]
+            node["font"] = {"size": 18, "color": "#57606a"}
+            nodes.append(node)
+    links = pd.concat([home, between.assign(leader=between["source"])], ignore_index=True)
     edges = [
         {
-            "from": e["from"],
-            "to": e["to"],
-            "title": f"{e['_kind']} relationship\nWeight: {e['_weight']:,.2f}",
-            "color": KIND_COLOUR.get(e["_kind"], "#7f7f7f"),
-            "width": round(0.5 + min(e["_weight"], 4.0), 2),
-            "arrows": "to" if e["_kind"] in DIRECTED else "",
+            "from": s,
+            "to": t,
+            "title": f"{k} relationship\nWeight: {w:,.2f}",
+            "color": KIND_COLOUR.get(k, "#7f7f7f"),
+            "width": round(0.5 + min(w, 4.0), 2),
+            "arrows": "to" if k in DIRECTED else "",
         }
-        for e in links
+        for s, t, k, w in zip(
+            links["source"], links["target"], links["kind"], links["weight"], strict=True
+        )
     ]
-    # A big network is laid out here, by community (no physics: a browser would take minutes
-    # to simulate thousands of nodes); a small one is left to vis-network's physics.
-    physics = len(nodes) <= BIG
-    if not physics:
-        xs, ys = cluster_layout([n["_group"] for n in nodes])
-        for node, x, y in zip(nodes, xs.tolist(), ys.tolist(), strict=True):
-            node["x"], node["y"] = round(x, 1), round(y, 1)
+    edges += [
+        {"from": leader, "to": f"m:{leader}", "color": GREY, "dashes": True, "width": 1}
+        for leader in top_ids
+        if hidden.get(leader)
+    ]
 
     legend = [
         *(
@@ -216,6 +230,12 @@ def build(
             note=f"{sum(n for c, n in communities.items() if c not in colour):,} shown",
         ),
         LegendItem("Node size: PageRank", PALETTE[0], "size", note="thick border: top influencer"),
+        LegendItem(
+            "+N more: the other people related to an influencer",
+            GREY,
+            "ring",
+            note="open the influencer's customer view for them",
+        ),
         *(
             LegendItem(
                 f"Relationship: {kind}",
@@ -225,13 +245,12 @@ def build(
             )
             for kind, colour_ in KIND_COLOUR.items()
         ),
+        LegendItem("Position: each influencer with its people, by community", GREY, "box"),
     ]
-    if not physics:
-        legend.append(LegendItem("Position: grouped by community", GREY, "box"))
     facts = [
         ("Top influencers", text(len(top_ids))),
-        ("People shown", f"{capped.nodes_shown:,} of {capped.nodes_total:,}"),
-        ("Relationships shown", f"{capped.edges_shown:,} of {capped.edges_total:,}"),
+        ("People shown", f"{len(drawn):,} of the {people_total:,} related to them"),
+        ("Per influencer", f"at most {per_influencer} (the most influential)"),
         ("Communities shown", text(len(communities))),
         ("Influence computed", text(scored_at) if scored_at else "—"),
     ]
@@ -245,8 +264,9 @@ def build(
         view="influence",
         title="Influencers and their network",
         subtitle=(
-            f"The {len(top_ids)} most influential customers (weighted PageRank) and everyone "
-            "related to them; size by PageRank, colour by community."
+            f"The {len(top_ids)} most influential customers (weighted PageRank), each with the "
+            f"{per_influencer} most influential people related to them; size by PageRank, colour "
+            "by community."
         ),
         as_of=now,
         nodes=nodes,
@@ -256,15 +276,28 @@ def build(
         variables={"first": first},
         facts=facts,
         notes=notes,
-        physics=physics,
-        # Many small components: vis-network's improved layout gives up on them (and says so).
-        # Shared by every node and edge (smaller pages than per-item settings).
-        options={
-            "layout": {"improvedLayout": False},
-            "nodes": {"font": {"size": 11}},
-            "edges": {"color": {"opacity": 0.6}},
-        },
+        # Shared by every edge (smaller pages than per-item settings).
+        options={"edges": {"color": {"opacity": 0.7}}},
     )
+
+
+def _positions(
+    top_ids: list[str], home: pd.DataFrame, group_of: dict[str, Any], hidden: dict[str, int]
+) -> dict[str, tuple[float, float]]:
+    """The influencers on a grid (community by community, most influential first), each
+    with its people and its "+N more" node on a ring around it."""
+    order = sorted(range(len(top_ids)), key=lambda i: (_order(group_of[top_ids[i]]), i))
+    columns = max(1, math.ceil(math.sqrt(len(top_ids) * 1.4)))
+    around = home.groupby("leader", sort=False)["other"].apply(list).to_dict()
+    at: dict[str, tuple[float, float]] = {}
+    for cell, i in enumerate(order):
+        leader = top_ids[i]
+        cx, cy = (cell % columns) * CELL, (cell // columns) * CELL * 0.85
+        at[leader] = (cx, cy)
+        ring_ids = [*around.get(leader, []), *([f"m:{leader}"] if hidden.get(leader) else [])]
+        for key, (x, y, _) in zip(ring_ids, ring(len(ring_ids), RADIUS), strict=True):
+            at[key] = (round(cx + x, 1), round(cy + y, 1))
+    return at
 
 
 def render(store: GraphStore, **params: Any) -> str:

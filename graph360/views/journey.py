@@ -6,8 +6,10 @@ step, drop-off, over the chosen period) and the ownership audit
 (:func:`graph360.analytics.ownership.ownership_audit`: owner status, traffic, customers stuck,
 value at stake, likely owner). An unowned step is red, drawn with a dashed border and labelled
 UNOWNED; a step with several owners is orange, labelled CONFLICT; colour is never the only
-sign. Steps are laid out left to right in position order, owners above them (a fixed layout:
-no physics).
+sign. Steps are laid out left to right in position order, owners above them (a
+fixed layout: no physics); long step names wrap, and a step people reached without the step
+before says how many ("arrived directly: 261"), so a step bigger than the one before does not
+read as an error.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from graph360.analytics.mood import StepMood
 from graph360.analytics.ownership import ownership_audit
 from graph360.periods import parse_period, utc_now
 from graph360.store.base import GraphStore
-from graph360.views.render import Graph, LegendItem, lines, scale, text
+from graph360.views.render import Graph, LegendItem, lines, scale, text, wrap
 
 __all__ = ["GRAPHQL", "build", "render"]
 
@@ -58,7 +60,7 @@ CONFLICT = "#f28e2b"
 DEPARTMENT = "#9c755f"
 STATUS_COLOUR = {"owned": OWNED, "unowned": UNOWNED, "conflict": CONFLICT}
 STEP_GAP = 260
-OWNER_ROW = -170
+OWNER_ROW = -210
 
 
 def build(
@@ -93,13 +95,15 @@ def build(
         traffic = gap.touchpoints if gap else 0
         name = step.step or step.step_id
         mark = {"unowned": "UNOWNED", "conflict": f"CONFLICT: {len(step.owners)} owners"}
-        label = f"{step.position}. {name}\n{traffic:,} touchpoints"
+        label = f"{wrap(f'{step.position}. {name}')}\n{traffic:,} touchpoints"
+        if i and step.without_previous:
+            label += f"\narrived directly: {step.without_previous:,}"
         if status in mark:
             label += f"\n⚠ {mark[status]}"
         mood = step.mood
         if mood is not None and mood.share_negative is not None and mood.share_negative >= ANGRY:
             label += f"\n☹ {mood.share_negative:.0%} negative"
-        x = i * STEP_GAP
+        x, y = i * STEP_GAP, 0
         node: dict[str, Any] = {
             "id": f"s:{step.step_id}",
             "label": label,
@@ -114,7 +118,7 @@ def build(
                     step.customers,
                 ),
                 ("Conversion from the previous step", _share(step.conversion)),
-                ("Reached it without the previous step", step.without_previous),
+                ("Arrived directly (skipped the step before)", step.without_previous),
                 ("Out of order", step.out_of_order),
                 ("Median time from the previous step", _duration(step.median_seconds)),
                 (
@@ -134,19 +138,20 @@ def build(
             "color": STATUS_COLOUR[status],
             "size": scale(traffic, top, low=14, high=45),
             "x": x,
-            "y": 0,
-            "font": {"size": 20},
+            "y": y,
+            "font": {"size": 22},
             "borderWidth": 1,
+            "priority": 100,
         }
         if status == "unowned":
             node["borderWidth"] = 4
             node["shapeProperties"] = {"borderDashes": [6, 4]}
             node["color"] = {"background": UNOWNED, "border": "#7a0000"}
-            node["font"] = {"size": 21, "color": UNOWNED}
+            node["font"] = {"size": 22, "color": UNOWNED}
         elif status == "conflict":
             node["borderWidth"] = 4
             node["color"] = {"background": CONFLICT, "border": "#8a4b00"}
-            node["font"] = {"size": 21, "color": "#8a4b00"}
+            node["font"] = {"size": 22, "color": "#8a4b00"}
         nodes.append(node)
         owner_names = gap.owner_names if gap else step.owners
         for owner, owner_name in zip(step.owners, owner_names, strict=False):
@@ -156,7 +161,7 @@ def build(
                 {
                     "from": f"d:{owner}",
                     "to": f"s:{step.step_id}",
-                    "label": "owns",
+                    "heading": f"{owner_name} owns {name}",
                     "title": f"{owner_name} owns {name}",
                     "color": CONFLICT if status == "conflict" else "#8c96a3",
                     "width": 2,
@@ -171,6 +176,8 @@ def build(
                     "from": f"d:{gap.likely_owner}",
                     "to": f"s:{step.step_id}",
                     "label": "likely owner?",
+                    "font": {"size": 16},
+                    "priority": 40,
                     "title": f"Likely owner: {gap.likely_owner_name} ({gap.inferred_from})",
                     "color": UNOWNED if status == "unowned" else CONFLICT,
                     "dashes": [2, 6],
@@ -200,7 +207,8 @@ def build(
                     "color": "#57606a",
                     "width": round(1 + 7 * (step.conversion or 0.0), 2),
                     "arrows": "to",
-                    "font": {"size": 15, "strokeWidth": 4, "vadjust": -14},
+                    "font": {"size": 19},
+                    "priority": 50,
                 }
             )
 
@@ -208,8 +216,8 @@ def build(
     placed: list[float] = []
     for owner, xs in sorted(owned_at.items(), key=lambda kv: (sum(kv[1]) / len(kv[1]), kv[0])):
         x = sum(xs) / len(xs)
-        while any(abs(x - other) < 170 for other in placed):
-            x += 170
+        while any(abs(x - other) < 180 for other in placed):
+            x += 180
         placed.append(x)
         nodes.append(
             {
@@ -222,9 +230,10 @@ def build(
                 ),
                 "shape": "box",
                 "color": DEPARTMENT,
-                "font": {"color": "#ffffff", "size": 18},
+                "font": {"color": "#ffffff", "size": 20, "background": "none"},
                 "x": x,
                 "y": OWNER_ROW,
+                "priority": 90,
             }
         )
 
@@ -271,11 +280,6 @@ def build(
         },
         facts=facts,
         notes=notes,
-        physics=False,
-        options={
-            "edges": {"smooth": False, "font": {"size": 14}},
-            "layout": {"improvedLayout": False},
-        },
     )
 
 

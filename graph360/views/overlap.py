@@ -1,6 +1,11 @@
 """The overlap view: departments (or divisions) as nodes sized by the customers they reached,
 edges weighted by the customers two of them share, with their contact collisions.
 
+Readable at every size: the units on a circle (division by division, laid out here), edges as
+wide as the customers shared and coloured on a collision-rate scale (collision customers / shared
+customers, five steps split at the quintiles of the rates), so the colours tell pairs apart;
+the pairs with the most collisions keep their label where two would overlap.
+
 Every figure comes from :mod:`graph360.analytics.overlap` (its definitions of *reached*,
 *overlap* and *contact collision* hold here unchanged): :func:`reach` and
 :func:`pairwise_overlap` for audiences and shared customers, :func:`contact_collisions` for the
@@ -11,7 +16,11 @@ figures in the side panel.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import math
 from typing import Any
+
+import numpy as np
 
 from graph360.analytics.overlap import (
     contact_collisions,
@@ -21,7 +30,7 @@ from graph360.analytics.overlap import (
 )
 from graph360.periods import Period, parse_period, parse_window, utc_now
 from graph360.store.base import GraphStore
-from graph360.views.render import PALETTE, Graph, LegendItem, lines, scale, text
+from graph360.views.render import PALETTE, Graph, LegendItem, lines, ring, scale, text
 
 __all__ = ["GRAPHQL", "build", "render"]
 
@@ -47,7 +56,9 @@ query OverlapView($by: Grouping!, $since: DateOrTime, $until: DateOrTime, $windo
 """
 
 SHARED = "#8c96a3"
-COLLIDING = "#d62728"
+#: The collision-rate scale, light to dark (ColorBrewer OrRd, its palest step left out: a line
+#: must show on white).
+RATE_COLOURS = ("#fdd49e", "#fdbb84", "#fc8d59", "#e34a33", "#b30000")
 
 
 def build(
@@ -89,6 +100,10 @@ def build(
     colour = {g: PALETTE[i % len(PALETTE)] for i, g in enumerate(groups)}
 
     top = int(sizes.max()) if len(sizes) else 0
+    # Laid out on a circle, division by division, wide enough for every name.
+    order = sorted(range(len(ids)), key=lambda i: (groups.index(group_of[ids[i]]), i))
+    radius = max(320.0, len(ids) * 150 / (2 * math.pi))
+    at = {ids[i]: xy for i, xy in zip(order, ring(len(ids), radius), strict=True)}
     involved = {u: 0 for u in ids}
     for pair in collisions.pairs:
         involved[pair["unit_a"]] += pair["customers"]
@@ -113,10 +128,20 @@ def build(
                 "color": colour[group_of[unit]],
                 "size": scale(int(size), top, low=12, high=55),
                 "borderWidth": 3 if involved[unit] else 1,
+                "x": at[unit][0],
+                "y": at[unit][1],
+                "font": {"size": 16},
+                "priority": 100,
             }
         )
 
     most = max((p["both"] for p in pairs), default=0)
+    rates = {}  # collision customers / shared customers, per pair with collisions
+    for pair in pairs:
+        key = frozenset((pair["unit_a"], pair["unit_b"]))
+        if pair["both"] and key in colliding:
+            rates[key] = colliding[key]["customers"] / pair["both"]
+    bins = _bins(list(rates.values()))
     edges = []
     for pair in pairs:
         key = frozenset((pair["unit_a"], pair["unit_b"]))
@@ -124,9 +149,10 @@ def build(
         if pair["both"] == 0 and hit is None:
             continue
         tip = advice.get(key)
+        rate = rates.get(key)
         label = f"{pair['both']:,} shared"
-        if hit:
-            label += f"\n{hit['customers']:,} collisions"
+        if rate is not None:
+            label += f"\n{_pct(rate)} collide"
         edges.append(
             {
                 "id": f"{pair['unit_a']}|{pair['unit_b']}",
@@ -146,6 +172,7 @@ def build(
                         f"Collisions within {window_hours:g} h",
                         hit["customers"] if hit else 0,
                     ),
+                    ("Collision rate (of the shared customers)", _pct(rate) if rate else "0%"),
                     (f"{pair['name_a']} first", hit["a_first"]) if hit else None,
                     (f"{pair['name_b']} first", hit["b_first"]) if hit else None,
                     ("Median closest gap (h)", hit["median_gap_hours"]) if hit else None,
@@ -153,9 +180,8 @@ def build(
                     ("Why", tip["reason"]) if tip else None,
                 ),
                 "width": round(1 + 11 * (pair["both"] / most), 2) if most else 1,
-                "color": COLLIDING if hit else SHARED,
-                "dashes": False,
-                "_weight": pair["both"],
+                "color": SHARED if rate is None else _colour(rate, bins),
+                "priority": (hit["customers"] if hit else 0) + pair["both"] / (most + 1),
             }
         )
 
@@ -169,12 +195,24 @@ def build(
             "size",
             note="campaign targets and touchpoints it handled or ran; thick border: in collisions",
         ),
-        LegendItem("Customers shared by two units", SHARED, "line", note="width: shared customers"),
         LegendItem(
-            f"Shared, with contact collisions within {window_hours:g} h",
-            COLLIDING,
+            "Customers shared by two units",
+            SHARED,
             "line",
-            note="contacted by both units that close together; click for the figures",
+            note="width: shared customers; grey: no contact collisions",
+        ),
+        *(
+            LegendItem(
+                f"Collision rate {_pct(low)} to {_pct(high)}",
+                colour_,
+                "line",
+                note=f"of the shared customers, contacted by both within {window_hours:g} h"
+                if i == len(bins) - 1
+                else "",
+            )
+            for i, ((low, high), colour_) in enumerate(
+                zip(bins, RATE_COLOURS[len(RATE_COLOURS) - len(bins) :], strict=True)
+            )
         ),
     ]
     facts = [
@@ -205,10 +243,7 @@ def build(
         },
         facts=facts,
         notes=[] if edges else [f"No two {unit_word} share a customer in this period."],
-        options={
-            "physics": {"barnesHut": {"springLength": 260, "gravitationalConstant": -9000}},
-            "edges": {"font": {"size": 12, "strokeWidth": 3}},
-        },
+        options={"edges": {"font": {"size": 13}}},
     )
 
 
@@ -217,6 +252,31 @@ def render(store: GraphStore, **params: Any) -> str:
     from graph360.views.render import to_html
 
     return to_html(build(store, **params))
+
+
+def _bins(rates: list[float]) -> list[tuple[float, float]]:
+    """Up to five steps of collision rate, split at the quintiles of the rates there are
+    (rounded to two significant figures), so each colour marks about as many pairs and the
+    colours tell the pairs apart (not red as soon as one collision exists)."""
+    if not rates:
+        return []
+    cuts = [float(f"{q:.2g}") for q in np.quantile(rates, [0.2, 0.4, 0.6, 0.8])]
+    edges = sorted({0.0, *cuts, float(f"{max(rates):.2g}")})
+    return list(itertools.pairwise(edges))[-len(RATE_COLOURS) :]
+
+
+def _colour(rate: float, bins: list[tuple[float, float]]) -> str:
+    """The scale's colour for ``rate``."""
+    colours = RATE_COLOURS[len(RATE_COLOURS) - len(bins) :]
+    for (_, high), colour in zip(bins, colours, strict=True):
+        if rate <= high:
+            return colour
+    return colours[-1]
+
+
+def _pct(value: float) -> str:
+    """A rate as people read it: one decimal below 10%, none above."""
+    return f"{value:.1%}" if value < 0.1 else f"{value:.0%}"
 
 
 def _ratio(value: float | None) -> str | None:

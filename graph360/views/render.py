@@ -17,9 +17,10 @@ details panel is filled with ``textContent``. A Content-Security-Policy allows o
 own scripts (by hash) and no fetch of any kind, so even a mistake here could not load or run
 anything else.
 
-Big graphs: everything here is one pass over the nodes and edges; :func:`cap` keeps the most
-important nodes and the strongest edges above a threshold and says so on the page; the page
-switches physics off once the layout has stabilised.
+Readable at any size: each view summarises (the most important nodes, the rest as one
+"+212 more" node, :func:`more`) and lays itself out here (:func:`ring`), so the page draws its
+first frame at once with physics off; a node's or edge's ``priority`` says whose label wins
+where two would overlap (the page leaves the other out: assets/view.js).
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ import datetime as dt
 import hashlib
 import json
 import math
-from collections.abc import Iterable, Sequence
+import textwrap
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -40,18 +42,18 @@ import jinja2
 from graph360.display import jsonable, text
 
 __all__ = [
-    "BIG",
     "FONT",
     "GREY",
     "PALETTE",
-    "Cap",
     "Graph",
     "LegendItem",
-    "cap",
-    "cluster_layout",
     "lines",
+    "more",
+    "radial_layout",
+    "ring",
     "scale",
     "to_html",
+    "wrap",
 ]
 
 #: The vis-network build pyvis ships (pyvis is pinned, so this is too).
@@ -72,9 +74,6 @@ PALETTE = (
     "#bab0ac",
 )
 GREY = "#c7c7c7"
-#: Above this many nodes the layout is coarser and faster (no improved layout, straight edges,
-#: fewer stabilisation iterations, edges hidden while dragging).
-BIG = 300
 
 
 @dataclass(frozen=True)
@@ -109,7 +108,6 @@ class Graph:
     variables: dict[str, Any] = field(default_factory=dict)
     facts: list[tuple[str, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    physics: bool = True
     options: dict[str, Any] = field(default_factory=dict)
 
     def node(self, node_id: str) -> dict[str, Any]:
@@ -147,133 +145,128 @@ def scale(value: float, top: float, *, low: float = 10, high: float = 50) -> flo
     return round(low + (high - low) * math.sqrt(min(value / top, 1.0)), 2)
 
 
-@dataclass(frozen=True)
-class Cap:
-    """What a capped view kept: shown of total nodes and edges."""
-
-    nodes_total: int
-    nodes_shown: int
-    edges_total: int
-    edges_shown: int
-
-    @property
-    def capped(self) -> bool:
-        return self.nodes_shown < self.nodes_total or self.edges_shown < self.edges_total
-
-    def note(self, nodes: str = "nodes", edges: str = "edges") -> str | None:
-        """The sentence a capped page shows, None when everything is shown."""
-        if not self.capped:
-            return None
-        return (
-            f"Capped for a readable page: showing {self.nodes_shown:,} of {self.nodes_total:,} "
-            f"{nodes} (most important first) and {self.edges_shown:,} of "
-            f"{self.edges_total:,} {edges} (strongest first)."
-        )
+def ring(
+    count: int, radius: float, *, centre: float = -math.pi / 2, span: float = 2 * math.pi
+) -> list[tuple[float, float, float]]:
+    """``count`` points spread evenly over an arc of ``span`` radians around the angle
+    ``centre``, at ``radius`` from the origin: (x, y, angle) each. A full circle leaves no
+    point on top of the first."""
+    if count <= 0:
+        return []
+    full = span >= 2 * math.pi - 1e-9
+    step = span / count if full else span / max(count - 1, 1)
+    first = centre - (0 if full else span / 2) if count > 1 else centre
+    out = []
+    for i in range(count):
+        angle = first + i * step
+        out.append((round(radius * math.cos(angle), 1), round(radius * math.sin(angle), 1), angle))
+    return out
 
 
-def cap(
-    nodes: list[dict[str, Any]],
-    edges: list[dict[str, Any]],
+#: Canvas units: the ring's radius grows with what is on it; what hangs off it sits this far out.
+RING_STEP, OUTER, SPACING = 100.0, 200.0, 46.0
+
+
+def radial_layout(
+    nodes: dict[str, dict[str, Any]],
+    parent: dict[str, str],
     *,
-    max_nodes: int,
-    max_edges: int,
-    keep: Iterable[str] = (),
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]], Cap]:
-    """Keep at most ``max_nodes`` nodes and ``max_edges`` edges.
+    order: Callable[[str], Any],
+) -> None:
+    """Positions (``x``, ``y``) for every node: the first at the centre, the nodes without a
+    parent on a ring around it (sorted by ``order``), and each node with a parent in its
+    parent's sector just outside the ring, alternating between two radii when a sector is
+    crowded. A ring of N items has room for their labels as N grows."""
+    centre = next(iter(nodes))
+    nodes[centre]["x"], nodes[centre]["y"] = 0, 0
+    children: dict[str, list[str]] = {}
+    for key in nodes:
+        if key in parent:
+            children.setdefault(parent[key], []).append(key)
+    inner = sorted((k for k in nodes if k != centre and k not in parent), key=order)
+    radius = max(260.0, len(inner) * RING_STEP / (2 * math.pi))
+    share = 2 * math.pi / max(len(inner), 1)
+    for key, (x, y, angle) in zip(inner, ring(len(inner), radius), strict=True):
+        nodes[key]["x"], nodes[key]["y"] = x, y
+        hanging = children.get(key, [])
+        far = radius + OUTER
+        span = min(share * 0.9, len(hanging) * SPACING / far)
+        crowded = len(hanging) * SPACING > share * far
+        for i, (cx, cy, _) in enumerate(ring(len(hanging), far, centre=angle, span=span)):
+            stagger = 1.3 if crowded and i % 2 else 1.0
+            nodes[hanging[i]]["x"], nodes[hanging[i]]["y"] = (
+                round(cx * stagger, 1),
+                round(cy * stagger, 1),
+            )
 
-    Nodes in ``keep`` always stay; the others are taken by their ``_rank`` (higher first, ties
-    in the given order). Edges are kept only between kept nodes, the ``_weight``-iest first.
-    One sort of each list: O(n log n), no pairwise checks.
-    """
-    total_nodes, total_edges = len(nodes), len(edges)
-    if total_nodes > max_nodes:
-        pinned = set(keep)
-        first = [n for n in nodes if n["id"] in pinned]
-        rest = [n for n in nodes if n["id"] not in pinned]
-        rest.sort(key=lambda n: -(n.get("_rank") or 0.0))
-        nodes = first + rest[: max(0, max_nodes - len(first))]
-        kept = {n["id"] for n in nodes}
-        edges = [e for e in edges if e["from"] in kept and e["to"] in kept]
-    if len(edges) > max_edges:
-        edges = sorted(edges, key=lambda e: -(e.get("_weight") or 0.0))[: max(0, max_edges)]
-    return nodes, edges, Cap(total_nodes, len(nodes), total_edges, len(edges))
+
+def wrap(label: str, width: int = 18) -> str:
+    """A long name on several short lines (a wide label would cover its neighbours')."""
+    return "\n".join(textwrap.wrap(label, width, break_long_words=False)) or label
 
 
-#: The golden angle: successive points of a sunflower spiral never line up.
-GOLDEN_ANGLE = math.pi * (3 - math.sqrt(5))
-
-
-def cluster_layout(groups: Sequence[Any], *, spacing: float = 28.0) -> tuple[Any, Any]:
-    """Positions (x, y arrays) for items in the given order, grouped by ``groups``.
-
-    Each group is a sunflower disc, its earlier items nearer the centre (give the items most
-    important first). The discs are packed in rows, largest first, each in its own square, so
-    no two groups overlap. Vectorised apart from one step per group: a big network gets a
-    readable layout without a browser simulating physics for minutes (bench/views.py).
-    """
-    import numpy as np
-    import pandas as pd
-
-    n = len(groups)
-    if n == 0:
-        return np.zeros(0), np.zeros(0)
-    keys = pd.Series([("g", g) if g is not None else ("none",) for g in groups], dtype=object)
-    codes, _ = pd.factorize(keys)
-    counts = np.bincount(codes)
-    within = pd.Series(codes).groupby(codes).cumcount().to_numpy()
-    local_r = spacing * np.sqrt(within + 0.5)
-    local_a = within * GOLDEN_ANGLE
-    side = 2 * spacing * np.sqrt(counts + 0.5) + 2 * spacing  # each disc's square
-    order = np.argsort(-counts, kind="stable")
-    width = 1.1 * math.sqrt(float((side**2).sum()))
-    cx, cy = np.zeros(len(counts)), np.zeros(len(counts))
-    x = y = row = 0.0
-    for g in order:
-        if x > 0 and x + side[g] > width:
-            x, y, row = 0.0, y + row, 0.0
-        cx[g], cy[g] = x + side[g] / 2, y + side[g] / 2
-        x, row = x + side[g], max(row, side[g])
-    cx -= (cx.min() + cx.max()) / 2
-    cy -= (cy.min() + cy.max()) / 2
-    return cx[codes] + local_r * np.cos(local_a), cy[codes] + local_r * np.sin(local_a)
+def more(node_id: str, hidden: int, what: str, where: str, *, color: str = GREY) -> dict[str, Any]:
+    """The node that stands for what a view leaves out: "+212 more" and where to see them."""
+    return {
+        "id": node_id,
+        "label": f"+{hidden:,} more",
+        "heading": f"{hidden:,} more {what}",
+        "title": f"{hidden:,} more {what}, not drawn so the page stays readable.\nOpen in {where}",
+        "color": {"background": "#ffffff", "border": color},
+        "shape": "dot",
+        "size": 9,
+        "borderWidth": 2,
+        "shapeProperties": {"borderDashes": [3, 3]},
+        "font": {"size": 15, "color": "#57606a"},
+        "priority": 30,
+    }
 
 
 # --- the page ----------------------------------------------------------------------------------
 
 
 def options(graph: Graph) -> dict[str, Any]:
-    """vis-network options: the shared defaults, coarser for big graphs, then the view's own."""
-    big = len(graph.nodes) > BIG or len(graph.edges) > 3 * BIG
+    """vis-network options: the shared defaults, then the view's own. Every view comes laid
+    out (x, y on its nodes), so physics is off and the first frame is the picture; edges are
+    straight (a click is matched to the line drawn); labels stay horizontal on a white ground
+    (no line strikes through them; a box node's label, inside it, has none); a label smaller
+    than 6 px on screen is not drawn (zoom in for it)."""
+    threshold = {"label": {"drawThreshold": 7}}
     base: dict[str, Any] = {
         "autoResize": True,
         "nodes": {
             "shape": "dot",
             "borderWidth": 1,
-            "font": {"face": FONT, "size": 14, "color": "#222222"},
+            # A white ground: an edge passing behind a label does not strike it through.
+            "font": {
+                "face": FONT,
+                "size": 14,
+                "color": "#222222",
+                "background": "rgba(255,255,255,0.8)",
+            },
+            "scaling": threshold,
         },
         "edges": {
-            "font": {"face": FONT, "size": 11, "align": "middle", "color": "#333333"},
-            "smooth": False if big else {"enabled": True, "type": "continuous"},
+            "font": {
+                "face": FONT,
+                "size": 12,
+                "align": "horizontal",
+                "color": "#333333",
+                "background": "rgba(255,255,255,0.9)",
+                "strokeWidth": 0,
+            },
+            "smooth": False,
             "color": {"inherit": False},
+            "scaling": threshold,
         },
         "interaction": {
             "hover": True,
             "tooltipDelay": 120,
-            "hideEdgesOnDrag": big,
+            "hideEdgesOnDrag": len(graph.edges) > 1000,
             "multiselect": False,
         },
-        "layout": {"randomSeed": 360, "improvedLayout": not big},
-        "physics": {
-            "enabled": graph.physics,
-            "solver": "barnesHut",
-            "barnesHut": {"gravitationalConstant": -6000, "springLength": 140, "damping": 0.4},
-            "stabilization": {
-                "enabled": graph.physics,
-                "iterations": 250 if big else 1000,
-                "updateInterval": 25,
-                "fit": True,
-            },
-        },
+        "layout": {"improvedLayout": False},
+        "physics": {"enabled": False},
     }
     return _merge(base, graph.options)
 
