@@ -217,3 +217,50 @@ def test_through_the_http_events_endpoint(tmp_path: Path) -> None:
         assert api.gql(query)["customer"]["id"] == ADA
     finally:
         served.close()
+
+
+def test_a_sign_in_loaded_before_its_user_joins_them_when_the_user_comes(
+    store: GraphStore, tmp_path: Path
+) -> None:
+    """The device's visits and its sign-in arrive first, naming shop:U1 nobody has loaded;
+    the shop's record in a later load takes the device's history, logged as an identify."""
+    load_bundle(
+        store,
+        _bundle(tmp_path / "a", VISIT + SIGN_IN, [("ga4_visitor", "P1")]),
+        rejects_path=tmp_path / "r.csv",
+    )
+    early = customer_id_for("ga4_signin:P1>U1")  # the device's customer until then
+    assert _owners(store) == {"ga4_visitor:P1": early, "ga4_signin:P1>U1": early}
+    load_bundle(store, _bundle(tmp_path / "b", SHOP, []), rejects_path=tmp_path / "r.csv")
+    assert _owners(store) == {"shop:U1": ANN, "ga4_visitor:P1": ANN, "ga4_signin:P1>U1": ANN}
+    assert _history(store) == {"Ta0": ANN}
+    entries = [e for e in merges.merge_log(store) if e.kind == "identify"]
+    assert [(e.customer_id, e.other_id, e.records, e.evidence) for e in entries] == [
+        (ANN, early, ["ga4_visitor:P1"], {"via": "ga4_signin:P1>U1"})
+    ]
+
+
+def test_a_live_sign_in_before_its_user_joins_them_when_the_user_comes(
+    store: GraphStore, tmp_path: Path
+) -> None:
+    """Live, in the order a site sends them: visits, the sign-in naming a shop record the
+    graph does not hold yet, then an event carrying that shop record."""
+    load_bundle(store, _bundle(tmp_path / "a", BOB_SHOP, []), rejects_path=tmp_path / "r.csv")
+    for event in [_event(0, VISIT[0]), _event(1, SIGN_IN[0])]:
+        outcomes, _ = apply_events(store, [event])
+        assert [o.status for o in outcomes] == ["recorded"]
+    early = VISITOR  # the visit came first: the device's customer is the visitor's
+    assert _owners(store)["ga4_signin:P1>U1"] == early
+    outcomes, _ = apply_events(store, [_event(2, SHOP[0])])
+    assert [(o.status, o.customer_id) for o in outcomes] == [("recorded", ANN)]
+    assert _owners(store) == {
+        "shop:U2": BOB,
+        "shop:U1": ANN,
+        "ga4_visitor:P1": ANN,
+        "ga4_signin:P1>U1": ANN,
+    }
+    assert _history(store) == {"L0": ANN, "L1": ANN, "L2": ANN}
+    entries = [e for e in merges.merge_log(store) if e.kind == "identify"]
+    assert [(e.customer_id, e.other_id, e.records) for e in entries] == [
+        (ANN, early, ["ga4_visitor:P1"])
+    ]
