@@ -264,3 +264,55 @@ def test_a_live_sign_in_before_its_user_joins_them_when_the_user_comes(
     assert [(e.customer_id, e.other_id, e.records) for e in entries] == [
         (ANN, early, ["ga4_visitor:P1"])
     ]
+
+
+SIGN_IN_GQL = """mutation($batch: [TouchpointEventInput!]!) {
+  recordTouchpoints(batch: $batch) { recorded rejected events { status customerId reasons } }
+}"""
+
+
+def test_through_graphql_record_touchpoint_and_record_touchpoints(tmp_path: Path) -> None:
+    """The real ASGI app: GraphQL's customer input carries pseudoId and identifiedAs through
+    the loader's rules (a malformed identifiedAs is refused with its reason)."""
+    served = serve(tiny_store(tmp_path), tmp_path)
+    api = next(served)
+    try:
+
+        def event(i: int, **record: str) -> dict:
+            return {
+                "touchpointId": f"G{i}",
+                "at": f"2026-07-01T09:0{i}:00Z",
+                "channel": "web",
+                "kind": "page_view",
+                "customer": record,
+            }
+
+        visit = {"source": "ga4_visitor", "customerId": "D7", "pseudoId": "D7"}
+        sign_in = {
+            "source": "ga4_signin",
+            "customerId": "D7>1",
+            "pseudoId": "D7",
+            "identifiedAs": "crm:1",
+        }
+        batch = [event(0, **visit), event(1, **{**sign_in, "identifiedAs": "1"})]
+        answer = api.gql(SIGN_IN_GQL, {"batch": batch})["recordTouchpoints"]
+        assert (answer["recorded"], answer["rejected"]) == (1, 1)
+        assert answer["events"][1]["reasons"] == [
+            "customer: identified_as is 'source:customer_id', not '1'",
+            "unknown customer 'ga4_signin:D7>1'",  # the touchpoint's, its record refused
+        ]
+        record = """mutation($tp: TouchpointInput!, $customer: CustomerRecordInput) {
+          recordTouchpoint(touchpoint: $tp, customer: $customer) {
+            customerId customer mergedCustomerIds } }"""
+        tp = {k: v for k, v in event(2).items() if k != "customer"}
+        done = api.gql(record, {"tp": tp, "customer": sign_in})["recordTouchpoint"]
+        # the sign-in bridged the visitor's customer and Ada's: folded into hers
+        assert done == {
+            "customerId": ADA,
+            "customer": "merged",
+            "mergedCustomerIds": [customer_id_for("ga4_visitor:D7")],
+        }
+        assert {"G0", "G2"} <= set(card_touchpoints(api, "crm:1"))
+        assert api.gql('{ customer(ref: "ga4_visitor:D7") { id } }')["customer"]["id"] == ADA
+    finally:
+        served.close()
