@@ -19,6 +19,8 @@ import pyarrow.json as pajson
 import pyarrow.parquet as pq
 import pytest
 
+from graph360 import merges
+from graph360.ingest.identity import customer_id_for
 from graph360.ingest.load import load_bundle
 from graph360.store import GraphStore
 
@@ -244,8 +246,8 @@ def test_freshdesk_tickets(store: GraphStore, tmp_path: Path) -> None:
 
 def test_ga4_ndjson_events_with_microsecond_times(store: GraphStore, tmp_path: Path) -> None:
     report, rejects = load(store, "ga4", tmp_path)
-    # Hannah's canonical record and the one device that never signs in
-    assert counts(report) == {"customers": (2, 2, 0), "touchpoints": (6, 5, 1)}
+    # Hannah's canonical record, two devices' visitor records, one device's sign-in as her
+    assert counts(report) == {"customers": (4, 4, 0), "touchpoints": (6, 5, 1)}
     events = EXPORTS / "ga4" / "events_20260701.ndjson"
     assert [(r["reason"], r["origin"]) for r in rejects] == [
         ("unparseable date in at: '17828940x0000000'", events.name + ":7")
@@ -255,14 +257,34 @@ def test_ga4_ndjson_events_with_microsecond_times(store: GraphStore, tmp_path: P
     first = touchpoints.iloc[0]
     assert str(first["at"]) == "2026-07-01 08:15:00.123456"
     assert first["kind"] == "page_view"
-    records = store.all_nodes("SourceRecord")
-    assert set(records["record_key"]) == {"shop:7001234567890", "ga4_visitor:5550001111.1782894000"}
-    # the device that signed in: its two anonymous events before the login joined Hannah
-    by_source = touchpoints.groupby("source")["kind"].apply(list).to_dict()
-    assert by_source == {
-        "shop": ["page_view", "view_item", "login", "add_to_cart"],
-        "ga4_visitor": ["page_view"],
+    hannah = customer_id_for("shop:7001234567890")
+    records = {r["record_key"]: r for r in store.query("identity_records")}
+    device = "1234567890.1782893700"
+    assert {k: r["customer_id"] for k, r in records.items()} == {
+        "shop:7001234567890": hannah,
+        f"ga4_visitor:{device}": hannah,
+        f"ga4_signin:{device}>7001234567890": hannah,
+        # a device that never signs in stays a visitor of its own
+        "ga4_visitor:5550001111.1782894000": customer_id_for("ga4_visitor:5550001111.1782894000"),
     }
+    # the sign-in names the user by the source bundle.toml gives the export ({_source})
+    assert records[f"ga4_signin:{device}>7001234567890"]["identified_as"] == "shop:7001234567890"
+    # the device's two anonymous events before the login joined Hannah, logged as identify
+    had = store.all_relationships("HAD")
+    owner = dict(zip(had["to"], had["from"], strict=True))
+    mine = touchpoints[touchpoints["touchpoint_id"].map(owner) == hannah]
+    assert mine[["source", "kind"]].values.tolist() == [
+        ["ga4_visitor", "page_view"],
+        ["ga4_visitor", "view_item"],
+        ["shop", "login"],
+        ["shop", "add_to_cart"],
+    ]
+    (entry,) = merges.merge_log(store)
+    assert (entry.kind, entry.customer_id, entry.records) == (
+        "identify",
+        hannah,
+        [f"ga4_visitor:{device}"],
+    )
 
 
 def test_ga4_parquet_export_maps_as_the_ndjson_one(tmp_path: Path) -> None:
@@ -273,15 +295,23 @@ def test_ga4_parquet_export_maps_as_the_ndjson_one(tmp_path: Path) -> None:
     mapping = load_mapping("ga4_events")
     from_json = apply_mapping(mapping, EXPORTS / "ga4" / "events_20260701.ndjson")
     from_parquet = apply_mapping(mapping, tmp_path / "events_20260701.parquet")
-    columns = [c for c in from_json["touchpoints.csv"].columns if c != "_origin"]
-    json_rows = from_json["touchpoints.csv"][columns].to_dict("records")
-    parquet_rows = from_parquet["touchpoints.csv"][columns].to_dict("records")
-    assert parquet_rows == json_rows
-    home = [r for r in json_rows if r["page"] == "https://shop.example.com/"]
+    for file in ("touchpoints.csv", "customers.csv"):
+        columns = [c for c in from_json[file].columns if c != "_origin"]
+        assert from_parquet[file][columns].to_dict("records") == (
+            from_json[file][columns].to_dict("records")
+        )
+    rows = from_json["touchpoints.csv"].to_dict("records")
+    home = [r for r in rows if r["page"] == "https://shop.example.com/"]
     assert [(r["source"], r["customer_id"], r["session_id"], r["device"]) for r in home] == [
-        ("web", "7001234567890", "1720000000", "mobile")  # signed in later in the export
+        ("ga4_visitor", "1234567890.1782893700", "1720000000", "mobile")
     ]
     assert home[0]["at"] == "2026-07-01T08:15:00.123456+00:00"
+    sign_ins = from_json["customers.csv"]
+    sign_ins = sign_ins[sign_ins["source"] == "ga4_signin"]
+    # no bundle names the user ids' source here: the mapping's own ("web")
+    assert sign_ins[["customer_id", "pseudo_id", "identified_as"]].values.tolist() == [
+        ["1234567890.1782893700>7001234567890", "1234567890.1782893700", "web:7001234567890"]
+    ]
     assert isinstance(table.schema.field("event_params").type, pa.ListType)
 
 

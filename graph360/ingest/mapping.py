@@ -54,8 +54,9 @@ this order:
 A value a transform cannot handle (a date that does not match its format, a number that is not
 a number) is written **raw**, never dropped and never blanked, so the loader rejects that row
 with a reason and a line number. Templates (``template`` and ``id``) name columns in braces;
-``{{`` and ``}}`` are literal braces; ``{_line}`` is the row's physical line and ``{_file}`` the
-export's file name. A ``template`` result is trimmed and runs of spaces collapse (so a missing
+``{{`` and ``}}`` are literal braces; ``{_line}`` is the row's physical line, ``{_file}`` the
+export's file name and ``{_source}`` the mapping's source (or the one bundle.toml gives this
+export: a GA4 sign-in names the shop's record by it). A ``template`` result is trimmed and runs of spaces collapse (so a missing
 middle name leaves no double space); an ``id`` is used exactly as rendered, and with
 ``digest = 16`` becomes its literal prefix plus the first 16 hex digits of a SHA-1 of the
 rendered text (for ids that would otherwise be long). An id built from columns is
@@ -246,7 +247,7 @@ CREATABLE = {
     "journey_steps": "step_id",
 }
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
-_PSEUDO = frozenset({"_line", "_file"})
+_PSEUDO = frozenset({"_line", "_file", "_source"})
 _TIME_DIRECTIVES = ("%H", "%I", "%M", "%S", "%p", "%f", "%X", "%c", "%T", "%R")
 
 
@@ -996,6 +997,7 @@ def map_export(
             origin,
             mapping.timezone,
             lookups,
+            mapping.source,
         )
         rows, kept = _output_rows(out, sub, broken[take])
         take = take[kept]
@@ -1153,12 +1155,15 @@ class _Context:
     file: str
     timezone: str | None = None
     lookups: _Lookups | None = None
+    source: str = ""
 
     def column(self, name: str) -> pd.Series:
         if name == "_line":
             return _strings(self.lines.astype(str).tolist())
         if name == "_file":
             return _strings([self.file] * len(self.frame))
+        if name == "_source":
+            return _strings([self.source] * len(self.frame))
         return self.frame[name]
 
 
