@@ -103,13 +103,14 @@ def test_salesforce_report_footer_is_skipped_with_a_note(store: GraphStore, tmp_
 
 def test_hubspot_contacts(store: GraphStore, tmp_path: Path) -> None:
     report, rejects = load(store, "hubspot", tmp_path)
-    assert counts(report) == {"customers": (3, 2, 1), "consents": (1, 1, 0)}
-    assert report.notes == []  # the blank line between records is no record (pyarrow's read)
+    assert counts(report)["customers"] == (3, 2, 1)
+    assert counts(report)["consents"] == (1, 1, 0)
     export = EXPORTS / "hubspot" / "hubspot-crm-exports-all-contacts-2026-12-01.csv"
-    assert [(r["reason"], r["origin"]) for r in rejects] == [
+    mine = [r for r in rejects if r["file"] == "customers.csv"]
+    assert [(r["reason"], r["origin"]) for r in mine] == [
         ("unparseable date in created_at: '14/07/2026'", export.name + ":6")
     ]
-    assert rejects[0]["raw"] == export_line(export, 6)
+    assert mine[0]["raw"] == export_line(export, 6)
     customers = store.all_nodes("Customer").set_index("email")
     # 01:30 on 29 March 2026 does not exist in London (the clocks went forward at 01:00 GMT):
     # read as 02:00 BST, which is 01:00 UTC
@@ -119,6 +120,58 @@ def test_hubspot_contacts(store: GraphStore, tmp_path: Path) -> None:
     )
     records = store.all_nodes("SourceRecord").set_index("record_key")
     assert records.loc["hubspot:52", "phone"] == "+353871234567"  # the mobile, "087 123 4567"
+
+
+def test_hubspot_deals_are_accounts_their_associated_contacts_hold(
+    store: GraphStore, tmp_path: Path
+) -> None:
+    report, rejects = load(store, "hubspot", tmp_path)
+    assert counts(report) == {
+        "departments": (1, 1, 0),
+        # one row per deal, however many contacts it has
+        "accounts": (4, 3, 1),
+        "customers": (3, 2, 1),
+        # one per associated contact: 51;52, 53 (whose contact was rejected), " 52 ; 99 "
+        "holdings": (5, 3, 2),
+        "consents": (1, 1, 0),
+    }
+    # the blank line between contacts is no record (pyarrow's read); the deals' is noted
+    assert report.notes == [
+        "hubspot-crm-exports-all-deals-2026-12-01.csv: created 1 departments: sales"
+    ]
+    deals = EXPORTS / "hubspot" / "hubspot-crm-exports-all-deals-2026-12-01.csv"
+    assert [
+        (r["file"], r["reason"], r["origin"]) for r in rejects if r["file"] != "customers.csv"
+    ] == [
+        ("accounts.csv", "not a number in value: 'TBD'", deals.name + ":6"),
+        ("holdings.csv", "unknown customer 'hubspot:53'", deals.name + ":4"),
+        ("holdings.csv", "unknown customer 'hubspot:99'", deals.name + ":7"),
+    ]
+    assert [r["raw"] for r in rejects if r["file"] == "holdings.csv"] == [
+        export_line(deals, 4),
+        export_line(deals, 7),
+    ]
+    accounts = store.all_nodes("Account").set_index("account_id")
+    renewal = accounts.loc["hubspot_deal:9001"]
+    # the quoted name spanning two lines, the amount with a thousands separator
+    assert (renewal["name"], renewal["kind"], renewal["status"]) == (
+        "Team licences (renewal)",
+        "deal",
+        "closed_won",
+    )
+    assert renewal["value"] == pytest.approx(1250.0)
+    assert str(renewal["opened_at"]) == "2026-07-01 08:00:00"  # 09:00 in London, BST
+    holds = store.all_relationships("HOLDS")
+    hannah, tomas = (customer_id_for(f"hubspot:{n}") for n in (51, 52))
+    assert sorted(zip(holds["from"], holds["to"], strict=True)) == sorted(
+        [
+            (hannah, "hubspot_deal:9001"),
+            (tomas, "hubspot_deal:9001"),
+            (tomas, "hubspot_deal:9004"),
+        ]
+    )
+    managed = store.all_relationships("MANAGED_BY")
+    assert set(managed["to"]) == {"sales"}
 
 
 def test_mailchimp_audience_status_files_and_activity(store: GraphStore, tmp_path: Path) -> None:

@@ -50,6 +50,7 @@ def test_the_docs_page_names_every_key_the_code_accepts() -> None:
         "field": mapping_module.FIELD_KEYS,
         "where": mapping_module.CONDITION_KEYS,
         "fill_down": mapping_module.FILL_DOWN_KEYS,
+        "split": mapping_module.SPLIT_KEYS,
         "epoch units": mapping_module.EPOCH_UNITS,
         "bundle.toml": mapping_module.MANIFEST_KEYS,
         "sources": mapping_module.SOURCE_KEYS,
