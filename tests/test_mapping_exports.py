@@ -3,10 +3,11 @@
 The fixtures carry the header each product's documentation gives (see each mapping's header
 comment) and the mess real exports have: a byte-order mark, CRLF line ends, quoted values
 spanning lines, blank lines between records, e-mails in any letter case, national and
-international phone numbers. Every test loads the bundle folder (its bundle.toml says which
-mapping reads which file, and what the departments and steps are) into a real store and
-checks the rows in, the rows loaded, the rejects with their reasons, and that the reject
-file holds each rejected record as the export has it.
+international phone numbers (where the export has those: a JSON export has no BOM or quoting,
+a deals or ticket events export no phone numbers). Every test loads the bundle folder (its
+bundle.toml says which mapping reads which file, and what the departments and steps are)
+into a real store and checks the rows in, the rows loaded, the rejects with their reasons,
+and that the reject file holds each rejected record as the export has it.
 """
 
 from __future__ import annotations
@@ -332,6 +333,59 @@ def test_freshdesk_tickets(store: GraphStore, tmp_path: Path) -> None:
         ("unparseable date in at: '2026-08-03 24:10:00'", export.name + ":6")
     ]
     assert rejects[0]["raw"] == export_line(export, 6)
+
+
+def test_intercom_conversations_messages_ratings_and_group_conversations(
+    store: GraphStore, tmp_path: Path
+) -> None:
+    report, rejects = load(store, "intercom", tmp_path)
+    # one row per contact in a conversation; a rating is a touchpoint of its own
+    assert counts(report) == {
+        "departments": (1, 1, 0),
+        "customers": (3, 3, 0),
+        "touchpoints": (8, 7, 1),
+    }
+    export = EXPORTS / "intercom" / "conversations-2026-07.ndjson"
+    # an admin wrote to a contact no export holds
+    assert [(r["reason"], r["origin"]) for r in rejects] == [
+        ("unknown customer 'intercom:6329bdc3fe4e5e2aa8b9a3f0'", export.name + ":5")
+    ]
+    assert rejects[0]["raw"] == export_line(export, 5)
+    touchpoints = store.all_nodes("Touchpoint").set_index("touchpoint_id").sort_index()
+    touchpoints = touchpoints.sort_values("at", kind="stable")
+    hannah, tomas, priya = (
+        customer_id_for(f"intercom:{c}")
+        for c in (
+            "6329bd9ffe4e5e2aa8b9a3c4",
+            "6329bda1fe4e5e2aa8b9a3d7",
+            "6329bdb0fe4e5e2aa8b9a3e1",
+        )
+    )
+    had = store.all_relationships("HAD")
+    owner = dict(zip(had["to"], had["from"], strict=True))
+    seen = [
+        (owner[t], row["kind"], row["channel"], row["outcome"], row["rating"])
+        for t, row in touchpoints.iterrows()
+    ]
+    nan = pytest.approx(float("nan"), nan_ok=True)
+    assert seen == [
+        (hannah, "message", "chat", "resolved", nan),
+        (tomas, "message", "email", "open", nan),
+        (hannah, "outbound", "email", "waiting", nan),
+        (hannah, "csat", "chat", None, 2.0),
+        (tomas, "conversation", "chat", "resolved", nan),  # Priya's group conversation
+        (priya, "message", "chat", "resolved", nan),
+        (priya, "csat", "chat", None, 5.0),
+    ]
+    # HTML bodies as the text a person reads
+    texts = touchpoints[touchpoints["kind"] == "message"]["text"].tolist()
+    assert texts[:2] == [
+        "Hi, my order #1001 has not arrived.\nCan you check?",
+        "Invoice query & refund\nOrder #1002 was charged twice.",
+    ]
+    customers = store.all_nodes("Customer").set_index("customer_id")
+    assert customers.loc[tomas, "email"] == "tomas.obriain@example.ie"
+    assert customers.loc[hannah, "email"] == "hannah.price@gmail.com"
 
 
 def test_ga4_ndjson_events_with_microsecond_times(store: GraphStore, tmp_path: Path) -> None:
