@@ -731,10 +731,11 @@ def _neighbourhood(store: GraphStore, new: pd.DataFrame, references: _References
     keys = sorted(set(new["record_key"]) | references.record_keys | signed_in_as)
     rows = [row for key in keys for row in store.query("identity_record", record_key=key)]
     by_key = pd.DataFrame(rows, columns=list(identity.IDENTITY_COLUMNS))
-    # the sign-ins that named a batch record before it came (their devices are followed too)
-    early = identifiers.sign_ins_naming(store, set(new["record_key"]))
-    early = early.reindex(columns=by_key.columns)
     stored = by_key[by_key["record_key"].isin(set(new["record_key"]))]
+    # the sign-ins that named a new batch record before it came (their devices are followed
+    # too); a stored record met the sign-ins naming it when they came, so it needs no probe
+    fresh = set(new["record_key"]) - set(stored["record_key"])
+    early = identifiers.sign_ins_naming(store, fresh).reindex(columns=by_key.columns)
     emails = set(new["email"].dropna()) | references.emails | set(stored["email"].dropna())
     phones = set(new["phone"].dropna()) | set(stored["phone"].dropna())
     devices = set(new["pseudo_id"].dropna()) | set(stored["pseudo_id"].dropna())
