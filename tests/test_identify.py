@@ -266,6 +266,22 @@ def test_a_live_sign_in_before_its_user_joins_them_when_the_user_comes(
     ]
 
 
+def test_erasing_the_user_drops_the_sign_in_index_entries(
+    store: GraphStore, tmp_path: Path
+) -> None:
+    from graph360 import erasure
+
+    load_bundle(
+        store,
+        _bundle(tmp_path / "b", SHOP + VISIT + SIGN_IN, [("ga4_visitor", "P1")]),
+        rejects_path=tmp_path / "r.csv",
+    )
+    keys = set(store.all_nodes("Identifier")["key"])
+    assert {"signin:shop:U1", "pseudo:P1", "ann@example.org"} <= keys
+    erasure.erase(store, ANN, mode="delete", by="desk-7", reason="request")
+    assert "signin:shop:U1" not in set(store.all_nodes("Identifier")["key"])
+
+
 SIGN_IN_GQL = """mutation($batch: [TouchpointEventInput!]!) {
   recordTouchpoints(batch: $batch) { recorded rejected events { status customerId reasons } }
 }"""
