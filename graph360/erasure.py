@@ -34,6 +34,7 @@ from typing import Any, Literal
 
 from graph360 import facts, suppression
 from graph360.errors import InvalidRequestError
+from graph360.ingest.identifiers import key_of
 from graph360.periods import utc_now
 from graph360.store.base import GraphStore
 
@@ -112,7 +113,9 @@ def erase(
             store.write("erasure_delete_review_pairs", record_key=record)
             store.write("erasure_delete_record", record_key=record)
         shared: set[str] = set()  # still carried by someone else's record: not theirs alone
-        for key in sorted(identifiers["email"] | identifiers["phone"]):
+        # the index's pointer from each record to the sign-ins naming it goes with the record
+        pointers = {key_of("identified_as", record) for record in identifiers["record"]}
+        for key in sorted(identifiers["email"] | identifiers["phone"] | pointers):
             before = store.query("identifier_exists", key=key)
             store.write("drop_uncarried_identifier", key=key)
             if store.query("identifier_exists", key=key):

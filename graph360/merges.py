@@ -136,6 +136,8 @@ def closure(
                 reached |= set(carriers["customer_id"])
         for record in sorted(set(found["identified_as"].dropna())):  # whom sign-ins name
             reached |= {r["customer_id"] for r in store.query("identity_record", record_key=record)}
+        # and the sign-ins naming these records (stored before the record they name)
+        reached |= set(identifiers.sign_ins_naming(store, set(found["record_key"]))["customer_id"])
         frontier = reached - seen
     records = pd.concat(frames, ignore_index=True).drop_duplicates("record_key")
     return records.reset_index(drop=True), placeholders

@@ -217,3 +217,118 @@ def test_through_the_http_events_endpoint(tmp_path: Path) -> None:
         assert api.gql(query)["customer"]["id"] == ADA
     finally:
         served.close()
+
+
+def test_a_sign_in_loaded_before_its_user_joins_them_when_the_user_comes(
+    store: GraphStore, tmp_path: Path
+) -> None:
+    """The device's visits and its sign-in arrive first, naming shop:U1 nobody has loaded;
+    the shop's record in a later load takes the device's history, logged as an identify."""
+    load_bundle(
+        store,
+        _bundle(tmp_path / "a", VISIT + SIGN_IN, [("ga4_visitor", "P1")]),
+        rejects_path=tmp_path / "r.csv",
+    )
+    early = customer_id_for("ga4_signin:P1>U1")  # the device's customer until then
+    assert _owners(store) == {"ga4_visitor:P1": early, "ga4_signin:P1>U1": early}
+    load_bundle(store, _bundle(tmp_path / "b", SHOP, []), rejects_path=tmp_path / "r.csv")
+    assert _owners(store) == {"shop:U1": ANN, "ga4_visitor:P1": ANN, "ga4_signin:P1>U1": ANN}
+    assert _history(store) == {"Ta0": ANN}
+    entries = [e for e in merges.merge_log(store) if e.kind == "identify"]
+    assert [(e.customer_id, e.other_id, e.records, e.evidence) for e in entries] == [
+        (ANN, early, ["ga4_visitor:P1"], {"via": "ga4_signin:P1>U1"})
+    ]
+
+
+def test_a_live_sign_in_before_its_user_joins_them_when_the_user_comes(
+    store: GraphStore, tmp_path: Path
+) -> None:
+    """Live, in the order a site sends them: visits, the sign-in naming a shop record the
+    graph does not hold yet, then an event carrying that shop record."""
+    load_bundle(store, _bundle(tmp_path / "a", BOB_SHOP, []), rejects_path=tmp_path / "r.csv")
+    for event in [_event(0, VISIT[0]), _event(1, SIGN_IN[0])]:
+        outcomes, _ = apply_events(store, [event])
+        assert [o.status for o in outcomes] == ["recorded"]
+    early = VISITOR  # the visit came first: the device's customer is the visitor's
+    assert _owners(store)["ga4_signin:P1>U1"] == early
+    outcomes, _ = apply_events(store, [_event(2, SHOP[0])])
+    assert [(o.status, o.customer_id) for o in outcomes] == [("recorded", ANN)]
+    assert _owners(store) == {
+        "shop:U2": BOB,
+        "shop:U1": ANN,
+        "ga4_visitor:P1": ANN,
+        "ga4_signin:P1>U1": ANN,
+    }
+    assert _history(store) == {"L0": ANN, "L1": ANN, "L2": ANN}
+    entries = [e for e in merges.merge_log(store) if e.kind == "identify"]
+    assert [(e.customer_id, e.other_id, e.records) for e in entries] == [
+        (ANN, early, ["ga4_visitor:P1"])
+    ]
+
+
+def test_erasing_the_user_drops_the_sign_in_index_entries(
+    store: GraphStore, tmp_path: Path
+) -> None:
+    from graph360 import erasure
+
+    load_bundle(
+        store,
+        _bundle(tmp_path / "b", SHOP + VISIT + SIGN_IN, [("ga4_visitor", "P1")]),
+        rejects_path=tmp_path / "r.csv",
+    )
+    keys = set(store.all_nodes("Identifier")["key"])
+    assert {"signin:shop:U1", "pseudo:P1", "ann@example.org"} <= keys
+    erasure.erase(store, ANN, mode="delete", by="desk-7", reason="request")
+    assert "signin:shop:U1" not in set(store.all_nodes("Identifier")["key"])
+
+
+SIGN_IN_GQL = """mutation($batch: [TouchpointEventInput!]!) {
+  recordTouchpoints(batch: $batch) { recorded rejected events { status customerId reasons } }
+}"""
+
+
+def test_through_graphql_record_touchpoint_and_record_touchpoints(tmp_path: Path) -> None:
+    """The real ASGI app: GraphQL's customer input carries pseudoId and identifiedAs through
+    the loader's rules (a malformed identifiedAs is refused with its reason)."""
+    served = serve(tiny_store(tmp_path), tmp_path)
+    api = next(served)
+    try:
+
+        def event(i: int, **record: str) -> dict:
+            return {
+                "touchpointId": f"G{i}",
+                "at": f"2026-07-01T09:0{i}:00Z",
+                "channel": "web",
+                "kind": "page_view",
+                "customer": record,
+            }
+
+        visit = {"source": "ga4_visitor", "customerId": "D7", "pseudoId": "D7"}
+        sign_in = {
+            "source": "ga4_signin",
+            "customerId": "D7>1",
+            "pseudoId": "D7",
+            "identifiedAs": "crm:1",
+        }
+        batch = [event(0, **visit), event(1, **{**sign_in, "identifiedAs": "1"})]
+        answer = api.gql(SIGN_IN_GQL, {"batch": batch})["recordTouchpoints"]
+        assert (answer["recorded"], answer["rejected"]) == (1, 1)
+        assert answer["events"][1]["reasons"] == [
+            "customer: identified_as is 'source:customer_id', not '1'",
+            "unknown customer 'ga4_signin:D7>1'",  # the touchpoint's, its record refused
+        ]
+        record = """mutation($tp: TouchpointInput!, $customer: CustomerRecordInput) {
+          recordTouchpoint(touchpoint: $tp, customer: $customer) {
+            customerId customer mergedCustomerIds } }"""
+        tp = {k: v for k, v in event(2).items() if k != "customer"}
+        done = api.gql(record, {"tp": tp, "customer": sign_in})["recordTouchpoint"]
+        # the sign-in bridged the visitor's customer and Ada's: folded into hers
+        assert done == {
+            "customerId": ADA,
+            "customer": "merged",
+            "mergedCustomerIds": [customer_id_for("ga4_visitor:D7")],
+        }
+        assert {"G0", "G2"} <= set(card_touchpoints(api, "crm:1"))
+        assert api.gql('{ customer(ref: "ga4_visitor:D7") { id } }')["customer"]["id"] == ADA
+    finally:
+        served.close()

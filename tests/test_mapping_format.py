@@ -50,6 +50,7 @@ def test_the_docs_page_names_every_key_the_code_accepts() -> None:
         "field": mapping_module.FIELD_KEYS,
         "where": mapping_module.CONDITION_KEYS,
         "fill_down": mapping_module.FILL_DOWN_KEYS,
+        "split": mapping_module.SPLIT_KEYS,
         "epoch units": mapping_module.EPOCH_UNITS,
         "bundle.toml": mapping_module.MANIFEST_KEYS,
         "sources": mapping_module.SOURCE_KEYS,
@@ -400,3 +401,64 @@ def test_a_last_record_with_one_value_is_data_not_footer(tmp_path: Path) -> None
     mapped = map_export(load_mapping(mapping(tmp_path, body, head='footer = ["^Conf"]\n')), export)
     assert mapped.frames["customers.csv"]["customer_id"].tolist() == ["1", "2"]
     assert mapped.notes == ["r.csv: 1 footer line(s) skipped (line 4)"]
+
+
+def test_split_strip_html_and_a_comparison_of_two_columns(tmp_path: Path) -> None:
+    path = mapping(
+        tmp_path,
+        '[columns]\n"Id" = "id"\n"Ids" = "ids"\n"Author" = "a"\n"Body" = "html"\n'
+        '[[outputs]]\nfile = "customers.csv"\n'
+        'where = { column = "Ids", equals_column = "Author" }\n'
+        '[outputs.fields]\ncustomer_id = { id = "{Id}-{Ids}" }\n'
+        'name = { column = "Body", strip_html = true }\n',
+        head='split = { column = "Ids", separator = ";" }\n',
+    )
+    export = write(
+        tmp_path,
+        "e.csv",
+        'Id,Ids,Author,Body\n1, a ; b ;,b,"<p>Fish &amp; chips</p><p>two <b>lines</b></p>"\n'
+        "2,,,<br>\n",
+    )
+    rows = apply_mapping(load_mapping(path), export)["customers.csv"]
+    # "1" splits into a and b (the empty third value dropped); only b is the author; the row
+    # with no ids stays once, its empty id equal to its empty author
+    assert rows[["customer_id", "name", "_origin"]].values.tolist() == [
+        ["1-b", "Fish & chips\ntwo lines", "e.csv:2"],
+        ["2-", "", "e.csv:3"],
+    ]
+
+
+@pytest.mark.parametrize(
+    ("head", "message"),
+    [
+        ('split = { column = "Ids" }\n', "split must be a table with 'column' and 'separator'"),
+        ('split = { column = "Nope", separator = ";" }\n', "split: reads a column not declared"),
+        ('split = { column = "Ids", separator = "" }\n', "'separator' a non-empty string"),
+    ],
+)
+def test_a_split_mistake_is_one_line(tmp_path: Path, head: str, message: str) -> None:
+    body = '[columns]\n"Ids" = "ids"\n'
+    body += '[[outputs]]\nfile = "customers.csv"\n[outputs.fields]\ncustomer_id = "Ids"\n'
+    with pytest.raises(MappingError, match=re.escape(message)):
+        load_mapping(mapping(tmp_path, body, head))
+
+
+def test_explode_a_list_inside_a_struct(tmp_path: Path) -> None:
+    path = mapping(
+        tmp_path,
+        '[columns]\n"id" = "x"\n"people.list.id" = "y"\n'
+        '[[outputs]]\nfile = "customers.csv"\n'
+        '[outputs.fields]\ncustomer_id = { id = "{id}:{people.list.id}" }\n',
+        head='explode = "people.list"\n',
+    )
+    export = write(
+        tmp_path,
+        "e.ndjson",
+        '{"id": "c1", "people": {"type": "list", "list": [{"id": "p1"}, {"id": "p2"}]}}\n'
+        '{"id": "c2", "people": {"type": "list", "list": []}}\n',
+    )
+    rows = apply_mapping(load_mapping(path), export)["customers.csv"]
+    assert rows[["customer_id", "_origin"]].values.tolist() == [
+        ["c1:p1", "e.ndjson:1"],
+        ["c1:p2", "e.ndjson:1"],
+    ]

@@ -61,6 +61,13 @@ class CustomerRecordInput:
     segment: str | None = None
     persona: str | None = None
     lifecycle_stage: str | None = None
+    pseudo_id: str | None = strawberry.field(
+        default=None, description="A device's or cookie's id (GA4's user_pseudo_id)."
+    )
+    identified_as: str | None = strawberry.field(
+        default=None,
+        description="For a sign-in: `source:customer_id` of the record the device signed in as.",
+    )
 
 
 @strawberry.type

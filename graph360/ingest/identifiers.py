@@ -43,6 +43,7 @@ __all__ = [
     "key_of",
     "kind_of",
     "records_carrying",
+    "sign_ins_naming",
     "value_of",
     "write_index",
 ]
@@ -55,11 +56,18 @@ KINDS = identity.KINDS
 #: A pseudo id's key starts so: a device id can look like anything, even "+4420…", and must
 #: never meet an e-mail or phone of the same text.
 PSEUDO_PREFIX = "pseudo:"
+#: A sign-in's ``identified_as`` is indexed too, under this prefix, so the record it names
+#: finds the sign-ins that came before it (a probe, where the column alone would be a scan).
+#: It is a pointer, not an identifier resolution counts: no carrier count ever blocks it.
+SIGNIN_PREFIX = "signin:"
+#: The SourceRecord columns the index holds, and each one's key prefix.
+_PREFIXES = {"email": "", "phone": "", "pseudo_id": PSEUDO_PREFIX, "identified_as": SIGNIN_PREFIX}
 
 
 def key_of(kind: str, value: str) -> str:
-    """The index key of one normalised identifier: the value itself, a pseudo id prefixed."""
-    return PSEUDO_PREFIX + value if kind == "pseudo_id" else value
+    """The index key of one normalised identifier (or of a sign-in's ``identified_as``): the
+    value itself, a pseudo id or a sign-in's record prefixed."""
+    return _PREFIXES[kind] + value
 
 
 def identifier_tables(records: pa.Table | pd.DataFrame) -> tuple[pa.Table, pa.Table]:
@@ -67,12 +75,12 @@ def identifier_tables(records: pa.Table | pd.DataFrame) -> tuple[pa.Table, pa.Ta
     ``record_key`` and the normalised ``email`` and ``phone`` (SourceRecord's columns)."""
     frame = records.to_pandas() if isinstance(records, pa.Table) else records
     parts = []
-    for kind in KINDS:
+    for kind, prefix in _PREFIXES.items():
         if kind not in frame:
             continue
         carried = frame[["record_key", kind]].dropna(subset=[kind])
         values = carried[kind].astype(str)
-        keys = PSEUDO_PREFIX + values if kind == "pseudo_id" else values
+        keys = prefix + values
         parts.append(
             pd.DataFrame(
                 {
@@ -120,7 +128,8 @@ def write_index(store: GraphStore, batch: Batch) -> None:
         store.delete_relationships_of("IDENTIFIES", "target", changed.changed_keys)
     written = [rows for label, rows in batch.nodes if label == "SourceRecord"]
     if written:
-        records = pa.concat_tables([rows.select(["record_key", *KINDS]) for rows in written])
+        columns = ["record_key", *_PREFIXES]
+        records = pa.concat_tables([rows.select(columns) for rows in written])
         nodes, links = identifier_tables(records)
         store.upsert_nodes("Identifier", nodes)
         store.upsert_relationships("IDENTIFIES", links)
@@ -154,6 +163,12 @@ def records_carrying(store: GraphStore, identifiers: set[str]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns).drop_duplicates("record_key", ignore_index=True)
 
 
+def sign_ins_naming(store: GraphStore, record_keys: set[str]) -> pd.DataFrame:
+    """The stored sign-in records whose ``identified_as`` is one of ``record_keys`` (as
+    :func:`records_carrying`): a sign-in may come before the record it names."""
+    return records_carrying(store, {key_of("identified_as", k) for k in record_keys})
+
+
 def carrier_counts(store: GraphStore, identifiers: set[str]) -> dict[str, int]:
     """How many records carry each of these normalised e-mails or phones, keyed as identity
     resolution names them ("email:…", "phone:…")."""
@@ -169,9 +184,11 @@ def kind_of(key: str) -> str:
     E.164 (+…), e-mails never start so."""
     if key.startswith(PSEUDO_PREFIX):
         return "pseudo_id"
+    if key.startswith(SIGNIN_PREFIX):
+        return "identified_as"
     return "phone" if key.startswith("+") else "email"
 
 
 def value_of(key: str) -> str:
     """The identifier an index key stands for (``key_of`` undone)."""
-    return key[len(PSEUDO_PREFIX) :] if key.startswith(PSEUDO_PREFIX) else key
+    return key[len(_PREFIXES[kind_of(key)]) :]

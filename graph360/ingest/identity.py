@@ -16,8 +16,10 @@ cluster, so the device's history joins the customer, in a load, a later load or 
 alike (``Resolution.identified`` lists the visitors that joined one, for the merge log).
 **A shared device links nobody**: a pseudo id whose carriers are known as two different people
 (by the other links: e-mail, phone, sign-ins, joins, one stored customer) is not followed and is
-reported as a conflict; its visitor history stays with neither. Where a visitor's customer and
-a known one meet, the known one's id survives.
+reported as a conflict; its visitor history stays with neither. Where a device's customer (its
+visits and sign-ins, nothing else) and a known one meet, the known one's id survives; where
+the known record is new (a sign-in came before the record it names), the id is the one a
+load of every record at once gives, and the device's customer folds into it.
 
 An identifier carried by more than ``max_shared`` distinct records is a placeholder
 (``test@example.com``, ``0000 000000``): it is blocked, reported, and links nobody.
@@ -249,13 +251,18 @@ def resolve(
     order = np.lexsort((np.arange(n), device, component))  # rows are sorted: smallest key
     first_row = order[np.unique(component[order], return_index=True)[1]]
     visitor = visitors(records)
-    owners = pd.DataFrame({"cluster": component, "owner": owner_of_row, "visitor": visitor})
-    # A customer of visitor records only gives way to a known one where they meet.
-    known_owners = set(owners.loc[~owners["visitor"], "owner"].dropna())
+    owners = pd.DataFrame({"cluster": component, "owner": owner_of_row, "device": device})
+    # A customer of a device's records only (its visits and sign-ins, stored before the
+    # record they name) gives way to a known one where they meet: the batch's id survives.
+    known_owners = set(owners.loc[~owners["device"], "owner"].dropna())
     owners = owners.dropna(subset=["owner"]).drop_duplicates(["cluster", "owner"])
     owners = _homes(owners[["cluster", "owner"]], keys, component)
     owners = owners.assign(rank=~owners["owner"].isin(known_owners))
     known = owners.sort_values(["cluster", "rank", "owner"]).groupby("cluster")["owner"].first()
+    # Where only a device's customer was stored, a known record arriving names the customer
+    # (the id a load of every record at once gives), and the device's customer folds into it.
+    device_only = ~known.isin(known_owners).to_numpy()
+    known = known[~(device_only & np.isin(known.index.to_numpy(), component[~device]))]
     survivor = np.empty(clusters, dtype=object)
     is_known = np.zeros(clusters, dtype=bool)
     is_known[known.index.to_numpy(dtype=np.int64)] = True
@@ -272,8 +279,9 @@ def resolve(
     moves = {str(keys[i]): str(customers[i]) for i in moved}
     refused = blocked.keys() | {k for k in conflicts if k.startswith("pseudo_id:")}
     rules, vias = _explain(keys, component, records, refused, batch, pairs)
-    # Visitors now in a cluster with a known record, that were not in that customer before.
-    named_clusters = np.unique(component[~visitor])
+    # Visitors now in a cluster with a known record (not a device's: a sign-in alone names a
+    # record not here yet), that were not in that customer before.
+    named_clusters = np.unique(component[~device])
     joining = visitor & np.isin(component, named_clusters)
     joining &= (owner_of_row.isna() | (owner_of_row != customers)).to_numpy(dtype=bool)
     identified = {

@@ -730,14 +730,23 @@ def _neighbourhood(store: GraphStore, new: pd.DataFrame, references: _References
     rows = [row for key in keys for row in store.query("identity_record", record_key=key)]
     by_key = pd.DataFrame(rows, columns=list(identity.IDENTITY_COLUMNS))
     stored = by_key[by_key["record_key"].isin(set(new["record_key"]))]
+    # the sign-ins that named a new batch record before it came (their devices are followed
+    # too); a stored record met the sign-ins naming it when they came, so it needs no probe
+    fresh = set(new["record_key"]) - set(stored["record_key"])
+    early = identifiers.sign_ins_naming(store, fresh).reindex(columns=by_key.columns)
     emails = set(new["email"].dropna()) | references.emails | set(stored["email"].dropna())
     phones = set(new["phone"].dropna()) | set(stored["phone"].dropna())
     devices = set(new["pseudo_id"].dropna()) | set(stored["pseudo_id"].dropna())
-    found = [by_key]
+    devices |= set(early["pseudo_id"].dropna())
+    found = [by_key, early]
     if emails or phones or devices:
         wanted = emails | phones | {identifiers.key_of("pseudo_id", d) for d in devices}
         carriers = identifiers.records_carrying(store, wanted)  # by index, no scan
         found.append(carriers.reindex(columns=by_key.columns))
+    # the records that sign-ins met on a device name (the device's person)
+    named = set(pd.concat(found[1:])["identified_as"].dropna()) - set(keys)
+    rows = [row for key in sorted(named) for row in store.query("identity_record", record_key=key)]
+    found.append(pd.DataFrame(rows, columns=by_key.columns))
     records = pd.concat(found, ignore_index=True).drop_duplicates("record_key")
     records = records.astype(object)
     for column, carried in (("email", emails), ("phone", phones), ("pseudo_id", devices)):

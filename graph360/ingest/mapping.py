@@ -54,12 +54,14 @@ this order:
 A value a transform cannot handle (a date that does not match its format, a number that is not
 a number) is written **raw**, never dropped and never blanked, so the loader rejects that row
 with a reason and a line number. Templates (``template`` and ``id``) name columns in braces;
-``{{`` and ``}}`` are literal braces; ``{_line}`` is the row's physical line and ``{_file}`` the
-export's file name. A ``template`` result is trimmed and runs of spaces collapse (so a missing
-middle name leaves no double space); an ``id`` is used exactly as rendered, and with
-``digest = 16`` becomes its literal prefix plus the first 16 hex digits of a SHA-1 of the
-rendered text (for ids that would otherwise be long). An id built from columns is
-deterministic: the same export row always yields the same id, so a re-load changes nothing.
+``{{`` and ``}}`` are literal braces; ``{_line}`` is the row's physical line, ``{_file}`` the
+export's file name and ``{_source}`` the mapping's source (or the one bundle.toml gives this
+export: a GA4 sign-in names the shop's record by it). A ``template`` result is trimmed and
+runs of spaces collapse (so a missing middle name leaves no double space); an ``id`` is used
+exactly as rendered, and with ``digest = 16`` becomes its literal prefix plus the first 16
+hex digits of a SHA-1 of the rendered text (for ids that would otherwise be long). An id
+built from columns is deterministic: the same export row always yields the same id, so a
+re-load changes nothing.
 
 ``where`` is one condition table or a list of them (all must hold), each naming a ``column``
 and one test: ``not_empty = true``, ``empty = true``, ``equals = "x"``, ``not_equals = "x"``,
@@ -138,6 +140,7 @@ import codecs
 import csv
 import dataclasses
 import hashlib
+import html
 import json
 import re
 import tomllib
@@ -195,6 +198,7 @@ _TRANSFORMS = (
     "multiply_by",
     "digest",
     "epoch",
+    "strip_html",
 )
 #: Every key a field table may hold.
 FIELD_KEYS = (*_VALUE_SOURCES, *LOOKUP_KEYS, *_TRANSFORMS)
@@ -215,12 +219,15 @@ TOP_LEVEL_KEYS = (
     "fill_down",
     "skip_after_header",
     "explode",
+    "split",
     "consent",
 )
 #: Every key of one ``[[outputs]]`` table.
 OUTPUT_KEYS = ("file", "fields", "where", "distinct_on")
 #: Every key of a ``fill_down`` table.
 FILL_DOWN_KEYS = ("key", "columns")
+#: Every key of a ``split`` table.
+SPLIT_KEYS = ("column", "separator")
 #: Units an ``epoch`` field reads: seconds, milliseconds, microseconds since 1970 (UTC).
 EPOCH_UNITS = ("s", "ms", "us")
 _TESTS = (
@@ -232,6 +239,8 @@ _TESTS = (
     "not_in",
     "matches",
     "not_matches",
+    "equals_column",
+    "not_equals_column",
 )
 #: Every key of one ``where`` condition.
 CONDITION_KEYS = ("column", "ignore_case", *_TESTS)
@@ -246,7 +255,7 @@ CREATABLE = {
     "journey_steps": "step_id",
 }
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
-_PSEUDO = frozenset({"_line", "_file"})
+_PSEUDO = frozenset({"_line", "_file", "_source"})
 _TIME_DIRECTIVES = ("%H", "%I", "%M", "%S", "%p", "%f", "%X", "%c", "%T", "%R")
 
 
@@ -271,6 +280,7 @@ class FieldSpec:
     multiply_by: str | None = None
     digest: int = 0
     epoch: str = ""  # "s", "ms" or "us": the value counts that unit since 1970-01-01 UTC
+    strip_html: bool = False
     #: For ``lookup``: (file, key column, value column) of the other export it reads.
     lookup: tuple[str, str, str] | None = None
 
@@ -317,6 +327,7 @@ class Output:
         for spec in self.fields:
             used |= spec.columns
         used |= {cond.column for cond in self.where}
+        used |= {cond.value for cond in self.where if cond.test.endswith("equals_column")}
         return frozenset(used)
 
 
@@ -344,6 +355,9 @@ class Mapping:
     skip_after_header: int = 0
     #: A list column of a nested export whose items become rows (see graph360.ingest.nested).
     explode: str | None = None
+    #: (column, separator): a text column holding several values, one row per value (HubSpot
+    #: writes a deal's associated contact ids as "51;52").
+    split: tuple[str, str] | None = None
 
     @property
     def files(self) -> list[str]:
@@ -360,6 +374,8 @@ class Mapping:
             used |= out.columns
         if self.fill_down:
             used.add(self.fill_down[0])
+        if self.split:
+            used.add(self.split[0])
         return frozenset(used - self.optional_columns)
 
     @property
@@ -370,6 +386,8 @@ class Mapping:
             used |= out.columns
         if self.fill_down:
             used.add(self.fill_down[0])
+        if self.split:
+            used.add(self.split[0])
         return frozenset(used)
 
     def with_source(self, source: str) -> Mapping:
@@ -502,6 +520,7 @@ def _parse_mapping(data: dict[str, Any], path: Path) -> Mapping:
         fill_down=fill_down,
         skip_after_header=skip,
         explode=_parse_explode(data.get("explode"), fail),
+        split=_parse_split(data.get("split"), columns, fail),
     )
 
 
@@ -509,6 +528,19 @@ def _parse_explode(raw: Any, fail: Any) -> str | None:
     if raw is not None and (not isinstance(raw, str) or not raw):
         raise fail("explode names one list column of a JSON or Parquet export")
     return raw
+
+
+def _parse_split(raw: Any, columns: dict[str, str], fail: Any) -> tuple[str, str] | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict) or sorted(raw) != sorted(SPLIT_KEYS):
+        raise fail("split must be a table with 'column' and 'separator'")
+    column, separator = raw["column"], raw["separator"]
+    if not isinstance(column, str) or not isinstance(separator, str) or not separator:
+        raise fail("split: 'column' is one column name, 'separator' a non-empty string")
+    if column not in columns:
+        raise fail(f"split: reads a column not declared in [columns]: {column!r}")
+    return column, separator
 
 
 def _parse_footer(raw: Any, fail: Any) -> tuple[re.Pattern[str], ...]:
@@ -732,6 +764,7 @@ def _parse_field(name: str, spec: Any, label: str, fail: Any) -> FieldSpec:
         digest=digest,
         epoch=str(epoch),
         lookup=lookup,
+        strip_html=bool(spec.get("strip_html", False)),
     )
 
 
@@ -748,6 +781,9 @@ def _parse_condition(raw: Any, label: str, fail: Any) -> Condition:
         if not isinstance(value, list):
             raise fail(f"{label}: {test} takes a list of values")
         value = tuple(str(v) for v in value)
+    elif test in ("equals_column", "not_equals_column"):
+        if not isinstance(value, str):
+            raise fail(f"{label}: {test} names another column")
     elif test in ("matches", "not_matches"):
         try:
             value = re.compile(str(value))
@@ -961,6 +997,8 @@ def map_export(
     notes: list[str] = []
     if not mapping.passthrough:
         frame, lines, errors = _drop_non_records(mapping, frame, lines, errors, origin, notes)
+    if mapping.split and mapping.split[0] in frame:
+        frame, lines, errors = _split_rows(frame, lines, errors, *mapping.split)
     origins = _strings((f"{origin}:" + pd.Series(lines, dtype="int64").astype("str")).tolist())
     if mapping.passthrough:
         frames = _passthrough(mapping, path, frame, origins, errors, target)
@@ -996,6 +1034,7 @@ def map_export(
             origin,
             mapping.timezone,
             lookups,
+            mapping.source,
         )
         rows, kept = _output_rows(out, sub, broken[take])
         take = take[kept]
@@ -1062,6 +1101,20 @@ def _drop_non_records(
         lines[index],
         errors.iloc[index].reset_index(drop=True),
     )
+
+
+def _split_rows(
+    frame: pd.DataFrame, lines: np.ndarray, errors: pd.Series, column: str, separator: str
+) -> tuple[pd.DataFrame, np.ndarray, pd.Series]:
+    """One row per value of ``column`` (values trimmed, empty ones dropped; a row with none
+    stays, the column empty), the record's other columns and line repeated."""
+    values = [
+        [v.strip() for v in text.split(separator) if v.strip()] or [""] for text in frame[column]
+    ]
+    take = np.repeat(np.arange(len(frame)), [len(v) for v in values])
+    rows = frame.iloc[take].reset_index(drop=True)
+    rows[column] = _strings([v for row in values for v in row])
+    return rows, lines[take], errors.iloc[take].reset_index(drop=True)
 
 
 def _fill_down(frame: pd.DataFrame, key: str, columns: Sequence[str]) -> pd.DataFrame:
@@ -1153,12 +1206,15 @@ class _Context:
     file: str
     timezone: str | None = None
     lookups: _Lookups | None = None
+    source: str = ""
 
     def column(self, name: str) -> pd.Series:
         if name == "_line":
             return _strings(self.lines.astype(str).tolist())
         if name == "_file":
             return _strings([self.file] * len(self.frame))
+        if name == "_source":
+            return _strings([self.source] * len(self.frame))
         return self.frame[name]
 
 
@@ -1169,7 +1225,7 @@ def _where(conditions: Sequence[Condition], frame: pd.DataFrame) -> np.ndarray:
         value = cond.value
         if cond.ignore_case:
             values = values.str.casefold()
-            if isinstance(value, str):
+            if isinstance(value, str) and not cond.test.endswith("equals_column"):
                 value = value.casefold()
             elif isinstance(value, tuple):
                 value = tuple(v.casefold() for v in value)
@@ -1181,6 +1237,12 @@ def _where(conditions: Sequence[Condition], frame: pd.DataFrame) -> np.ndarray:
             hit = values == str(value)
         elif cond.test == "not_equals":
             hit = values != str(value)
+        elif cond.test in ("equals_column", "not_equals_column"):
+            other = frame[value] if value in frame else _blank(len(frame))
+            other = other.str.casefold() if cond.ignore_case else other
+            hit = values == other
+            if cond.test == "not_equals_column":
+                hit = ~hit
         elif cond.test == "in":
             hit = values.isin(value)
         elif cond.test == "not_in":
@@ -1233,6 +1295,8 @@ def _field_values(spec: FieldSpec, ctx: _Context) -> pd.Series:
                 [prefix + hashlib.sha1(v.encode()).hexdigest()[: spec.digest] for v in values]
             )
     values = values.astype("str").reset_index(drop=True)
+    if spec.strip_html:
+        values = _per_unique(values, _plain_text)
     if spec.lower:
         values = values.str.lower()
     if spec.slug:
@@ -1246,6 +1310,18 @@ def _field_values(spec: FieldSpec, ctx: _Context) -> pd.Series:
     if spec.number:
         values = _apply_number(values, spec, ctx)
     return values
+
+
+_BLOCK_TAGS = re.compile(r"<\s*(?:br|/p|/div|/li|/h[1-6])\b[^>]*>", re.IGNORECASE)
+_TAGS = re.compile(r"<[^>]*>")
+
+
+def _plain_text(value: str) -> str:
+    """HTML as the text a person reads: a line per paragraph or break, tags gone, entities
+    decoded (Intercom's and Freshdesk's message bodies are HTML)."""
+    text = html.unescape(_TAGS.sub("", _BLOCK_TAGS.sub("\n", value)))
+    lines = (" ".join(line.split()) for line in text.splitlines())
+    return "\n".join(line for line in lines if line)
 
 
 def _slug(value: str) -> str:

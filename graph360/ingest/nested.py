@@ -65,13 +65,20 @@ def read_nested(path: Path, explode: str | None = None) -> tuple[pd.DataFrame, n
 def _explode(
     path: Path, table: pa.Table, lines: np.ndarray, column: str
 ) -> tuple[pa.Table, np.ndarray]:
-    if column not in table.column_names:
+    """``column`` is a top-level list, or a struct's list field named with dots (Intercom's
+    ``contacts.contacts``): the exploded items replace its flattened text."""
+    head, *fields = column.split(".") if column not in table.column_names else [column]
+    if head not in table.column_names:
         raise MappingError(f"{path.name}: has no column {column!r} to explode into rows")
-    items = table.column(column).combine_chunks()
+    items = table.column(head).combine_chunks()
+    for name in fields:
+        if not pa.types.is_struct(items.type) or items.type.get_field_index(name) < 0:
+            raise MappingError(f"{path.name}: has no column {column!r} to explode into rows")
+        items = pc.struct_field(items, [items.type.get_field_index(name)])
     if not (pa.types.is_list(items.type) or pa.types.is_large_list(items.type)):
         raise MappingError(f"{path.name}: column {column!r} is {items.type}, not a list")
     parents = pc.list_parent_indices(items)
-    rest = table.drop_columns([column]).take(parents)
+    rest = (table.drop_columns([column]) if not fields else table).take(parents)
     exploded = rest.append_column(column, pc.list_flatten(items))
     return exploded, lines[parents.to_numpy()]
 
