@@ -26,6 +26,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from graph360.errors import BundleError
+from graph360.ingest.columns import TEXT_TYPES
 
 # Column kinds the validator knows how to check.
 TEXT, DATE, NUMBER, INTEGER = "text", "date", "number", "integer"
@@ -323,14 +324,10 @@ def _read_parquet(path: Path, spec: FileSpec, own: bool = False) -> RawFile:
     return RawFile(spec, path, frame, rows_read=len(frame))
 
 
-#: How the text of a bundle is held: Arrow strings, missing as NaN (pandas 3's ``str``). A
-#: column of ten million values is one Arrow buffer instead of ten million Python objects, so
-#: null checks, comparisons and the way back to Arrow (hashes, the store) cost no conversion.
-TEXT_DTYPE = pd.StringDtype("pyarrow", na_value=np.nan)
-
-
 def _text_frame(table: pa.Table) -> pd.DataFrame:
-    return table.to_pandas(types_mapper={pa.string(): TEXT_DTYPE}.get)
+    """The frame of ``table``, each column one chunk: later steps take it back to Arrow
+    several times, and a column of many chunks would be copied whole each time."""
+    return table.combine_chunks().to_pandas(types_mapper=TEXT_TYPES.get)
 
 
 def _parquet_text(path: Path, table: pa.Table, name: str) -> pa.ChunkedArray:

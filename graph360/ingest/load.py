@@ -33,7 +33,7 @@ from graph360.ingest import (
 )
 from graph360.ingest import rejects as reject_file
 from graph360.ingest.bundle import FILES, RawFile, Reject, find_file, read_bundle
-from graph360.ingest.columns import text_array
+from graph360.ingest.columns import text_array, text_series
 from graph360.ingest.validate import Checker
 from graph360.periods import utc_now
 from graph360.store.base import GraphStore
@@ -757,7 +757,7 @@ def _neighbourhood(store: GraphStore, new: pd.DataFrame, references: _References
 def _answers(positions: pa.Array, answers: pa.Array, index: pd.Index) -> pd.Series:
     """The answer at each position (``pc.index_in`` of the keys in what is known: one hash
     join, taken for every answer wanted); null where the key is unknown."""
-    return pc.take(answers, positions).to_pandas().set_axis(index)
+    return text_series(pc.take(answers, positions), index)
 
 
 def _check_customer_files(

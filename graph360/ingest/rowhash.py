@@ -22,6 +22,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from graph360.ingest.columns import one_chunk
+
 __all__ = ["row_hashes"]
 
 _NULL = np.uint64(0x5BD1E9955BD1E995)
@@ -42,7 +44,7 @@ def row_hashes(table: pa.Table) -> np.ndarray:
     combined = np.full(table.num_rows, _GOLDEN, dtype=np.uint64)
     with np.errstate(over="ignore"):
         for position, column in enumerate(table.columns):
-            values = _column_hash(column.combine_chunks())
+            values = _column_hash(one_chunk(column))
             combined = _mix(combined * _PRIME + values + np.uint64(position + 1))
     return combined.view(np.int64)
 

@@ -28,6 +28,7 @@ from graph360.ingest.bundle import (
     Reject,
     raw_text,
 )
+from graph360.ingest.columns import text_array
 
 
 class Checker:
@@ -204,6 +205,8 @@ def unique_keys(checker: Checker, key: list[str]) -> None:
 
 def _strings(values: pd.Series) -> pa.Array | None:
     """``values`` as an Arrow string array, or None when they are not all text."""
+    if isinstance(values.dtype, pd.StringDtype):  # text by its type: no look at each value
+        return text_array(values)
     try:
         return pa.array(values, from_pandas=True, type=pa.string())
     except (pa.ArrowInvalid, pa.ArrowTypeError):
