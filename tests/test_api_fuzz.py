@@ -4,7 +4,8 @@ schemathesis generates documents from the schema's SDL (every query and mutation
 every type, nested selections); each one goes through the real ASGI app with an admin key (the
 role that reaches everything) and an analyst key. A server error is a 5xx, or an error the API
 masked (an unexpected failure: anything the resolvers did not mean to say). The run is bounded
-by wall time, so the suite stays fast whatever the examples cost.
+by wall time, so the suite stays fast whatever the examples cost, once it has sent at least
+``AT_LEAST`` requests (a loaded machine makes it longer instead of thinner).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from graph360.api.app import MASKED, build_schema
 
 # A longer exploratory run: GRAPH360_FUZZ_SECONDS=600 python -m pytest tests/test_api_fuzz.py
 BUDGET_SECONDS = float(os.environ.get("GRAPH360_FUZZ_SECONDS", "50"))
+#: Requests sent whatever the budget: a loaded machine makes the run longer, not thinner.
+AT_LEAST = 60
 
 
 class OutOfTime(Exception):
@@ -45,7 +48,7 @@ def test_no_generated_request_gives_a_server_error(api: Api) -> None:
     )
     @given(SCHEMA.as_strategy())
     def fuzz(case) -> None:
-        if time.monotonic() > deadline:
+        if time.monotonic() > deadline and len(sent) >= AT_LEAST:
             raise OutOfTime
         query = case.body if isinstance(case.body, str) else case.body["query"]
         role = "analyst" if len(sent) % 3 == 2 else "admin"
@@ -61,7 +64,7 @@ def test_no_generated_request_gives_a_server_error(api: Api) -> None:
 
     with pytest.raises(OutOfTime):
         fuzz()
-    assert len(sent) > 50, f"only {len(sent)} requests in {BUDGET_SECONDS} s"
+    assert len(sent) >= AT_LEAST
     assert not failures, failures[:5]
 
 

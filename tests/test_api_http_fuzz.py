@@ -25,6 +25,8 @@ from graph360.api.app import MASKED
 from graph360.ingest.identity import customer_id_for
 
 BUDGET_SECONDS = float(os.environ.get("GRAPH360_FUZZ_SECONDS", "25"))
+#: Requests sent whatever the budget: a loaded machine makes the run longer, not thinner.
+AT_LEAST = 60
 ADA = customer_id_for("crm:1")
 
 #: Real documents whose variables reach every kind of argument the API parses.
@@ -151,7 +153,7 @@ def test_no_http_request_gives_a_server_error(api: Api) -> None:
     )
     @given(_bodies())
     def fuzz(request: tuple[str, bytes]) -> None:
-        if time.monotonic() > deadline:
+        if time.monotonic() > deadline and sent[0] >= AT_LEAST:
             raise OutOfTime
         method, body = request
         sent[0] += 1
@@ -184,5 +186,5 @@ def test_no_http_request_gives_a_server_error(api: Api) -> None:
 
     with contextlib.suppress(OutOfTime):
         fuzz()
-    assert sent[0] > 50, f"only {sent[0]} requests in {BUDGET_SECONDS} s"
+    assert sent[0] >= AT_LEAST
     assert failures == [], failures[:5]
