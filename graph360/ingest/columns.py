@@ -1,4 +1,4 @@
-"""Text columns of the loader's frames as Arrow arrays: one conversion, the fastest there is.
+"""Text columns of the loader's frames as Arrow arrays, in one place and without needless copies.
 
 A column read from a bundle is Arrow strings already (:data:`TEXT_DTYPE`), so it goes
 back to Arrow without a copy per value; an object column of strings converts in C; anything

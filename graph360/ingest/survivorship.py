@@ -35,8 +35,9 @@ def fold(records: pd.DataFrame, blocked: set[str] | dict[str, int]) -> pd.DataFr
 
 def _first_per_customer(fields: pd.DataFrame) -> pd.DataFrame:
     """Each column's first non-empty value per ``customer_id``, in row order, by customer id:
-    pandas' ``groupby(...).first()``, done by Arrow's hash aggregate (a tenth of the time on a
-    million customers' text columns)."""
+    pandas' ``groupby(...).first()``, done by Arrow's hash aggregate: half pandas' time on the
+    loader's Arrow text (300k records, 200k customers, measured side by side); a frame of
+    Python objects (a refold after a merge) pays a conversion, which its few rows afford."""
     table = pa.Table.from_pandas(fields, preserve_index=False)
     for position, column in enumerate(table.columns):  # a column of no values at all
         if pa.types.is_null(column.type):
