@@ -27,6 +27,7 @@ where they fail.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -38,11 +39,16 @@ from typing import Any
 import pytest
 
 from graph360.analytics.influence import influence
+from graph360.analytics.journeys import journey_funnel
+from graph360.analytics.ownership import ownership_audit
 from graph360.demo import describe_demo, generate_demo
 from graph360.ingest.load import load_bundle
+from graph360.periods import parse_period
 from graph360.privacy import OPERATOR
 from graph360.store import GraphStore, open_store
 from graph360.views import VIEWS, index_page
+from graph360.views import journey as journey_view
+from graph360.views.render import to_html
 from tests.test_views import (
     ADA,
     EVIL_CAMPAIGN,
@@ -375,6 +381,41 @@ def test_a_customer_beside_hubs_stays_central_and_readable(browser, big, shots) 
     both = [c for c in sorted(theirs[0] - set(hubs)) if c in theirs[1] | theirs[2]]
     beside = (both or sorted(theirs[0] - set(hubs)))[0]
     _check_readable_page(browser, shots, big, "customer", {"ref": beside}, "hub")
+
+
+def _inflated(item: Any, times: int) -> Any:
+    """A copy of an analytic's answer with every count ``times`` bigger (positions kept)."""
+    counts = {
+        f.name: getattr(item, f.name) * times
+        for f in dataclasses.fields(item)
+        if type(getattr(item, f.name)) is int and f.name != "position"
+    }
+    return dataclasses.replace(item, **counts)
+
+
+@pytest.mark.parametrize("dataset", ["big", "hostile"])
+def test_journey_with_counts_in_the_millions_is_readable(browser, request, shots, dataset) -> None:
+    """The journey of a 1M/10M graph: the same steps with counts a thousand times bigger
+    (seven-digit touchpoints, "arrived directly: 1,234,000") keep every step's and every
+    department's label, none overlapping (at 1M the steps' labels outgrew their spacing)."""
+    graph = request.getfixturevalue(dataset)
+    journey = _params("journey", graph, dataset)["journey"]
+    period = parse_period(None, None)
+    funnel = journey_funnel(graph, journey)
+    audit = ownership_audit(graph, journey, as_of=NOW)
+    funnel.steps = [_inflated(step, 1000) for step in funnel.steps]
+    audit.steps = [_inflated(step, 1000) for step in audit.steps]
+    built = journey_view.draw(journey, funnel, audit, period=period, now=NOW, people={})
+    assert any(len(f"{s.touchpoints:,}") >= 9 for s in audit.steps)  # millions, drawn
+    path = _write(shots, f"millions-{dataset}-journey", to_html(built))
+    visit = Visit(browser, path)
+    try:
+        _check_drawn(visit)
+        _check_readable(visit, "journey", built)
+        visit.page.screenshot(path=str(shots / f"millions-{dataset}-journey.png"))
+        visit.assert_clean(path)
+    finally:
+        visit.close()
 
 
 def _check_readable_page(

@@ -17,14 +17,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from graph360.analytics.journeys import journey_funnel
+from graph360.analytics.journeys import Funnel, FunnelStep, journey_funnel
 from graph360.analytics.mood import StepMood
-from graph360.analytics.ownership import ownership_audit
-from graph360.periods import parse_period, utc_now
+from graph360.analytics.ownership import OwnershipAudit, StepAudit, ownership_audit
+from graph360.periods import Period, parse_period, utc_now
 from graph360.store.base import GraphStore
-from graph360.views.render import Graph, LegendItem, lines, scale, text, wrap
+from graph360.views.render import Graph, LegendItem, label_width, lines, scale, text, wrap
 
-__all__ = ["GRAPHQL", "build", "render"]
+__all__ = ["GRAPHQL", "build", "draw", "render"]
 
 #: The GraphQL query that gives this view's data (the API's ``funnel`` and
 #: ``ownershipAudit`` root fields).
@@ -61,6 +61,11 @@ DEPARTMENT = "#9c755f"
 STATUS_COLOUR = {"owned": OWNED, "unowned": UNOWNED, "conflict": CONFLICT}
 STEP_GAP = 260
 OWNER_ROW = -210
+STEP_FONT = 22
+ARROW_FONT = 19
+OWNER_FONT = 20
+#: Canvas units kept clear between two labels, or between a label and a node.
+MARGIN = 36
 
 
 def build(
@@ -77,10 +82,24 @@ def build(
     the customers of ``persona`` in ``segment`` (None: every customer)."""
     now = now or utc_now()
     period = parse_period(since, until)
-    start, end = period.since, period.until
     people = {"persona": persona, "segment": segment}
-    funnel = journey_funnel(store, journey, since=start, until=end, **people)
+    funnel = journey_funnel(store, journey, since=period.since, until=period.until, **people)
     audit = ownership_audit(store, journey, as_of=now, **people)
+    return draw(journey, funnel, audit, period=period, now=now, people=people)
+
+
+def draw(
+    journey: str,
+    funnel: Funnel,
+    audit: OwnershipAudit,
+    *,
+    period: Period,
+    now: dt.datetime,
+    people: dict[str, str | None],
+) -> Graph:
+    """The view's graph from the funnel and the ownership audit of the journey: steps spaced
+    by their labels' widths, so counts in the millions stay as readable as the demo's."""
+    start, end = period.since, period.until
     audited = {s.step_id: s for s in audit.steps}
     steps = funnel.steps
     top = max((audited[s.step_id].touchpoints for s in steps if s.step_id in audited), default=0)
@@ -88,25 +107,27 @@ def build(
     edges: list[dict[str, Any]] = []
     owned_at: dict[str, list[float]] = {}
     names: dict[str, str] = {}
+    labels = [_step_label(step, audited.get(step.step_id), i) for i, step in enumerate(steps)]
+    sizes = [
+        scale(audited[s.step_id].touchpoints if s.step_id in audited else 0, top, low=24, high=45)
+        for s in steps
+    ]
+    arrows = [
+        _transition(step.conversion, steps[i - 1].drop_off, steps[i - 1].drop_off_rate) if i else ""
+        for i, step in enumerate(steps)
+    ]
+    xs = _step_positions(labels, sizes, arrows)
 
     for i, step in enumerate(steps):
         gap = audited.get(step.step_id)
         status = gap.status if gap else ("unowned" if not step.owners else "owned")
         traffic = gap.touchpoints if gap else 0
         name = step.step or step.step_id
-        mark = {"unowned": "UNOWNED", "conflict": f"CONFLICT: {len(step.owners)} owners"}
-        label = f"{wrap(f'{step.position}. {name}')}\n{traffic:,} touchpoints"
-        if i and step.without_previous:
-            label += f"\narrived directly: {step.without_previous:,}"
-        if status in mark:
-            label += f"\n⚠ {mark[status]}"
         mood = step.mood
-        if mood is not None and mood.share_negative is not None and mood.share_negative >= ANGRY:
-            label += f"\n☹ {mood.share_negative:.0%} negative"
-        x, y = i * STEP_GAP, 0
+        x, y = xs[i], 0
         node: dict[str, Any] = {
             "id": f"s:{step.step_id}",
-            "label": label,
+            "label": labels[i],
             "heading": f"{step.position}. {name}",
             "title": lines(
                 f"Step {step.position}: {name}",
@@ -136,10 +157,10 @@ def build(
                 ("Step id", step.step_id),
             ),
             "color": STATUS_COLOUR[status],
-            "size": scale(traffic, top, low=14, high=45),
+            "size": sizes[i],
             "x": x,
             "y": y,
-            "font": {"size": 22},
+            "font": {"size": STEP_FONT},
             "borderWidth": 1,
             "priority": 100,
         }
@@ -147,11 +168,11 @@ def build(
             node["borderWidth"] = 4
             node["shapeProperties"] = {"borderDashes": [6, 4]}
             node["color"] = {"background": UNOWNED, "border": "#7a0000"}
-            node["font"] = {"size": 22, "color": UNOWNED}
+            node["font"] = {"size": STEP_FONT, "color": UNOWNED}
         elif status == "conflict":
             node["borderWidth"] = 4
             node["color"] = {"background": CONFLICT, "border": "#8a4b00"}
-            node["font"] = {"size": 22, "color": "#8a4b00"}
+            node["font"] = {"size": STEP_FONT, "color": "#8a4b00"}
         nodes.append(node)
         owner_names = gap.owner_names if gap else step.owners
         for owner, owner_name in zip(step.owners, owner_names, strict=False):
@@ -191,7 +212,7 @@ def build(
                 {
                     "from": f"s:{before.step_id}",
                     "to": f"s:{step.step_id}",
-                    "label": _transition(step.conversion, before.drop_off, before.drop_off_rate),
+                    "label": arrows[i],
                     "heading": f"{before.step or before.step_id} → {name}",
                     "title": lines(
                         f"{before.step or before.step_id} → {name}",
@@ -207,18 +228,18 @@ def build(
                     "color": "#57606a",
                     "width": round(1 + 7 * (step.conversion or 0.0), 2),
                     "arrows": "to",
-                    "font": {"size": 19},
+                    "font": {"size": ARROW_FONT},
                     "priority": 50,
                 }
             )
 
     # Departments above the steps they own, each over the middle of its steps.
-    placed: list[float] = []
-    for owner, xs in sorted(owned_at.items(), key=lambda kv: (sum(kv[1]) / len(kv[1]), kv[0])):
-        x = sum(xs) / len(xs)
-        while any(abs(x - other) < 180 for other in placed):
-            x += 180
-        placed.append(x)
+    placed: list[tuple[float, float]] = []  # (x, label width) of the departments placed
+    for owner, at in sorted(owned_at.items(), key=lambda kv: (sum(kv[1]) / len(kv[1]), kv[0])):
+        x, width = sum(at) / len(at), label_width(names[owner], OWNER_FONT) + 40
+        while any(abs(x - other) < (width + w) / 2 for other, w in placed):
+            x += 60
+        placed.append((x, width))
         nodes.append(
             {
                 "id": f"d:{owner}",
@@ -230,7 +251,7 @@ def build(
                 ),
                 "shape": "box",
                 "color": DEPARTMENT,
-                "font": {"color": "#ffffff", "size": 20, "background": "none"},
+                "font": {"color": "#ffffff", "size": OWNER_FONT, "background": "none"},
                 "x": x,
                 "y": OWNER_ROW,
                 "priority": 90,
@@ -306,6 +327,38 @@ LEGEND = [
         "is the one the arrow leaves (the funnel's drop-off)",
     ),
 ]
+
+
+def _step_label(step: FunnelStep, gap: StepAudit | None, i: int) -> str:
+    """A step's label: position and name, traffic, who arrived directly, gap and mood marks."""
+    status = gap.status if gap else ("unowned" if not step.owners else "owned")
+    label = f"{wrap(f'{step.position}. {step.step or step.step_id}')}\n"
+    label += f"{gap.touchpoints if gap else 0:,} touchpoints"
+    if i and step.without_previous:
+        label += f"\narrived directly: {step.without_previous:,}"
+    if status == "unowned":
+        label += "\n⚠ UNOWNED"
+    elif status == "conflict":
+        label += f"\n⚠ CONFLICT: {len(step.owners)} owners"
+    mood = step.mood
+    if mood is not None and mood.share_negative is not None and mood.share_negative >= ANGRY:
+        label += f"\n☹ {mood.share_negative:.0%} negative"
+    return label
+
+
+def _step_positions(labels: list[str], sizes: list[float], arrows: list[str]) -> list[float]:
+    """Each step's x: neighbours' labels (under the steps) clear of each other, and the arrow
+    label between two steps (on the line) clear of both steps' circles. Step circles are big
+    enough (radius 24 or more) that a label under one sits below the arrow labels."""
+    xs: list[float] = []
+    for i, (label, size) in enumerate(zip(labels, sizes, strict=True)):
+        if not i:
+            xs.append(0.0)
+            continue
+        beside = (label_width(labels[i - 1], STEP_FONT) + label_width(label, STEP_FONT)) / 2
+        between = label_width(arrows[i], ARROW_FONT) + sizes[i - 1] + size
+        xs.append(xs[-1] + max(STEP_GAP, beside + MARGIN, between + 2 * MARGIN))
+    return xs
 
 
 def _share(value: float | None) -> str | None:

@@ -184,6 +184,7 @@ def build(
                 "priority": (hit["customers"] if hit else 0) + pair["both"] / (most + 1),
             }
         )
+    _rank_below_nodes(edges)
 
     period = str(Period(reached.since, reached.until))
     unit_word = "departments" if by == "department" else "divisions"
@@ -289,3 +290,11 @@ def _share(value: float | None) -> str | None:
 
 def _iso(moment: dt.datetime | None) -> str | None:
     return None if moment is None else moment.isoformat()
+
+
+def _rank_below_nodes(edges: list[dict[str, Any]]) -> None:
+    """Edge priorities from 0 to 99 in the order of their collisions (then shared customers):
+    the department labels (100) always win, whatever the counts (tens of thousands at 1M)."""
+    highest = max((e["priority"] for e in edges), default=0.0)
+    for edge in edges:
+        edge["priority"] = round(99 * edge["priority"] / highest, 3) if highest else 0.0

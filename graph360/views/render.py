@@ -200,6 +200,17 @@ def radial_layout(
             )
 
 
+#: A character's width as a share of the font size: generous for a sans-serif's digits and
+#: capitals, so a gap computed from it is wide enough.
+CHAR_WIDTH = 0.62
+
+
+def label_width(label: str, font_size: float) -> float:
+    """The width a label takes when drawn (its longest line), in canvas units: what a layout
+    leaves between neighbours, so "1,234,567 touchpoints" has room where "48" did."""
+    return max((len(line) for line in label.split("\n")), default=0) * font_size * CHAR_WIDTH
+
+
 def wrap(label: str, width: int = 18) -> str:
     """A long name on several short lines (a wide label would cover its neighbours')."""
     return "\n".join(textwrap.wrap(label, width, break_long_words=False)) or label
