@@ -8,6 +8,8 @@ cards, the views' pages): one place, so a time or an amount reads the same every
 - **Money** (values, amounts) has two decimals and thousands separators, and the currency code
   in ``GRAPH360_CURRENCY`` when one is set (the sources' amounts carry no currency).
 - **Scores** are not money: a probability such as the at-risk score reads as a percentage.
+- **Counts on a drawn label** are short above 9,999 ("314k", "1.32M"); tables and tooltips
+  keep every digit.
 
 Machine outputs (JSON, CSV, GraphQL) keep ISO times in UTC and plain numbers.
 """
@@ -61,6 +63,18 @@ def money(value: float | None) -> str:
 def share(value: float | None) -> str:
     """A probability or share (0 to 1) as a percentage."""
     return "—" if value is None else f"{value:.0%}"
+
+
+def count(value: int) -> str:
+    """A count short enough for a label drawn beside others: exact below 10,000, else three
+    significant digits ("12.3k", "314k", "1.32M"); the exact figure goes in the tooltip."""
+    if abs(value) < 10_000:
+        return f"{value:,}"
+    units = (("B", 1e9), ("M", 1e6), ("k", 1e3))
+    unit, size = next((u, s) for u, s in units if abs(value) >= s * 0.9995)
+    scaled = value / size
+    digits = 0 if abs(scaled) >= 99.95 else 1 if abs(scaled) >= 9.995 else 2
+    return f"{scaled:.{digits}f}{unit}"
 
 
 def jsonable(value: Any) -> Any:

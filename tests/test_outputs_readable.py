@@ -148,3 +148,16 @@ def test_plot_files_are_still_written(demo, tmp_path: Path) -> None:
         demo.__init__(location)
     assert result.exit_code == 0, result.output
     assert out.read_bytes().startswith(b"\x89PNG")
+
+
+def test_a_count_on_a_label_is_short_and_close() -> None:
+    """Labels drawn side by side carry three significant digits above 9,999 (the tooltip and
+    the tables keep every digit)."""
+    from graph360.display import count
+
+    shown = [count(v) for v in (0, 48, 9_999, 10_000, 12_345, 99_950, 314_470, 999_500)]
+    assert shown == ["0", "48", "9,999", "10.0k", "12.3k", "100k", "314k", "1.00M"]
+    assert [count(v) for v in (1_320_774, 9_997_727, 123_456_789_012)] == ["1.32M", "10.0M", "123B"]
+    for value in range(10_000, 10**10, 7_919_993):
+        number, unit = float(count(value)[:-1]), count(value)[-1]
+        assert abs(number * {"k": 1e3, "M": 1e6, "B": 1e9}[unit] - value) <= 0.005 * value

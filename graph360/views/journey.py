@@ -20,6 +20,7 @@ from typing import Any
 from graph360.analytics.journeys import Funnel, FunnelStep, journey_funnel
 from graph360.analytics.mood import StepMood
 from graph360.analytics.ownership import OwnershipAudit, StepAudit, ownership_audit
+from graph360.display import count
 from graph360.periods import Period, parse_period, utc_now
 from graph360.store.base import GraphStore
 from graph360.views.render import Graph, LegendItem, label_width, lines, scale, text, wrap
@@ -333,9 +334,9 @@ def _step_label(step: FunnelStep, gap: StepAudit | None, i: int) -> str:
     """A step's label: position and name, traffic, who arrived directly, gap and mood marks."""
     status = gap.status if gap else ("unowned" if not step.owners else "owned")
     label = f"{wrap(f'{step.position}. {step.step or step.step_id}')}\n"
-    label += f"{gap.touchpoints if gap else 0:,} touchpoints"
+    label += f"{count(gap.touchpoints if gap else 0)} touchpoints"
     if i and step.without_previous:
-        label += f"\narrived directly: {step.without_previous:,}"
+        label += f"\narrived directly: {count(step.without_previous)}"
     if status == "unowned":
         label += "\n⚠ UNOWNED"
     elif status == "conflict":
@@ -383,7 +384,7 @@ def _mood_sentiment(mood: StepMood | None) -> str | None:
 
 def _transition(conversion: float | None, dropped: int, rate: float | None) -> str:
     into = "no customers" if conversion is None else f"{conversion:.0%} converted"
-    return f"{into}\n{dropped:,} stopped ({_share(rate) or '—'})"
+    return f"{into}\n{count(dropped)} stopped ({_share(rate) or '—'})"
 
 
 def _duration(seconds: float | None) -> str | None:
