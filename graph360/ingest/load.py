@@ -869,6 +869,40 @@ def _same(*names: str) -> dict[str, str]:
     return {name: name for name in names}
 
 
+#: Columns a reference file's nodes leave out: only customers and touchpoints keep their extra
+#: columns as ``attributes`` (validate.attributes).
+_NO_ATTRIBUTES = ("attributes",)
+
+
+def _node_table(
+    label: str,
+    frame: pd.DataFrame,
+    renamed: dict[str, str] | None = None,
+    without: tuple[str, ...] = (),
+) -> tuple[str, pa.Table]:
+    """``label``'s nodes from ``frame``, the model's columns (``renamed``: property -> column)."""
+    renamed = renamed or {}
+    columns = [name for name in model.node(label).columns if name not in without]
+    return label, _table(frame, {renamed.get(name, name): name for name in columns})
+
+
+def _rel_table(
+    rel_type: str,
+    frame: pd.DataFrame,
+    ends: tuple[str, str],
+    renamed: dict[str, str] | None = None,
+    without: tuple[str, ...] = (),
+) -> tuple[str, pa.Table]:
+    """``rel_type``'s relationships from ``frame``: ``ends`` are the frame's from and to columns,
+    the properties the model's (``renamed``: property -> frame column; ``without`` left out)."""
+    renamed = renamed or {}
+    columns = {ends[0]: "from", ends[1]: "to"}
+    for name in model.relationship(rel_type).properties:
+        if name not in without:
+            columns[renamed.get(name, name)] = name
+    return rel_type, _table(frame, columns)
+
+
 def _graph_tables(
     checked: dict[str, pd.DataFrame],
     folded: pd.DataFrame,
@@ -880,192 +914,71 @@ def _graph_tables(
     rels: list[tuple[str, pa.Table]] = []
     now = pd.Timestamp(when or utc_now())
 
-    if "departments" in checked:
-        nodes.append(
-            (
-                "Department",
-                _table(
-                    checked["departments"], _same("department_id", "name", "division", "row_hash")
-                ),
-            )
-        )
+    for name, label in (("departments", "Department"), ("products", "Product")):
+        if name in checked:
+            nodes.append(_node_table(label, checked[name], without=_NO_ATTRIBUTES))
     if "accounts" in checked:
         frame = checked["accounts"]
-        nodes.append(
-            (
-                "Account",
-                _table(
-                    frame,
-                    _same(
-                        "account_id",
-                        "name",
-                        "kind",
-                        "status",
-                        "plan",
-                        "opened_at",
-                        "value",
-                        "row_hash",
-                    ),
-                ),
-            )
-        )
+        nodes.append(_node_table("Account", frame, without=_NO_ATTRIBUTES))
         managed = frame.dropna(subset=["department_id"])
-        rels.append(("MANAGED_BY", _table(managed, {"account_id": "from", "department_id": "to"})))
-    if "products" in checked:
-        nodes.append(
-            (
-                "Product",
-                _table(checked["products"], _same("product_id", "name", "category", "row_hash")),
-            )
-        )
+        rels.append(_rel_table("MANAGED_BY", managed, ("account_id", "department_id")))
     if "journeys" in checked:
-        nodes.append(
-            (
-                "Journey",
-                _table(checked["journeys"], _same("journey_id", "name", "persona", "row_hash")),
-            )
-        )
+        nodes.append(_node_table("Journey", checked["journeys"], without=_NO_ATTRIBUTES))
     if "journey_steps" in checked:
         steps = checked["journey_steps"]
-        nodes.append(
-            (
-                "JourneyStep",
-                _table(
-                    steps, _same("step_id", "name", "stage", "position", "journey_id", "row_hash")
-                ),
-            )
-        )
-        rels.append(("HAS_STEP", _table(steps, {"journey_id": "from", "step_id": "to"})))
+        nodes.append(_node_table("JourneyStep", steps, without=_NO_ATTRIBUTES))
+        rels.append(_rel_table("HAS_STEP", steps, ("journey_id", "step_id")))
         chain = steps.dropna(subset=["__next"])
-        rels.append(("NEXT", _table(chain, {"step_id": "from", "__next": "to"})))
+        rels.append(_rel_table("NEXT", chain, ("step_id", "__next")))
         owners = steps.assign(__owner=steps["owner_department_ids"].str.split(";")).explode(
             "__owner"
         )
         owners["__owner"] = owners["__owner"].str.strip()
         owners = owners[owners["__owner"].notna() & (owners["__owner"] != "")]
-        rels.append(("OWNED_BY", _table(owners, {"step_id": "from", "__owner": "to"})))
+        rels.append(_rel_table("OWNED_BY", owners, ("step_id", "__owner")))
     if "campaigns" in checked:
         frame = checked["campaigns"]
-        nodes.append(
-            (
-                "Campaign",
-                _table(
-                    frame,
-                    _same(
-                        "campaign_id",
-                        "name",
-                        "channel",
-                        "objective",
-                        "started_at",
-                        "ended_at",
-                        "row_hash",
-                    ),
-                ),
-            )
-        )
+        nodes.append(_node_table("Campaign", frame, without=_NO_ATTRIBUTES))
         run_by = frame.dropna(subset=["department_id"])
-        rels.append(("RUN_BY", _table(run_by, {"campaign_id": "from", "department_id": "to"})))
+        rels.append(_rel_table("RUN_BY", run_by, ("campaign_id", "department_id")))
 
     customers = checked["customers"]
     nodes.append(("Customer", _customer_table(folded, people, store)))
     is_new = ~customers["record_key"].isin(people.existing_records)
-    record_columns = {
-        "record_key": "record_key",
-        "source": "source",
-        "customer_id": "source_id",
-        "email_norm": "email",
-        "phone_norm": "phone",
-        **_same(*model.CUSTOMER_FIELDS),
-        "address": "address",
-        "postcode": "postcode",
-        "pseudo_id": "pseudo_id",
-        "identified_as": "identified_as",
-        "attributes": "attributes",
-        "row_hash": "row_hash",
-    }
-    nodes.append(("SourceRecord", _table(customers[~is_new], record_columns)))
-    nodes.append(
-        (
-            "SourceRecord",
-            _table(
-                customers[is_new].assign(loaded_at=now),
-                {**record_columns, "loaded_at": "loaded_at"},
-            ),
-        )
+    record = {"source_id": "customer_id", "email": "email_norm", "phone": "phone_norm"}
+    nodes.append(_node_table("SourceRecord", customers[~is_new], record, ("loaded_at",)))
+    nodes.append(_node_table("SourceRecord", customers[is_new].assign(loaded_at=now), record))
+    ends = ("__customer", "record_key")
+    link = {"rule": "__rule", "via": "__via"}
+    rels.append(_rel_table("IDENTIFIED_BY", customers[~is_new], ends, link, ("at", "probability")))
+    rels.append(
+        _rel_table("IDENTIFIED_BY", customers[is_new].assign(at=now), ends, link, ("probability",))
     )
-    links = {"__customer": "from", "record_key": "to", "__rule": "rule", "__via": "via"}
-    rels.append(("IDENTIFIED_BY", _table(customers[~is_new], links)))
-    rels.append(("IDENTIFIED_BY", _table(customers[is_new].assign(at=now), {**links, "at": "at"})))
 
     if "holdings" in checked:
         rels.append(
-            (
+            _rel_table(
                 "HOLDS",
-                _table(
-                    checked["holdings"],
-                    {
-                        "__customer": "from",
-                        "account_id": "to",
-                        "role": "role",
-                        "__record": "record_key",
-                        "row_hash": "row_hash",
-                    },
-                ),
+                checked["holdings"],
+                ("__customer", "account_id"),
+                {"record_key": "__record"},
             )
         )
     if "relationships" in checked:
-        rels.append(
-            (
-                "RELATED",
-                _table(
-                    checked["relationships"],
-                    {
-                        "__from": "from",
-                        "__to": "to",
-                        "kind": "kind",
-                        "weight": "weight",
-                        "since": "since",
-                        "__from_record": "from_record",
-                        "__to_record": "to_record",
-                        "row_hash": "row_hash",
-                    },
-                ),
-            )
-        )
+        records = {"from_record": "__from_record", "to_record": "__to_record"}
+        rels.append(_rel_table("RELATED", checked["relationships"], ("__from", "__to"), records))
     if "campaign_members" in checked:
-        rels.append(
-            (
-                "TARGETS",
-                _table(
-                    checked["campaign_members"],
-                    {
-                        "campaign_id": "from",
-                        "__customer": "to",
-                        "added_at": "added_at",
-                        "__record": "record_key",
-                        "row_hash": "row_hash",
-                    },
-                ),
-            )
-        )
+        members = checked["campaign_members"]
+        ends = ("campaign_id", "__customer")
+        rels.append(_rel_table("TARGETS", members, ends, {"record_key": "__record"}))
     if "consents" in checked:
         frame = consent.loaded_statements(checked["consents"], store, now)
-        nodes.append(
-            (
-                "Consent",
-                _table(
-                    frame,
-                    _same(*model.node("Consent").columns),
-                ),
-            )
-        )
-        rels.append(("CONSENTED", _table(frame, {"__customer": "from", "consent_id": "to"})))
+        nodes.append(_node_table("Consent", frame))
+        rels.append(_rel_table("CONSENTED", frame, ("__customer", "consent_id")))
     if "touchpoints" in checked:
         frame = checked["touchpoints"]
-        nodes.append(
-            ("Touchpoint", _table(frame, _same(*[c for c in model.node("Touchpoint").columns])))
-        )
-        rels.append(("HAD", _table(frame, {"__customer": "from", "touchpoint_id": "to"})))
+        nodes.append(_node_table("Touchpoint", frame))
+        rels.append(_rel_table("HAD", frame, ("__customer", "touchpoint_id")))
         for column, rel_type in (
             ("campaign_id", "FROM_CAMPAIGN"),
             ("step_id", "AT_STEP"),
@@ -1073,7 +986,7 @@ def _graph_tables(
             ("product_id", "FOR_PRODUCT"),
         ):
             linked = frame[["touchpoint_id", column]].dropna(subset=[column])
-            rels.append((rel_type, _table(linked, {"touchpoint_id": "from", column: "to"})))
+            rels.append(_rel_table(rel_type, linked, ("touchpoint_id", column)))
     return nodes, rels
 
 
