@@ -54,7 +54,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.feather as feather
 
-from graph360 import model, queries
+from graph360 import model, named_queries
 from graph360.errors import StoreError
 from graph360.periods import utc_now
 from graph360.store.base import GraphStore
@@ -327,7 +327,7 @@ def bump_version(store: GraphStore, now: dt.datetime | None = None) -> int:
 
 def _read(store: GraphStore, name: str, params: dict[str, Any] | None = None) -> pa.Table:
     """One ``facts_*`` named query's rows as Arrow (the store's columnar path where it has one)."""
-    named = queries.get(name, store.backend)
+    named = named_queries.get(name, store.backend)
     try:
         return store._arrow(named.text, params or {})
     except StoreError:

@@ -157,6 +157,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from graph360 import shipped
 from graph360.errors import MappingError
 from graph360.ingest.bundle import ERROR, ORIGIN, check_not_reserved, find_file
 from graph360.ingest.nested import JSON_SUFFIXES, read_nested
@@ -180,7 +181,7 @@ __all__ = [
     "shipped_mappings",
 ]
 
-LOADERS_DIR = Path(__file__).resolve().parent.parent / "loaders"
+LOADERS_DIR = shipped.folder("loaders")
 MANIFEST = "bundle.toml"
 
 _VALUE_SOURCES = ("column", "const", "template", "coalesce", "id", "lookup")
