@@ -6,6 +6,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_
 WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY graph360 ./graph360
+COPY queries ./queries
+COPY loaders ./loaders
 RUN pip install . && rm -rf /src
 
 # An unprivileged user; /keys is created here so the named volume mounted on it is its own.

@@ -115,13 +115,16 @@ def code_version() -> dict[str, Any]:
 
 
 def source_digest() -> str:
-    """A digest of the graph360 sources as they are now (the child takes it when it imports)."""
+    """A digest of the graph360 sources, its queries and its mappings as they are now (the child
+    takes it when it imports)."""
     import hashlib
 
     import graph360
+    from graph360 import shipped
 
     digest = hashlib.sha1()
-    for path in sorted(Path(graph360.__file__).parent.rglob("*")):
+    roots = (Path(graph360.__file__).parent, shipped.folder("queries"), shipped.folder("loaders"))
+    for path in sorted(path for root in roots for path in root.rglob("*")):
         if path.suffix in (".py", ".cypher", ".toml") and path.is_file():
             digest.update(path.as_posix().encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:12]

@@ -33,7 +33,7 @@ from typing import Any
 import pyarrow as pa
 import pytest
 
-from graph360 import model, queries
+from graph360 import model, named_queries
 from graph360.cli import migrate
 from graph360.ingest import changes
 from graph360.store import neo4j as neo4j_store
@@ -191,7 +191,9 @@ def shared_step_texts() -> dict[str, str]:
 
 def neo4j_texts() -> dict[str, str]:
     """Every text the Neo4j store can run, by name."""
-    texts = {f"query {name}": queries.get(name, "neo4j").text for name in queries.names()}
+    texts = {
+        f"query {name}": named_queries.get(name, "neo4j").text for name in named_queries.names()
+    }
     texts.update({f"store {k}": v for k, v in neo4j_store.generated_statements().items()})
     texts.update(shared_step_texts())
     texts.update(migrate.generated_statements())
@@ -230,7 +232,7 @@ def test_every_text_neo4j_runs_passes_neo4js_linter(name: str, diagnostics) -> N
 def test_the_texts_cover_every_query_and_every_label_and_type() -> None:
     texts = neo4j_texts()
     assert {k.removeprefix("query ") for k in texts if k.startswith("query ")} == set(
-        queries.names()
+        named_queries.names()
     )
     generated = " ".join(texts.values())
     for label in model.NODES:
@@ -266,7 +268,7 @@ def test_a_misspelt_label_fails_and_is_named_in_the_diagnostic(diagnostics) -> N
 def test_the_schema_is_what_makes_names_fail(pytestconfig: pytest.Config) -> None:
     """The same valid text fails against a schema that lacks its names: the model's schema is
     really given to the linter (this text passes above as part of the named queries)."""
-    text = queries.get("customer_touchpoints", "neo4j").text
+    text = named_queries.get("customer_touchpoints", "neo4j").text
     other = {
         "labels": ["Person"],
         "relationshipTypes": ["KNOWS"],

@@ -16,7 +16,7 @@ import pyarrow as pa
 import pytest
 from helpers import TINY
 
-from graph360 import queries
+from graph360 import named_queries
 from graph360.analytics.card import resolve_customer
 from graph360.ingest.events import apply_events
 from graph360.ingest.identifiers import index_stored_records, records_carrying
@@ -100,7 +100,7 @@ def test_the_look_ups_read_the_index_not_the_records(graph: GraphStore) -> None:
         ("identifiers_of_record", {"record_key": "crm:2"}),
         ("drop_uncarried_identifier", {"key": "grace@example.org"}),
     ):
-        plan = graph._conn.execute("EXPLAIN " + queries.get(name, "ladybug").text, params)
+        plan = graph._conn.execute("EXPLAIN " + named_queries.get(name, "ladybug").text, params)
         operators = set(re.findall(r"([A-Z_]{4,})\[\d+\]", plan.get_as_df().iloc[0, 0]))
         assert "PRIMARY_KEY_SCAN_NODE_TABLE" in operators, (name, operators)
         assert "SCAN_NODE_TABLE" not in operators, (name, operators)

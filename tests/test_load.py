@@ -19,6 +19,7 @@ from helpers import TINY, snapshot
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from graph360 import shipped
 from graph360.errors import BundleError
 from graph360.ingest.identity import customer_id_for
 from graph360.ingest.load import load_bundle
@@ -464,7 +465,7 @@ def test_a_bundle_reads_only_files_inside_its_folder(store, tmp_path: Path) -> N
     _write(
         secret,
         "evil.toml",
-        (TINY.parent.parent.parent / "graph360/loaders/canonical.toml").read_text(),
+        (shipped.folder("loaders") / "canonical.toml").read_text(),
     )
     for outside in ("../secret/os-release", str(secret / "os-release")):
         folder = tmp_path / f"b{len(outside)}"

@@ -19,7 +19,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from graph360 import model, queries
+from graph360 import model, named_queries
 from graph360.errors import StoreError
 from graph360.store import neo4j as n4
 from graph360.store import open_store
@@ -104,8 +104,8 @@ def test_every_property_a_named_query_filters_on_is_indexed_or_a_key() -> None:
     covered = {(o, p) for o, props in n4.INDEXED.items() for p in props}
     covered |= {(node.label, node.key) for node in model.NODES.values()}
     missing = {}
-    for name in queries.names():
-        for owner, prop in filtered_properties(queries.get(name, "neo4j").text):
+    for name in named_queries.names():
+        for owner, prop in filtered_properties(named_queries.get(name, "neo4j").text):
             if (owner, prop) not in covered:
                 missing.setdefault(f"{owner}.{prop}", []).append(name)
     assert not missing, f"add these to graph360.store.neo4j.INDEXED: {missing}"
@@ -349,9 +349,9 @@ def test_write_queries_are_never_run_as_reads() -> None:
     it in a read transaction, which the server refuses (and a cluster sends to a follower)."""
     writes = {
         name
-        for name in queries.names()
+        for name in named_queries.names()
         if re.search(
-            r"\b(MERGE|CREATE|SET|DELETE|REMOVE)\b", _code(queries.get(name, "neo4j").text)
+            r"\b(MERGE|CREATE|SET|DELETE|REMOVE)\b", _code(named_queries.get(name, "neo4j").text)
         )
     }
     assert writes, "no write query found: the pattern is broken"

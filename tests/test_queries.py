@@ -13,7 +13,7 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from graph360 import queries
+from graph360 import named_queries
 from graph360.ingest.identity import customer_id_for
 
 ADA, GRACE, ALAN = customer_id_for("crm:1"), customer_id_for("crm:2"), customer_id_for("crm:3")
@@ -21,9 +21,9 @@ PLACEHOLDERS = {customer_id_for(f"crm:{i}") for i in (4, 5, 6)}
 
 
 def test_every_query_documents_its_parameters_and_rows() -> None:
-    for name in queries.names():
+    for name in named_queries.names():
         for backend in ("ladybug", "neo4j"):
-            query = queries.get(name, backend)
+            query = named_queries.get(name, backend)
             header = query.text.split("\n")
             start = next((i for i, h in enumerate(header) if h.startswith("// params:")), None)
             assert start is not None, f"{name}: no '// params:' line"
@@ -37,7 +37,7 @@ def test_every_query_documents_its_parameters_and_rows() -> None:
 def test_every_query_is_tested_by_name() -> None:
     """Each named query has a ``test_<name>`` somewhere in tests/ that checks exact answers."""
     text = "".join(path.read_text() for path in Path(__file__).parent.glob("test_*.py"))
-    untested = [name for name in queries.names() if f"test_{name}" not in text]
+    untested = [name for name in named_queries.names() if f"test_{name}" not in text]
     assert not untested, untested
 
 

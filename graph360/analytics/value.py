@@ -94,7 +94,7 @@ from graph360.analytics.routing import (
     read_complaints,
     unresolved,
 )
-from graph360.analytics.routing import _typed as typed
+from graph360.analytics.routing.reading import _typed as typed
 from graph360.facts import routing as from_facts
 from graph360.periods import utc_now
 from graph360.store.base import GraphStore

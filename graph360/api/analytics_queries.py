@@ -12,6 +12,7 @@ from strawberry.types import Info
 from graph360 import periods
 from graph360.analytics import engagement as engagement_data
 from graph360.api import analytics_types as at
+from graph360.api import experience_types as et
 from graph360.api.card import Influencer
 from graph360.api.compute import Answer
 from graph360.api.pagination import page_size
@@ -187,7 +188,7 @@ class AnalyticsQueries:
         since: When | None = None,
         until: When | None = None,
         top: int = 10,
-    ) -> at.Multichannel:
+    ) -> et.Multichannel:
         period = periods.parse_period(since, until)
         answer = await _analytic(
             info,
@@ -198,7 +199,7 @@ class AnalyticsQueries:
             until=period.until,
             top=top,
         )
-        return build(at.Multichannel, _answer(answer, answer.value.to_dict()))
+        return build(et.Multichannel, _answer(answer, answer.value.to_dict()))
 
     @strawberry.field(
         permission_classes=needs("analytics:read"),
@@ -250,7 +251,7 @@ class AnalyticsQueries:
         since: When | None = None,
         until: When | None = None,
         top: int = 8,
-    ) -> at.Themes:
+    ) -> et.Themes:
         period = periods.parse_period(since, until)
         answer = await _analytic(
             info,
@@ -264,7 +265,7 @@ class AnalyticsQueries:
             top=top,
         )
         shown = answer.value.for_audience(ctx(info).audience)
-        return build(at.Themes, _answer(answer, shown.to_dict()))
+        return build(et.Themes, _answer(answer, shown.to_dict()))
 
     @strawberry.field(
         permission_classes=needs("analytics:read"),
@@ -279,7 +280,7 @@ class AnalyticsQueries:
         until: When | None = None,
         min_volume: int = 1,
         top: int = 50,
-    ) -> at.Feedback:
+    ) -> et.Feedback:
         period = periods.parse_period(since, until)
         answer = await _analytic(
             info,
@@ -290,7 +291,7 @@ class AnalyticsQueries:
             min_volume=min_volume,
             top=top,
         )
-        return build(at.Feedback, _answer(answer, answer.value.to_dict()))
+        return build(et.Feedback, _answer(answer, answer.value.to_dict()))
 
 
 def _overlap_args(

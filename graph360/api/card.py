@@ -16,6 +16,7 @@ from graph360.analytics import card as card_data
 from graph360.analytics.offers import next_best_offers
 from graph360.analytics.silence import customer_silence
 from graph360.api import analytics_types as at
+from graph360.api import experience_types as et
 from graph360.api.card_types import (
     Account,
     Action,
@@ -291,10 +292,10 @@ class Customer:
         description="What they are not saying: unanswered public voices and silent churn "
         "risk (analytics.silence; the rules are in its docstring)."
     )
-    async def silence(self, info: Info) -> at.CustomerSilence:
+    async def silence(self, info: Info) -> et.CustomerSilence:
         rows = await ctx(info).run(lambda s: s.query("customer_silence", customer_id=self.id))
         found = customer_silence(rows, utc_now(), ctx(info).audience)
-        return build(at.CustomerSilence, found)
+        return build(et.CustomerSilence, found)
 
     @strawberry.field
     async def next_best_offers(self, info: Info, first: int = 3) -> list[Offer]:

@@ -31,7 +31,7 @@ def list_mappings(format: ShapeOption = Shape.table) -> None:
     if format is Shape.json:
         print_json(rows)
     else:
-        console.print(table("Shipped mappings (graph360/loaders)", rows))
+        console.print(table("Shipped mappings (loaders/)", rows))
 
 
 def _transposed(sample: list[dict[str, str]]) -> list[dict[str, str]]:

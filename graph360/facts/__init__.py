@@ -43,9 +43,10 @@ import os
 import shutil
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -53,7 +54,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.feather as feather
 
-from graph360 import model, queries
+from graph360 import model, named_queries
 from graph360.errors import StoreError
 from graph360.periods import utc_now
 from graph360.store.base import GraphStore
@@ -160,6 +161,21 @@ class Facts:
     )
     _lookups: dict[tuple[str, str], np.ndarray | None] = field(default_factory=dict, repr=False)
     _ranks: dict[str, tuple[np.ndarray, pd.Index]] = field(default_factory=dict, repr=False)
+    _derived: dict[tuple[Any, ...], Any] = field(default_factory=dict, repr=False)
+
+    #: Derived results kept at once (each can be hundreds of MB at 1M/10M: the period's
+    #: touchpoint rows).
+    DERIVED_KEPT: ClassVar[int] = 2
+
+    def derived(self, key: tuple[Any, ...], make: Callable[[], Any]) -> Any:
+        """``make()``, kept under ``key`` with the last few others: one analytic's rows reused
+        by the next that asks the same (the overlap view's reach and collisions read the
+        same period's touchpoints). The projection never changes, so nothing goes stale."""
+        if key not in self._derived:
+            while len(self._derived) >= self.DERIVED_KEPT:
+                self._derived.pop(next(iter(self._derived)))
+            self._derived[key] = make()
+        return self._derived[key]
 
     def join(self, left: np.ndarray, table: str, end: str) -> tuple[np.ndarray, np.ndarray]:
         """:func:`join` of ``left`` with the ``end`` column of the pair table ``table``; the
@@ -311,7 +327,7 @@ def bump_version(store: GraphStore, now: dt.datetime | None = None) -> int:
 
 def _read(store: GraphStore, name: str, params: dict[str, Any] | None = None) -> pa.Table:
     """One ``facts_*`` named query's rows as Arrow (the store's columnar path where it has one)."""
-    named = queries.get(name, store.backend)
+    named = named_queries.get(name, store.backend)
     try:
         return store._arrow(named.text, params or {})
     except StoreError:

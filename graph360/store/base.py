@@ -18,7 +18,7 @@ from typing import Any, ClassVar, final
 import pandas as pd
 import pyarrow as pa
 
-from graph360 import model, queries
+from graph360 import model, named_queries
 from graph360.errors import StoreError
 
 
@@ -155,9 +155,9 @@ class GraphStore(ABC):
     def _frame(self, text: str, params: dict[str, Any]) -> pd.DataFrame:
         return pd.DataFrame(self._run(text, params, write=False))
 
-    def _checked(self, name: str, params: dict[str, Any]) -> queries.NamedQuery:
+    def _checked(self, name: str, params: dict[str, Any]) -> named_queries.NamedQuery:
         """The named query, once every parameter its text uses is given."""
-        named = queries.get(name, self.backend)
+        named = named_queries.get(name, self.backend)
         missing = named.parameters - params.keys()
         if missing:
             raise StoreError(f"missing parameters {sorted(missing)}", query=name)

@@ -63,7 +63,7 @@ INDEX_WAIT_SECONDS = 300
 #: Properties the named queries filter on (WHERE … =, <, >, IN, IS NOT NULL), beyond the keys,
 #: which have uniqueness constraints (and so an index) already. A range index serves all of
 #: those predicates. ``tests/test_neo4j_store.py`` checks that every such filter in
-#: graph360/queries/ is covered here and that every entry is in the model.
+#: queries/ is covered here and that every entry is in the model.
 INDEXED: dict[str, tuple[str, ...]] = {
     "Customer": ("email", "segment", "influence_rank", "value_at"),
     "SourceRecord": ("email", "phone", "birth_date", "loaded_at"),

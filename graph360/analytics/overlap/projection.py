@@ -116,12 +116,10 @@ def _project_facts(
 ) -> _Projection:
     """:func:`_project` from the facts: the same rows as the named queries, kept as codes
     (customers are the facts' customer codes; units come through a department lookup)."""
-    touched = from_facts.touchpoints(
-        facts,
-        start,
-        end,
-        list(NOT_REACHED_KINDS) or _NOTHING,
-        list(NOT_REACHED_OUTCOMES) or _NOTHING,
+    kinds, outcomes = list(NOT_REACHED_KINDS) or _NOTHING, list(NOT_REACHED_OUTCOMES) or _NOTHING
+    touched = facts.derived(
+        ("overlap touchpoints", start, end, tuple(kinds), tuple(outcomes)),
+        lambda: from_facts.touchpoints(facts, start, end, kinds, outcomes),
     )
     unit_of = chosen.codes(pd.Series(facts.keys("departments"), dtype=object))
     t_unit = unit_of[touched.department] if len(unit_of) else touched.department

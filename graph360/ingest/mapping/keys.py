@@ -6,9 +6,10 @@ The format itself is described in :mod:`graph360.ingest.mapping.format`.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
-LOADERS_DIR = Path(__file__).resolve().parent.parent.parent / "loaders"
+from graph360 import shipped
+
+LOADERS_DIR = shipped.folder("loaders")
 MANIFEST = "bundle.toml"
 
 _VALUE_SOURCES = ("column", "const", "template", "coalesce", "id", "lookup")

@@ -1,4 +1,4 @@
-"""The Cypher library: one named, documented query per ``.cypher`` file in this folder.
+"""The Cypher library: one named, documented query per ``.cypher`` file in ``queries/``.
 
 A file starts with ``//`` header lines (what the query answers, its ``params:`` and what each
 row means), then the query. Where Neo4j and LadybugDB cannot share one text, a variant named
@@ -11,10 +11,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache, cached_property
-from importlib import resources
 
+from graph360 import shipped
 from graph360.errors import QueryNotFoundError
 
+FOLDER = shipped.folder("queries")
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 
 
@@ -33,18 +34,10 @@ def _strip_comments(text: str) -> str:
     return "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("//"))
 
 
-def _files() -> dict[str, str]:
-    folder = resources.files(__package__)
-    return {
-        f.name: f.read_text(encoding="utf-8")
-        for f in folder.iterdir()
-        if f.name.endswith(".cypher")
-    }
-
-
 @cache
 def _library() -> dict[str, str]:
-    return _files()
+    """Every ``.cypher`` file's text by its name, read once."""
+    return {f.name: f.read_text(encoding="utf-8") for f in FOLDER.glob("*.cypher")}
 
 
 def names() -> list[str]:
@@ -60,7 +53,7 @@ def get(name: str, backend: str) -> NamedQuery:
     if file not in library:
         file = f"{name}.cypher"
     if file not in library:
-        raise QueryNotFoundError(f"no named query {name!r} in graph360/queries/")
+        raise QueryNotFoundError(f"no named query {name!r} in {FOLDER}")
     text = library[file]
     header = [line.lstrip("/ ").rstrip() for line in text.splitlines() if line.startswith("//")]
     return NamedQuery(name=name, text=text, description=" ".join(header))
