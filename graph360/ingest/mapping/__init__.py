@@ -1,7 +1,7 @@
 """Declarative source mappings: a source system's own export file → canonical bundle rows.
 
 Every system a department runs exports its data in its own shape. A *mapping* is a small TOML
-file (in ``graph360/loaders/``, or anywhere on disk) that says how one such export becomes rows
+file (in the top-level ``loaders/``, or anywhere on disk) that says how one such export becomes rows
 of the canonical bundle files (DESIGN.md §5). Mappings are data, not code, so an analyst can
 copy one and adapt it to their own export without touching Python.
 

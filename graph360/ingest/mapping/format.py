@@ -306,7 +306,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 
 def shipped_mappings() -> list[Mapping]:
-    """Every mapping that ships in graph360/loaders, sorted by name (for `graph360 mappings`)."""
+    """Every mapping that ships in loaders/, sorted by name (for `graph360 mappings`)."""
     return [load_mapping(path) for path in sorted(LOADERS_DIR.glob("*.toml"))]
 
 
