@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 from helpers import TINY
@@ -374,3 +375,13 @@ def test_facts_remarks(store: GraphStore) -> None:
     by_key = touchpoints.set_index("touchpoint_id")["at"]
     for code, key in zip(codes, remarks.column("key").to_pylist(), strict=True):
         assert at[code] == facts.micros(by_key[key].to_pydatetime())
+
+
+def test_the_audits_times_reach_outside_nanoseconds() -> None:
+    """A touchpoint in 1178 (valid, and one the API fuzzer recorded) gave the audit an
+    OverflowError: its first and last times are kept in microseconds."""
+    from graph360.facts import NO_TIME
+    from graph360.facts.ownership import _times
+
+    stamps = _times(np.array([-24_996_782_395_998_908, NO_TIME, 1_700_000_000_000_000]))
+    assert stamps[0].year == 1177 and pd.isna(stamps[1]) and stamps[2].year == 2023

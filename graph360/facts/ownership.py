@@ -17,8 +17,11 @@ from graph360.store.base import GraphStore
 
 
 def _times(values: np.ndarray) -> pd.Series:
-    """Microsecond codes as datetimes (NO_TIME: NaT)."""
-    return pd.Series(pd.to_datetime(np.where(values == NO_TIME, np.nan, values), unit="us"))
+    """Microsecond codes as datetimes (NO_TIME: NaT), kept in microseconds: a touchpoint in the
+    year 1178 is a valid time, outside nanoseconds' 1677-2262."""
+    stamps = values.astype("datetime64[us]")
+    stamps[values == NO_TIME] = np.datetime64("NaT")
+    return pd.Series(stamps)
 
 
 def _step_rows(facts: Facts) -> tuple[np.ndarray, np.ndarray]:
