@@ -121,7 +121,7 @@ def draw(
 
     for i, step in enumerate(steps):
         gap = audited.get(step.step_id)
-        status = gap.status if gap else ("unowned" if not step.owners else "owned")
+        status = _status(step, gap)
         traffic = gap.touchpoints if gap else 0
         name = step.step or step.step_id
         mood = step.mood
@@ -330,9 +330,14 @@ LEGEND = [
 ]
 
 
+def _status(step: FunnelStep, gap: StepAudit | None) -> str:
+    """owned, unowned or conflict: the audit's word, else whether the step has an owner."""
+    return gap.status if gap else ("unowned" if not step.owners else "owned")
+
+
 def _step_label(step: FunnelStep, gap: StepAudit | None, i: int) -> str:
     """A step's label: position and name, traffic, who arrived directly, gap and mood marks."""
-    status = gap.status if gap else ("unowned" if not step.owners else "owned")
+    status = _status(step, gap)
     label = f"{wrap(f'{step.position}. {step.step or step.step_id}')}\n"
     label += f"{count(gap.touchpoints if gap else 0)} touchpoints"
     if i and step.without_previous:

@@ -250,14 +250,7 @@ class Mapping:
     @property
     def needed_columns(self) -> frozenset[str]:
         """Export columns the mapping reads and cannot do without."""
-        used: set[str] = set()
-        for out in self.outputs:
-            used |= out.columns
-        if self.fill_down:
-            used.add(self.fill_down[0])
-        if self.split:
-            used.add(self.split[0])
-        return frozenset(used - self.optional_columns)
+        return self.read_columns - self.optional_columns
 
     @property
     def read_columns(self) -> frozenset[str]:
