@@ -186,6 +186,7 @@ def shared_step_texts() -> dict[str, str]:
         recorder.stored_row_hashes(anchor.name)
         for rel_type, end in anchor.owned:
             recorder.delete_relationships_of(rel_type, end, pa.array(["k"]))
+            recorder.relationships_at(rel_type, end, pa.array(["k"]))
     return {f"base {i}": text for i, text in enumerate(dict.fromkeys(recorder.texts))}
 
 

@@ -355,10 +355,9 @@ def write_batch(
     store.merge_nodes("Customer", batch.people.resolution.merged_customers)
     merges.log_identified(store, batch.people.resolution, who=who)
     step("write relationships")
-    for name, found in batch.changes.items():  # what changed rows implied before they changed
-        for rel_type, end in changes.ANCHORS[name].owned if name in changes.ANCHORS else ():
-            store.delete_relationships_of(rel_type, end, found.changed_keys)
-    for rel_type, rows in _each_once(batch.relationships):
+    relationships = changes.replace_owned(store, batch.changes, batch.relationships)
+    batch.relationships = []  # ``relationships`` holds them now: let each go once written
+    for rel_type, rows in _each_once(relationships):
         created = store.upsert_relationships(rel_type, rows, new=rel_type in changes.OWNED)
         relationships_created[rel_type] = relationships_created.get(rel_type, 0) + created
     identifiers.write_index(store, batch, records)  # the e-mail/phone index of the records

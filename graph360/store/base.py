@@ -259,6 +259,33 @@ class GraphStore(ABC):
         pattern = f"(n)-[r:{rel_type}]->()" if end == "source" else f"()-[r:{rel_type}]->(n)"
         self._delete_at(label, model.node(label).key, pattern, keys)
 
+    @final
+    def relationships_at(self, rel_type: str, end: str, keys: pa.Array) -> pa.Table:
+        """``from`` and ``to`` of every ``rel_type`` relationship whose ``end`` (``source`` or
+        ``target``) is a node with one of ``keys``: what changed rows implied so far, read so
+        that only the relationships that differ are deleted (deleting one at a hub such as a
+        department of a million touchpoints costs milliseconds)."""
+        rel = model.relationship(rel_type)
+        source, target = model.node(rel.source).key, model.node(rel.target).key
+        at = f"a.{source}" if end == "source" else f"b.{target}"
+        schema = pa.schema([("from", pa.string()), ("to", pa.string())])
+        if not len(keys):
+            return schema.empty_table()
+        pattern = f"(a:{rel.source})-[:{rel.type}]->(b:{rel.target})"
+        found = self._rows_at(pattern, at, f"a.{source} AS `from`, b.{target} AS `to`", keys)
+        if isinstance(found, list):
+            return pa.Table.from_pylist(found, schema=schema)
+        return found.select(["from", "to"]).cast(schema) if found.num_rows else schema.empty_table()
+
+    def _rows_at(self, pattern: str, at: str, columns: str, keys: pa.Array) -> list | pa.Table:
+        """The ``columns`` of ``pattern`` where ``at`` is one of ``keys`` (one UNWIND; the
+        embedded store overrides it with a bulk join)."""
+        return self._run(
+            f"UNWIND $keys AS k MATCH {pattern} WHERE {at} = k RETURN {columns}",
+            {"keys": keys.to_pylist()},
+            write=False,
+        )
+
     def _delete_at(self, label: str, key: str, pattern: str, keys: pa.Array) -> None:
         """Delete the relationships ``r`` of ``pattern`` at the ``label`` nodes ``n`` with
         these keys (one UNWIND; the embedded store overrides it with a bulk join)."""

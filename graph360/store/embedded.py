@@ -376,6 +376,12 @@ class EmbeddedStore(GraphStore):
             f"LOAD FROM $rows MATCH (n:{label}) WHERE n.{key} = k MATCH {pattern} DELETE r", probe
         )
 
+    def _rows_at(self, pattern: str, at: str, columns: str, keys: pa.Array) -> pa.Table:
+        probe = pa.table({"k": pc.unique(keys).cast(pa.string())})
+        return self._load_from(
+            f"LOAD FROM $rows MATCH {pattern} WHERE {at} = k RETURN {columns}", probe
+        )
+
     @contextmanager
     def building(self) -> Iterator[GraphStore]:
         """Build a first load in a database file of its own, then swap it in.
