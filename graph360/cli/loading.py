@@ -11,7 +11,6 @@ import typer
 from rich.panel import Panel
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from graph360 import matching
 from graph360.cli.base import (
     EXIT_REFUSED,
     EXIT_REJECTS,
@@ -28,6 +27,7 @@ from graph360.cli.base import (
     refusals,
     table,
 )
+from graph360.matching import pipeline
 from graph360.store import GraphStore, resolve_location
 
 # --- loading ---------------------------------------------------------------------------------
@@ -131,11 +131,11 @@ def _show_report(report: Any) -> None:
         )
 
 
-def _match(graph: GraphStore) -> matching.MatchReport:
+def _match(graph: GraphStore) -> pipeline.MatchReport:
     """``load --match``: the matching with its default thresholds, after the load."""
     from graph360.cli.matching import who
 
-    return matching.run(graph, who=who())
+    return pipeline.run(graph, who=who())
 
 
 @app.command()
