@@ -16,7 +16,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from graph360 import facts
-from graph360.analytics import engagement, routing, value
+from graph360.analytics import routing, value
+from graph360.analytics.engagement import report as engagement_report
 from graph360.ingest.load import load_bundle
 from graph360.store import GraphStore, open_store
 from tests.test_facts import _no_nan
@@ -300,8 +301,8 @@ def test_engagement_from_facts_is_engagement_from_cypher(data: dict[str, Any]) -
             {"since": START + dt.timedelta(days=2), "until": START + dt.timedelta(days=6)},
             {"timezone": "Europe/London", "min_volume": 1, "attribution_days": 1.0},
         ):
-            ours = engagement.engagement(store, **asked)
-            direct = engagement.engagement(store, use_facts=False, **asked)
+            ours = engagement_report.engagement(store, **asked)
+            direct = engagement_report.engagement(store, use_facts=False, **asked)
             assert ours.as_of is not None and direct.as_of is None
             assert _answer(ours) == _answer(direct), asked
 

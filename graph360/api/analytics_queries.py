@@ -10,7 +10,7 @@ import strawberry
 from strawberry.types import Info
 
 from graph360 import periods
-from graph360.analytics import engagement as engagement_data
+from graph360.analytics.engagement import data as engagement_data
 from graph360.api import analytics_types as at
 from graph360.api import experience_types as et
 from graph360.api.card import Influencer
