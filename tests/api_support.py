@@ -17,7 +17,7 @@ from typing import Any
 from helpers import empty_store
 
 from graph360.analytics.card import customer_card
-from graph360.analytics.influence import influence
+from graph360.analytics.influence.scores import influence
 from graph360.analytics.routing import run_rules
 from graph360.analytics.value import update_values
 from graph360.api.app import ApiSettings, create_app

@@ -17,11 +17,12 @@ import pytest
 from helpers import TINY
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from scipy.sparse import csr_matrix
 from typer.testing import CliRunner
 
 from graph360 import facts, model
-from graph360.analytics import influence as inf
 from graph360.analytics import overlap as ov
+from graph360.analytics.influence import measures, scores
 from graph360.cli import app
 from graph360.facts import NO_TIME
 from graph360.ingest.load import load_bundle
@@ -394,8 +395,8 @@ def test_influence_from_facts_is_influence_from_cypher(
                     ),
                 )
             now = dt.datetime(2026, 12, 2)
-            ours = inf.compute_influence(store, kinds=kinds, now=now)
-            direct = inf.compute_influence(store, kinds=kinds, now=now, use_facts=False)
+            ours = scores.compute_influence(store, kinds=kinds, now=now)
+            direct = scores.compute_influence(store, kinds=kinds, now=now, use_facts=False)
             assert ours.table["customer_id"].tolist() == direct.table["customer_id"].tolist()
             for column in ("influence_rank", "reach", "community", "community_size"):
                 assert ours.table[column].tolist() == direct.table[column].tolist(), column
@@ -528,12 +529,12 @@ def test_influence_store(store: GraphStore) -> None:
         "Customer", pa.table({"customer_id": ["a", "b", "c"], "name": ["A", "B", "C"]})
     )
     at = dt.datetime(2026, 12, 2, 9)
-    result = inf.InfluenceResult(
+    result = scores.InfluenceResult(
         kinds=model.RELATIONSHIP_KINDS,
         computed_at=at,
         customers=2,
         relationships=0,
-        pagerank=inf.pagerank(inf.sp.csr_matrix((2, 2))),
+        pagerank=measures.pagerank(csr_matrix((2, 2))),
         community_rounds=0,
         communities_converged=True,
         table=pd.DataFrame(
@@ -547,7 +548,7 @@ def test_influence_store(store: GraphStore) -> None:
             }
         ),
     )
-    assert inf.store_influence(store, result) == 2
+    assert scores.store_influence(store, result) == 2
     nodes = store.all_nodes("Customer").set_index("customer_id")
     assert nodes.loc["b", ["pagerank", "influence_rank", "reach", "community"]].tolist() == [
         0.75,

@@ -23,7 +23,7 @@ import pytest
 from helpers import TINY
 from typer.testing import CliRunner
 
-from graph360.analytics.influence import influence
+from graph360.analytics.influence.scores import influence
 from graph360.analytics.journeys import journey_funnel
 from graph360.cli import app
 from graph360.errors import NotFoundError

@@ -38,7 +38,7 @@ from typing import Any
 
 import pytest
 
-from graph360.analytics.influence import influence
+from graph360.analytics.influence.scores import influence
 from graph360.analytics.journeys import journey_funnel
 from graph360.analytics.ownership import ownership_audit
 from graph360.demo import describe_demo, generate_demo

@@ -304,7 +304,7 @@ def write_secret(path: Path, secret: str) -> None:
 
 def _analyse(graph: GraphStore) -> None:
     """Compute what the 360 card reads (scores, flags, routed actions) right after a load."""
-    from graph360.analytics.influence import influence
+    from graph360.analytics.influence.scores import influence
     from graph360.analytics.routing import run_rules
     from graph360.analytics.value import update_values
 

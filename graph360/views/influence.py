@@ -22,7 +22,7 @@ from typing import Any
 
 import pandas as pd
 
-from graph360.analytics.influence import compute_influence
+from graph360.analytics.influence.scores import compute_influence
 from graph360.periods import utc_now
 from graph360.store.base import GraphStore
 from graph360.views import INFLUENCE_PER_INFLUENCER
