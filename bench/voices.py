@@ -198,12 +198,12 @@ def graph_child(graph: Path, what: str) -> None:
             "p_value": found.p_value,
         }
     elif what == "audit":
-        from graph360.analytics.ownership import ownership_audit
+        from graph360.analytics.ownership.audit import ownership_audit
 
         ownership_audit(store)
         steps, extra = {}, {}
     elif what.startswith("audit:"):
-        from graph360.analytics.ownership import ownership_audit
+        from graph360.analytics.ownership.audit import ownership_audit
 
         found = ownership_audit(store, segment=what.split(":", 1)[1])
         steps, extra = {}, {"stuck_at_gaps": found.summary["customers_stuck_at_gaps"]}

@@ -427,11 +427,9 @@ def journey_graphs(draw: st.DrawFn) -> dict[str, Any]:
 
 
 def journeys_audit(store: GraphStore, *, use_facts: bool) -> dict[str, Any]:
-    from graph360.analytics import ownership
+    from graph360.analytics.ownership.audit import ownership_audit
 
-    found = ownership.ownership_audit(
-        store, as_of=dt.datetime(2026, 1, 18), use_facts=use_facts
-    ).to_dict()
+    found = ownership_audit(store, as_of=dt.datetime(2026, 1, 18), use_facts=use_facts).to_dict()
     return _no_nan(found)
 
 
