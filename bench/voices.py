@@ -131,6 +131,7 @@ def fit_child(texts: int, distinct: int) -> None:
 def graph_child(graph: Path, what: str) -> None:
     from graph360 import facts
     from graph360.analytics.themes import themes
+    from graph360.facts.tables import VOICES
     from graph360.store import open_store
 
     store = open_store(str(graph))
@@ -138,7 +139,7 @@ def graph_child(graph: Path, what: str) -> None:
     if what == "facts rebuild":
         answer = facts.refresh(store)
         steps = answer.seconds
-        extra = {"voices": answer.tables[facts.VOICES].num_rows}
+        extra = {"voices": answer.tables[VOICES].num_rows}
     elif what == "mood":
         from graph360.analytics.mood import step_moods
 

@@ -11,9 +11,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import scipy.sparse as sp
 
-from graph360 import facts as facts_
 from graph360 import model
 from graph360.errors import NotFoundError
+from graph360.facts.tables import Facts
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,7 @@ def _graph(
     return InfluenceGraph(customer_ids, influence, undirected, int(keep.sum()))
 
 
-def graph_from_facts(projection: facts_.Facts, kinds: tuple[str, ...]) -> InfluenceGraph:
+def graph_from_facts(projection: Facts, kinds: tuple[str, ...]) -> InfluenceGraph:
     """:func:`build_graph` from the facts: the RELATED pairs are codes already, so the only
     work left is ordering the customers by id (the order ranks and community ids break ties
     by)."""
