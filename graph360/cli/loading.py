@@ -268,7 +268,7 @@ def demo(
 
 
 def _serve_demo(location: str, port: int, key_file: Path | None) -> None:
-    from graph360.api.app import ApiSettings
+    from graph360.api.settings import ApiSettings
     from graph360.cli.serve import demo_key, run_api
 
     with refusals():
