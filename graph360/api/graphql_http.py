@@ -13,8 +13,6 @@ from fastapi.responses import JSONResponse, Response
 from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
-
-
 JSON_TYPE = "application/json"
 
 

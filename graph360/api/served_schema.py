@@ -29,7 +29,6 @@ from graph360.errors import Graph360Error
 
 log = logging.getLogger(__name__)
 
-
 MASKED = "Unexpected error: the server logged it."
 
 

@@ -100,8 +100,6 @@ def build(store: GraphStore) -> Facts:
 
 
 _cache: dict[str, Facts] = {}
-
-
 _lock = threading.Lock()
 
 

@@ -18,8 +18,6 @@ from graph360.store.base import GraphStore
 
 #: Bump when the files' layout changes: a projection of another format is rebuilt.
 FORMAT = 5
-
-
 _MANIFEST = "manifest.json"
 
 

@@ -28,8 +28,6 @@ NODE_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
     # which systems know a customer (graph360.analytics.coverage)
     "records": ("SourceRecord", ("source",)),
 }
-
-
 #: table name -> (relationship type, properties read).
 PAIR_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
     "had": ("HAD", ()),
@@ -47,22 +45,16 @@ PAIR_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
     "next": ("NEXT", ()),
     "identified_by": ("IDENTIFIED_BY", ()),
 }
-
-
 #: The remarks table: the touchpoints the rules and the value scores name one by one (every
 #: rated touchpoint and every complaint), as ``touchpoint`` codes with their key, text and
 #: resolution (``facts_remarks``; no key or text for all ten million).
 REMARKS = "remarks"
-
-
 #: The voices table: every touchpoint of a voice kind with a text, and every one with a source
 #: sentiment or a rating (``facts_voices``), as
 #: ``touchpoint`` codes with their key, text (dictionary-encoded: texts repeat) and
 #: ``sentiment``, the one the analytics read: the source's where it gave one, else the one
 #: computed at load (``computed`` says which; graph360.ingest.sentiment).
 VOICES = "voices"
-
-
 _TABLE_OF_LABEL = {label: name for name, (label, _) in NODE_TABLES.items()}
 
 

@@ -9,12 +9,8 @@ import pandas as pd
 
 #: The fields compared, in the order the evidence lists them.
 FIELDS = ("name", "birth_date", "postcode", "address", "city")
-
-
 #: Words before a name that are not one (as identity.py's, for the same reason).
 _TITLES = r"^(?:(?:mr|mrs|ms|miss|mx|dr|prof|sir|dame|rev)\s+)+"
-
-
 #: Blocking rules that generate the compared pairs: (left columns, right columns), a pair is
 #: compared when ``l.left[i] = r.right[i]`` for every i of some rule. Each one alone is narrow;
 #: together a pair is met when any one agrees, so typos in one or two fields still leave others
@@ -42,14 +38,10 @@ BLOCKS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = tuple(
         ("postcode", "street_no"),
     )
 )
-
-
 BLOCKING = tuple(
     " AND ".join(f"l.{x} = r.{y}" for x, y in zip(left, right, strict=True))
     for left, right in BLOCKS
 )
-
-
 #: The columns of the records a run reads (named query ``match_records``).
 RECORD_COLUMNS = (
     "record_key",

@@ -20,11 +20,8 @@ from graph360.store.base import GraphStore
 
 log = logging.getLogger(__name__)
 
-
 #: The rule a probabilistic link carries (IDENTIFIED_BY.rule, the merge log).
 RULE = "probabilistic"
-
-
 #: From this many merges in one run on, they are written in batches (``_merge_in_bulk``).
 BULK_MERGES = 500
 

@@ -25,15 +25,9 @@ from graph360.store.base import GraphStore, plain
 
 #: Probabilities at or above which a pair merges, and at or above which it is reviewed.
 DEFAULT_AUTO = 0.99
-
-
 DEFAULT_REVIEW = 0.80
-
-
 #: The name of the stored model (one per graph).
 MODEL_NAME = "default"
-
-
 #: How many typing slips (Damerau-Levenshtein on YYYY-MM-DD) two birth dates may differ by and
 #: still be one person's (see ``birth_dates_disagree``).
 BIRTH_DATE_SLIPS = 2

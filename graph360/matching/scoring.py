@@ -50,8 +50,6 @@ def _register_tf(con: duckdb.DuckDBPyConnection, linker: Any, db_api: Any, model
 #: Each field's match weight in a pair: its level's weight plus the term-frequency adjustment,
 #: in bits (log2 of the Bayes factor); the fields without TF adjustment have no such column.
 _TF_FIELDS = ("name", "postcode", "address", "city")
-
-
 _EVIDENCE_SQL = ", ".join(
     f"'{name}': round(mw_{name}"
     + (f" + coalesce(mw_tf_adj_{name}, 0)" if name in _TF_FIELDS else "")

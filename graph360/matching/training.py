@@ -14,11 +14,8 @@ from graph360.matching.blocking import BLOCKING
 
 log = logging.getLogger(__name__)
 
-
 #: The fewest records the model trains on: EM without labels needs pairs of every kind.
 MIN_TRAINING_RECORDS = 100
-
-
 #: The blocks expectation maximisation learns m on, in order of preference; the first two that
 #: converge are used (each leaves the fields it does not block on free to learn, and two on
 #: different fields train every comparison). Not the postcode or the address: a block of

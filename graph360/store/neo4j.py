@@ -59,11 +59,8 @@ from graph360.store.neo4j_cypher import (
 
 log = logging.getLogger(__name__)
 
-
 #: Nodes per ``DETACH DELETE`` transaction when emptying a database (``delete_everything``).
 DELETE_BATCH = 10_000
-
-
 #: Settings read from the environment (documented in the README).
 ENV_USER, ENV_PASSWORD, ENV_DATABASE = (
     "GRAPH360_NEO4J_USER",
@@ -93,11 +90,7 @@ def credentials_from_env(env: Mapping[str, str] = os.environ) -> tuple[str, str]
 
 
 _DRIVERS: dict[tuple[str, tuple[str, str] | None], tuple[neo4j.Driver, BookmarkManager]] = {}
-
-
 _DRIVERS_LOCK = threading.Lock()
-
-
 _SCHEMA_APPLIED: set[tuple[int, str | None]] = set()
 
 

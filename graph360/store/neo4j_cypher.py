@@ -17,8 +17,6 @@ from graph360.errors import StoreError
 BATCH_ROWS = 10_000
 #: How long ``apply_schema`` waits for new indexes to come online.
 INDEX_WAIT_SECONDS = 300
-
-
 #: Properties the named queries filter on (WHERE … =, <, >, IN, IS NOT NULL), beyond the keys,
 #: which have uniqueness constraints (and so an index) already. A range index serves all of
 #: those predicates. ``tests/test_neo4j_store.py`` checks that every such filter in
@@ -37,11 +35,7 @@ INDEXED: dict[str, tuple[str, ...]] = {
     "TARGETS": ("record_key",),
     "Consent": ("purpose",),  # graph360.consent.refusals
 }
-
-
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-
-
 T = TypeVar("T")
 
 
@@ -108,8 +102,6 @@ def schema_statements() -> list[str]:
 
 
 AWAIT_INDEXES = f"CALL db.awaitIndexes({INDEX_WAIT_SECONDS})"
-
-
 #: Deletes up to $batch nodes with their relationships; run until it deletes nothing.
 DELETE_SOME = "MATCH (n) WITH n LIMIT $batch DETACH DELETE n RETURN count(*) AS deleted"
 

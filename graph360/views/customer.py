@@ -81,8 +81,6 @@ query CustomerView($ref: String!, $relationships: Int, $touchpoints: Int) {
   }
 }
 """
-
-
 #: Second-hop people drawn per related person (the most influential); the rest are one
 #: "+N more" node, so a hub with hundreds of relationships cannot swamp the customer.
 PER_HUB = 3

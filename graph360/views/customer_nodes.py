@@ -7,32 +7,14 @@ from typing import Any
 from graph360.views.render import LegendItem, lines
 
 CENTRE = "#b07aa1"
-
-
 PERSON = "#4e79a7"
-
-
 PERSON_2 = "#a0cbe8"
-
-
 ACCOUNT = "#59a14f"
-
-
 DEPARTMENT = "#9c755f"
-
-
 CAMPAIGN = "#f28e2b"
-
-
 CHANNEL = "#76b7b2"
-
-
 TOUCHPOINT = "#bab0ac"
-
-
 SEVERITY = {"red": "#d62728", "amber": "#ffb000", "green": "#2ca02c"}
-
-
 KIND_COLOUR = {
     "referred": "#e15759",
     "follows": "#4e79a7",
@@ -40,16 +22,10 @@ KIND_COLOUR = {
     "household": "#59a14f",
     "colleague": "#edc948",
 }
-
-
 #: Kinds whose stored direction is the direction of influence (arrows); the rest go both ways.
 DIRECTED = frozenset({"referred", "follows"})
-
-
 #: Label priorities: where two labels would overlap, the higher one is drawn.
 PRIORITY = {"centre": 1000, "ring": 60, "person": 50, "department": 45, "more": 30, "hop2": 10}
-
-
 LEGEND = [
     LegendItem("The customer", CENTRE, note="in the centre"),
     LegendItem("Related person", PERSON, note="size: PageRank (stored influence score)"),

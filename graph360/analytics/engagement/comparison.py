@@ -106,8 +106,6 @@ class Window:
 
 
 _DAY = {d.lower(): i for i, d in enumerate(WEEKDAYS)}
-
-
 _DAY_GROUPS = {"weekdays": range(5), "weekend": range(5, 7), "daily": range(7), "any": range(7)}
 
 

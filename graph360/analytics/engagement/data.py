@@ -19,26 +19,12 @@ from graph360.facts import engagement as from_facts
 from graph360.store.base import GraphStore
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-
-
 NO_DEPARTMENT = "(none)"
-
-
 ATTRIBUTION_DAYS = 7
-
-
 MIN_VOLUME = 30
-
-
 EARLIEST = dt.datetime(1900, 1, 1)
-
-
 LATEST = dt.datetime(2200, 1, 1)
-
-
 Z95 = float(stats.norm.ppf(0.975))
-
-
 #: The customer's own acts.
 RESPONSE_KINDS = frozenset(
     {
@@ -70,8 +56,6 @@ RESPONSE_KINDS = frozenset(
         "checkout_abandoned",
     }
 )
-
-
 #: Outcomes that make a delivery answered by itself (a call picked up).
 RESPONSE_OUTCOMES = frozenset({"connected", "meeting_booked", "answered"})
 
@@ -94,14 +78,8 @@ DELIVERIES: dict[str, Delivery] = {
     "push_sent": Delivery(frozenset({"push_open"})),
     "call": Delivery(by_outcome=True),
 }
-
-
 _FAILURES = frozenset().union(*(d.failures for d in DELIVERIES.values()))
-
-
 _ANSWERS = frozenset().union(*(d.responses for d in DELIVERIES.values()))
-
-
 Measure = Literal["auto", "rate", "activity"]
 
 

@@ -11,38 +11,20 @@ import numpy as np
 import scipy.sparse as sp
 
 DAMPING = 0.85
-
-
 TOLERANCE = 1e-10
-
-
 MAX_ITERATIONS = 200
-
-
 SEED = 360
-
-
 #: Nodes with more neighbours than this are hubs for the reach computation.
 HUB_DEGREE = 512
-
-
 #: At most this many hubs get a bitset (n/8 bytes each); any further ones are treated as
 #: ordinary nodes (still exact, only slower).
 MAX_HUBS = 1024
-
-
 #: Paths expanded per block of rows in the reach product (bounds its memory).
 REACH_BLOCK_PATHS = 20_000_000
-
-
 #: Community detection stops when a Leiden iteration raises modularity by less than this.
 MIN_MODULARITY_GAIN = 1e-3
-
-
 #: Above this many pairs, one Leiden iteration (see :func:`communities`).
 LARGE_GRAPH_EDGES = 1_000_000
-
-
 _POPCOUNT = np.array([bin(i).count("1") for i in range(256)], dtype=np.int64)
 
 

@@ -31,12 +31,8 @@ from graph360.store.base import GraphStore
 
 #: Rows per UNWIND when scores are written to Neo4j.
 STORE_BATCH = 10_000
-
-
 #: The keys of those rows' maps: the properties they set (Neo4j's linter checks map keys).
 _NEO4J_COLUMNS = ("customer_id", "pagerank", "influence_rank", "reach", "community", "influence_at")
-
-
 _SCORES = ("pagerank", "influence_rank", "reach", "community")
 
 

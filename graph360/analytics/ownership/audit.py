@@ -21,8 +21,6 @@ from graph360.periods import utc_now
 from graph360.store.base import GraphStore
 
 VALUE_DAYS = 365
-
-
 Status = Literal["owned", "unowned", "conflict"]
 
 
