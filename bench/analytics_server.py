@@ -158,9 +158,9 @@ def measure(db: Path, work: Path, *, rate: float = 20.0, seconds: float = 20.0) 
     facts = db.with_name(db.name + ".facts")
     if facts.is_dir():
         shutil.copytree(facts, copy.with_name(copy.name + ".facts"))
-    from graph360 import facts as facts_module
+    from graph360.facts.files import load
 
-    projection = facts_module.load(copy.with_name(copy.name + ".facts"))
+    projection = load(copy.with_name(copy.name + ".facts"))
     keys = projection.keys("customers") if projection else []
     ids = [str(keys[i]) for i in range(0, len(keys), max(1, len(keys) // 200))][:200]
     server = AnalystServer(copy, work)

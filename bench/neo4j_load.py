@@ -40,7 +40,8 @@ import pyarrow as pa
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from load import machine  # bench/load.py: the same machine description
 
-from graph360.store.neo4j import BATCH_ROWS, Neo4jStore
+from graph360.store.neo4j import Neo4jStore
+from graph360.store.neo4j_cypher import BATCH_ROWS
 
 OUT = Path(__file__).resolve().parent / "out"
 

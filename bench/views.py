@@ -102,7 +102,7 @@ def synthetic_graph(nodes: int, edges: int, seed: int) -> Any:
 def synthetic_store(folder: Path, nodes: int, edges: int, seed: int) -> Any:
     """A fresh embedded store with ``nodes`` customers and ``edges`` RELATED relationships
     (random ends, kinds and weights; no self-loops, no repeated pair), influence stored."""
-    from graph360.analytics.influence import influence
+    from graph360.analytics.influence.scores import influence
     from graph360.store import open_store
 
     rng = np.random.default_rng(seed)
@@ -171,7 +171,7 @@ def pyvis_seconds(graph: Any) -> tuple[float, float]:
 
 def store_views(path: Path, out: Path, browser: bool) -> dict[str, Any]:
     """Every view drawn from the graph at ``path``: seconds per page, and whether it reads."""
-    from graph360.analytics.influence import influence
+    from graph360.analytics.influence.scores import influence
     from graph360.store import open_store
     from graph360.views import VIEWS
     from graph360.views.render import to_html

@@ -131,6 +131,7 @@ def fit_child(texts: int, distinct: int) -> None:
 def graph_child(graph: Path, what: str) -> None:
     from graph360 import facts
     from graph360.analytics.themes import themes
+    from graph360.facts.tables import VOICES
     from graph360.store import open_store
 
     store = open_store(str(graph))
@@ -138,7 +139,7 @@ def graph_child(graph: Path, what: str) -> None:
     if what == "facts rebuild":
         answer = facts.refresh(store)
         steps = answer.seconds
-        extra = {"voices": answer.tables[facts.VOICES].num_rows}
+        extra = {"voices": answer.tables[VOICES].num_rows}
     elif what == "mood":
         from graph360.analytics.mood import step_moods
 
@@ -198,12 +199,12 @@ def graph_child(graph: Path, what: str) -> None:
             "p_value": found.p_value,
         }
     elif what == "audit":
-        from graph360.analytics.ownership import ownership_audit
+        from graph360.analytics.ownership.audit import ownership_audit
 
         ownership_audit(store)
         steps, extra = {}, {}
     elif what.startswith("audit:"):
-        from graph360.analytics.ownership import ownership_audit
+        from graph360.analytics.ownership.audit import ownership_audit
 
         found = ownership_audit(store, segment=what.split(":", 1)[1])
         steps, extra = {}, {"stuck_at_gaps": found.summary["customers_stuck_at_gaps"]}

@@ -28,6 +28,7 @@ import pandas as pd
 
 from graph360 import erasure, facts
 from graph360.errors import InvalidRequestError
+from graph360.facts.tables import NO_TIME, micros
 from graph360.periods import utc_now
 from graph360.store.base import GraphStore
 
@@ -74,7 +75,7 @@ def inactive_people(store: GraphStore, cutoff: dt.datetime) -> tuple[pd.DataFram
     oldest first; how many customers were looked at; how many have no known activity."""
     projection = facts.current(store)
     keys = projection.keys("customers")
-    last = np.full(len(keys), facts.NO_TIME, dtype=np.int64)
+    last = np.full(len(keys), NO_TIME, dtype=np.int64)
     who = projection.column("had", "source")
     if len(who):
         when = projection.column("touchpoints", "at")[projection.column("had", "target")]
@@ -83,11 +84,11 @@ def inactive_people(store: GraphStore, cutoff: dt.datetime) -> tuple[pd.DataFram
     created = store.frame("retention_created")
     born = pd.to_datetime(created["created_at"]).astype("datetime64[us]").to_numpy()
     created_us = pd.Series(born.view(np.int64), index=created["customer_id"])  # NaT: NO_TIME
-    fallback = created_us.reindex(keys).fillna(facts.NO_TIME).to_numpy(dtype=np.int64)
+    fallback = created_us.reindex(keys).fillna(NO_TIME).to_numpy(dtype=np.int64)
     last = np.maximum(last, fallback)
     person = ~pd.Index(keys).astype(str).str.startswith("anon-")
-    unknown = person & (last == facts.NO_TIME)
-    old = person & ~unknown & (last < facts.micros(cutoff))
+    unknown = person & (last == NO_TIME)
+    old = person & ~unknown & (last < micros(cutoff))
     order = np.argsort(last[old], kind="stable")
     found = pd.DataFrame(
         {

@@ -17,11 +17,12 @@ from typing import Any
 from helpers import empty_store
 
 from graph360.analytics.card import customer_card
-from graph360.analytics.influence import influence
+from graph360.analytics.influence.scores import influence
 from graph360.analytics.routing import run_rules
 from graph360.analytics.value import update_values
-from graph360.api.app import ApiSettings, create_app
+from graph360.api.app import create_app
 from graph360.api.auth import ROLES, KeyRing
+from graph360.api.settings import ApiSettings
 from graph360.demo import generate_demo
 from graph360.ingest.load import load_bundle
 from graph360.privacy import OPERATOR

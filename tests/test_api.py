@@ -14,8 +14,8 @@ import json
 import pytest
 from api_support import TOP, Api
 
-from graph360.api.app import MASKED
 from graph360.api.auth import ROLES
+from graph360.api.served_schema import MASKED
 
 CARD = """
 query Card($ref: String!) {
@@ -666,7 +666,7 @@ def test_views_are_served_behind_keys_and_roles(api: Api) -> None:
 def test_each_views_graphql_query_is_valid_against_the_schema() -> None:
     from graphql import parse, validate
 
-    from graph360.api.app import build_schema
+    from graph360.api.served_schema import build_schema
     from graph360.views import VIEWS
 
     schema = build_schema()._schema

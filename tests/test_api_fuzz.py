@@ -18,7 +18,7 @@ import schemathesis
 from api_support import Api
 from hypothesis import HealthCheck, Phase, given, settings
 
-from graph360.api.app import MASKED, build_schema
+from graph360.api.served_schema import MASKED, build_schema
 
 # A longer exploratory run: GRAPH360_FUZZ_SECONDS=600 python -m pytest tests/test_api_fuzz.py
 BUDGET_SECONDS = float(os.environ.get("GRAPH360_FUZZ_SECONDS", "50"))

@@ -21,7 +21,7 @@ from api_support import Api, tiny_api
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from graph360.api.app import MASKED
+from graph360.api.served_schema import MASKED
 from graph360.ingest.identity import customer_id_for
 
 BUDGET_SECONDS = float(os.environ.get("GRAPH360_FUZZ_SECONDS", "25"))

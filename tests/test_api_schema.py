@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from graph360.api.app import build_schema
+from graph360.api.served_schema import build_schema
 
 EXPECTED = Path(__file__).parent / "data" / "schema.graphql"
 

@@ -12,7 +12,8 @@ from helpers import empty_store
 from typer.testing import CliRunner
 
 from graph360.analytics.coverage import coverage
-from graph360.analytics.ownership import audit_markdown, ownership_audit
+from graph360.analytics.ownership.audit import ownership_audit
+from graph360.analytics.ownership.markdown import audit_markdown
 from graph360.cli import app
 from graph360.errors import NotFoundError
 from graph360.ingest.load import load_bundle

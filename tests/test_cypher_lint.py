@@ -8,7 +8,7 @@ function (``label()``, ``list_transform()``, ``current_date()``…) or a syntax 
 Any diagnostic fails, warnings included.
 
 Texts checked: each named query as the Neo4j store picks it (``NAME.neo4j.cypher`` if present,
-else the shared text), every statement ``graph360/store/neo4j.py`` generates (constraints,
+else the shared text), every statement ``graph360/store/neo4j_cypher.py`` generates (constraints,
 indexes, MERGE batches, lookups) and every statement the shared ``GraphStore`` steps generate
 (counts, exports, merges of nodes) and every statement ``graph360 migrate`` reads a source with.
 
@@ -36,7 +36,7 @@ import pytest
 from graph360 import model, named_queries
 from graph360.cli import migrate
 from graph360.ingest import changes
-from graph360.store import neo4j as neo4j_store
+from graph360.store import neo4j_cypher
 from graph360.store.base import GraphStore
 
 LINTER = Path(__file__).parents[1] / "tools" / "cypher-lint"
@@ -195,7 +195,7 @@ def neo4j_texts() -> dict[str, str]:
     texts = {
         f"query {name}": named_queries.get(name, "neo4j").text for name in named_queries.names()
     }
-    texts.update({f"store {k}": v for k, v in neo4j_store.generated_statements().items()})
+    texts.update({f"store {k}": v for k, v in neo4j_cypher.generated_statements().items()})
     texts.update(shared_step_texts())
     texts.update(migrate.generated_statements())
     return texts

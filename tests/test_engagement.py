@@ -17,18 +17,16 @@ from helpers import BACKENDS, empty_store
 from scipy import stats
 from typer.testing import CliRunner
 
-from graph360.analytics import engagement as engagement_module
-from graph360.analytics.engagement import (
-    EngagementError,
-    best_windows,
+from graph360.analytics.engagement import comparison
+from graph360.analytics.engagement.comparison import (
     compare_channels,
     compare_windows,
-    engagement,
-    heatmaps,
-    load_engagement,
     parse_window,
     two_proportion_test,
 )
+from graph360.analytics.engagement.data import EngagementError, load_engagement
+from graph360.analytics.engagement.heatmaps import best_windows, heatmaps
+from graph360.analytics.engagement.report import engagement
 from graph360.cli import app
 from graph360.errors import NotFoundError
 from graph360.store import GraphStore
@@ -469,7 +467,7 @@ def test_the_report_and_the_cli(week, tmp_path: Path) -> None:
 
 
 def test_docstring_examples_run() -> None:
-    failures, tried = doctest.testmod(engagement_module)
+    failures, tried = doctest.testmod(comparison)
     assert tried >= 3 and failures == 0
 
 

@@ -12,6 +12,7 @@ from helpers import TINY
 
 from graph360 import erasure, facts, suppression
 from graph360.errors import InvalidRequestError, NotFoundError
+from graph360.facts.files import facts_dir
 from graph360.ingest.events import apply_events
 from graph360.ingest.load import load_bundle
 from graph360.privacy import Audience
@@ -52,7 +53,7 @@ def _everything(store: GraphStore) -> str:
 
 def _facts_text(store: GraphStore) -> str:
     facts.current(store)
-    folder = facts.facts_dir(store)
+    folder = facts_dir(store)
     return (
         b"\n".join(p.read_bytes() for p in sorted(folder.glob("*")))
         .decode("utf-8", "replace")

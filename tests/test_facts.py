@@ -17,13 +17,15 @@ import pytest
 from helpers import TINY
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from scipy.sparse import csr_matrix
 from typer.testing import CliRunner
 
 from graph360 import facts, model
-from graph360.analytics import influence as inf
 from graph360.analytics import overlap as ov
+from graph360.analytics.influence import measures, scores
 from graph360.cli import app
-from graph360.facts import NO_TIME
+from graph360.facts.files import facts_dir, load
+from graph360.facts.tables import NO_TIME, NODE_TABLES, PAIR_TABLES, Facts, join, micros
 from graph360.ingest.load import load_bundle
 from graph360.store import GraphStore, open_store
 from tests.test_overlap import load as load_overlap_data
@@ -38,7 +40,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _decoded(projection: facts.Facts, table: str, name: str) -> list[Any]:
+def _decoded(projection: Facts, table: str, name: str) -> list[Any]:
     """A column back as plain values (timestamps as datetimes, nulls as None)."""
     column = projection.tables[table].column(name)
     if pa.types.is_dictionary(column.type):
@@ -55,7 +57,7 @@ def tiny_store(store: GraphStore) -> GraphStore:
 def _check_node_tables(tiny_store: GraphStore, *chosen: str) -> None:
     """The node tables ``chosen`` (all when none): every node with the properties read, once."""
     projection = facts.build(tiny_store)
-    for table, (label, props) in facts.NODE_TABLES.items():
+    for table, (label, props) in NODE_TABLES.items():
         if chosen and table not in chosen:
             continue
         nodes = tiny_store.all_nodes(label)
@@ -75,12 +77,12 @@ def _check_pair_tables(tiny_store: GraphStore, *chosen: str) -> None:
     the right nodes, its properties."""
     projection = facts.build(tiny_store)
     touchpoints = tiny_store.all_nodes("Touchpoint").set_index("touchpoint_id")
-    for table, (rel_type, props) in facts.PAIR_TABLES.items():
+    for table, (rel_type, props) in PAIR_TABLES.items():
         if chosen and table not in chosen:
             continue
         rel = model.relationship(rel_type)
-        source_table = {label: t for t, (label, _) in facts.NODE_TABLES.items()}[rel.source]
-        target_table = {label: t for t, (label, _) in facts.NODE_TABLES.items()}[rel.target]
+        source_table = {label: t for t, (label, _) in NODE_TABLES.items()}[rel.source]
+        target_table = {label: t for t, (label, _) in NODE_TABLES.items()}[rel.target]
         stored = tiny_store.all_relationships(rel_type)
         stored = stored.astype(object).where(stored.notna(), None)
         if rel.target == "Touchpoint" or rel.source == "Touchpoint":
@@ -228,8 +230,8 @@ def test_facts_counts(tiny_store: GraphStore) -> None:
     assert counts["Touchpoint"] == 6
     assert counts["HAD"] == 6
     assert counts["RELATED"] == 3
-    assert set(counts) <= {label for label, _ in facts.NODE_TABLES.values()} | {
-        rel for rel, _ in facts.PAIR_TABLES.values()
+    assert set(counts) <= {label for label, _ in NODE_TABLES.values()} | {
+        rel for rel, _ in PAIR_TABLES.values()
     }
 
 
@@ -237,7 +239,7 @@ def test_timestamps_decode_to_microseconds_and_nulls_sort_first(tiny_store: Grap
     projection = facts.build(tiny_store)
     at = projection.column("touchpoints", "at")
     stored = tiny_store.all_nodes("Touchpoint")["at"]
-    assert sorted(at.tolist()) == sorted(facts.micros(t.to_pydatetime()) for t in stored)
+    assert sorted(at.tolist()) == sorted(micros(t.to_pydatetime()) for t in stored)
     added = projection.column("targets", "added_at")
     assert (added == NO_TIME).sum() == tiny_store.all_relationships("TARGETS")[
         "added_at"
@@ -279,11 +281,11 @@ def test_a_write_that_did_not_bump_the_version_is_still_seen_by_its_counts(
 
 def test_invalidate_removes_the_stored_projection(tiny_store: GraphStore) -> None:
     facts.current(tiny_store)
-    folder = facts.facts_dir(tiny_store)
+    folder = facts_dir(tiny_store)
     assert (folder / "manifest.json").exists()
     facts.invalidate(tiny_store)
     assert not folder.exists()
-    assert facts.load(folder) is None
+    assert load(folder) is None
 
 
 def test_join_is_the_inner_join_of_two_code_columns() -> None:
@@ -291,7 +293,7 @@ def test_join_is_the_inner_join_of_two_code_columns() -> None:
     for unique in (True, False):
         right = rng.permutation(50)[:30] if unique else rng.integers(0, 20, 40)
         left = rng.integers(0, 60, 70)
-        i, j = facts.join(left, right)
+        i, j = join(left, right)
         expected = sorted(
             (a, b) for a in range(len(left)) for b in range(len(right)) if left[a] == right[b]
         )
@@ -394,8 +396,8 @@ def test_influence_from_facts_is_influence_from_cypher(
                     ),
                 )
             now = dt.datetime(2026, 12, 2)
-            ours = inf.compute_influence(store, kinds=kinds, now=now)
-            direct = inf.compute_influence(store, kinds=kinds, now=now, use_facts=False)
+            ours = scores.compute_influence(store, kinds=kinds, now=now)
+            direct = scores.compute_influence(store, kinds=kinds, now=now, use_facts=False)
             assert ours.table["customer_id"].tolist() == direct.table["customer_id"].tolist()
             for column in ("influence_rank", "reach", "community", "community_size"):
                 assert ours.table[column].tolist() == direct.table[column].tolist(), column
@@ -426,11 +428,9 @@ def journey_graphs(draw: st.DrawFn) -> dict[str, Any]:
 
 
 def journeys_audit(store: GraphStore, *, use_facts: bool) -> dict[str, Any]:
-    from graph360.analytics import ownership
+    from graph360.analytics.ownership.audit import ownership_audit
 
-    found = ownership.ownership_audit(
-        store, as_of=dt.datetime(2026, 1, 18), use_facts=use_facts
-    ).to_dict()
+    found = ownership_audit(store, as_of=dt.datetime(2026, 1, 18), use_facts=use_facts).to_dict()
     return _no_nan(found)
 
 
@@ -528,12 +528,12 @@ def test_influence_store(store: GraphStore) -> None:
         "Customer", pa.table({"customer_id": ["a", "b", "c"], "name": ["A", "B", "C"]})
     )
     at = dt.datetime(2026, 12, 2, 9)
-    result = inf.InfluenceResult(
+    result = scores.InfluenceResult(
         kinds=model.RELATIONSHIP_KINDS,
         computed_at=at,
         customers=2,
         relationships=0,
-        pagerank=inf.pagerank(inf.sp.csr_matrix((2, 2))),
+        pagerank=measures.pagerank(csr_matrix((2, 2))),
         community_rounds=0,
         communities_converged=True,
         table=pd.DataFrame(
@@ -547,7 +547,7 @@ def test_influence_store(store: GraphStore) -> None:
             }
         ),
     )
-    assert inf.store_influence(store, result) == 2
+    assert scores.store_influence(store, result) == 2
     nodes = store.all_nodes("Customer").set_index("customer_id")
     assert nodes.loc["b", ["pagerank", "influence_rank", "reach", "community"]].tolist() == [
         0.75,

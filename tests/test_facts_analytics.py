@@ -16,7 +16,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from graph360 import facts
-from graph360.analytics import engagement, routing, value
+from graph360.analytics import routing, value
+from graph360.analytics.engagement import report as engagement_report
+from graph360.facts.tables import REMARKS, micros
 from graph360.ingest.load import load_bundle
 from graph360.store import GraphStore, open_store
 from tests.test_facts import _no_nan
@@ -300,8 +302,8 @@ def test_engagement_from_facts_is_engagement_from_cypher(data: dict[str, Any]) -
             {"since": START + dt.timedelta(days=2), "until": START + dt.timedelta(days=6)},
             {"timezone": "Europe/London", "min_volume": 1, "attribution_days": 1.0},
         ):
-            ours = engagement.engagement(store, **asked)
-            direct = engagement.engagement(store, use_facts=False, **asked)
+            ours = engagement_report.engagement(store, **asked)
+            direct = engagement_report.engagement(store, use_facts=False, **asked)
             assert ours.as_of is not None and direct.as_of is None
             assert _answer(ours) == _answer(direct), asked
 
@@ -356,7 +358,7 @@ def test_facts_remarks(store: GraphStore) -> None:
     wanted = touchpoints[
         touchpoints["rating"].notna() | touchpoints["kind"].isin(routing.COMPLAINT_KINDS)
     ]
-    remarks = projection.tables[facts.REMARKS]
+    remarks = projection.tables[REMARKS]
     got = sorted(
         zip(
             remarks.column("key").to_pylist(),
@@ -374,14 +376,14 @@ def test_facts_remarks(store: GraphStore) -> None:
     at = projection.column("touchpoints", "at")
     by_key = touchpoints.set_index("touchpoint_id")["at"]
     for code, key in zip(codes, remarks.column("key").to_pylist(), strict=True):
-        assert at[code] == facts.micros(by_key[key].to_pydatetime())
+        assert at[code] == micros(by_key[key].to_pydatetime())
 
 
 def test_the_audits_times_reach_outside_nanoseconds() -> None:
     """A touchpoint in 1178 (valid, and one the API fuzzer recorded) gave the audit an
     OverflowError: its first and last times are kept in microseconds."""
-    from graph360.facts import NO_TIME
     from graph360.facts.ownership import _times
+    from graph360.facts.tables import NO_TIME
 
     stamps = _times(np.array([-24_996_782_395_998_908, NO_TIME, 1_700_000_000_000_000]))
     assert stamps[0].year == 1177 and pd.isna(stamps[1]) and stamps[2].year == 2023

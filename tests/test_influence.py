@@ -15,15 +15,15 @@ import pytest
 import scipy.sparse as sp
 from typer.testing import CliRunner
 
-from graph360.analytics import influence as influence_module
-from graph360.analytics.influence import (
-    build_graph,
-    communities,
+from graph360.analytics.influence import measures
+from graph360.analytics.influence.graph import build_graph
+from graph360.analytics.influence.measures import communities, pagerank, two_hop_reach
+from graph360.analytics.influence.scores import (
+    InfluenceResult,
     compute_influence,
     influence,
-    pagerank,
+    store_influence,
     stored_influence,
-    two_hop_reach,
 )
 from graph360.cli import EXIT_REFUSED, app
 from graph360.errors import NotFoundError
@@ -305,7 +305,7 @@ def test_influence_stored(store) -> None:
 
 
 def test_docstring_examples_run() -> None:
-    failures, tried = doctest.testmod(influence_module)
+    failures, tried = doctest.testmod(measures)
     assert tried >= 3 and failures == 0
 
 
@@ -346,7 +346,7 @@ def _result(at: dt.datetime, rows: dict[str, tuple[float, int, int, int]]):
             "community_size",
         ],
     )
-    return influence_module.InfluenceResult(
+    return InfluenceResult(
         kinds=("knows",),
         computed_at=at,
         customers=len(rows),
@@ -368,9 +368,7 @@ def _scores(store) -> dict[str, tuple]:
 
 def test_influence_scores(store) -> None:
     _load(store, ["a", "b", "c"], [])
-    influence_module.store_influence(
-        store, _result(T1, {"a": (0.25, 2, 0, 2), "b": (0.75, 1, 3, 1)})
-    )
+    store_influence(store, _result(T1, {"a": (0.25, 2, 0, 2), "b": (0.75, 1, 3, 1)}))
     rows = sorted(store.query("influence_scores"), key=lambda r: r["customer_id"])
     assert rows == [
         {"customer_id": "a", "pagerank": 0.25, "influence_rank": 2, "reach": 0, "community": 2},
@@ -389,14 +387,14 @@ def test_influence_store_pagerank(store) -> None:
     """A customer whose PageRank alone moved gets the PageRank and the time, nothing else."""
     _load(store, ["a", "b", "c"], [])
     first = _result(T1, {"a": (0.25, 2, 0, 2), "b": (0.75, 1, 3, 1)})
-    assert influence_module.store_influence(store, first) == 2
+    assert store_influence(store, first) == 2
     assert first.written == {
         "influence_store": 2,
         "influence_store_pagerank": 0,
         "influence_store_time": 0,
     }
     second = _result(T2, {"a": (0.2, 2, 0, 2), "b": (0.75, 1, 3, 1)})
-    influence_module.store_influence(store, second)
+    store_influence(store, second)
     assert second.written == {
         "influence_store": 0,
         "influence_store_pagerank": 1,
@@ -418,11 +416,9 @@ def test_influence_store_time(store) -> None:
     """An unchanged customer gets the new time only; a changed rank, reach or community is
     written whole."""
     _load(store, ["a", "b"], [])
-    influence_module.store_influence(
-        store, _result(T1, {"a": (0.25, 2, 0, 2), "b": (0.75, 1, 3, 1)})
-    )
+    store_influence(store, _result(T1, {"a": (0.25, 2, 0, 2), "b": (0.75, 1, 3, 1)}))
     again = _result(T2, {"a": (0.25, 2, 0, 2), "b": (0.75, 1, 3, 3)})
-    influence_module.store_influence(store, again)
+    store_influence(store, again)
     assert again.written == {
         "influence_store": 1,
         "influence_store_pagerank": 0,

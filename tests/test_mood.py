@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from graph360.analytics.journeys import journey_funnel
 from graph360.analytics.mood import step_moods
-from graph360.analytics.ownership import ownership_audit
+from graph360.analytics.ownership.audit import ownership_audit
 from graph360.cli import app
 from graph360.ingest import sentiment
 from graph360.ingest.load import load_bundle
@@ -79,7 +79,7 @@ def test_the_funnel_and_the_audit_carry_the_mood(voices: GraphStore) -> None:
     assert by_step["deliver"].status == "unowned"
     assert by_step["deliver"].mood == moods["deliver"]
     assert by_step["support"].mood == moods["support"]
-    from graph360.analytics.ownership import audit_markdown
+    from graph360.analytics.ownership.markdown import audit_markdown
 
     report = audit_markdown(audit)
     assert "- What people said here: 2 ratings averaging 30% of the scale (100% poor)" in report

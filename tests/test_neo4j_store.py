@@ -22,6 +22,7 @@ import pytest
 from graph360 import model, named_queries
 from graph360.errors import StoreError
 from graph360.store import neo4j as n4
+from graph360.store import neo4j_cypher as n4_cypher
 from graph360.store import open_store
 
 # --- constraints and indexes, generated from the model ---------------------------------------
@@ -37,7 +38,7 @@ _REL_INDEX = re.compile(
 
 def _parsed_schema() -> tuple[set[tuple[str, str]], set[tuple[str, str]], list[str]]:
     constraints, indexes, names = set(), set(), []
-    for statement in n4.schema_statements():
+    for statement in n4_cypher.schema_statements():
         for pattern, found in ((_CONSTRAINT, constraints), (_NODE_INDEX, indexes)):
             match = pattern.match(statement)
             if match:
@@ -65,7 +66,7 @@ def test_every_index_is_on_a_property_the_model_declares_and_not_on_a_key() -> N
             assert prop in model.node(owner).properties, (owner, prop)
         else:
             assert prop in model.relationship(owner).properties, (owner, prop)
-    assert indexes == {(o, p) for o, props in n4.INDEXED.items() for p in props}
+    assert indexes == {(o, p) for o, props in n4_cypher.INDEXED.items() for p in props}
 
 
 _BINDING = re.compile(r"[(\[](\w+):(\w+)")
@@ -101,33 +102,33 @@ def test_filtered_properties_reads_where_clauses() -> None:
 
 
 def test_every_property_a_named_query_filters_on_is_indexed_or_a_key() -> None:
-    covered = {(o, p) for o, props in n4.INDEXED.items() for p in props}
+    covered = {(o, p) for o, props in n4_cypher.INDEXED.items() for p in props}
     covered |= {(node.label, node.key) for node in model.NODES.values()}
     missing = {}
     for name in named_queries.names():
         for owner, prop in filtered_properties(named_queries.get(name, "neo4j").text):
             if (owner, prop) not in covered:
                 missing.setdefault(f"{owner}.{prop}", []).append(name)
-    assert not missing, f"add these to graph360.store.neo4j.INDEXED: {missing}"
+    assert not missing, f"add these to graph360.store.neo4j_cypher.INDEXED: {missing}"
 
 
 def test_merge_texts_set_exactly_the_given_properties() -> None:
-    text = n4.merge_nodes_text("Customer", ["name", "city"])
+    text = n4_cypher.merge_nodes_text("Customer", ["name", "city"])
     assert text == (
         "UNWIND $rows AS row MERGE (n:Customer {customer_id: row.customer_id}) "
         "SET n.name = row.name, n.city = row.city"
     )
-    assert "SET" not in n4.merge_nodes_text("Customer", [])
-    related = n4.merge_relationships_text("RELATED", ["weight"])
+    assert "SET" not in n4_cypher.merge_nodes_text("Customer", [])
+    related = n4_cypher.merge_relationships_text("RELATED", ["weight"])
     assert "MERGE (a)-[r:RELATED {kind: row.kind}]->(b) SET r.weight = row.weight" in related
-    assert "MERGE (a)-[r:HOLDS]->(b) RETURN" in n4.merge_relationships_text("HOLDS", [])
+    assert "MERGE (a)-[r:HOLDS]->(b) RETURN" in n4_cypher.merge_relationships_text("HOLDS", [])
 
 
 def test_only_model_names_reach_query_text() -> None:
     with pytest.raises(KeyError):
-        n4.merge_nodes_text("Customer) DETACH DELETE (x", [])
+        n4_cypher.merge_nodes_text("Customer) DETACH DELETE (x", [])
     with pytest.raises(StoreError, match="plain identifier"):
-        n4.merge_nodes_text("Customer", ["name = 1 DETACH DELETE n //"])
+        n4_cypher.merge_nodes_text("Customer", ["name = 1 DETACH DELETE n //"])
 
 
 # --- batching ----------------------------------------------------------------------------------
@@ -136,26 +137,30 @@ def test_only_model_names_reach_query_text() -> None:
 def test_batches_cover_every_row_once_in_order() -> None:
     rows = list(range(23))
     for size in (1, 5, 22, 23, 24, 1000):
-        parts = [list(b) for b in n4.batches(rows, size)]
+        parts = [list(b) for b in n4_cypher.batches(rows, size)]
         assert [r for part in parts for r in part] == rows
         assert all(len(p) == size for p in parts[:-1])
         assert 1 <= len(parts[-1]) <= size
         assert len(parts) == -(-len(rows) // size)
-    assert list(n4.batches([], 10)) == []
+    assert list(n4_cypher.batches([], 10)) == []
     with pytest.raises(ValueError):
-        list(n4.batches(rows, 0))
+        list(n4_cypher.batches(rows, 0))
 
 
 def test_the_last_row_for_a_key_wins() -> None:
     rows = [{"k": "a", "v": 1}, {"k": "b", "v": 2}, {"k": "a", "v": 3}, {"k": "c", "v": 4}]
-    assert n4.last_wins(rows, ["k"]) == [{"k": "b", "v": 2}, {"k": "a", "v": 3}, {"k": "c", "v": 4}]
+    assert n4_cypher.last_wins(rows, ["k"]) == [
+        {"k": "b", "v": 2},
+        {"k": "a", "v": 3},
+        {"k": "c", "v": 4},
+    ]
     pairs = [{"f": 1, "t": 2, "kind": "x"}, {"f": 1, "t": 2, "kind": "y"}]
-    assert n4.last_wins(pairs, ["f", "t", "kind"]) == pairs
-    assert n4.last_wins(pairs, ["f", "t"]) == pairs[1:]
+    assert n4_cypher.last_wins(pairs, ["f", "t", "kind"]) == pairs
+    assert n4_cypher.last_wins(pairs, ["f", "t"]) == pairs[1:]
 
 
 def test_the_batch_size_is_a_sane_constant() -> None:
-    assert 1_000 <= n4.BATCH_ROWS <= 50_000
+    assert 1_000 <= n4_cypher.BATCH_ROWS <= 50_000
 
 
 # --- connecting and values --------------------------------------------------------------------
@@ -317,7 +322,7 @@ def test_open_store_opens_neo4j_uris_and_applies_the_schema_once(server: _Server
     assert isinstance(store, n4.Neo4jStore)
     assert store.location == "neo4j://db.example:7687"
     texts = [text for _, text, _ in server.calls]
-    assert texts == [*n4.schema_statements(), n4.AWAIT_INDEXES]
+    assert texts == [*n4_cypher.schema_statements(), n4_cypher.AWAIT_INDEXES]
     assert {kind for kind, _, _ in server.calls} == {"write"}
     open_store("neo4j://db.example:7687")
     assert len(server.calls) == len(texts), "the schema was applied again by the same process"

@@ -77,7 +77,7 @@ def _overlaps(boxes: list[tuple[str, object]]) -> list[tuple[str, str]]:
 def test_the_engagement_heatmaps_keep_their_texts_apart(demo) -> None:
     import matplotlib.pyplot as plt
 
-    from graph360.analytics.engagement import engagement
+    from graph360.analytics.engagement.report import engagement
     from graph360.plots.engagement import heatmaps_figure
 
     report = engagement(demo)

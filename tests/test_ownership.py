@@ -33,7 +33,8 @@ from graph360.analytics.journeys import (
     journey_funnel,
     journey_steps,
 )
-from graph360.analytics.ownership import audit_markdown, ownership_audit
+from graph360.analytics.ownership.audit import ownership_audit
+from graph360.analytics.ownership.markdown import audit_markdown
 from graph360.cli import app
 from graph360.cli.base import EXIT_FOUND, EXIT_REFUSED
 from graph360.errors import NotFoundError

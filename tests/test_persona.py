@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from graph360.analytics.coverage import coverage
 from graph360.analytics.journeys import journey_funnel
-from graph360.analytics.ownership import ownership_audit
+from graph360.analytics.ownership.audit import ownership_audit
 from graph360.cli import app
 from graph360.errors import InvalidRequestError
 from graph360.ingest.load import load_bundle

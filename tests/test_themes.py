@@ -16,6 +16,7 @@ from graph360 import facts
 from graph360.analytics.themes import ThemesReport, fit_themes, themes
 from graph360.cli import app
 from graph360.errors import InvalidRequestError, NotFoundError
+from graph360.facts.tables import VOICES
 from graph360.ingest import sentiment
 from graph360.ingest.load import load_bundle
 from graph360.privacy import MASKED, OPERATOR
@@ -135,7 +136,7 @@ def test_facts_voices(voices: GraphStore) -> None:
     """Every voice-kind touchpoint with text and every one with a source sentiment, in
     touchpoint-code order, with its key, text and the sentiment analytics read."""
     projection = facts.build(voices)
-    table = projection.tables[facts.VOICES]
+    table = projection.tables[VOICES]
     got = {
         key: (text, value, computed)
         for key, text, value, computed in zip(

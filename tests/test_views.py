@@ -23,7 +23,7 @@ import pytest
 from helpers import TINY
 from typer.testing import CliRunner
 
-from graph360.analytics.influence import influence
+from graph360.analytics.influence.scores import influence
 from graph360.analytics.journeys import journey_funnel
 from graph360.cli import app
 from graph360.errors import NotFoundError
@@ -31,7 +31,7 @@ from graph360.ingest.identity import customer_id_for
 from graph360.ingest.load import load_bundle
 from graph360.privacy import OPERATOR
 from graph360.store import GraphStore, open_store
-from graph360.views import VIEWS, ViewParameterError, index_page
+from graph360.views import VIEWS, ViewParameterError, customer_nodes, index_page
 from graph360.views import customer as customer_view
 from graph360.views import influence as influence_view
 from graph360.views import journey as journey_view
@@ -205,7 +205,7 @@ def test_customer_view_on_tiny(tiny) -> None:
     assert [t["title"].count(f"Id: {i}") for t, i in ((t5, "T5"), (t1, "T1"))] == [1, 1]
     centre = view.node(f"c:{ADA}")
     assert (centre["x"], centre["y"]) == (0, 0) and centre["priority"] == 1000
-    assert centre["color"] == customer_view.CENTRE and centre["size"] == 40
+    assert centre["color"] == customer_nodes.CENTRE and centre["size"] == 40
     # Laid out: what is Ada's on a ring around her, what hangs off it further out.
     radius = {n["id"]: (n["x"] ** 2 + n["y"] ** 2) ** 0.5 for n in view.nodes}
     inner = {f"c:{GRACE}", f"c:{ALAN}", "a:ACC1", "k:CMP1", "k:CMP2", "ch:email", "ch:web"}
@@ -214,13 +214,13 @@ def test_customer_view_on_tiny(tiny) -> None:
     # Relationships in their stored direction; influence flows along referred / follows.
     referred = edge(view, f"c:{GRACE}", f"c:{ADA}")
     assert (referred["heading"], referred["arrows"]) == ("referred relationship", "to")
-    assert referred["color"] == customer_view.KIND_COLOUR["referred"]
+    assert referred["color"] == customer_nodes.KIND_COLOUR["referred"]
     assert edge(view, f"c:{ALAN}", f"c:{ADA}")["heading"] == "follows relationship"
     # Alan knows Grace (weight 2.5: wider, no arrow).
     knows = edge(view, f"c:{ALAN}", f"c:{GRACE}")
     assert (knows["heading"], knows["arrows"], knows["width"]) == ("knows relationship", "", 6.0)
     # Accounts and their departments; campaigns and theirs.
-    assert view.node("a:ACC1")["color"] == customer_view.ACCOUNT
+    assert view.node("a:ACC1")["color"] == customer_nodes.ACCOUNT
     assert edge(view, "a:ACC1", "d:sales")
     assert edge(view, "k:CMP1", "d:crm-team") and edge(view, "k:CMP2", "d:news")
     assert edge(view, "k:CMP1", f"c:{ADA}")["dashes"] is True
@@ -246,8 +246,8 @@ def test_customer_view_sizes_people_by_pagerank_and_colours_flags(hostile) -> No
     top = max(people, key=lambda c: stored[c])
     assert view.node(f"c:{top}")["size"] == 30  # the most influential shown gets the top size
     # Eve and Bob are two hops away, through Alan.
-    assert view.node(f"c:{EVE}")["color"] == customer_view.PERSON_2
-    assert view.node(f"c:{MALLORY}")["color"] == customer_view.PERSON
+    assert view.node(f"c:{EVE}")["color"] == customer_nodes.PERSON_2
+    assert view.node(f"c:{MALLORY}")["color"] == customer_nodes.PERSON
     assert edge(view, f"c:{EVE}", f"c:{ALAN}")["heading"] == "follows relationship"
     red, green = view.node("f:F1"), view.node("f:F2")
     assert (red["color"], red["size"], red["opacity"]) == ("#d62728", 16, 1.0)

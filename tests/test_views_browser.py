@@ -38,9 +38,9 @@ from typing import Any
 
 import pytest
 
-from graph360.analytics.influence import influence
+from graph360.analytics.influence.scores import influence
 from graph360.analytics.journeys import journey_funnel
-from graph360.analytics.ownership import ownership_audit
+from graph360.analytics.ownership.audit import ownership_audit
 from graph360.demo import describe_demo, generate_demo
 from graph360.ingest.load import load_bundle
 from graph360.periods import parse_period

@@ -27,6 +27,7 @@ from scipy import stats
 
 from graph360 import facts
 from graph360.errors import InvalidRequestError, NotFoundError
+from graph360.facts.tables import micros
 from graph360.store.base import GraphStore
 
 __all__ = ["MAX_SEQUENCE", "Multichannel", "multichannel"]
@@ -97,9 +98,9 @@ def multichannel(
     at = f.column("touchpoints", "at")[tp]
     keep = np.ones(len(tp), dtype=bool)
     if since is not None:
-        keep &= at >= facts.micros(since)
+        keep &= at >= micros(since)
     if until is not None:
-        keep &= at < facts.micros(until)
+        keep &= at < micros(until)
     tp, step, at = tp[keep], step[keep], at[keep]
     i, j = f.join(tp, "had", "target")
     tp, step, at = tp[i], step[i], at[i]

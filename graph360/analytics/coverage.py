@@ -34,6 +34,7 @@ import numpy as np
 from graph360 import facts as facts_
 from graph360.errors import NotFoundError
 from graph360.facts.people import People
+from graph360.facts.tables import Facts
 from graph360.store.base import GraphStore
 
 __all__ = ["Coverage", "StepCoverage", "SystemCoverage", "coverage", "coverage_of"]
@@ -114,7 +115,7 @@ def coverage(
     return report
 
 
-def coverage_of(f: facts_.Facts, journey: str | None = None) -> Coverage:
+def coverage_of(f: Facts, journey: str | None = None) -> Coverage:
     """The coverage of projection ``f`` (perhaps restricted to some customers: then its
     customers are those in scope), its steps those of ``journey`` (None: every journey's)."""
     step_journeys = f.column("steps", "journey_id")

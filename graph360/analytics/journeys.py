@@ -50,6 +50,7 @@ from graph360 import facts as facts_
 from graph360.analytics.mood import StepMood, step_moods
 from graph360.errors import InvalidRequestError, NotFoundError
 from graph360.facts.people import People
+from graph360.facts.tables import NO_TIME, Facts, micros
 from graph360.store.base import GraphStore
 
 __all__ = [
@@ -180,7 +181,7 @@ def customer_steps(
     until: dt.datetime | None = None,
     *,
     use_facts: bool = True,
-    projection: facts_.Facts | None = None,
+    projection: Facts | None = None,
 ) -> pd.DataFrame:
     """The (customer, step) projection of ``steps`` (rows of :func:`journey_steps`) over the
     touchpoints in ``[since, until)``; ``projection``: the facts to read (the caller's, e.g.
@@ -231,7 +232,7 @@ def _no_projection() -> pd.DataFrame:
 
 
 def _grouped_from_facts(
-    projection: facts_.Facts, step_ids: list[str], since: dt.datetime, until: dt.datetime
+    projection: Facts, step_ids: list[str], since: dt.datetime, until: dt.datetime
 ) -> pd.DataFrame:
     """``journey_touchpoints`` grouped by (customer, step) from the facts' codes: the
     AT_STEP pairs of the chosen steps in the period, joined to their customers (HAD), sorted
@@ -242,8 +243,8 @@ def _grouped_from_facts(
     tp = projection.column("at_step", "source")
     step = projection.column("at_step", "target")
     at = projection.column("touchpoints", "at")[tp]
-    keep = chosen[step] & (at != facts_.NO_TIME) & (at >= facts_.micros(since))
-    keep &= at < facts_.micros(until)
+    keep = chosen[step] & (at != NO_TIME) & (at >= micros(since))
+    keep &= at < micros(until)
     tp, step, at = tp[keep], step[keep], at[keep]
     i, j = projection.join(tp, "had", "target")
     customer, step, at = projection.column("had", "source")[j], step[i], at[i]

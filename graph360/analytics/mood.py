@@ -29,6 +29,7 @@ import numpy as np
 from graph360 import facts
 from graph360.analytics.routing import poor_rating
 from graph360.analytics.themes import label_of, themes_of
+from graph360.facts.tables import Facts
 from graph360.facts.voices import Scope, read_voices
 from graph360.model import NEGATIVE
 from graph360.store.base import GraphStore
@@ -69,7 +70,7 @@ def step_moods(
     *,
     since: dt.datetime | None = None,
     until: dt.datetime | None = None,
-    projection: facts.Facts | None = None,
+    projection: Facts | None = None,
 ) -> dict[str, StepMood]:
     """The mood of every step with a rating or a voice in ``[since, until)``, by step id
     (a step with neither has no entry). ``projection``: the caller's current facts, if it

@@ -30,6 +30,7 @@ import numpy as np
 from graph360 import facts
 from graph360.analytics.routing import poor_rating
 from graph360.errors import InvalidRequestError
+from graph360.facts.tables import VOICES, micros
 from graph360.model import COMPLAINT_KINDS, NEGATIVE
 from graph360.periods import utc_now
 from graph360.privacy import Audience
@@ -154,7 +155,7 @@ def silence(store: GraphStore, *, as_of: dt.datetime | None = None, top: int = 2
     if not 0 <= top <= 1000:
         raise InvalidRequestError(f"top must be between 0 and 1000, not {top}")
     moment = as_of or utc_now()
-    now = facts.micros(moment)
+    now = micros(moment)
     f = facts.current(store)
     n = f.size("touchpoints")
     customer = np.full(n, -1, dtype=np.int64)
@@ -174,7 +175,7 @@ def silence(store: GraphStore, *, as_of: dt.datetime | None = None, top: int = 2
     open_ = unanswered_mask(customer, at, voice, answer)
 
     said = np.full(n, np.nan)
-    said[f.column(facts.VOICES, "touchpoint")] = f.column(facts.VOICES, "sentiment")
+    said[f.column(VOICES, "touchpoint")] = f.column(VOICES, "sentiment")
     complaint = _complaint(
         of_kind(tuple(COMPLAINT_KINDS)),
         f.column("touchpoints", "rating"),
@@ -196,9 +197,9 @@ def silence(store: GraphStore, *, as_of: dt.datetime | None = None, top: int = 2
     )
     latest = np.flatnonzero(open_)
     latest = latest[np.argsort(-at[latest], kind="stable")[:top]]
-    voice_rows = {int(c): r for r, c in enumerate(f.column(facts.VOICES, "touchpoint"))}
-    texts = f.column(facts.VOICES, "text") if len(latest) else np.array([])
-    key_of = f.column(facts.VOICES, "key") if len(latest) else np.array([])
+    voice_rows = {int(c): r for r, c in enumerate(f.column(VOICES, "touchpoint"))}
+    texts = f.column(VOICES, "text") if len(latest) else np.array([])
+    key_of = f.column(VOICES, "key") if len(latest) else np.array([])
     for code in latest:
         row = voice_rows.get(int(code))
         report.voices.append(
@@ -229,9 +230,9 @@ def customer_silence(
     """The two signals for one customer, from their touchpoints (``customer_silence`` named
     query rows): their unanswered voices (latest three shown, masked for ``audience``) and
     whether they are a silent churn risk, with the figures behind it."""
-    now = facts.micros(as_of)
+    now = micros(as_of)
     n = len(rows)
-    at = np.array([facts.micros(r["at"]) for r in rows], dtype=np.int64)
+    at = np.array([micros(r["at"]) for r in rows], dtype=np.int64)
     kind = np.array([r["kind"] for r in rows], dtype=object)
     customer = np.zeros(n, dtype=np.int64)
     voice = np.isin(kind, PUBLIC_KINDS) & (at < now) if n else np.zeros(0, bool)

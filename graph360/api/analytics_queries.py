@@ -10,7 +10,7 @@ import strawberry
 from strawberry.types import Info
 
 from graph360 import periods
-from graph360.analytics import engagement as engagement_data
+from graph360.analytics.engagement import data as engagement_data
 from graph360.api import analytics_types as at
 from graph360.api import experience_types as et
 from graph360.api.card import Influencer
@@ -48,7 +48,7 @@ class AnalyticsQueries:
     async def influencers(self, info: Info, first: int | None = None) -> list[Influencer]:
         size = page_size(first)
         answer = await _analytic(
-            info, "graph360.analytics.influence:stored_influence", memo=False, limit=size
+            info, "graph360.analytics.influence.scores:stored_influence", memo=False, limit=size
         )
         as_of = build(at.GraphAsOf, answer.as_of)
         return [
@@ -116,7 +116,7 @@ class AnalyticsQueries:
         size = page_size(top)
         answer = await _analytic(
             info,
-            "graph360.analytics.ownership:ownership_audit",
+            "graph360.analytics.ownership.audit:ownership_audit",
             journey_id=journey,
             top=size,
             persona=persona,
@@ -224,7 +224,7 @@ class AnalyticsQueries:
         period = periods.parse_period(since, until)
         answer = await _analytic(
             info,
-            "graph360.analytics.engagement:engagement",
+            "graph360.analytics.engagement.report:engagement",
             channels=channels,
             by="department" if by_department else None,
             since=period.since,

@@ -14,8 +14,8 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
-from graph360 import matching
 from graph360.api.permissions import ctx, needs
+from graph360.matching import reviewing
 from graph360.store.base import GraphStore
 
 
@@ -111,7 +111,7 @@ class ReviewQueries:
         first = max(1, min(first, 100))
 
         def work(store: GraphStore) -> list[dict[str, Any]]:
-            return matching.review_queue(store, status=status, first=first, skip=max(0, skip))
+            return reviewing.review_queue(store, status=status, first=first, skip=max(0, skip))
 
         return [_pair(row) for row in await ctx(info).run(work)]
 
@@ -128,7 +128,7 @@ class ReviewMutations:
         who = ctx(info).principal.name
 
         def work(store: GraphStore) -> dict[str, Any]:
-            return matching.decide(store, str(pair_id), accept=True, who=who)
+            return reviewing.decide(store, str(pair_id), accept=True, who=who)
 
         return _decision(await ctx(info).write(work))
 
@@ -141,6 +141,6 @@ class ReviewMutations:
         who = ctx(info).principal.name
 
         def work(store: GraphStore) -> dict[str, Any]:
-            return matching.decide(store, str(pair_id), accept=False, who=who)
+            return reviewing.decide(store, str(pair_id), accept=False, who=who)
 
         return _decision(await ctx(info).write(work))

@@ -99,7 +99,8 @@ def audit(
 ) -> None:
     """Audit journey-step ownership: unowned steps, conflicting owners, orphan touchpoints,
     and the data coverage (which systems feed each step; graph360/analytics/coverage.py)."""
-    from graph360.analytics.ownership import audit_markdown, ownership_audit
+    from graph360.analytics.ownership.audit import ownership_audit
+    from graph360.analytics.ownership.markdown import audit_markdown
 
     with open_graph(store, read_only=True) as graph, refusals():
         result = ownership_audit(

@@ -97,8 +97,8 @@ def engagement(
     Hours are UTC unless --timezone is given. The best windows first, then each grid as a
     compact heatmap (--full: as a table of percentages).
     """
-    from graph360.analytics.engagement import EngagementError
-    from graph360.analytics.engagement import engagement as answer
+    from graph360.analytics.engagement.data import EngagementError
+    from graph360.analytics.engagement.report import engagement as answer
 
     if compare_channels and compare_windows:
         errors.print("[red]error:[/red] give --compare-channels or --compare-windows, not both")
@@ -223,7 +223,7 @@ def _compact(grids: list[Any], min_volume: int, clock: str) -> str:
 def _heat_lines(grid: Any, min_volume: int) -> list[str]:
     import numpy as np
 
-    from graph360.analytics.engagement import WEEKDAYS
+    from graph360.analytics.engagement.data import WEEKDAYS
 
     rate = grid.measure == "response_rate"
     volume = grid.base if rate else grid.count

@@ -21,12 +21,13 @@ def rebuild(store: StoreOption = None, format: ShapeOption = Shape.table) -> Non
     graph written by a path that does not bump the version, or to pay the rebuild up front.
     """
     from graph360 import facts
+    from graph360.facts.files import facts_dir
 
     with open_graph(store, read_only=True) as graph:
         started = time.perf_counter()
         projection = facts.refresh(graph)
         seconds = time.perf_counter() - started
-        folder = facts.facts_dir(graph)
+        folder = facts_dir(graph)
     _show(projection, str(folder), seconds, format)
 
 
@@ -34,11 +35,12 @@ def rebuild(store: StoreOption = None, format: ShapeOption = Shape.table) -> Non
 def status(store: StoreOption = None, format: ShapeOption = Shape.table) -> None:
     """Which graph version the stored projection reflects, against the graph's own."""
     from graph360 import facts
+    from graph360.facts.files import facts_dir, load
 
     with open_graph(store, read_only=True) as graph:
         version, written_at = facts.graph_version(graph)
-        folder = facts.facts_dir(graph)
-        stored = facts.load(folder)
+        folder = facts_dir(graph)
+        stored = load(folder)
         fresh = stored is not None and facts.is_current(graph, stored)
     data = {
         "folder": str(folder),
@@ -55,7 +57,7 @@ def status(store: StoreOption = None, format: ShapeOption = Shape.table) -> None
 
 
 def _show(projection: object, folder: str, seconds: float, format: Shape) -> None:
-    from graph360.facts import Facts
+    from graph360.facts.tables import Facts
 
     assert isinstance(projection, Facts)
     rows = [{"table": name, "rows": t.num_rows} for name, t in projection.tables.items()]

@@ -52,7 +52,7 @@ def influence(
     referred -> referrer; knows, household and colleague both ways). Unfiltered results are
     stored on the customers, so the 360 card shows them without recomputing.
     """
-    from graph360.analytics.influence import influence as compute
+    from graph360.analytics.influence.scores import influence as compute
 
     # A ranking over some kinds only is a question, not the stored influence every card shows:
     # it replaces the stored scores only when asked to.

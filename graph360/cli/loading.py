@@ -11,7 +11,6 @@ import typer
 from rich.panel import Panel
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from graph360 import matching
 from graph360.cli.base import (
     EXIT_REFUSED,
     EXIT_REJECTS,
@@ -28,6 +27,7 @@ from graph360.cli.base import (
     refusals,
     table,
 )
+from graph360.matching import pipeline
 from graph360.store import GraphStore, resolve_location
 
 # --- loading ---------------------------------------------------------------------------------
@@ -131,11 +131,11 @@ def _show_report(report: Any) -> None:
         )
 
 
-def _match(graph: GraphStore) -> matching.MatchReport:
+def _match(graph: GraphStore) -> pipeline.MatchReport:
     """``load --match``: the matching with its default thresholds, after the load."""
     from graph360.cli.matching import who
 
-    return matching.run(graph, who=who())
+    return pipeline.run(graph, who=who())
 
 
 @app.command()
@@ -268,7 +268,7 @@ def demo(
 
 
 def _serve_demo(location: str, port: int, key_file: Path | None) -> None:
-    from graph360.api.app import ApiSettings
+    from graph360.api.settings import ApiSettings
     from graph360.cli.serve import demo_key, run_api
 
     with refusals():
@@ -304,7 +304,7 @@ def write_secret(path: Path, secret: str) -> None:
 
 def _analyse(graph: GraphStore) -> None:
     """Compute what the 360 card reads (scores, flags, routed actions) right after a load."""
-    from graph360.analytics.influence import influence
+    from graph360.analytics.influence.scores import influence
     from graph360.analytics.routing import run_rules
     from graph360.analytics.value import update_values
 

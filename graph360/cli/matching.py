@@ -10,7 +10,6 @@ from typing import Annotated, Any
 
 import typer
 
-from graph360 import matching
 from graph360.cli.base import (
     Format,
     FormatOption,
@@ -24,6 +23,7 @@ from graph360.cli.base import (
     print_json,
     refusals,
 )
+from graph360.matching import pipeline, reviewing
 
 AutoOption = Annotated[
     float, typer.Option("--auto", help="Pairs at least this probable merge", min=0.0, max=1.0)
@@ -49,7 +49,7 @@ def who() -> str:
     return f"cli:{user}"
 
 
-def show_match(report: matching.MatchReport) -> None:
+def show_match(report: pipeline.MatchReport) -> None:
     """The run in a few lines for people."""
     kind = "incremental (records loaded since the last run)" if report.incremental else "full"
     console.print(
@@ -77,8 +77,8 @@ def show_match(report: matching.MatchReport) -> None:
 @app.command()
 def match(
     store: StoreOption = None,
-    auto: AutoOption = matching.DEFAULT_AUTO,
-    review: ReviewOption = matching.DEFAULT_REVIEW,
+    auto: AutoOption = pipeline.DEFAULT_AUTO,
+    review: ReviewOption = pipeline.DEFAULT_REVIEW,
     full: Annotated[
         bool, typer.Option(help="Compare every record again, not only those loaded since")
     ] = False,
@@ -90,7 +90,7 @@ def match(
     """Find records of one person that share no identifier (names, birth date, address,
     postcode, city): merge the sure pairs, queue the likely ones for review."""
     with open_graph(store) as graph, refusals():
-        report = matching.run(
+        report = pipeline.run(
             graph, auto=auto, review=review, full=full or retrain, retrain=retrain, who=who()
         )
     if format is Shape.json:
@@ -121,7 +121,7 @@ _QUEUE_COLUMNS = [
 
 def _queue(store: str | None, status: str, first: int, skip: int, format: Format) -> None:
     with open_graph(store, read_only=True) as graph, refusals():
-        rows = matching.review_queue(graph, status=status, first=first, skip=skip)
+        rows = reviewing.review_queue(graph, status=status, first=first, skip=skip)
     if format is Format.csv:
         rows = [{**row, "evidence": _weights(row["evidence"])} for row in rows]
     emit(
@@ -172,7 +172,7 @@ PairArgument = Annotated[str, typer.Argument(help="The pair's id, as `graph360 r
 
 def _decide(store: str | None, pair: str, accept: bool, format: Shape) -> None:
     with open_graph(store) as graph, refusals():
-        row = matching.decide(graph, pair, accept=accept, who=who())
+        row = reviewing.decide(graph, pair, accept=accept, who=who())
     if format is Shape.json:
         print_json(row)
     elif accept:
@@ -202,6 +202,6 @@ def identities(store: StoreOption = None, format: FormatOption = Format.csv) -> 
     """The identity graph: every source record with its customer, the rule that linked it,
     through which record, and a probabilistic link's probability."""
     with open_graph(store, read_only=True) as graph, refusals():
-        frame = matching.identities(graph)
+        frame = reviewing.identities(graph)
     rows = frame.astype(object).where(frame.notna(), None).to_dict("records")
     emit(rows, format, "identities")

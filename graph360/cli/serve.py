@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:
-    from graph360.api.app import ApiSettings
+    from graph360.api.settings import ApiSettings
 
 from graph360.cli.base import (
     EXIT_REFUSED,
@@ -78,8 +78,8 @@ def serve(
     ] = 10.0,
 ) -> None:
     """Serve the GraphQL API at /graphql (GraphiQL in a browser), with /healthz and /readyz."""
-    from graph360.api.app import ApiSettings
     from graph360.api.auth import KeyRing
+    from graph360.api.settings import ApiSettings
 
     with refusals():
         ring = KeyRing(keys)
@@ -141,7 +141,7 @@ def run_api(settings: ApiSettings, host: str, port: int) -> None:
 @app.command()
 def schema() -> None:
     """Print the GraphQL schema (SDL)."""
-    from graph360.api.app import build_schema
+    from graph360.api.served_schema import build_schema
 
     console.print(build_schema().as_str(), markup=False, highlight=False, soft_wrap=True)
 

@@ -18,7 +18,7 @@ from collections.abc import Collection
 import numpy as np
 import pandas as pd
 
-from graph360.facts import NO_TIME, Facts, micros
+from graph360.facts.tables import NO_TIME, Facts, micros
 
 
 def _member(facts: Facts, column: str, values: Collection[str]) -> np.ndarray:

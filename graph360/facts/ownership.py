@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from graph360.facts import NO_TIME, Facts, micros
+from graph360.facts.tables import NO_TIME, Facts, micros
 from graph360.store.base import GraphStore
 
 

@@ -21,7 +21,7 @@ import numpy as np
 import pyarrow as pa
 
 from graph360 import model
-from graph360.facts import NODE_TABLES, PAIR_TABLES, REMARKS, VOICES, Facts
+from graph360.facts.tables import NODE_TABLES, PAIR_TABLES, REMARKS, VOICES, Facts
 
 __all__ = ["People"]
 

@@ -4,7 +4,7 @@ Each function gives the rows its named query gives (``value_customers``, ``value
 ``value_holdings``, ``routing_ratings``, ``routing_complaints``, ``routing_step_owners``,
 ``routing_departments``), from the facts' codes: the touchpoints are picked with numpy on their
 coded columns, and ids and texts are taken only for the rows answered (a touchpoint's key and a
-complaint's text from the remarks table, :data:`graph360.facts.REMARKS`). What the rules and
+complaint's text from the remarks table, :data:`graph360.facts.tables.REMARKS`). What the rules and
 the value scores write themselves (the scores on customers, flags, actions) is not in the
 projection: it is read with its own one-label Cypher. With ``coded`` a customer is its
 integer code instead of its id (the value scores group a million customers on it).
@@ -18,7 +18,7 @@ from collections.abc import Collection
 import numpy as np
 import pandas as pd
 
-from graph360.facts import NO_TIME, REMARKS, Facts, micros
+from graph360.facts.tables import NO_TIME, REMARKS, Facts, micros
 
 
 def _member(

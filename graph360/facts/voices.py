@@ -14,10 +14,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from graph360 import facts
 from graph360.errors import NotFoundError
-from graph360.facts import Facts
 from graph360.facts.people import People
+from graph360.facts.tables import NO_TIME, VOICES, Facts, micros
 
 __all__ = ["Scope", "Voices", "read_voices"]
 
@@ -28,7 +27,7 @@ class Voices:
 
     ``text`` codes index ``texts`` (-1: no text); ``sentiment`` is the source's, else the one
     computed at load (NaN: neither); ``step``, ``department`` and ``customer`` are codes into
-    the projection's tables (-1: none); ``at`` is int64 microseconds (facts.NO_TIME: none).
+    the projection's tables (-1: none); ``at`` is int64 microseconds (NO_TIME: none).
     """
 
     touchpoint: np.ndarray
@@ -51,22 +50,22 @@ class Voices:
 
 def read_voices(f: Facts) -> Voices:
     """The voices of projection ``f``, with where each one happened (joined when the
-    projection was built: graph360.facts._voices)."""
-    text, texts = f.codes(facts.VOICES, "text")
-    agent, agents = f.codes(facts.VOICES, "agent")
-    table = f.tables[facts.VOICES]
+    projection was built: graph360.facts.reading._voices)."""
+    text, texts = f.codes(VOICES, "text")
+    agent, agents = f.codes(VOICES, "agent")
+    table = f.tables[VOICES]
     return Voices(
-        touchpoint=f.column(facts.VOICES, "touchpoint"),
+        touchpoint=f.column(VOICES, "touchpoint"),
         text=text,
         texts=[str(t) for t in texts],
-        sentiment=f.column(facts.VOICES, "sentiment"),
+        sentiment=f.column(VOICES, "sentiment"),
         computed=np.asarray(table.column("computed").to_numpy(zero_copy_only=False), bool),
-        at=f.column(facts.VOICES, "at"),
-        step=f.column(facts.VOICES, "step"),
-        department=f.column(facts.VOICES, "department"),
-        customer=f.column(facts.VOICES, "customer"),
-        rating=f.column(facts.VOICES, "rating"),
-        rating_scale=f.column(facts.VOICES, "rating_scale"),
+        at=f.column(VOICES, "at"),
+        step=f.column(VOICES, "step"),
+        department=f.column(VOICES, "department"),
+        customer=f.column(VOICES, "customer"),
+        rating=f.column(VOICES, "rating"),
+        rating_scale=f.column(VOICES, "rating_scale"),
         agent=agent,
         agents=[str(a) for a in agents],
     )
@@ -89,9 +88,9 @@ class Scope:
         does not have (a persona or segment nobody has is an empty scope, not an error)."""
         keep = np.ones(len(v), dtype=bool)
         if self.since is not None:
-            keep &= v.at >= facts.micros(self.since)
+            keep &= v.at >= micros(self.since)
         if self.until is not None:
-            keep &= (v.at < facts.micros(self.until)) & (v.at != facts.NO_TIME)
+            keep &= (v.at < micros(self.until)) & (v.at != NO_TIME)
         if self.journey is not None:
             journeys = f.column("steps", "journey_id")
             if not (journeys == self.journey).any():

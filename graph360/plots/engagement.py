@@ -8,7 +8,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
-from graph360.analytics.engagement import WEEKDAYS, Heatmap
+from graph360.analytics.engagement.data import WEEKDAYS
+from graph360.analytics.engagement.heatmaps import Heatmap
 
 _MEASURE = {
     "response_rate": ("response rate by send time", "responded / delivered"),

@@ -25,9 +25,27 @@ from graph360.display import money, share
 from graph360.periods import utc_now
 from graph360.privacy import Audience
 from graph360.store.base import GraphStore
-from graph360.views.render import Graph, LegendItem, lines, more, radial_layout, scale, text
-
-__all__ = ["GRAPHQL", "build", "render"]
+from graph360.views.customer_nodes import (
+    ACCOUNT,
+    CAMPAIGN,
+    CENTRE,
+    CHANNEL,
+    DEPARTMENT,
+    LEGEND,
+    PERSON,
+    PERSON_2,
+    PRIORITY,
+    SEVERITY,
+    TOUCHPOINT,
+    add_department,
+    add_edge,
+    add_person,
+    add_relationship,
+    node_id,
+    rating_text,
+    score_text,
+)
+from graph360.views.render import Graph, lines, more, radial_layout, scale, text
 
 #: The GraphQL query that gives this view's data (the API's ``customer`` root field).
 GRAPHQL = """\
@@ -63,30 +81,9 @@ query CustomerView($ref: String!, $relationships: Int, $touchpoints: Int) {
   }
 }
 """
-
-CENTRE = "#b07aa1"
-PERSON = "#4e79a7"
-PERSON_2 = "#a0cbe8"
-ACCOUNT = "#59a14f"
-DEPARTMENT = "#9c755f"
-CAMPAIGN = "#f28e2b"
-CHANNEL = "#76b7b2"
-TOUCHPOINT = "#bab0ac"
-SEVERITY = {"red": "#d62728", "amber": "#ffb000", "green": "#2ca02c"}
-KIND_COLOUR = {
-    "referred": "#e15759",
-    "follows": "#4e79a7",
-    "knows": "#7f7f7f",
-    "household": "#59a14f",
-    "colleague": "#edc948",
-}
-#: Kinds whose stored direction is the direction of influence (arrows); the rest go both ways.
-DIRECTED = frozenset({"referred", "follows"})
 #: Second-hop people drawn per related person (the most influential); the rest are one
 #: "+N more" node, so a hub with hundreds of relationships cannot swamp the customer.
 PER_HUB = 3
-#: Label priorities: where two labels would overlap, the higher one is drawn.
-PRIORITY = {"centre": 1000, "ring": 60, "person": 50, "department": 45, "more": 30, "hop2": 10}
 
 
 def build(
@@ -123,8 +120,8 @@ def build(
     nodes: dict[str, dict[str, Any]] = {}
     edges: dict[tuple[str, str, str], dict[str, Any]] = {}
 
-    nodes[_c(cid)] = {
-        "id": _c(cid),
+    nodes[node_id(cid)] = {
+        "id": node_id(cid),
         "label": name,
         "heading": name,
         "title": lines(
@@ -135,7 +132,7 @@ def build(
             ("Current value a year", money(value["current"])),
             ("Potential value a year", money(value["potential"])),
             ("Chance of drifting away", share(value["at_risk"])),
-            ("PageRank", _score(influence["pagerank"])),
+            ("PageRank", score_text(influence["pagerank"])),
             ("Influence rank", influence["influence_rank"]),
             ("Reach (2 hops)", influence["reach"]),
             ("Community", influence["community"]),
@@ -153,8 +150,8 @@ def build(
     # Hop one and two: people; per related person, at most PER_HUB of theirs.
     first = card["relationships"]
     for row in first:
-        _person(nodes, row, hop=1)
-        _relationship(edges, cid, row)
+        add_person(nodes, row, hop=1)
+        add_relationship(edges, cid, row)
     if card["relationships_total"] > len(first):
         hidden = card["relationships_total"] - len(first)
         nodes["m:c"] = more(
@@ -164,23 +161,23 @@ def build(
             f"the 360 card: graph360 customer {cid}",
             color=PERSON,
         )
-        _edge(edges, _c(cid), "m:c", "more", color="#c7c7c7", dashes=True)
+        add_edge(edges, node_id(cid), "m:c", "more", color="#c7c7c7", dashes=True)
     for row in first:
         # Bounded reads: a hub's lines to people already drawn, its PER_HUB best others and
         # how many it has, never its whole list (a hub can have hundreds of thousands).
-        hub, hub_id = _c(row["customer_id"]), row["customer_id"]
+        hub, hub_id = node_id(row["customer_id"]), row["customer_id"]
         drawn = [key[2:] for key in nodes if key.startswith("c:")]
         for other in store.query("customer_related_among", customer_id=hub_id, ids=drawn):
             if other["customer_id"] != cid:  # the relationship with the centre is drawn
-                _relationship(edges, hub_id, other)
+                add_relationship(edges, hub_id, other)
         best = store.query("customer_related_top", customer_id=hub_id, exclude=drawn, limit=PER_HUB)
         ranked = sorted(best, key=lambda o: (-(o["pagerank"] or 0.0), o["customer_id"]))
         shown = list(dict.fromkeys(o["customer_id"] for o in ranked))[:PER_HUB]
         for other in ranked:
             if other["customer_id"] in shown:
-                _person(nodes, other, hop=2)
-                _relationship(edges, hub_id, other)
-                parent[_c(other["customer_id"])] = hub
+                add_person(nodes, other, hop=2)
+                add_relationship(edges, hub_id, other)
+                parent[node_id(other["customer_id"])] = hub
         (count,) = store.query("customer_related_count", customer_id=hub_id, exclude=drawn)
         if count["people"] > len(shown):
             who = row["name"] or hub_id
@@ -193,7 +190,7 @@ def build(
                 color=PERSON_2,
             )
             parent[key] = hub
-            _edge(edges, hub, key, "more", color="#c7c7c7", dashes=True)
+            add_edge(edges, hub, key, "more", color="#c7c7c7", dashes=True)
 
     # Accounts and the departments managing them.
     for account in card["accounts"]:
@@ -217,11 +214,11 @@ def build(
             "_value": account["value"] or 0.0,
             "priority": PRIORITY["ring"],
         }
-        _edge(edges, _c(cid), aid, "holds", label=account["role"] or "holds", color=ACCOUNT)
+        add_edge(edges, node_id(cid), aid, "holds", label=account["role"] or "holds", color=ACCOUNT)
         if account["department_id"]:
-            _department(nodes, account["department_id"], account["department"])
+            add_department(nodes, account["department_id"], account["department"])
             parent.setdefault(f"d:{account['department_id']}", aid)
-            _edge(edges, aid, f"d:{account['department_id']}", "managed", color=DEPARTMENT)
+            add_edge(edges, aid, f"d:{account['department_id']}", "managed", color=DEPARTMENT)
     top_value = max((n["_value"] for n in nodes.values() if "_value" in n), default=0.0)
     for node in nodes.values():
         if "_value" in node:
@@ -248,11 +245,11 @@ def build(
             "size": 14,
             "priority": PRIORITY["ring"],
         }
-        _edge(edges, kid, _c(cid), "targets", label="targeted", color=CAMPAIGN, dashes=True)
+        add_edge(edges, kid, node_id(cid), "targets", label="targeted", color=CAMPAIGN, dashes=True)
         for dept in running.get(campaign["campaign_id"], []):
-            _department(nodes, dept["department_id"], dept["department"])
+            add_department(nodes, dept["department_id"], dept["department"])
             parent.setdefault(f"d:{dept['department_id']}", kid)
-            _edge(edges, kid, f"d:{dept['department_id']}", "run by", color=DEPARTMENT)
+            add_edge(edges, kid, f"d:{dept['department_id']}", "run by", color=DEPARTMENT)
 
     # Recent touchpoints, grouped by channel.
     recent = card["recent_touchpoints"]
@@ -275,7 +272,7 @@ def build(
             "size": scale(count, top_channel, low=14, high=28),
             "priority": PRIORITY["ring"],
         }
-        _edge(edges, _c(cid), chid, "channel", color=CHANNEL)
+        add_edge(edges, node_id(cid), chid, "channel", color=CHANNEL)
     for number, t in enumerate(recent):
         tid = f"t:{number}"  # an id as shown may be masked: two could look alike
         channel = t["channel"] or "(no channel)"
@@ -292,7 +289,7 @@ def build(
                 ("Outcome", t["outcome"]),
                 ("Resolution", t["resolution"]),
                 ("Value", t["value"]),
-                ("Rating", _rating(t)),
+                ("Rating", rating_text(t)),
                 ("Text", t["text"]),
             ),
             "color": TOUCHPOINT,
@@ -301,7 +298,7 @@ def build(
             "priority": 0,
         }
         parent[tid] = f"ch:{channel}"
-        _edge(edges, f"ch:{channel}", tid, "touchpoint", color=TOUCHPOINT)
+        add_edge(edges, f"ch:{channel}", tid, "touchpoint", color=TOUCHPOINT)
 
     # Flags.
     for flag in card["flags"]:
@@ -323,7 +320,7 @@ def build(
             "opacity": 1.0 if flag["status"] == "open" else 0.5,
             "priority": PRIORITY["ring"],
         }
-        _edge(edges, _c(cid), fid, "flag", color=colour)
+        add_edge(edges, node_id(cid), fid, "flag", color=colour)
 
     # People sized by their stored PageRank, relative to the most influential shown.
     people = [n for n in nodes.values() if "_pagerank" in n]
@@ -392,135 +389,3 @@ def render(store: GraphStore, ref: str, **params: Any) -> str:
     from graph360.views.render import to_html
 
     return to_html(build(store, ref, **params))
-
-
-LEGEND = [
-    LegendItem("The customer", CENTRE, note="in the centre"),
-    LegendItem("Related person", PERSON, note="size: PageRank (stored influence score)"),
-    LegendItem("Person two hops away", PERSON_2, note="size: PageRank"),
-    LegendItem("Account held", ACCOUNT, "box", note="size: account value"),
-    LegendItem("Department", DEPARTMENT, "box", note="managing an account or running a campaign"),
-    LegendItem("Campaign that targeted the customer", CAMPAIGN, "diamond"),
-    LegendItem("Channel of recent touchpoints", CHANNEL, "hexagon", note="size: touchpoints on it"),
-    LegendItem("Touchpoint", TOUCHPOINT),
-    *(
-        LegendItem(f"Flag: {s}", c, "triangle", note="small and faded when closed")
-        for s, c in SEVERITY.items()
-    ),
-    *(
-        LegendItem(
-            f"Relationship: {kind}",
-            colour,
-            "line",
-            note="arrow points to who holds the influence"
-            if kind in DIRECTED
-            else "both ways; width: weight",
-        )
-        for kind, colour in KIND_COLOUR.items()
-    ),
-]
-
-
-# --- helpers -----------------------------------------------------------------------------------
-
-
-def _c(customer_id: str) -> str:
-    return f"c:{customer_id}"
-
-
-def _score(value: float | None) -> str | None:
-    return None if value is None else f"{value:.6f}"
-
-
-def _rating(t: dict[str, Any]) -> str | None:
-    if t.get("rating") is None:
-        return None
-    scale_ = t.get("rating_scale")
-    return f"{t['rating']:g} of {scale_}" if scale_ else f"{t['rating']:g}"
-
-
-def _person(nodes: dict[str, dict[str, Any]], row: dict[str, Any], *, hop: int) -> None:
-    key = _c(row["customer_id"])
-    if key in nodes:
-        return
-    name = row["name"] or row["customer_id"]
-    nodes[key] = {
-        "id": key,
-        "label": name,
-        "title": lines(
-            name,
-            ("Customer id", row["customer_id"]),
-            ("PageRank", _score(row.get("pagerank"))),
-            "Related to the customer" if hop == 1 else "Two hops from the customer",
-        ),
-        "color": PERSON if hop == 1 else PERSON_2,
-        "font": {"size": 20 if hop == 1 else 15},
-        "_pagerank": row.get("pagerank"),
-        "_hop": hop,
-    }
-
-
-def _relationship(
-    edges: dict[tuple[str, str, str], dict[str, Any]], customer_id: str, row: dict[str, Any]
-) -> None:
-    """The RELATED relationship ``row`` (as customer_relationships gives it, seen from
-    ``customer_id``) as an edge in its stored direction."""
-    ends = (customer_id, row["customer_id"])
-    source, target = ends if row["direction"] == "out" else ends[::-1]
-    kind = row["kind"]
-    weight = row["weight"] if row["weight"] is not None else 1.0
-    key = (_c(source), _c(target), f"rel:{kind}")
-    if key in edges:
-        return
-    edges[key] = {
-        "from": _c(source),
-        "to": _c(target),
-        "heading": f"{kind} relationship",
-        "title": lines(
-            f"{kind} relationship",
-            ("Weight", weight),
-            ("Since", row.get("since")),
-            "Influence flows along the arrow" if kind in DIRECTED else "Counts both ways",
-        ),
-        "color": KIND_COLOUR.get(kind, "#7f7f7f"),
-        "width": round(1 + 2 * min(weight, 4.0), 2),
-        "arrows": "to" if kind in DIRECTED else "",
-    }
-
-
-def _department(nodes: dict[str, dict[str, Any]], department_id: str, name: str | None) -> None:
-    key = f"d:{department_id}"
-    if key not in nodes:
-        nodes[key] = {
-            "id": key,
-            "label": name or department_id,
-            "title": lines(f"Department {name or department_id}", ("Id", department_id)),
-            "color": DEPARTMENT,
-            "shape": "box",
-            "font": {"color": "#ffffff", "size": 18, "background": "none"},
-            "priority": PRIORITY["department"],
-        }
-
-
-def _edge(
-    edges: dict[tuple[str, str, str], dict[str, Any]],
-    source: str,
-    target: str,
-    kind: str,
-    *,
-    label: str | None = None,
-    color: str = "#999999",
-    dashes: bool = False,
-) -> None:
-    edges.setdefault(
-        (source, target, kind),
-        {
-            "from": source,
-            "to": target,
-            "label": label or "",
-            "title": label or kind,
-            "color": color,
-            "width": 1.5,
-            "dashes": dashes,
-        },
-    )

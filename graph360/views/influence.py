@@ -22,11 +22,11 @@ from typing import Any
 
 import pandas as pd
 
-from graph360.analytics.influence import compute_influence
+from graph360.analytics.influence.scores import compute_influence
 from graph360.periods import utc_now
 from graph360.store.base import GraphStore
 from graph360.views import INFLUENCE_PER_INFLUENCER
-from graph360.views.customer import DIRECTED, KIND_COLOUR
+from graph360.views.customer_nodes import DIRECTED, KIND_COLOUR
 from graph360.views.render import GREY, PALETTE, Graph, LegendItem, more, ring, scale, text
 
 __all__ = ["GRAPHQL", "PER_INFLUENCER", "build", "render"]

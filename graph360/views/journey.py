@@ -3,7 +3,7 @@
 Figures come from two analytics, unchanged: the funnel
 (:func:`graph360.analytics.journeys.journey_funnel`: customers, conversion from the previous
 step, drop-off, over the chosen period) and the ownership audit
-(:func:`graph360.analytics.ownership.ownership_audit`: owner status, traffic, customers stuck,
+(:func:`graph360.analytics.ownership.audit.ownership_audit`: owner status, traffic, customers stuck,
 value at stake, likely owner). An unowned step is red, drawn with a dashed border and labelled
 UNOWNED; a step with several owners is orange, labelled CONFLICT; colour is never the only
 sign. Steps are laid out left to right in position order, owners above them (a
@@ -19,7 +19,7 @@ from typing import Any
 
 from graph360.analytics.journeys import Funnel, FunnelStep, journey_funnel
 from graph360.analytics.mood import StepMood
-from graph360.analytics.ownership import OwnershipAudit, StepAudit, ownership_audit
+from graph360.analytics.ownership.audit import OwnershipAudit, StepAudit, ownership_audit
 from graph360.display import count
 from graph360.periods import Period, parse_period, utc_now
 from graph360.store.base import GraphStore

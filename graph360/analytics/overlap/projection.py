@@ -9,7 +9,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from graph360 import facts as facts_
 from graph360.analytics.overlap.base import (
     _NOTHING,
     NOT_REACHED_KINDS,
@@ -22,6 +21,7 @@ from graph360.analytics.overlap.base import (
     units,
 )
 from graph360.facts import overlap as from_facts
+from graph360.facts.tables import Facts
 from graph360.store.base import GraphStore
 
 
@@ -105,7 +105,7 @@ def _project(
 
 
 def _project_facts(
-    facts: facts_.Facts,
+    facts: Facts,
     chosen: Units,
     start: dt.datetime,
     end: dt.datetime,

@@ -7,7 +7,6 @@ from typing import Any
 
 import pandas as pd
 
-from graph360 import facts as facts_
 from graph360.analytics.follow_ups import FLAG_KINDS
 from graph360.analytics.routing.rules import (
     DEFAULT_FALLBACK,
@@ -17,6 +16,7 @@ from graph360.analytics.routing.rules import (
 )
 from graph360.errors import NotFoundError
 from graph360.facts import routing as from_facts
+from graph360.facts.tables import Facts
 from graph360.model import COMPLAINT_KINDS
 from graph360.store.base import GraphStore
 
@@ -75,7 +75,7 @@ COMPLAINT_COLUMNS = ["customer_id", "touchpoint_id", "at", "kind", "text", "outc
 def rated_touchpoints(
     store: GraphStore,
     scope: list[str] | None = None,
-    projected: facts_.Facts | None = None,
+    projected: Facts | None = None,
     *,
     coded: bool = False,
 ) -> pd.DataFrame:
@@ -99,7 +99,7 @@ def rated_touchpoints(
 def read_complaints(
     store: GraphStore,
     scope: list[str] | None = None,
-    projected: facts_.Facts | None = None,
+    projected: Facts | None = None,
     *,
     coded: bool = False,
 ) -> pd.DataFrame:

@@ -1,53 +1,4 @@
-"""The ownership audit: which journey steps no department owns, who is stuck there, what it costs.
-
-A journey step with no owning department is a place where customers arrive and nobody is
-accountable for moving them on; a step with several owners is one where each department can
-assume another is doing it. The audit finds both, measures the traffic and the customers at
-each, and says who should probably own it, so the report can go straight to the department
-heads.
-
-Definitions (DESIGN.md §3, refined here):
-
-- **Unowned step**: a JourneyStep with no OWNED_BY. **Conflict**: two or more owners. Both are
-  **gaps**.
-- **Traffic** at a step: every touchpoint AT_STEP it, all time: count, first and last time, per
-  channel.
-- **Customers** at a step: distinct customers with a touchpoint there.
-- **Stuck** at a step: customers whose *current* step in its journey is this one — the step of
-  their latest touchpoint in the journey, ties on time to the further step (higher position),
-  as the 360 card's ``current_journey_steps`` says. A customer who finished the journey is
-  "stuck" at its last step.
-- **Value window**: the 365 days before ``as_of`` (``[as_of - 365 days, as_of)``), as the
-  card's "purchases in the last 12 months".
-- **Value at stake** at a step: the total value of the touchpoints in the value window that
-  either belong to a customer stuck at the step (their purchases anywhere: the relationship at
-  risk) or happened at the step (e.g. abandoned baskets, if the source gives them a value) —
-  each touchpoint counted once. It is reported with its two parts, ``stuck_value`` (the stuck
-  customers' purchases in the window) and ``step_value`` (the value of the touchpoints at the
-  step in the window); ``value_at_stake = stuck_value + step_value - (stuck customers' own
-  touchpoints at the step in the window)``. A touchpoint's missing value counts as 0. (In the
-  demo only purchases carry a value: touchpoints at ``checkout`` and
-  ``abandoned_checkout_follow_up`` have none, so there the value at stake is the stuck
-  customers' purchases.)
-- **Orphan touchpoints**: touchpoints mapped to no step, counted per channel and kind with their
-  value (all time). They belong to no journey, so an audit of one journey leaves them out.
-- **Likely owner** of a gap, in this order of evidence:
-
-  1. the department that works the step: the one handling most of its touchpoints
-     (HANDLED_BY; for a touchpoint nobody is recorded as handling, the department running its
-     campaign);
-  2. otherwise the owners of the nearest owned step before and after it in the journey: a
-     department owning both wins, else the single owner of the step before (the department
-     handing customers into the gap), else the single owner of the step after.
-
-  For a conflict only the current owners are candidates (the point is to pick one of them).
-  A tie in the evidence names no one. ``inferred_from`` says which evidence was used.
-
-**One persona at a time**: with ``persona`` and/or ``segment`` every figure (traffic, customers,
-stuck, value, handlers, orphans, mood) is over those customers' touchpoints only
-(``graph360.facts.people``). **Coverage**: the data behind the steps, by source system, and the
-customers only one system knows (``graph360.analytics.coverage``).
-"""
+"""The audit itself: each journey step's owners, traffic, stuck customers and value at stake."""
 
 from __future__ import annotations
 
@@ -62,23 +13,14 @@ from graph360 import facts as facts_
 from graph360.analytics.coverage import Coverage, coverage_of
 from graph360.analytics.journeys import current_steps, customer_steps, journey_steps
 from graph360.analytics.mood import StepMood, step_moods
+from graph360.analytics.ownership.wording import all_or_both, amount, and_list, plural
 from graph360.errors import InvalidRequestError, NotFoundError
 from graph360.facts import ownership as from_facts
 from graph360.facts.people import People
 from graph360.periods import utc_now
 from graph360.store.base import GraphStore
 
-__all__ = [
-    "VALUE_DAYS",
-    "OrphanTouchpoints",
-    "OwnershipAudit",
-    "StepAudit",
-    "audit_markdown",
-    "ownership_audit",
-]
-
 VALUE_DAYS = 365
-
 Status = Literal["owned", "unowned", "conflict"]
 
 
@@ -179,9 +121,6 @@ class OwnershipAudit:
             row["owner_names"] = ";".join(s.owner_names)
             rows.append(row)
         return rows
-
-
-# --- the audit -----------------------------------------------------------------------------
 
 
 def ownership_audit(
@@ -487,7 +426,7 @@ def _infer_owner(
 
 def _advice(step: StepAudit) -> str:
     """The "what to do" line for a gap."""
-    stake = f"{_plural(step.stuck, 'customer')} stuck there, {_money(step.value_at_stake)} at stake"
+    stake = f"{plural(step.stuck, 'customer')} stuck there, {amount(step.value_at_stake)} at stake"
     if step.status == "unowned":
         if step.likely_owner:
             return (
@@ -498,188 +437,16 @@ def _advice(step: StepAudit) -> str:
             f"Assign an owner to {step.label}: no department works its touchpoints or owns a "
             f"neighbouring step; {stake}."
         )
-    owners = _and(step.owner_names)
+    owners = and_list(step.owner_names)
     if step.likely_owner:
         return (
             f"Make {step.likely_owner_name} the single owner of {step.label} "
-            f"(it {step.inferred_from}); today {owners} {_all(step.owners)} own it; {stake}."
+            f"(it {step.inferred_from}); today {owners} {all_or_both(step.owners)} own it; {stake}."
         )
     return (
-        f"Agree on one owner for {step.label}: {owners} {_all(step.owners)} own it and the data "
-        f"favours none of them; {stake}."
+        f"Agree on one owner for {step.label}: {owners} {all_or_both(step.owners)} own it and "
+        f"the data favours none of them; {stake}."
     )
-
-
-# --- the report for people -----------------------------------------------------------------
-
-
-def audit_markdown(audit: OwnershipAudit, *, title: str = "Journey ownership audit") -> str:
-    """The audit as a Markdown report to send to the department heads."""
-    s = audit.summary
-    today = dt.datetime.now(dt.UTC).date()
-    date = f"Date: {today:%Y-%m-%d}"
-    if audit.as_of.date() != today:
-        date += f" (figures as of {audit.as_of:%Y-%m-%d})"
-    lines = [f"# {title}", "", date, ""]
-    scope = f"journey {audit.scope}" if audit.scope else _plural(s["journeys"], "journey")
-    if audit.persona is not None or audit.segment is not None:
-        lines += [f"Customers: {_who(audit.persona, audit.segment)} only.", ""]
-    summary = (
-        f"**Summary:** {_plural(s['unowned'], 'unowned step')} and "
-        f"{_plural(s['conflicts'], 'conflict')} (steps with several owners) across {scope}; "
-        f"{_plural(s['customers_stuck_at_gaps'], 'customer')} "
-        f"{'is' if s['customers_stuck_at_gaps'] == 1 else 'are'} stuck at these gaps, with "
-        f"{_money(s['value_at_stake'])} of value at stake."
-    )
-    if s["orphan_touchpoints"] is not None:
-        summary += (
-            f" {s['orphan_touchpoints']:,} touchpoints"
-            + (f" ({s['orphan_share']:.0%})" if s["orphan_share"] is not None else "")
-            + " are mapped to no journey step."
-        )
-    lines += [summary, ""]
-    for journey in audit.journeys:
-        steps = [x for x in audit.steps if x.journey_id == journey["journey_id"]]
-        lines += [
-            f"## {journey['journey'] or journey['journey_id']} (`{journey['journey_id']}`)",
-            "",
-        ]
-        if not steps:
-            lines += ["This journey has no steps.", ""]
-            continue
-        lines += [
-            "| # | step | owners | status | touchpoints | customers | stuck | value at stake |",
-            "|---:|---|---|---|---:|---:|---:|---:|",
-        ]
-        for x in steps:
-            status = {"owned": "ok", "unowned": "**UNOWNED**", "conflict": "**CONFLICT**"}
-            lines.append(
-                f"| {x.position} | {_cell(x.label)} | {_cell(', '.join(x.owner_names)) or '—'} "
-                f"| {status[x.status]} | {x.touchpoints:,} | {x.customers:,} | {x.stuck:,} "
-                f"| {_money(x.value_at_stake)} |"
-            )
-        lines.append("")
-        gaps = [x for x in steps if x.is_gap]
-        if not gaps:
-            lines += ["Every step has exactly one owner.", ""]
-            continue
-        lines += ["### Gaps", ""]
-        for x in gaps:
-            what = "no owner" if x.status == "unowned" else f"owned by {_and(x.owner_names)}"
-            channels = ", ".join(f"{c['channel']} {c['touchpoints']:,}" for c in x.by_channel)
-            seen = (
-                f" from {x.first_at:%Y-%m-%d} to {x.last_at:%Y-%m-%d}"
-                if x.first_at and x.last_at
-                else ""
-            )
-            lines += [
-                f"**{_cell(x.label)}** (`{x.step_id}`, {what})",
-                "",
-                f"- Traffic: {x.touchpoints:,} touchpoints{seen}"
-                + (f" ({channels})" if channels else "")
-                + f"; {x.customers:,} customers reached it.",
-                f"- Stuck: {x.stuck:,} customers whose latest step in this journey is this one; "
-                f"value at stake {_money(x.value_at_stake)} (their purchases in the last 12 "
-                f"months {_money(x.stuck_value)}; touchpoints at the step "
-                f"{_money(x.step_value)}).",
-            ]
-            if x.mood is not None:
-                lines.append(f"- What people said here: {_mood_text(x.mood)}.")
-            if x.top_stuck:
-                lines.append(
-                    "- Stuck customers with the most value: "
-                    + ", ".join(f"`{c['customer_id']}` ({_money(c['value'])})" for c in x.top_stuck)
-                    + "."
-                )
-            lines += [f"- **What to do:** {x.advice}", ""]
-    if audit.orphans is not None:
-        lines += ["## Orphan touchpoints (mapped to no journey step)", ""]
-        if audit.orphans:
-            lines += [
-                "| channel | kind | touchpoints | value | first | last |",
-                "|---|---|---:|---:|---|---|",
-            ]
-            for o in audit.orphans:
-                lines.append(
-                    f"| {_cell(o.channel)} | {_cell(o.kind)} | {o.touchpoints:,} "
-                    f"| {_money(o.value)} | {_day(o.first_at)} | {_day(o.last_at)} |"
-                )
-        else:
-            lines.append("None: every touchpoint is mapped to a journey step.")
-        lines.append("")
-    if audit.coverage is not None:
-        lines += coverage_markdown(audit.coverage)
-    lines += [
-        "## How to read this",
-        "",
-        "- *Stuck*: customers whose latest touchpoint in the journey is at this step "
-        "(simultaneous touchpoints count at the further step).",
-        f"- *Value at stake*: the value of the touchpoints between {audit.value_since:%Y-%m-%d} "
-        f"and {audit.as_of:%Y-%m-%d} that belong to a customer stuck at the step or happened at "
-        "the step, each counted once.",
-        "- *Likely owner*: the department handling most of the step's touchpoints (or running "
-        "the campaigns behind them); failing that, the owner of the nearest owned steps around "
-        "it (both sides, else the step before, else the step after). For a conflict, only the "
-        "current owners are considered.",
-        "",
-    ]
-    return "\n".join(lines)
-
-
-def coverage_markdown(c: Coverage) -> list[str]:
-    """The report's "data we have, and the gaps" section (graph360.analytics.coverage)."""
-    lines = ["## Data coverage: the systems behind each step", ""]
-    if c.steps:
-        lines += ["| step | touchpoints | systems |", "|---|---:|---|"]
-        for x in c.steps:
-            systems = ", ".join(
-                f"{_cell(str(y['source']))} {y['touchpoints']:,} ({y['share']:.0%})"
-                for y in x.sources
-            )
-            lines.append(
-                f"| {_cell(x.step or x.step_id)} (`{x.journey_id}`) | {x.touchpoints:,} "
-                f"| {systems or '**no data**'} |"
-            )
-        lines.append("")
-    if c.steps_without_data:
-        lines += [f"- Steps with no data at all: {', '.join(c.steps_without_data)}."]
-    if c.single_source_steps:
-        lines += [f"- Steps only one system feeds: {', '.join(c.single_source_steps)}."]
-    share = f" ({c.share_single_system:.0%})" if c.share_single_system is not None else ""
-    alone = ", ".join(
-        f"{s.source} {s.only_here:,}" for s in c.systems if s.only_here and s.source is not None
-    )
-    lines += [
-        f"- {_plural(c.single_system, 'customer')} of {c.customers:,}{share} "
-        f"{'is' if c.single_system == 1 else 'are'} known to one system only"
-        + (f" ({alone})" if alone else "")
-        + ".",
-        "",
-    ]
-    return lines
-
-
-def _who(persona: str | None, segment: str | None) -> str:
-    chosen = (("persona", persona), ("segment", segment))
-    return ", ".join(f"{name} {value}" for name, value in chosen if value is not None)
-
-
-# --- small helpers -------------------------------------------------------------------------
-
-
-def _mood_text(mood: StepMood) -> str:
-    """A step's mood in a sentence of the Markdown report."""
-    parts = []
-    if mood.average_rating is not None:
-        parts.append(
-            f"{_plural(mood.ratings, 'rating')} averaging {mood.average_rating:.0%} of the "
-            f"scale ({mood.share_poor or 0:.0%} poor)"
-        )
-    if mood.share_negative is not None:
-        parts.append(f"{_plural(mood.sentiments, 'voice')}, {mood.share_negative:.0%} negative")
-    if mood.themes:
-        parts.append("raising " + "; ".join(f"“{t}”" for t in mood.themes))
-    return ", ".join(parts) or "nothing rated or said"
 
 
 def _when(value: Any) -> dt.datetime | None:
@@ -690,27 +457,3 @@ def _when(value: Any) -> dt.datetime | None:
 
 def _text(value: Any) -> str | None:
     return value if isinstance(value, str) else None
-
-
-def _money(value: float) -> str:
-    return f"{value:,.2f}"
-
-
-def _day(value: dt.datetime | None) -> str:
-    return f"{value:%Y-%m-%d}" if value else ""
-
-
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
-def _and(names: list[str]) -> str:
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-
-
-def _all(owners: list[str]) -> str:
-    return "both" if len(owners) == 2 else "all"
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n:,} {word}" + ("" if n == 1 else "s")
