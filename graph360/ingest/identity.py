@@ -483,12 +483,17 @@ def _homes(owners: pd.DataFrame, keys: np.ndarray, component: np.ndarray) -> pd.
     spread = owners["owner"].duplicated(keep=False)
     if not spread.any():
         return owners
+    places = owners[spread]
+    # One pass over the records for all split customers (a nightly delta splits thousands).
+    rows = np.flatnonzero(np.isin(component, places["cluster"].to_numpy()))
+    derived = {customer_id_for(str(keys[r])): component[r] for r in rows.tolist()}
+    smallest = pd.Series(rows).groupby(component[rows]).min()  # cluster -> its first record
     homes = []
-    for owner, places in owners[spread].groupby("owner"):
-        clusters = places["cluster"].to_numpy()
-        rows = np.flatnonzero(np.isin(component, clusters))
-        anchor = [r for r in rows.tolist() if customer_id_for(str(keys[r])) == owner]
-        home = component[anchor[0]] if anchor else component[rows.min()]
+    for owner, clusters in places.groupby("owner")["cluster"]:
+        mine = clusters.to_numpy()
+        home = derived.get(owner)
+        if home is None or home not in mine:
+            home = mine[np.argmin(smallest.loc[mine].to_numpy())]
         homes.append({"cluster": home, "owner": owner})
     return pd.concat([owners[~spread], pd.DataFrame(homes)], ignore_index=True)
 
