@@ -249,9 +249,13 @@ def replace_owned(
     A changed touchpoint usually keeps its step, department and campaign (its kind changed,
     or its customer). Deleting and writing those again is what a delta costs most: the engine
     takes milliseconds to delete one relationship at a hub (a department with a million
-    touchpoints: 52 s for 11,000 at 1M). So an anchor's owned relationships are read first
-    and only anchors whose set of ends differs lose theirs. Relationships with properties
-    (``IDENTIFIED_BY``'s rule) are replaced whole, as their properties may be what changed.
+    touchpoints: 52 s for 11,000 at 1M). So where the anchor is the relationship's source
+    and its target a reference node (a step, department, campaign, product: few nodes with
+    up to millions of relationships each), the anchor's relationships are read first and only
+    anchors whose set of ends differs lose theirs. The others (a touchpoint's ``HAD`` from its
+    customer, a record's ``IDENTIFIED_BY``) are replaced whole: deleting them is cheaper than
+    reading them (1.6 s against 7 s for 11,000 ``HAD`` at 1M), and their properties may be
+    what changed.
     """
     for name, changes in found.items():
         anchor = ANCHORS.get(name)
@@ -259,22 +263,21 @@ def replace_owned(
             keys = changes.changed_keys
             if not len(keys):
                 continue
-            if model.relationship(rel_type).properties:
+            if end == "target" or model.relationship(rel_type).properties:
                 store.delete_relationships_of(rel_type, end, keys)
                 continue
-            side = "from" if end == "source" else "to"
             tables = [rows for kind, rows in relationships if kind == rel_type]
             written = (
                 pa.concat_tables([t.select(["from", "to"]) for t in tables]) if tables else None
             )
             if written is not None:
-                written = written.filter(pc.is_in(written.column(side), value_set=keys))
+                written = written.filter(pc.is_in(written.column("from"), value_set=keys))
             before = store.relationships_at(rel_type, end, keys)
-            differ = _anchors_that_differ(before, written, side)
+            differ = _anchors_that_differ(before, written)
             store.delete_relationships_of(rel_type, end, differ)
             same = pc.filter(keys, pc.invert(pc.is_in(keys, value_set=differ)))
             relationships = [
-                (kind, rows.filter(pc.invert(pc.is_in(rows.column(side), value_set=same))))
+                (kind, rows.filter(pc.invert(pc.is_in(rows.column("from"), value_set=same))))
                 if kind == rel_type
                 else (kind, rows)
                 for kind, rows in relationships
@@ -282,18 +285,18 @@ def replace_owned(
     return relationships
 
 
-def _anchors_that_differ(before: pa.Table, after: pa.Table | None, side: str) -> pa.Array:
-    """The anchors (``side`` column) whose pairs of ends are not the same in both tables."""
+def _anchors_that_differ(before: pa.Table, after: pa.Table | None) -> pa.Array:
+    """The anchors (the ``from`` column) whose pairs of ends differ between the two tables."""
     if after is None:
-        return pc.unique(before.column(side).combine_chunks())
+        return pc.unique(before.column("from").combine_chunks())
 
     def pairs(table: pa.Table) -> pa.Array:
         joined = pc.binary_join_element_wise(table.column("from"), table.column("to"), "\x1f")
         return joined.combine_chunks() if isinstance(joined, pa.ChunkedArray) else joined
 
     old, new = pairs(before), pairs(after)
-    gone = before.filter(pc.invert(pc.is_in(old, value_set=new))).column(side)
-    came = after.filter(pc.invert(pc.is_in(new, value_set=old))).column(side)
+    gone = before.filter(pc.invert(pc.is_in(old, value_set=new))).column("from")
+    came = after.filter(pc.invert(pc.is_in(new, value_set=old))).column("from")
     return pc.unique(pa.chunked_array([*gone.chunks, *came.chunks], pa.string()).combine_chunks())
 
 

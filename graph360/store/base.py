@@ -267,21 +267,27 @@ class GraphStore(ABC):
         department of a million touchpoints costs milliseconds)."""
         rel = model.relationship(rel_type)
         source, target = model.node(rel.source).key, model.node(rel.target).key
-        at = f"a.{source}" if end == "source" else f"b.{target}"
         schema = pa.schema([("from", pa.string()), ("to", pa.string())])
         if not len(keys):
             return schema.empty_table()
-        pattern = f"(a:{rel.source})-[:{rel.type}]->(b:{rel.target})"
-        found = self._rows_at(pattern, at, f"a.{source} AS `from`, b.{target} AS `to`", keys)
+        if end == "source":
+            label, key, pattern = rel.source, source, f"(n)-[:{rel.type}]->(b:{rel.target})"
+            columns = f"n.{source} AS `from`, b.{target} AS `to`"
+        else:
+            label, key, pattern = rel.target, target, f"(a:{rel.source})-[:{rel.type}]->(n)"
+            columns = f"a.{source} AS `from`, n.{target} AS `to`"
+        found = self._rows_at(label, key, pattern, columns, keys)
         if isinstance(found, list):
             return pa.Table.from_pylist(found, schema=schema)
         return found.select(["from", "to"]).cast(schema) if found.num_rows else schema.empty_table()
 
-    def _rows_at(self, pattern: str, at: str, columns: str, keys: pa.Array) -> list | pa.Table:
-        """The ``columns`` of ``pattern`` where ``at`` is one of ``keys`` (one UNWIND; the
-        embedded store overrides it with a bulk join)."""
+    def _rows_at(
+        self, label: str, key: str, pattern: str, columns: str, keys: pa.Array
+    ) -> list | pa.Table:
+        """The ``columns`` of ``pattern`` at the ``label`` nodes ``n`` with these keys (one
+        UNWIND; the embedded store overrides it with a bulk join)."""
         return self._run(
-            f"UNWIND $keys AS k MATCH {pattern} WHERE {at} = k RETURN {columns}",
+            f"UNWIND $keys AS k MATCH (n:{label} {{{key}: k}}) MATCH {pattern} RETURN {columns}",
             {"keys": keys.to_pylist()},
             write=False,
         )

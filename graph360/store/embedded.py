@@ -376,10 +376,13 @@ class EmbeddedStore(GraphStore):
             f"LOAD FROM $rows MATCH (n:{label}) WHERE n.{key} = k MATCH {pattern} DELETE r", probe
         )
 
-    def _rows_at(self, pattern: str, at: str, columns: str, keys: pa.Array) -> pa.Table:
+    def _rows_at(
+        self, label: str, key: str, pattern: str, columns: str, keys: pa.Array
+    ) -> pa.Table:
         probe = pa.table({"k": pc.unique(keys).cast(pa.string())})
         return self._load_from(
-            f"LOAD FROM $rows MATCH {pattern} WHERE {at} = k RETURN {columns}", probe
+            f"LOAD FROM $rows MATCH (n:{label}) WHERE n.{key} = k MATCH {pattern} RETURN {columns}",
+            probe,
         )
 
     @contextmanager
