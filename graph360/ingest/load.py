@@ -187,6 +187,7 @@ def load_bundle(
             if name not in batch.checked:  # the customers folded from records
                 counts.loaded = found.new + found.changed + found.unchanged
         batch.checked = {}  # counted: like ``raw``, not needed to write
+        pa.default_memory_pool().release_unused()  # give it back: 6.5 -> 3.7 GiB at 1M/10M
         with store.building() if batch.fresh else _within(store) as target:
             report.nodes_created, report.relationships_created = write_batch(
                 target, batch, progress=step
@@ -370,6 +371,7 @@ def _each_once(tables: list[tuple[str, pa.Table]]) -> Iterator[tuple[str, pa.Tab
     table is gigabytes that the engine's next ``COPY`` can use. ``tables`` ends empty."""
     while tables:
         yield tables.pop(0)
+        pa.default_memory_pool().release_unused()  # the allocator keeps freed memory else
 
 
 #: Peak resident memory of a load per byte of its files, measured by bench/load.py at 1M
