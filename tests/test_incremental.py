@@ -123,6 +123,18 @@ def test_a_changed_touchpoint_keeps_the_relationships_it_still_implies(
         assert _comparable(snapshot(store)) == _comparable(snapshot(clean))
 
 
+def test_a_changed_record_keeps_the_time_it_was_first_identified(store, tmp_path: Path) -> None:
+    """A record whose row changed (a new segment, a new e-mail) is identified again with its
+    rule and via, and keeps the time of its first identification (IDENTIFIED_BY.at)."""
+    load_bundle(store, TINY, rejects_path=tmp_path / "r1.csv", max_shared=2)
+    first = {r["to"]: r["at"] for r in store.all_relationships("IDENTIFIED_BY").to_dict("records")}
+    report = load_bundle(store, _delta(tmp_path), rejects_path=tmp_path / "r2.csv", max_shared=2)
+    assert report.files["customers"].changed >= 2
+    after = {r["to"]: r["at"] for r in store.all_relationships("IDENTIFIED_BY").to_dict("records")}
+    assert {key: after[key] for key in first} == first
+    assert pd.notna(after["crm:500"])  # the new record: identified now
+
+
 def test_relationships_at(store, tmp_path: Path) -> None:
     load_bundle(store, TINY, rejects_path=tmp_path / "r1.csv", max_shared=2)
     steps = store.relationships_at("AT_STEP", "source", pa.array(["T1", "T2", "T404"]))

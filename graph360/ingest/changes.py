@@ -242,61 +242,67 @@ def replace_owned(
     store: GraphStore,
     found: dict[str, FileChanges],
     relationships: list[tuple[str, pa.Table]],
-) -> list[tuple[str, pa.Table]]:
+) -> list[tuple[str, pa.Table, bool]]:
     """Delete what the changed rows of each file (``found``) implied before and imply no more;
-    ``relationships`` without the owned ones that stay as they are.
+    the relationship tables left to write, each with whether its rows are all new (written
+    without a look, ``upsert_relationships(new=...)``).
 
     A changed touchpoint usually keeps its step, department and campaign (its kind changed,
     or its customer). Deleting and writing those again is what a delta costs most: the engine
     takes milliseconds to delete one relationship at a hub (a department with a million
-    touchpoints: 52 s for 11,000 at 1M). So where the anchor is the relationship's source
-    and its target a reference node (a step, department, campaign, product: few nodes with
-    up to millions of relationships each), the anchor's relationships are read first and only
-    anchors whose set of ends differs lose theirs. The others (a touchpoint's ``HAD`` from its
-    customer, a record's ``IDENTIFIED_BY``) are replaced whole: deleting them is cheaper than
-    reading them (1.6 s against 7 s for 11,000 ``HAD`` at 1M), and their properties may be
-    what changed.
+    touchpoints: 52 s for 11,000 at 1M). So where the anchor is the relationship's source and
+    its target a reference node (a step, department, campaign, product: few nodes with up to
+    millions of relationships each), or where the relationship has properties (a record's
+    ``IDENTIFIED_BY``, whose first time must stay), the anchor's relationships are read first.
+    Only anchors whose set of ends differs lose theirs; the others keep theirs, their
+    properties set where they are. A touchpoint's ``HAD`` from its customer is replaced
+    whole: deleting is cheaper than reading there (1.6 s against 7 s for 11,000 at 1M).
     """
+    plan = [(kind, rows, kind in OWNED) for kind, rows in relationships]
     for name, changes in found.items():
         anchor = ANCHORS.get(name)
         for rel_type, end in anchor.owned if anchor else ():
             keys = changes.changed_keys
             if not len(keys):
                 continue
-            if end == "target" or model.relationship(rel_type).properties:
+            has_properties = bool(model.relationship(rel_type).properties)
+            if end == "target" and not has_properties:
                 store.delete_relationships_of(rel_type, end, keys)
                 continue
-            tables = [rows for kind, rows in relationships if kind == rel_type]
-            written = (
-                pa.concat_tables([t.select(["from", "to"]) for t in tables]) if tables else None
-            )
-            if written is not None:
-                written = written.filter(pc.is_in(written.column("from"), value_set=keys))
+            side = "from" if end == "source" else "to"
+            tables = [rows.select(["from", "to"]) for kind, rows, _ in plan if kind == rel_type]
+            after = pa.concat_tables(tables) if tables else None
+            if after is not None:
+                after = after.filter(pc.is_in(after.column(side), value_set=keys))
             before = store.relationships_at(rel_type, end, keys)
-            differ = _anchors_that_differ(before, written)
+            differ = _anchors_that_differ(before, after, side)
             store.delete_relationships_of(rel_type, end, differ)
             same = pc.filter(keys, pc.invert(pc.is_in(keys, value_set=differ)))
-            relationships = [
-                (kind, rows.filter(pc.invert(pc.is_in(rows.column("from"), value_set=same))))
-                if kind == rel_type
-                else (kind, rows)
-                for kind, rows in relationships
-            ]
-    return relationships
+            kept: list[tuple[str, pa.Table, bool]] = []
+            for kind, rows, new in plan:
+                if kind != rel_type:
+                    kept.append((kind, rows, new))
+                    continue
+                stays = pc.is_in(rows.column(side), value_set=same)
+                kept.append((kind, rows.filter(pc.invert(stays)), new))
+                if has_properties:  # the same ends: their properties set where they are
+                    kept.append((kind, rows.filter(stays), False))
+            plan = kept
+    return plan
 
 
-def _anchors_that_differ(before: pa.Table, after: pa.Table | None) -> pa.Array:
-    """The anchors (the ``from`` column) whose pairs of ends differ between the two tables."""
+def _anchors_that_differ(before: pa.Table, after: pa.Table | None, side: str) -> pa.Array:
+    """The anchors (the ``side`` column) whose pairs of ends differ between the two tables."""
     if after is None:
-        return pc.unique(before.column("from").combine_chunks())
+        return pc.unique(before.column(side).combine_chunks())
 
     def pairs(table: pa.Table) -> pa.Array:
         joined = pc.binary_join_element_wise(table.column("from"), table.column("to"), "\x1f")
         return joined.combine_chunks() if isinstance(joined, pa.ChunkedArray) else joined
 
     old, new = pairs(before), pairs(after)
-    gone = before.filter(pc.invert(pc.is_in(old, value_set=new))).column("from")
-    came = after.filter(pc.invert(pc.is_in(new, value_set=old))).column("from")
+    gone = before.filter(pc.invert(pc.is_in(old, value_set=new))).column(side)
+    came = after.filter(pc.invert(pc.is_in(new, value_set=old))).column(side)
     return pc.unique(pa.chunked_array([*gone.chunks, *came.chunks], pa.string()).combine_chunks())
 
 

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import pandas as pd
 import pyarrow as pa
@@ -40,6 +41,7 @@ from graph360.periods import utc_now
 from graph360.store.base import GraphStore
 
 Progress = Callable[[str], None]
+_Written = TypeVar("_Written", tuple[str, pa.Table], tuple[str, pa.Table, bool])
 
 #: The steps a load goes through, for progress bars.
 STEPS = (
@@ -358,15 +360,15 @@ def write_batch(
     step("write relationships")
     relationships = changes.replace_owned(store, batch.changes, batch.relationships)
     batch.relationships = []  # ``relationships`` holds them now: let each go once written
-    for rel_type, rows in _each_once(relationships):
-        created = store.upsert_relationships(rel_type, rows, new=rel_type in changes.OWNED)
+    for rel_type, rows, new in _each_once(relationships):
+        created = store.upsert_relationships(rel_type, rows, new=new)
         relationships_created[rel_type] = relationships_created.get(rel_type, 0) + created
     identifiers.write_index(store, batch, records)  # the e-mail/phone index of the records
     merges.refold(store, merges.touched(splits), batch.people.resolution.blocked)
     return nodes_created, relationships_created
 
 
-def _each_once(tables: list[tuple[str, pa.Table]]) -> Iterator[tuple[str, pa.Table]]:
+def _each_once(tables: list[_Written]) -> Iterator[_Written]:
     """The tables in order, each let go of once written: at ten million touchpoints a written
     table is gigabytes that the engine's next ``COPY`` can use. ``tables`` ends empty."""
     while tables:
