@@ -376,11 +376,12 @@ def _each_once(tables: list[_Written]) -> Iterator[_Written]:
         pa.default_memory_pool().release_unused()  # the allocator keeps freed memory else
 
 
-#: Peak resident memory of a load per byte of its files, measured by bench/load.py at 1M
-#: customers / 10M touchpoints (1.28 GB of CSV, 2026-12-03): 11.8 GiB for a first load, so 10
-#: a byte into an empty store; the nightly delta into the loaded graph passed 19.5 GiB (the
-#: engine holds one transaction's changes in memory), so 16 a byte into a graph with data.
-MEMORY_PER_CSV_BYTE = {"empty store": 10.0, "graph with data": 16.0}
+#: Peak resident memory of a load per byte of its files, measured at 1M customers / 10M
+#: touchpoints (1.28 GB of CSV, 2026-12-04, docs/DECISIONS.md "Loads within the memory they
+#: say"): 9.5 GiB for a first load, so 9 a byte into an empty store; the nightly delta into the
+#: loaded graph 20.5 GiB (the engine holds one transaction's changes in memory and its commit
+#: rewrites what they touched), so 17.5 a byte into a graph with data.
+MEMORY_PER_CSV_BYTE = {"empty store": 9.0, "graph with data": 17.5}
 
 
 def check_memory(folder: Path, *, empty: bool) -> None:
