@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import shutil
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -239,3 +240,27 @@ def test_a_complaint_without_an_outcome_flags_its_customer_after_the_group(
     writer.close()
     flags = graph.query("customer_flags", customer_id=GRACE)
     assert "flag:unresolved_complaint:" + GRACE + ":K1" in [f["flag_id"] for f in flags]
+
+
+def test_the_writer_checkpoints_in_a_pause_and_not_while_events_stream(graph: GraphStore) -> None:
+    """A LadybugDB checkpoint holds the writer ~1 s at 1M / 10M: it is taken once nothing has
+    come for ``quiet_seconds``, never between the events of a stream, and once a pause."""
+    if graph.backend != "ladybug":
+        pytest.skip("a server backend checkpoints on its own")
+    wal = Path(graph.location + ".wal")
+    graph.checkpoint()  # the load's log
+    writer = EventWriter(graph, quiet_seconds=0.5, quiet_checkpoint_bytes=1)
+    for i in range(8):  # an event every ~0.05 s: never a pause of 0.5 s
+        writer.submit([tp(f"S{i}", source="crm", customer_id="1")]).result(10)
+        time.sleep(0.05)
+    assert writer.checkpoints == 0
+    assert wal.stat().st_size > 0
+    deadline = time.monotonic() + 5
+    while writer.checkpoints == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert writer.checkpoints == 1
+    assert not wal.exists() or wal.stat().st_size == 0
+    time.sleep(1.2)  # a longer pause with nothing new written: nothing more to do
+    assert writer.checkpoints == 1
+    writer.close()
+    assert had(graph, "S7") == [ADA]

@@ -159,3 +159,30 @@ def test_a_thread_given_a_time_limit_has_its_long_queries_stopped(tmp_path) -> N
         assert QueryTimeoutError.public and QueryTimeoutError.http_status == 503
     finally:
         graph.close()
+
+
+def test_the_log_is_checkpointed_past_the_threshold_the_store_was_opened_with(tmp_path) -> None:
+    """``checkpoint_bytes`` reaches the engine: under a large threshold a commit leaves its
+    log, past a small one it folds it in; ``checkpoint`` folds it in when asked, if the log
+    holds at least ``min_bytes``."""
+    from graph360.store import open_store
+
+    def logged(name: str) -> int:
+        wal = tmp_path / f"{name}.lbug.wal"
+        return wal.stat().st_size if wal.exists() else 0
+
+    large = open_store(str(tmp_path / "large.lbug"), checkpoint_bytes=1 << 30)
+    large.checkpoint()  # the schema's log
+    large.upsert_nodes("Customer", pa.table({"customer_id": ["a"]}))
+    assert logged("large") > 0
+    assert not large.checkpoint(min_bytes=1 << 30)
+    assert logged("large") > 0
+    assert large.checkpoint(min_bytes=1)
+    assert logged("large") == 0
+    assert not large.checkpoint()  # nothing left to fold in
+    large.close()
+    small = open_store(str(tmp_path / "small.lbug"), checkpoint_bytes=1)
+    small.upsert_nodes("Customer", pa.table({"customer_id": ["a"]}))
+    assert logged("small") == 0
+    assert list(small.all_nodes("Customer")["customer_id"]) == ["a"]
+    small.close()

@@ -66,7 +66,9 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        store = open_store(resolve_location(settings.store))
+        store = open_store(
+            resolve_location(settings.store), checkpoint_bytes=settings.checkpoint_bytes
+        )
         app.state.runner = runner = StoreRunner(
             store,
             query_seconds=settings.max_request_seconds,

@@ -24,6 +24,11 @@ class ApiSettings:
     #: writer takes at 1M customers (~900/s, bench/realtime.py): 10,000 let acknowledgements
     #: wait 10-13 s under overload before anything was refused.
     max_pending_events: int = 2_000
+    #: An embedded store's write-ahead log size past which a commit checkpoints (LadybugDB's
+    #: default is 16 MiB). A checkpoint holds the writer ~1.1 s + 0.025 s a MiB at 1M / 10M
+    #: (docs/DECISIONS.md), so the writer takes it in a pause (graph360.ingest.events) and the
+    #: engine only past this: 64 MiB is about 75,000 touchpoints, over a minute at 1,000/s.
+    checkpoint_bytes: int = 64 << 20
     #: Request bodies larger than this are refused with 413 before they are read whole:
     #: GraphQL and the views' requests, and POST /events (up to 5,000 events a request).
     max_body_bytes: int = 2 << 20

@@ -26,8 +26,12 @@ def is_server(location: str) -> bool:
     return location.startswith(SERVER_SCHEMES)
 
 
-def open_store(location: str | None = None, *, read_only: bool = False) -> GraphStore:
-    """Open (creating if needed) the store at ``location`` with the model's schema applied."""
+def open_store(
+    location: str | None = None, *, read_only: bool = False, checkpoint_bytes: int | None = None
+) -> GraphStore:
+    """Open (creating if needed) the store at ``location`` with the model's schema applied.
+    ``checkpoint_bytes``: an embedded store's log size past which a commit checkpoints (None:
+    the engine's default; a server checkpoints on its own)."""
     where = resolve_location(location)
     store: GraphStore
     if is_server(where):
@@ -37,7 +41,7 @@ def open_store(location: str | None = None, *, read_only: bool = False) -> Graph
     else:
         from graph360.store.embedded import EmbeddedStore
 
-        store = EmbeddedStore(Path(where), read_only=read_only)
+        store = EmbeddedStore(Path(where), read_only=read_only, checkpoint_bytes=checkpoint_bytes)
     if not read_only:
         store.apply_schema()
     return store

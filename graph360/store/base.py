@@ -80,6 +80,11 @@ class GraphStore(ABC):
     @abstractmethod
     def close(self) -> None: ...
 
+    def checkpoint(self, min_bytes: int = 0) -> bool:
+        """Fold the write-ahead log into the database now if it holds ``min_bytes`` or more;
+        whether it did. A server backend checkpoints on its own: nothing to do."""
+        return False
+
     @abstractmethod
     def for_short_queries(self, seconds: float | None = None) -> None:
         """From now on this thread asks many short questions (an API's reads): a backend that
