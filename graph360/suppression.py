@@ -44,7 +44,7 @@ from graph360.ingest.bundle import LINE, RawFile
 from graph360.store.base import GraphStore
 
 if TYPE_CHECKING:
-    from graph360.ingest.load import _People
+    from graph360.ingest.people import People
 
 __all__ = ["KINDS", "Screen", "SuppressionError", "digest", "lift", "suppress"]
 
@@ -251,7 +251,7 @@ class Screen:
             self._emails |= set(frame.loc[out, "email_norm"].dropna())
         return frame[~out]
 
-    def linked(self, raw: dict[str, RawFile], people: _People) -> None:
+    def linked(self, raw: dict[str, RawFile], people: People) -> None:
         """Leave out (in place) the rows of other files that name a suppressed person: among
         the references no known record or e-mail resolves, those on the list."""
         if not self.digests:

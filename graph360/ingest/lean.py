@@ -18,7 +18,7 @@ customer reference that resolves to nobody), or names a customer by an e-mail th
 blocked placeholder or whose carriers are not all one customer (a merge the loader would make).
 For the groups it accepts, the full path would resolve every reference to the stored customer
 of its record (or of the e-mail's carriers, all one customer): the neighbourhood of such a
-group links no two customers (``load._neighbourhood``: without new records there are no phones
+group links no two customers (``people.neighbourhood``: without new records there are no phones
 in it, and every e-mail's carriers are one customer). Tests (``tests/test_lean_events.py``,
 hypothesis among them) write the same events both ways and compare the graphs and outcomes.
 """
@@ -247,7 +247,7 @@ def _customers(
     store: GraphStore, columns: dict[str, list[Any]], max_shared: int
 ) -> list[tuple[str, str]] | None:
     """Each row's customer and the record its reference named, as
-    ``load._People.customer_ids`` finds them over the group's identity neighbourhood; None
+    ``people.People.customer_ids`` finds them over the group's identity neighbourhood; None
     when a row resolves to nobody, or the loader could merge."""
     sources, ids, emails = columns["source"], columns["customer_id"], columns["email"]
     keys = [

@@ -7,7 +7,7 @@ same typing, the same reference checks by key, the same identity resolution and 
 and relationship tables. Only two things differ, both for speed, neither for meaning:
 
 - identities are resolved against the batch's identity neighbourhood instead of every stored
-  record (``load._neighbourhood`` says why the customers come out the same);
+  record (``people.neighbourhood`` says why the customers come out the same);
 - a row that breaks a rule is not set aside in a reject file: the call raises
   :class:`~graph360.errors.InvalidRecordError` with the loader's reasons and writes nothing.
 

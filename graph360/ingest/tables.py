@@ -19,7 +19,7 @@ from graph360.periods import utc_now
 from graph360.store.base import GraphStore
 
 if TYPE_CHECKING:
-    from graph360.ingest.load import _People
+    from graph360.ingest.people import People
 
 
 def _table(frame: pd.DataFrame, columns: dict[str, str]) -> pa.Table:
@@ -82,7 +82,7 @@ def _rel_table(
 def graph_tables(
     checked: dict[str, pd.DataFrame],
     folded: pd.DataFrame,
-    people: _People,
+    people: People,
     store: GraphStore,
     when: dt.datetime | None = None,
 ) -> tuple[list[tuple[str, pa.Table]], list[tuple[str, pa.Table]]]:
@@ -167,7 +167,7 @@ def graph_tables(
     return nodes, rels
 
 
-def _customer_table(folded: pd.DataFrame, people: _People, store: GraphStore) -> pa.Table:
+def _customer_table(folded: pd.DataFrame, people: People, store: GraphStore) -> pa.Table:
     """The new and changed customers, each empty field falling back to what the customer
     already holds in the store."""
     combined = folded.set_index("customer_id")
