@@ -2,7 +2,7 @@
 
 One rule, used by a load (``graph360.ingest.load``) and after a merge or a split
 (``graph360.merges``): each field is the first non-empty value among the customer's records in
-record-key order, an anonymous visitor's records last (``identity.visitors``: a city GA4
+record-key order, an anonymous visitor's records last (``links.visitors``: a city GA4
 guessed from an address on the network is not where the customer lives, but better than none);
 the e-mail and phone skip placeholders (blocked identifiers), which name nobody. Each record
 keeps its own value as it was typed, and the card shows them.
@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from graph360 import model
-from graph360.ingest import identity
+from graph360.ingest import links
 from graph360.ingest.columns import TEXT_TYPES
 
 
@@ -23,7 +23,7 @@ def fold(records: pd.DataFrame, blocked: set[str] | dict[str, int]) -> pd.DataFr
     """One row per ``customer_id`` of ``records`` (columns customer_id, record_key, email and
     phone normalised, and the customer fields; pseudo_id and identified_as, when given, tell a
     visitor): ``customer_id``, ``email``, ``phone`` and ``model.CUSTOMER_FIELDS``."""
-    ordered = records.assign(__visitor=identity.visitors(records))
+    ordered = records.assign(__visitor=links.visitors(records))
     ordered = ordered.sort_values(["__visitor", "record_key"])
     emails, phones = ordered["email"], ordered["phone"]
     fields = ordered[["customer_id", *model.CUSTOMER_FIELDS]].assign(
