@@ -15,7 +15,7 @@
     │   ├── ViewParameterError     (graph360.views) a view's parameter
     │   └── EngagementError        (graph360.analytics.engagement) an engagement question
     ├── KeyFileError               (graph360.api.auth) HTTP 503, not shown: the key file
-    └── Backpressure               (graph360.ingest.events) HTTP 429: the write queue is full
+    └── Backpressure               (graph360.ingest.writer) HTTP 429: the write queue is full
 
 Each class carries how every surface reports it: ``exit_code`` (the CLI), ``http_status``
 (the views, ``/events``, and the HTTP answer around GraphQL) and ``public`` (whether its message

@@ -19,9 +19,10 @@ import pytest
 from helpers import TINY
 
 from graph360.analytics.routing import route_now
-from graph360.ingest.events import Backpressure, EventWriter, apply_events, outcome_counts
+from graph360.ingest.events import apply_events, outcome_counts
 from graph360.ingest.identity import customer_id_for
 from graph360.ingest.load import load_bundle
+from graph360.ingest.writer import Backpressure, EventWriter
 from graph360.store import GraphStore
 
 ADA, GRACE = customer_id_for("crm:1"), customer_id_for("crm:2")

@@ -29,7 +29,7 @@ from graph360 import facts
 from graph360.analytics.routing import route_now
 from graph360.api.auth import Principal
 from graph360.api.compute import AnalyticsRunner, Answer
-from graph360.ingest.events import EventWriter
+from graph360.ingest.writer import EventWriter
 from graph360.privacy import Audience
 from graph360.store.base import GraphStore
 
@@ -39,7 +39,7 @@ T = TypeVar("T")
 class StoreRunner:
     """Runs store work off the event loop: reads, writes and analytics on their own threads.
 
-    Every write goes through ``events`` (graph360.ingest.events.EventWriter), the one writing
+    Every write goes through ``events`` (graph360.ingest.writer.EventWriter), the one writing
     thread: streamed events are group-committed there, other writes run there in order.
     """
 

@@ -29,7 +29,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
 from graph360.api.auth import Principal
-from graph360.ingest.events import Backpressure, outcome_counts
+from graph360.ingest.events import outcome_counts
+from graph360.ingest.writer import Backpressure
 
 log = logging.getLogger(__name__)
 
