@@ -13,6 +13,11 @@ Two LadybugDB behaviours shape this module (0.22.0, measured):
   always separated before copying;
 - after a ``ROLLBACK`` of a transaction that ran ``COPY``, the next ``COPY`` on the same
   database object crashes the process, so a rollback reopens the database.
+
+Why one file of some 540 lines: it is one class, the ``GraphStore`` interface on this engine,
+and most of its length is the engine's bulk paths with the workarounds above, each next to the
+statement it guards; split apart, a reader would see a ``COPY`` without the reason it is
+written so.
 """
 
 from __future__ import annotations
