@@ -384,10 +384,12 @@ def refold(
         }
     # No row hash: the next load compares the customer as changed and writes its own fold.
     folded = survivorship.fold(records, blocked).assign(row_hash=None)
-    columns = ["customer_id", "email", "phone", *model.CUSTOMER_FIELDS, "row_hash"]
     schema = model.node("Customer").arrow_schema()
     table = pa.table(
-        {c: pa.array(folded[c], schema.field(c).type, from_pandas=True) for c in columns}
+        {
+            c: pa.array(folded[c], schema.field(c).type, from_pandas=True)
+            for c in model.CUSTOMER_FOLD
+        }
     )
     store.upsert_nodes("Customer", table)
 

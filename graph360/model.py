@@ -398,6 +398,9 @@ CUSTOMER_FIELDS = (
     "lifecycle_stage",
     "created_at",
 )
+#: The Customer properties a fold of its records writes (the fields, its key and the e-mail and
+#: phone it is reached by), with the fold's row hash: what a load or a refold writes.
+CUSTOMER_FOLD = ("customer_id", "email", "phone", *CUSTOMER_FIELDS, "row_hash")
 #: Properties graph360 computes from a row rather than reads from it: not part of the row's
 #: content hash (graph360.ingest.changes), so computing them never makes a row "changed".
 COMPUTED = frozenset({"sentiment_computed", "sentiment_model"})

@@ -25,12 +25,12 @@ identity resolution and node and relationship tables. What it adds for a stream:
   event at 1M customers); whatever it is not sure of goes through ``prepare_batch`` as above,
   so the answers are the loader's either way (tests/test_lean_events.py).
 
-``EventWriter`` (graph360.ingest.writer) is the one thread that writes to the store: requests queue in a bounded queue
-(``Backpressure`` when full, so an overloaded server refuses at once instead of queueing until
-callers time out), and every request waiting when the thread comes round is applied in one
-group: concurrent callers share one transaction and one commit. Other writes (a flag, an owner)
-run on the same thread, in order, as plain calls (``call``): LadybugDB allows one write
-transaction at a time, and two threads writing crashed the process.
+``EventWriter`` (graph360.ingest.writer) is the one thread that writes to the store: requests
+queue in a bounded queue (``Backpressure`` when full, so an overloaded server refuses at once
+instead of queueing until callers time out), and every request waiting when the thread comes
+round is applied in one group: concurrent callers share one transaction and one commit. Other
+writes (a flag, an owner) run on the same thread, in order, as plain calls (``call``):
+LadybugDB allows one write transaction at a time, and two threads writing crashed the process.
 
 Routing (the ``router`` passed in, graph360.ingest.realtime.Router) is not run inside the
 group: at 1M customers it costs 1.1 s for one customer and 9 s for 1,000 (measured). The

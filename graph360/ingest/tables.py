@@ -178,6 +178,4 @@ def _customer_table(folded: pd.DataFrame, people: People, store: GraphStore) -> 
         stored = stored.drop(columns=["row_hash"], errors="ignore")
         combined = combined.combine_first(stored.reindex(combined.index))[combined.columns]
     combined = combined.reset_index()
-    return _table(
-        combined, _same("customer_id", "email", "phone", *model.CUSTOMER_FIELDS, "row_hash")
-    )
+    return _table(combined, _same(*model.CUSTOMER_FOLD))
