@@ -372,6 +372,9 @@ def refold(
     """Fold each customer's fields again from its records (``survivorship.fold``), skipping
     the placeholders ``blocked`` ("email:…"; by default those the index counts as such)."""
     frames = [_records_of(store, c, must_exist=False) for c in customer_ids]
+    # As objects: a column one customer's records all leave empty must not decide its type
+    # (pandas 3 would let it; 2.x warns).
+    frames = [frame.astype(object) for frame in frames if not frame.empty]
     records = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     if records.empty:
         return

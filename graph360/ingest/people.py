@@ -107,9 +107,10 @@ class People:
         # was stored (a changed e-mail links by the new address, as a clean load would).
         stored = existing[~existing["record_key"].isin(new["record_key"])]
         columns = ["record_key", "email", "phone", "pseudo_id", "identified_as", "name"]
-        parts = [part for part in (stored[columns], new) if not part.empty]
-        records = pd.concat(parts, ignore_index=True) if parts else new[columns]
-        records = records.astype({c: "object" for c in columns[1:]})
+        # as objects before they meet: a column all empty on one side must not decide the type
+        objects = {c: "object" for c in columns[1:]}
+        parts = [part.astype(objects) for part in (stored[columns], new) if not part.empty]
+        records = pd.concat(parts, ignore_index=True) if parts else new[columns].astype(objects)
         records = records.where(records.notna(), None)
         owner_of = dict(zip(existing["record_key"], existing["customer_id"], strict=True))
         resolution = identity.resolve(
