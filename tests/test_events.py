@@ -114,6 +114,23 @@ def test_a_new_person_in_an_event_creates_a_customer(graph: GraphStore) -> None:
     assert had(graph, "N1") == [mary]
 
 
+def test_an_event_changing_a_record_keeps_when_it_was_first_identified(graph: GraphStore) -> None:
+    """The event's customer row changes Ada's CRM record (a new city): the record is written
+    again, and every IDENTIFIED_BY keeps the time it was first identified (the rule may name
+    another link: an event resolves over its neighbourhood, docs/DECISIONS.md)."""
+
+    def identified() -> dict:
+        rows = graph.all_relationships("IDENTIFIED_BY").to_dict("records")
+        return {r["to"]: r["at"] for r in rows}
+
+    before = identified()
+    record = {"source": "crm", "customer_id": "1", "name": "Ada Lovelace"}
+    record |= {"email": "ada@example.org", "city": "Bristol"}
+    outcomes, _ = apply_events(graph, [tp("C1", customer=record)], now=NOW)
+    assert [o.status for o in outcomes] == ["recorded"]
+    assert identified() == before
+
+
 def test_concurrent_callers_share_one_group_and_each_gets_its_own_outcomes(
     graph: GraphStore,
 ) -> None:

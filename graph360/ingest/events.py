@@ -302,13 +302,11 @@ def write_events_batch(store: GraphStore, batch: Batch) -> None:
     splits = merges.apply_moves(store, batch.people.resolution, who="events")
     store.merge_nodes("Customer", batch.people.resolution.merged_customers)
     merges.log_identified(store, batch.people.resolution, who="events")
-    for name, found in batch.changes.items():
-        for rel_type, end in changes.ANCHORS[name].owned if name in changes.ANCHORS else ():
-            store.delete_relationships_of(rel_type, end, found.changed_keys)
+    plan = changes.replace_owned(store, batch.changes, batch.relationships)
     create_touchpoints(store, _touchpoint_rows(batch))
-    for rel_type, rows in batch.relationships:
+    for rel_type, rows, new in plan:
         if rel_type not in TOUCHPOINT_RELATIONSHIPS:
-            store.upsert_relationships(rel_type, rows)
+            store.upsert_relationships(rel_type, rows, new=new)
     records = [rows for label, rows in batch.nodes if label == "SourceRecord"]
     identifiers.write_index(store, batch, records)
     merges.refold(store, merges.touched(splits), batch.people.resolution.blocked)
