@@ -34,6 +34,7 @@ from typing import Any, Literal
 
 from graph360 import facts, suppression
 from graph360.errors import InvalidRequestError
+from graph360.ingest import taken
 from graph360.ingest.identifiers import key_of
 from graph360.periods import utc_now
 from graph360.store.base import GraphStore
@@ -108,6 +109,7 @@ def erase(
     }
     with store.atomic():
         store.write("forget_last_load")  # a re-load of the same bundle must be screened
+        store.write("forget_taken_lines", meta=taken.META)  # every line of it, and reported
         facts.bump_version(store, now)
         for record in sorted(identifiers["record"]):
             store.write("erasure_delete_review_pairs", record_key=record)

@@ -34,6 +34,7 @@ from graph360.ingest import (
     identifiers,
     identity,
     sentiment,
+    taken,
 )
 from graph360.ingest import rejects as reject_file
 from graph360.ingest.bundle import FILES, RawFile, Reject, find_file, read_bundle
@@ -145,10 +146,20 @@ def load_bundle(
             reject_file.clear_stale(rejects_path or Path("graph360-rejects.csv"))
             report.seconds = round(time.perf_counter() - started, 3)
             return report
-        check_memory(canonical, empty=store.is_empty())
+        empty = store.is_empty()
+        check_memory(canonical)
         raw = read_bundle(canonical, own=own, allow_outside=allow_outside)
         for name, file in raw.items():
             report.files[name] = FileReport(rows_read=file.rows_read)
+        fingerprint = changes.bundle_digest(
+            [], max_shared=max_shared, default_region=default_region
+        )
+        lines = {name: taken.lines_of(raw[name]) for name in taken.REMEMBERED if name in raw}
+        known = {} if recheck or empty else taken.taken(store, fingerprint)
+        dropped = taken.skip_taken(raw, lines, known)
+        if not empty:
+            left = sum(len(file.frame) for file in raw.values())
+            check_memory(canonical, share=left / max(1, left + sum(dropped.values())))
         batch = prepare_batch(
             store, raw, max_shared=max_shared, default_region=default_region, progress=step
         )
@@ -172,6 +183,11 @@ def load_bundle(
             counts.new, counts.changed, counts.unchanged = found.new, found.changed, found.unchanged
             if name not in batch.checked:  # the customers folded from records
                 counts.loaded = found.new + found.changed + found.unchanged
+        for name, count in dropped.items():  # lines the last load took: unchanged, unread
+            report.files[name].loaded += count
+            report.files[name].unchanged += count
+        kept = taken.kept_hashes(lines, batch.rejects, batch.suppressed)
+        del lines
         batch.checked = {}  # counted: like ``raw``, not needed to write
         pa.default_memory_pool().release_unused()  # give it back: 6.5 -> 3.7 GiB at 1M/10M
         with store.building() if batch.fresh else _within(store) as target:
@@ -180,6 +196,8 @@ def load_bundle(
             )
             if not batch.rejects:  # a rejected row could load later: keep comparing rows
                 _mark_loaded(target, digest, report)
+            token = taken.remember(target, store, fingerprint, kept)
+        taken.forget_others(store, token)
     path = rejects_path or Path("graph360-rejects.csv")
     if batch.rejects:
         reject_file.write_rejects(path, batch.rejects, folder)
@@ -362,23 +380,29 @@ def _each_once(tables: list[_Written]) -> Iterator[_Written]:
 
 #: Peak resident memory of a load per byte of its files, measured at 1M customers / 10M
 #: touchpoints (1.28 GB of CSV, 2026-12-04, docs/DECISIONS.md "Loads within the memory they
-#: say"): 9.5 GiB for a first load, so 9 a byte into an empty store; the nightly delta into the
-#: loaded graph 20.5 GiB (the engine holds one transaction's changes in memory and its commit
-#: rewrites what they touched), so 17.5 a byte into a graph with data.
-MEMORY_PER_CSV_BYTE = {"empty store": 9.0, "graph with data": 17.5}
+#: say"). Reading and preparing a whole bundle: 9.5 GiB for a first load, 7.8 GiB for a full
+#: compare, so 9 a byte read. Writing into a graph with data: the nightly delta of the whole
+#: bundle peaked at 20.5 GiB in the engine's commit (it holds one transaction's changes and
+#: rewrites what they touched), so 17.5 a byte of the rows left to write.
+MEMORY_PER_CSV_BYTE = {"reading": 9.0, "graph with data": 17.5}
 
 
-def check_memory(folder: Path, *, empty: bool) -> None:
-    """Refuse, before anything is read or written, a bundle this machine has too little memory
-    to load (into an ``empty`` store or not): a clear error instead of the kernel killing the
-    load half-way."""
+def check_memory(folder: Path, *, share: float | None = None) -> None:
+    """Refuse a bundle this machine has too little memory to load, before anything is
+    written: a clear error instead of the kernel killing the load half-way. Called before
+    reading (``share`` None), and for a graph with data once the lines the last load took
+    are dropped, with the ``share`` of the rows left to write."""
     size = sum(p.stat().st_size for p in folder.iterdir() if p.suffix in (".csv", ".parquet"))
-    needed = size * MEMORY_PER_CSV_BYTE["empty store" if empty else "graph with data"]
+    if share is None:
+        needed, what = size * MEMORY_PER_CSV_BYTE["reading"], "loading"
+    else:
+        needed = size * share * MEMORY_PER_CSV_BYTE["graph with data"]
+        what = f"writing {share:.0%} of"
     available = _available_memory()
     if available is not None and needed > available:
         gib = 1024**3
         raise BundleError(
-            f"{folder}: loading {size / 1e9:.2f} GB of files needs about {needed / gib:.1f} GiB "
+            f"{folder}: {what} {size / 1e9:.2f} GB of files needs about {needed / gib:.1f} GiB "
             f"of memory and {available / gib:.1f} GiB is available; free memory, or load the "
             "bundle in parts (a bundle of only the new rows loads the same way)"
         )
