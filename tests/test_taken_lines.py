@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from graph360.errors import BundleError
-from graph360.ingest import changes, load, taken
+from graph360.ingest import load, taken
 from graph360.ingest.load import load_bundle
 from graph360.store import open_store
 
@@ -131,8 +131,8 @@ def test_a_load_that_never_commits_leaves_the_lines_of_the_one_before(
     store, tmp_path: Path
 ) -> None:
     load_bundle(store, _bundle(tmp_path / "a", touchpoints=TOUCHPOINTS))
-    fingerprint = changes.bundle_digest(
-        [], max_shared=load.identity.DEFAULT_MAX_SHARED, default_region=load.identity.DEFAULT_REGION
+    fingerprint = taken.fingerprint(
+        max_shared=load.identity.DEFAULT_MAX_SHARED, default_region=load.identity.DEFAULT_REGION
     )
     before = taken.taken(store, fingerprint)
     assert len(before["touchpoints"]) == 3

@@ -151,9 +151,7 @@ def load_bundle(
         raw = read_bundle(canonical, own=own, allow_outside=allow_outside)
         for name, file in raw.items():
             report.files[name] = FileReport(rows_read=file.rows_read)
-        fingerprint = changes.bundle_digest(
-            [], max_shared=max_shared, default_region=default_region
-        )
+        fingerprint = taken.fingerprint(max_shared=max_shared, default_region=default_region)
         lines = {name: taken.lines_of(raw[name]) for name in taken.REMEMBERED if name in raw}
         known = {} if recheck or empty else taken.taken(store, fingerprint)
         dropped = taken.skip_taken(raw, lines, known)

@@ -29,12 +29,14 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 
 from graph360 import model
 from graph360.ingest.bundle import LINE, ROW_FACTS, RawFile, Reject
-from graph360.ingest.rowhash import row_hashes
+from graph360.ingest.changes import bundle_digest
 from graph360.periods import utc_now
 from graph360.store.base import GraphStore
 
@@ -50,6 +52,8 @@ REMEMBERED = (
 #: The Meta node whose version is the token of the file of hashes the graph stands for.
 META = "taken-lines"
 _FINGERPRINT = "fingerprint"
+#: How a line is hashed, part of the fingerprint: DuckDB's ``hash`` is stable within a version.
+LINE_HASH = f"duckdb {duckdb.__version__} hash"
 
 
 @dataclass
@@ -64,10 +68,27 @@ def lines_of(file: RawFile) -> Lines:
     """Hash each row of ``file`` over its columns by name (so their order does not count)."""
     frame = file.frame
     columns = sorted(c for c in frame.columns if c not in ROW_FACTS)
-    table = pa.Table.from_pandas(frame[columns], preserve_index=False)
     named = hashlib.blake2b(repr(columns).encode(), digest_size=8).digest()
-    hashes = row_hashes(table) ^ np.frombuffer(named, dtype=np.int64)[0]
+    hashes = _text_hashes(frame, columns) ^ np.frombuffer(named, dtype=np.int64)[0]
     return Lines(hashes, frame[LINE].to_numpy(dtype=np.int64))
+
+
+def _text_hashes(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """One 64-bit hash per row over ``columns`` (text as read, a blank distinct from an empty
+    string), by DuckDB on every core: 10M touchpoint lines in ~2 s, where hashing each
+    distinct value in numpy took ~15 s (most of a line's text is unique)."""
+    table = pa.Table.from_pandas(frame[columns], preserve_index=False)
+    table = table.rename_columns([f"c{i}" for i in range(len(columns))])
+    arguments = ", ".join(f"c{i}" for i in range(len(columns)))
+    with duckdb.connect() as db:
+        db.execute("SET preserve_insertion_order = true")
+        hashed = db.from_arrow(table).select(f"hash({arguments}) AS h").fetchnumpy()["h"]
+    return np.asarray(hashed, dtype=np.uint64).view(np.int64)
+
+
+def fingerprint(**settings: object) -> str:
+    """What the lines' hashes are valid for: the loader's code, its settings and the hash."""
+    return bundle_digest([], lines=LINE_HASH, **settings)
 
 
 def folder(store: GraphStore) -> Path:
@@ -114,7 +135,7 @@ def skip_taken(
 
 def _repeated_keys(file: RawFile) -> np.ndarray:
     """Whether each row's key (as read) appears on another row of the file too."""
-    keys = row_hashes(pa.Table.from_pandas(file.frame[list(file.spec.key)], preserve_index=False))
+    keys = _text_hashes(file.frame, list(file.spec.key))
     _, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
     return counts[inverse] > 1
 
