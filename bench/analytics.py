@@ -47,26 +47,20 @@ PAGERANK_RATIO = 2.0
 
 def _measures() -> dict[str, Callable[[Any], Any]]:
     """name -> what runs in the child, given an open store."""
-    from graph360.analytics import (
-        engagement,
-        influence,
-        journeys,
-        offers,
-        overlap,
-        ownership,
-        routing,
-        value,
-    )
+    from graph360.analytics import journeys, offers, overlap, routing, value
+    from graph360.analytics.engagement.report import engagement
+    from graph360.analytics.influence.scores import influence
+    from graph360.analytics.ownership.audit import ownership_audit
 
     return {
-        "influence": lambda s: influence.influence(s, top=20),
+        "influence": lambda s: influence(s, top=20),
         "overlap pairs": lambda s: overlap.pairwise_overlap(overlap.reach(s, by="department")),
         "collisions": lambda s: overlap.contact_collisions(s, by="department"),
         "overlap": lambda s: overlap.overlap_report(s, by="department"),
         "overlap by division": lambda s: overlap.overlap_report(s, by="division"),
-        "audit": lambda s: ownership.ownership_audit(s),
+        "audit": lambda s: ownership_audit(s),
         "funnel": lambda s: journeys.journey_funnel(s, "buy"),
-        "engagement": lambda s: engagement.engagement(s),
+        "engagement": lambda s: engagement(s),
         "value": lambda s: value.update_values(s),
         "rules": lambda s: routing.run_rules(s),
         "offer model": lambda s: offers.build_offer_model(s),
