@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from graph360 import arrays
 from graph360.facts.tables import NO_TIME, Facts, micros
 from graph360.store.base import GraphStore
 
@@ -114,7 +115,7 @@ def targets(facts: Facts, since: dt.datetime, until: dt.datetime, undated: bool)
 def _distinct_pairs(a: np.ndarray, b: np.ndarray, b_size: int) -> tuple[np.ndarray, np.ndarray]:
     """The distinct (a, b) pairs, ordered by a then b (one 1-D unique of a * b_size + b:
     ``np.unique(axis=0)`` sorts rows as records, several times slower)."""
-    key = np.unique(a.astype(np.int64) * max(b_size, 1) + b)
+    key = arrays.unique(a.astype(np.int64) * max(b_size, 1) + b)
     return key // max(b_size, 1), key % max(b_size, 1)
 
 

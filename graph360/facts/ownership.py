@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from graph360 import arrays
 from graph360.facts.tables import NO_TIME, Facts, micros
 from graph360.store.base import GraphStore
 
@@ -160,7 +161,7 @@ def customer_value(facts: Facts, since: dt.datetime, until: dt.datetime) -> pd.D
     customer, tp = customer[keep], tp[keep]
     weights = facts.column("touchpoints", "value")[tp]
     total = np.bincount(customer, weights=weights, minlength=facts.size("customers"))
-    present = np.unique(customer)
+    present = arrays.unique(customer)
     return pd.DataFrame({"customer_id": facts.keys("customers")[present], "value": total[present]})
 
 

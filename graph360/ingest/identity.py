@@ -70,6 +70,7 @@ import pyarrow.compute as pc
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from graph360 import arrays
 from graph360.contacts import DEFAULT_REGION, normalize_emails, normalize_phones
 from graph360.ingest.links import (
     agreeing_links,
@@ -255,7 +256,7 @@ def resolve(
     # Where only a device's customer was stored, a known record arriving names the customer
     # (the id a load of every record at once gives), and the device's customer folds into it.
     device_only = ~known.isin(known_owners).to_numpy()
-    known = known[~(device_only & np.isin(known.index.to_numpy(), component[~device]))]
+    known = known[~(device_only & arrays.isin(known.index.to_numpy(), component[~device]))]
     survivor = np.empty(clusters, dtype=object)
     is_known = np.zeros(clusters, dtype=bool)
     is_known[known.index.to_numpy(dtype=np.int64)] = True
@@ -274,8 +275,8 @@ def resolve(
     rules, vias = _explain(keys, component, records, refused, batch, pairs)
     # Visitors now in a cluster with a known record (not a device's: a sign-in alone names a
     # record not here yet), that were not in that customer before.
-    named_clusters = np.unique(component[~device])
-    joining = visitor & np.isin(component, named_clusters)
+    named_clusters = arrays.unique(component[~device])
+    joining = visitor & arrays.isin(component, named_clusters)
     joining &= (owner_of_row.isna() | (owner_of_row != customers)).to_numpy(dtype=bool)
     identified = {
         str(keys[i]): (str(customers[i]), None if pd.isna(owner_of_row[i]) else owner_of_row[i])
@@ -306,7 +307,7 @@ def _homes(owners: pd.DataFrame, keys: np.ndarray, component: np.ndarray) -> pd.
         return owners
     places = owners[spread]
     # One pass over the records for all split customers (a nightly delta splits thousands).
-    rows = np.flatnonzero(np.isin(component, places["cluster"].to_numpy()))
+    rows = np.flatnonzero(arrays.isin(component, places["cluster"].to_numpy()))
     derived = {customer_id_for(str(keys[r])): component[r] for r in rows.tolist()}
     smallest = pd.Series(rows).groupby(component[rows]).min()  # cluster -> its first record
     homes = []

@@ -12,6 +12,8 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from graph360 import arrays
+
 #: Words before a first name that are not one.
 _TITLES = r"^\W*(?:(?:mr|mrs|ms|miss|mx|dr|prof|sir|dame|rev)\b\W*)+"
 #: The rule of a sign-in's link to the record it signed in as (``identified_as``).
@@ -111,7 +113,7 @@ def one_person_devices(
     )
     linked = np.bincount(person, minlength=n)[person] > 1
     naming = ~visitors(records) | linked
-    carriers = np.unique(np.concatenate([sources, targets]))
+    carriers = arrays.unique(np.concatenate([sources, targets]))
     known = carriers[naming[carriers]]
     people = pd.DataFrame({"code": codes[known], "person": person[known]}).drop_duplicates()
     counts = people.groupby("code")["person"].nunique()
@@ -126,7 +128,7 @@ def one_person_devices(
             groups[int(person[row]) if naming[row] else n].append(str(keys[row]))
         ordered = sorted((g for p, g in groups.items() if p != n), key=min)
         conflicts[f"pseudo_id:{uniques[code]}"] = ordered + ([groups[n]] if n in groups else [])
-    keep = ~np.isin(codes[targets], shared)
+    keep = ~arrays.isin(codes[targets], shared)
     return sources[keep], targets[keep]
 
 
@@ -171,7 +173,7 @@ def keep_apart(
     if not crossed:
         return clusters, component
     component = component.copy()
-    inside = np.isin(component[rows], list(crossed))
+    inside = arrays.isin(component[rows], np.fromiter(crossed, dtype=component.dtype))
     parent: dict[int, int] = {}
     tags: dict[int, set[tuple[int, int]]] = {}
 
@@ -268,7 +270,7 @@ def agreeing_links(
     """
     if len(targets) == 0:
         return sources, targets
-    involved = np.unique(np.concatenate([sources, targets]))
+    involved = arrays.unique(np.concatenate([sources, targets]))
     first = np.full(len(names), None, dtype=object)
     first[involved] = first_names(pd.Series(names[involved]))
     names = first
@@ -277,12 +279,12 @@ def agreeing_links(
     disagree = [i for i in unsure if not names_agree(a[i], b[i])]
     if not disagree:
         return sources, targets
-    split_codes = np.unique(codes[targets[disagree]])
-    keep = ~np.isin(codes[targets], split_codes)
+    split_codes = arrays.unique(codes[targets[disagree]])
+    keep = ~arrays.isin(codes[targets], split_codes)
     # Each split identifier's records (its star's centre and leaves), by identifier, in order.
     centres = sources[~keep]
     leaves = targets[~keep]
-    rows = np.concatenate([np.unique(centres), leaves])
+    rows = np.concatenate([arrays.unique(centres), leaves])
     order = np.lexsort((rows, codes[rows]))
     rows = rows[order]
     bounds = np.flatnonzero(np.diff(codes[rows])) + 1

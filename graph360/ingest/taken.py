@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from graph360 import model
+from graph360 import arrays, model
 from graph360.ingest.bundle import LINE, ROW_FACTS, RawFile, Reject
 from graph360.ingest.changes import bundle_digest
 from graph360.periods import utc_now
@@ -123,9 +123,7 @@ def skip_taken(
     for name, sorted_hashes in known.items():
         if name not in raw or not len(sorted_hashes):
             continue
-        hashes = lines[name].hashes
-        places = np.searchsorted(sorted_hashes, hashes).clip(max=len(sorted_hashes) - 1)
-        seen = sorted_hashes[places] == hashes
+        seen = arrays.isin(lines[name].hashes, sorted_hashes)
         seen &= ~_repeated_keys(raw[name])
         if seen.any():
             raw[name].frame = raw[name].frame[~seen].reset_index(drop=True)
@@ -152,8 +150,8 @@ def kept_hashes(
     kept = {}
     for name, file_lines in lines.items():
         out = np.fromiter(left_out.get(name, ()), dtype=np.int64)
-        keep = ~np.isin(file_lines.lines, out) if len(out) else slice(None)
-        kept[name] = np.unique(file_lines.hashes[keep])
+        keep = ~arrays.isin(file_lines.lines, out) if len(out) else slice(None)
+        kept[name] = arrays.unique(file_lines.hashes[keep])
     return kept
 
 

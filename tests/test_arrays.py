@@ -1,0 +1,20 @@
+"""graph360.arrays gives numpy's answers (it only takes another way to them)."""
+
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from graph360 import arrays
+
+_INTS = hnp.arrays(np.int64, st.integers(0, 300), elements=st.integers(-50, 50))
+
+
+@given(_INTS)
+def test_unique_is_numpys(values: np.ndarray) -> None:
+    assert np.array_equal(arrays.unique(values), np.unique(values))
+
+
+@given(_INTS, _INTS)
+def test_isin_is_numpys(values: np.ndarray, candidates: np.ndarray) -> None:
+    assert np.array_equal(arrays.isin(values, candidates), np.isin(values, candidates))
