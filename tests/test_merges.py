@@ -8,6 +8,7 @@ import random
 import tempfile
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 from helpers import TINY, snapshot
 from hypothesis import HealthCheck, given, settings
@@ -235,7 +236,11 @@ def test_any_order_and_grouping_of_events_gives_the_batch_graph(
             graph.close()
 
 
-def test_a_delta_load_that_makes_a_placeholder_splits_as_a_fresh_load(tmp_path: Path) -> None:
+@pytest.mark.parametrize("one_by_one", [1_000, 0], ids=["statement each", "one join"])
+def test_a_delta_load_that_makes_a_placeholder_splits_as_a_fresh_load(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, one_by_one: int
+) -> None:
+    monkeypatch.setattr(merges, "MOVE_ONE_BY_ONE", one_by_one)
     first, second = tmp_path / "first", tmp_path / "second"
     order = list(range(12))
     random.Random(7).shuffle(order)
@@ -283,6 +288,25 @@ def test_merges_move_record(graph: GraphStore) -> None:
         "merges_move_record", record_key="crm:404", customer_id="CNEW", rule="x", via=None
     )
     assert missing == [{"moved": 0}]
+
+
+def test_merges_move_records(graph: GraphStore) -> None:
+    graph.write("merges_ensure_customer", customer_id="CNEW")
+    rows = pa.table(
+        {
+            "record_key": ["support:Z9", "shop:A-77", "crm:404"],
+            "customer_id": ["CNEW", "CNEW", "CNEW"],
+            "rule": ["x", "y", "z"],
+            "via": [None, "support:Z9", None],
+        },
+        schema=merges._MOVED_RECORD,
+    )
+    answers = graph.write_rows("merges_move_records", rows)
+    assert sum(answer["moved"] for answer in answers) == 2
+    assert people(graph)["CNEW"] == {"support:Z9", "shop:A-77"}
+    links = graph.all_relationships("IDENTIFIED_BY").set_index("to")
+    assert (links.loc["shop:A-77", "rule"], links.loc["shop:A-77", "via"]) == ("y", "support:Z9")
+    assert links.loc["shop:A-77", "at"] is not None
 
 
 def _moved(graph: GraphStore, name: str, records: list[str]) -> int:

@@ -55,8 +55,6 @@ __all__ = [
 ]
 
 _SPEC = FILES["touchpoints"]
-#: Rows per UNWIND of ``events_create_touchpoints`` on Neo4j.
-NEO4J_SLICE = 1_000
 #: Up to this many touchpoints a group creates them one statement each
 #: (``events_create_touchpoint``, ~2 ms each at 1M/10M) instead of one LOAD FROM
 #: (``events_create_touchpoints``: ~8 ms before its first row, then ~0.2 ms a row).
@@ -168,16 +166,8 @@ def create_touchpoints(store: GraphStore, rows: pa.Table) -> None:
             for row in rows.to_pylist()
             for answer in store.write("events_create_touchpoint", **row)
         ]
-    elif store.backend == "ladybug":
-        answers = store.write("events_create_touchpoints", rows=rows)
     else:
-        answers = [
-            answer
-            for start in range(0, rows.num_rows, NEO4J_SLICE)
-            for answer in store.write(
-                "events_create_touchpoints", rows=rows.slice(start, NEO4J_SLICE).to_pylist()
-            )
-        ]
+        answers = store.write_rows("events_create_touchpoints", rows)
     created = sum(answer["created"] for answer in answers)
     if created != rows.num_rows:
         raise StoreError(

@@ -29,6 +29,10 @@ class GraphStore(ABC):
     backend: ClassVar[str]
     #: Where the store lives, for messages (a path or a URI without credentials).
     location: str
+    #: Whether a query's ``$rows`` may be an Arrow table (LadybugDB's ``LOAD FROM``); else it
+    #: travels as a list of maps (Neo4j's ``UNWIND``), :data:`ROWS_PER_STATEMENT` at a time.
+    reads_arrow_rows: ClassVar[bool] = False
+    ROWS_PER_STATEMENT: ClassVar[int] = 1_000
 
     # --- what each backend provides -------------------------------------------------------
 
@@ -147,6 +151,20 @@ class GraphStore(ABC):
     def write(self, name: str, **params: Any) -> list[dict[str, Any]]:
         """Run the named write query ``name`` with ``params``."""
         return self._named(name, params, write=True)
+
+    @final
+    def write_rows(self, name: str, rows: pa.Table, **params: Any) -> list[dict[str, Any]]:
+        """Run the named write ``name`` once over all of ``rows`` (its ``$rows``): one
+        statement where the engine reads an Arrow table, else a list of maps a slice at a time;
+        the answers of every statement."""
+        if self.reads_arrow_rows:
+            return self.write(name, rows=rows, **params)
+        step = self.ROWS_PER_STATEMENT
+        return [
+            answer
+            for start in range(0, rows.num_rows, step)
+            for answer in self.write(name, rows=rows.slice(start, step).to_pylist(), **params)
+        ]
 
     @final
     def frame(self, name: str, **params: Any) -> pd.DataFrame:

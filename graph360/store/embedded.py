@@ -66,6 +66,7 @@ class EmbeddedStore(GraphStore):
     """A LadybugDB database file; one read-write process at a time."""
 
     backend = "ladybug"
+    reads_arrow_rows = True
 
     def __init__(
         self, path: str | Path, *, read_only: bool = False, checkpoint_bytes: int | None = None
