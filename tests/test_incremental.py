@@ -213,24 +213,6 @@ def test_a_machine_with_too_little_memory_is_told_before_anything_is_written(
     assert store.is_empty()
 
 
-def test_a_load_into_a_graph_with_data_is_asked_for_more_memory(
-    store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A first load needs less than a load into a loaded graph (one engine transaction): with
-    memory between the two, the first goes through and the second is refused unwritten."""
-    from graph360.ingest import load
-
-    size = sum(p.stat().st_size for p in TINY.iterdir() if p.suffix == ".csv")
-    per_byte = load.MEMORY_PER_CSV_BYTE
-    between = size * (per_byte["reading"] + per_byte["graph with data"]) / 2
-    monkeypatch.setattr(load, "_available_memory", lambda: int(between))
-    load_bundle(store, TINY, rejects_path=tmp_path / "r.csv")
-    before = snapshot(store)
-    with pytest.raises(BundleError, match=r"needs about .* GiB of memory"):
-        load_bundle(store, TINY, rejects_path=tmp_path / "r.csv", recheck=True)
-    assert snapshot(store) == before
-
-
 def _clean_bundle(tmp_path: Path) -> Path:
     """A bundle every row of which loads (the tiny one has a bad line on purpose)."""
     folder = tmp_path / "clean-bundle"

@@ -248,14 +248,14 @@ def resolve(
     owners = pd.DataFrame({"cluster": component, "owner": owner_of_row, "device": device})
     # A customer of a device's records only (its visits and sign-ins, stored before the
     # record they name) gives way to a known one where they meet: the batch's id survives.
-    known_owners = set(owners.loc[~owners["device"], "owner"].dropna())
+    known_owners = owners.loc[~owners["device"], "owner"].dropna().to_numpy(dtype=object)
     owners = owners.dropna(subset=["owner"]).drop_duplicates(["cluster", "owner"])
     owners = _homes(owners[["cluster", "owner"]], keys, component)
-    owners = owners.assign(rank=~owners["owner"].isin(known_owners))
+    owners = owners.assign(rank=~arrays.isin(owners["owner"].to_numpy(dtype=object), known_owners))
     known = owners.sort_values(["cluster", "rank", "owner"]).groupby("cluster")["owner"].first()
     # Where only a device's customer was stored, a known record arriving names the customer
     # (the id a load of every record at once gives), and the device's customer folds into it.
-    device_only = ~known.isin(known_owners).to_numpy()
+    device_only = ~arrays.isin(known.to_numpy(dtype=object), known_owners)
     known = known[~(device_only & arrays.isin(known.index.to_numpy(), component[~device]))]
     survivor = np.empty(clusters, dtype=object)
     is_known = np.zeros(clusters, dtype=bool)

@@ -155,12 +155,11 @@ def load_bundle(
         lines = {name: taken.lines_of(raw[name]) for name in taken.REMEMBERED if name in raw}
         known = {} if recheck or empty else taken.taken(store, fingerprint)
         dropped = taken.skip_taken(raw, lines, known)
-        if not empty:
-            left = sum(len(file.frame) for file in raw.values())
-            check_memory(canonical, share=left / max(1, left + sum(dropped.values())))
         batch = prepare_batch(
             store, raw, max_shared=max_shared, default_region=default_region, progress=step
         )
+        if not batch.fresh:
+            check_write_memory(canonical, store, batch)
         del raw  # writing needs only the tables: the frames' memory is the engine's now
         resolution = batch.people.resolution
         report.customers_created = len(resolution.new_customers)
@@ -376,33 +375,44 @@ def _each_once(tables: list[_Written]) -> Iterator[_Written]:
         pa.default_memory_pool().release_unused()  # the allocator keeps freed memory else
 
 
-#: Peak resident memory of a load per byte of its files, measured at 1M customers / 10M
-#: touchpoints (1.28 GB of CSV, 2026-12-04, docs/DECISIONS.md "Loads within the memory they
-#: say"). Reading and preparing a whole bundle: 9.5 GiB for a first load, 7.8 GiB for a full
-#: compare, so 9 a byte read. Writing into a graph with data: the nightly delta of the whole
-#: bundle peaked at 20.5 GiB in the engine's commit (it holds one transaction's changes and
-#: rewrites what they touched), so 17.5 a byte of the rows left to write.
-MEMORY_PER_CSV_BYTE = {"reading": 9.0, "graph with data": 17.5}
+#: Peak resident memory of reading and preparing a bundle, per byte of its files, measured
+#: at 1M customers / 10M touchpoints (1.28 GB of CSV, 2026-12-04, docs/DECISIONS.md "Loads
+#: within the memory they say"): 9.5 GiB for a first load (its copies into the side database
+#: included), 7.8 GiB for a full compare.
+MEMORY_PER_CSV_BYTE = 9.0
 
 
-def check_memory(folder: Path, *, share: float | None = None) -> None:
-    """Refuse a bundle this machine has too little memory to load, before anything is
-    written: a clear error instead of the kernel killing the load half-way. Called before
-    reading (``share`` None), and for a graph with data once the lines the last load took
-    are dropped, with the ``share`` of the rows left to write."""
-    size = sum(p.stat().st_size for p in folder.iterdir() if p.suffix in (".csv", ".parquet"))
-    if share is None:
-        needed, what = size * MEMORY_PER_CSV_BYTE["reading"], "loading"
-    else:
-        needed = size * share * MEMORY_PER_CSV_BYTE["graph with data"]
-        what = f"writing {share:.0%} of"
+def check_memory(folder: Path) -> None:
+    """Refuse a bundle this machine has too little memory to read and prepare, before
+    anything is read: a clear error instead of the kernel killing the load half-way."""
+    size = _bundle_bytes(folder)
+    _refuse_beyond(folder, size * MEMORY_PER_CSV_BYTE, f"loading {size / 1e9:.2f} GB of files")
+
+
+def check_write_memory(folder: Path, store: GraphStore, batch: Batch) -> None:
+    """Refuse to write ``batch`` into a graph with data when its one transaction would not
+    fit (the store's figure for it, and the tables twice: as built and as the engine reads
+    them), before anything is written. A batch that writes nothing needs nothing."""
+    tables = [table for _, table in batch.nodes] + [table for _, table in batch.relationships]
+    if not any(table.num_rows for table in tables):
+        return
+    needed = store.transaction_memory() + 2 * sum(table.nbytes for table in tables)
+    rows = sum(table.num_rows for table in tables)
+    _refuse_beyond(folder, needed, f"writing its {rows:,} new and changed rows")
+
+
+def _bundle_bytes(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.iterdir() if p.suffix in (".csv", ".parquet"))
+
+
+def _refuse_beyond(folder: Path, needed: float, what: str) -> None:
     available = _available_memory()
     if available is not None and needed > available:
         gib = 1024**3
         raise BundleError(
-            f"{folder}: {what} {size / 1e9:.2f} GB of files needs about {needed / gib:.1f} GiB "
-            f"of memory and {available / gib:.1f} GiB is available; free memory, or load the "
-            "bundle in parts (a bundle of only the new rows loads the same way)"
+            f"{folder}: {what} needs about {needed / gib:.1f} GiB of memory and "
+            f"{available / gib:.1f} GiB is available; free memory, or load the bundle in "
+            "parts (a bundle of only the new rows loads the same way)"
         )
 
 

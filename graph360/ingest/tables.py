@@ -10,10 +10,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from graph360 import consent, model
+from graph360 import arrays, consent, model
 from graph360.ingest.columns import text_array
 from graph360.periods import utc_now
 from graph360.store.base import GraphStore
@@ -121,7 +122,9 @@ def graph_tables(
 
     customers = checked["customers"]
     nodes.append(("Customer", _customer_table(folded, people, store)))
-    is_new = ~customers["record_key"].isin(people.existing_records)
+    # by Arrow: pandas' isin of the set of stored records took 7 s at 1M customers
+    stored = np.array(list(people.existing_records), dtype=object)
+    is_new = ~arrays.isin(customers["record_key"].to_numpy(dtype=object), stored)
     record = {"source_id": "customer_id", "email": "email_norm", "phone": "phone_norm"}
     nodes.append(_node_table("SourceRecord", customers[~is_new], record, ("loaded_at",)))
     nodes.append(_node_table("SourceRecord", customers[is_new].assign(loaded_at=now), record))

@@ -84,6 +84,11 @@ class GraphStore(ABC):
     @abstractmethod
     def close(self) -> None: ...
 
+    def transaction_memory(self) -> int:
+        """Bytes this process may need for one transaction that changes the graph (the memory
+        guard's figure). A server holds its transactions in its own memory: none here."""
+        return 0
+
     def checkpoint(self, min_bytes: int = 0) -> bool:
         """Fold the write-ahead log into the database now if it holds ``min_bytes`` or more;
         whether it did. A server backend checkpoints on its own: nothing to do."""

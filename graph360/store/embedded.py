@@ -137,6 +137,17 @@ class EmbeddedStore(GraphStore):
         if seconds:
             conn.set_query_timeout(max(1, int(seconds * 1000)))
 
+    #: What one transaction into a graph with data holds in the engine, per byte of the
+    #: database file: the nightly delta at 1M/10M (a 2.4 GB file) peaked 11.4 GiB above what
+    #: the loader held, and failed with a 5 GiB buffer pool (docs/DECISIONS.md, "Lines taken
+    #: at 1M/10M"). Its changes touch pages all over the graph (new touchpoints' HAD at every
+    #: customer), so the figure follows the graph's size more than the change's.
+    TRANSACTION_BYTES_PER_FILE_BYTE = 5
+
+    def transaction_memory(self) -> int:
+        size = self.path.stat().st_size if self.path.exists() else 0
+        return size * self.TRANSACTION_BYTES_PER_FILE_BYTE
+
     def checkpoint(self, min_bytes: int = 0) -> bool:
         """Write the log into the database file now if it holds ``min_bytes`` or more. A
         checkpoint costs ~1.1 s plus 0.025 s a MiB at 1M / 10M (docs/DECISIONS.md): the
