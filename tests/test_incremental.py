@@ -17,7 +17,7 @@ from helpers import TINY, snapshot
 
 from graph360.errors import BundleError
 from graph360.ingest.load import load_bundle
-from graph360.store import open_store
+from graph360.store import embedded, open_store
 
 #: A delta load that stops at the start of one phase, long enough to be killed there.
 PAUSED_LOAD = """
@@ -135,7 +135,9 @@ def test_a_changed_record_keeps_the_time_it_was_first_identified(store, tmp_path
     assert pd.notna(after["crm:500"])  # the new record: identified now
 
 
-def test_relationships_at(store, tmp_path: Path) -> None:
+@pytest.mark.parametrize("one_by_one", [5_000, 0], ids=["statement per key", "one join"])
+def test_relationships_at(store, tmp_path: Path, monkeypatch, one_by_one: int) -> None:
+    monkeypatch.setattr(embedded, "KEYS_ONE_BY_ONE", one_by_one)
     load_bundle(store, TINY, rejects_path=tmp_path / "r1.csv", max_shared=2)
     steps = store.relationships_at("AT_STEP", "source", pa.array(["T1", "T2", "T404"]))
     assert sorted(steps.to_pylist(), key=str) == [
@@ -145,6 +147,9 @@ def test_relationships_at(store, tmp_path: Path) -> None:
     had = store.relationships_at("HAD", "target", pa.array(["T1"]))
     assert had.column_names == ["from", "to"] and had.column("to").to_pylist() == ["T1"]
     assert store.relationships_at("HAD", "target", pa.array([], pa.string())).num_rows == 0
+    store.delete_relationships_of("AT_STEP", "source", pa.array(["T1", "T404"]))
+    steps = store.relationships_at("AT_STEP", "source", pa.array(["T1", "T2"]))
+    assert steps.to_pylist() == [{"from": "T2", "to": "buy-2"}]
 
 
 def test_a_bundle_of_new_rows_only_adds_them(store, tmp_path: Path) -> None:

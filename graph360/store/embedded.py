@@ -46,6 +46,10 @@ from graph360.store.base import GraphStore, plain
 log = logging.getLogger(__name__)
 #: Rows per LOAD FROM statement (see EmbeddedStore._load_from).
 LOAD_FROM_ROWS = 500_000
+#: Up to this many keys, the relationships at nodes are read or deleted a statement per key
+#: (a primary-key look-up: 0.12-0.18 ms a key at 1M/10M); past it, one LOAD FROM join, which
+#: scans the relationship table whatever the count (2.5 s for AT_STEP, 13 s for HAD).
+KEYS_ONE_BY_ONE = 5_000
 #: Upserts of up to this many rows go a row at a time by key; bigger ones in bulk. By key costs
 #: 0.5-1 ms a row whatever the graph's size (bench/small_writes.py, 2 cores). The bulk path costs
 #: ~10-25 ms a node batch even at 1M customers (its key probe uses the primary-key index), so
@@ -405,20 +409,29 @@ class EmbeddedStore(GraphStore):
         return self._run_arrow(text, params)
 
     def _delete_at(self, label: str, key: str, pattern: str, keys: pa.Array) -> None:
-        """One ``LOAD FROM`` join instead of a lookup per key (``UNWIND … MATCH`` is planned as
-        a scan of the whole table for every key here)."""
-        probe = pa.table({"k": pc.unique(keys).cast(pa.string())})
+        """A statement per key for a few keys, else one ``LOAD FROM`` join (``UNWIND …
+        MATCH`` is planned as a scan of the whole table for every key here)."""
+        unique = pc.unique(keys).cast(pa.string())
+        if len(unique) <= KEYS_ONE_BY_ONE:
+            text = f"MATCH (n:{label} {{{key}: $k}}) MATCH {pattern} DELETE r"
+            for one in unique.to_pylist():
+                self._run(text, {"k": one})
+            return
         self._load_from(
-            f"LOAD FROM $rows MATCH (n:{label}) WHERE n.{key} = k MATCH {pattern} DELETE r", probe
+            f"LOAD FROM $rows MATCH (n:{label}) WHERE n.{key} = k MATCH {pattern} DELETE r",
+            pa.table({"k": unique}),
         )
 
     def _rows_at(
         self, label: str, key: str, pattern: str, columns: str, keys: pa.Array
-    ) -> pa.Table:
-        probe = pa.table({"k": pc.unique(keys).cast(pa.string())})
+    ) -> pa.Table | list:
+        unique = pc.unique(keys).cast(pa.string())
+        if len(unique) <= KEYS_ONE_BY_ONE:
+            text = f"MATCH (n:{label} {{{key}: $k}}) MATCH {pattern} RETURN {columns}"
+            return [row for one in unique.to_pylist() for row in self._run(text, {"k": one})]
         return self._load_from(
             f"LOAD FROM $rows MATCH (n:{label}) WHERE n.{key} = k MATCH {pattern} RETURN {columns}",
-            probe,
+            pa.table({"k": unique}),
         )
 
     @contextmanager
