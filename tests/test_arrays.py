@@ -18,3 +18,11 @@ def test_unique_is_numpys(values: np.ndarray) -> None:
 @given(_INTS, _INTS)
 def test_isin_is_numpys(values: np.ndarray, candidates: np.ndarray) -> None:
     assert np.array_equal(arrays.isin(values, candidates), np.isin(values, candidates))
+
+
+@given(hnp.arrays(np.int64, st.integers(0, 300), elements=st.integers(0, 80)))
+def test_dense_unique_is_numpys(values: np.ndarray) -> None:
+    present, inverse = arrays.dense_unique(values)
+    expected, expected_inverse = np.unique(values, return_inverse=True)
+    assert np.array_equal(present, expected)
+    assert np.array_equal(inverse, expected_inverse.ravel())

@@ -173,7 +173,7 @@ def customer_step_value(facts: Facts, since: dt.datetime, until: dt.datetime) ->
     i, j = facts.join(tp, "had", "target")
     customer, step, tp = facts.column("had", "source")[j], step[i], tp[i]
     n_steps = max(facts.size("steps"), 1)
-    key, inverse = np.unique(customer * n_steps + step, return_inverse=True)
+    key, inverse = arrays.dense_unique(customer * n_steps + step)
     total = np.bincount(inverse.ravel(), weights=facts.column("touchpoints", "value")[tp])
     return pd.DataFrame(
         {

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
+from graph360 import arrays
 from graph360.analytics.overlap.base import By, Units, _as_of, _reader
 from graph360.analytics.overlap.projection import _project, _Projection
 from graph360.store.base import GraphStore
@@ -120,7 +121,7 @@ def exclusive_intersections(reached: Reach) -> list[dict[str, Any]]:
 
 def _reach(projection: _Projection) -> Reach:
     k = len(projection.units.ids)
-    present, rows = np.unique(projection.reach_cust, return_inverse=True)
+    present, rows = arrays.dense_unique(projection.reach_cust)
     matrix = sparse.csr_matrix(
         (np.ones(len(rows), dtype=np.int32), (rows, projection.reach_unit)),
         shape=(len(present), k),
