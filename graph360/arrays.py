@@ -35,12 +35,16 @@ def isin(values: np.ndarray, candidates: np.ndarray) -> np.ndarray:
 def dense_unique(values: np.ndarray, size: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The distinct values of non-negative integer codes (below ``size``) and each value's
     place among them: ``np.unique(values, return_inverse=True)`` by marking and counting,
-    O(n + size) instead of a sort (10M customer codes: ~0.1 s against 3 s)."""
+    O(n + size) instead of a sort (10M customer codes: ~0.1 s against 3 s); by the sort when
+    the codes are sparse."""
     values = np.asarray(values, dtype=np.int64).ravel()
     if len(values) and values.min() < 0:
         raise ValueError("dense_unique takes non-negative codes")
     if size is None:
         size = int(values.max()) + 1 if len(values) else 0
+    if size > 4 * len(values) + (1 << 20):  # sparse codes: the marks would outweigh a sort
+        present, place = np.unique(values, return_inverse=True)
+        return present, place.ravel()
     seen = np.zeros(size, dtype=bool)
     seen[values] = True
     place = np.cumsum(seen) - 1

@@ -26,3 +26,9 @@ def test_dense_unique_is_numpys(values: np.ndarray) -> None:
     expected, expected_inverse = np.unique(values, return_inverse=True)
     assert np.array_equal(present, expected)
     assert np.array_equal(inverse, expected_inverse.ravel())
+
+
+def test_dense_unique_of_sparse_codes() -> None:
+    values = np.array([5, 10**12, 5, 7], dtype=np.int64)
+    present, inverse = arrays.dense_unique(values)
+    assert present.tolist() == [5, 7, 10**12] and inverse.tolist() == [0, 2, 0, 1]

@@ -71,8 +71,8 @@ class _Groups:
             size = len(labels) + 1
             key = key * size + rank[np.where(codes < 0, len(labels), codes)]
             self._by.append((labels, np.asarray(order, dtype=np.int64), size))
-        self._keys, self._inverse = np.unique(key, return_inverse=True)
-        self._inverse = self._inverse.ravel()
+        sizes = [size for _, _, size in self._by]
+        self._keys, self._inverse = arrays.dense_unique(key, int(np.prod(sizes, dtype=np.int64)))
         self._order = np.argsort(self._inverse, kind="stable")
         ordered = self._inverse[self._order]
         self._starts = (
