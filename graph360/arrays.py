@@ -1,4 +1,5 @@
-"""Set operations on large integer arrays, the sorting way.
+"""Set operations on large arrays (integer codes and hashes; ``isin`` takes text too), without
+numpy's hash table: by sorting, by Arrow's ``is_in``, or by counting codes.
 
 Since numpy 2.3, ``np.unique`` without its index outputs finds the distinct values with a hash
 table, and ``np.isin`` goes through it: on ten million mostly distinct int64 that costs 7-13 s

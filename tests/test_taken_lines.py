@@ -163,7 +163,8 @@ def test_memory_is_asked_for_what_is_written(store, tmp_path: Path, monkeypatch)
     report = load_bundle(store, _bundle(tmp_path / "c", touchpoints=TOUCHPOINTS), recheck=True)
     assert report.files["touchpoints"].unchanged == 3
     before = snapshot(store)
-    with pytest.raises(BundleError, match=r"writing its 2 new and changed rows needs about"):
+    refused = r"writing 2 new and changed nodes and relationships needs about"
+    with pytest.raises(BundleError, match=refused):
         load_bundle(store, night)
     assert snapshot(store) == before
     monkeypatch.setattr(load, "_available_memory", lambda: int(store.transaction_memory() * 2))

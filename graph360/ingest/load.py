@@ -398,7 +398,7 @@ def check_write_memory(folder: Path, store: GraphStore, batch: Batch) -> None:
         return
     needed = store.transaction_memory() + 2 * sum(table.nbytes for table in tables)
     rows = sum(table.num_rows for table in tables)
-    _refuse_beyond(folder, needed, f"writing its {rows:,} new and changed rows")
+    _refuse_beyond(folder, needed, f"writing {rows:,} new and changed nodes and relationships")
 
 
 def _bundle_bytes(folder: Path) -> int:

@@ -144,8 +144,8 @@ class EmbeddedStore(GraphStore):
     #: What one transaction into a graph with data holds in the engine, per byte of the
     #: database file: the nightly delta at 1M/10M (a 2.4 GB file) peaked 11.4 GiB above what
     #: the loader held, and failed with a 5 GiB buffer pool (docs/DECISIONS.md, "Lines taken
-    #: at 1M/10M"). Its changes touch pages all over the graph (new touchpoints' HAD at every
-    #: customer), so the figure follows the graph's size more than the change's.
+    #: at 1M/10M"). Per byte of the file, not of the change: that delta's changes reached
+    #: customers all over the graph; how the need shrinks with a smaller change is not measured.
     TRANSACTION_BYTES_PER_FILE_BYTE = 5
 
     def transaction_memory(self) -> int:
